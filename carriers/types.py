@@ -1,0 +1,203 @@
+"""Frozen value types exchanged between the checkout and the carrier adapters.
+
+Units are explicit: money in integer minor units with an ISO 4217 currency, weight in grams,
+dimensions in millimetres, datetimes aware. Adapters receive and return only these types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class LocationKind(enum.StrEnum):
+    SERVICE_POINT = "service_point"
+    LOCKER = "locker"
+    STORE = "store"
+
+
+class ProductKind(enum.StrEnum):
+    """What a carrier product delivers to; mirrors the option kinds a merchant configures."""
+
+    HOME = "home"
+    LOCKER = "locker"
+    PICKUP_POINT = "pickup_point"
+    MAILBOX = "mailbox"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A (possibly partial) address: previews may carry only a country, or nothing."""
+
+    country: str = ""
+    postal_code: str = ""
+    city: str = ""
+    street_address: str = ""
+    street_address2: str = ""
+    region: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Coordinates:
+    lat: float
+    lng: float
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningHours:
+    """One opening interval; ``weekday`` 0 = Monday … 6 = Sunday, local times."""
+
+    weekday: int
+    opens: dt.time
+    closes: dt.time
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    id: str
+    name: str
+    kind: LocationKind
+    address: Address
+    coordinates: Coordinates | None = None
+    opening_hours: tuple[OpeningHours, ...] = ()
+    distance_m: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Timeslot:
+    id: str
+    start: dt.datetime
+    end: dt.datetime
+    cutoff: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryEstimate:
+    """Business days from today and an optional clock window, as Klarna renders them."""
+
+    earliest_days: int | None = None
+    latest_days: int | None = None
+    cutoff: dt.time | None = None
+    time_of_day_start: dt.time | None = None
+    time_of_day_end: dt.time | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Parcel:
+    weight_g: int
+    length_mm: int | None = None
+    width_mm: int | None = None
+    height_mm: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementCredentials:
+    """What an adapter needs of a merchant's agreement; never logged (see carriers/http.py)."""
+
+    agreement_id: int
+    customer_number: str
+    credentials: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    test_mode: bool = True
+
+    def __repr__(self) -> str:  # secrets never reach a log line through repr()
+        return (
+            f"AgreementCredentials(agreement_id={self.agreement_id}, "
+            f"customer_number={self.customer_number!r}, test_mode={self.test_mode})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProductQuery:
+    """One carrier product the checkout wants quoted."""
+
+    code: str
+    kind: ProductKind
+    wants_locations: bool = False
+    wants_timeslots: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRequest:
+    merchant_ref: str
+    agreement: AgreementCredentials
+    products: tuple[ProductQuery, ...]
+    recipient: Address
+    parcels: tuple[Parcel, ...]
+    currency: str
+    now: dt.datetime
+    max_locations: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A carrier's answer for one product: is it available here, where, when, at what price."""
+
+    product: str
+    available: bool
+    locations: tuple[Location, ...] = ()
+    timeslots: tuple[Timeslot, ...] = ()
+    price: Money | None = None
+    delivery: DeliveryEstimate | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    name: str
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AddonChoice:
+    type: str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRequest:
+    """Everything a carrier needs to book one shipment; ``reference`` is stable per shipment."""
+
+    reference: str
+    agreement: AgreementCredentials
+    product: str
+    sender: Contact
+    sender_address: Address
+    recipient: Contact
+    recipient_address: Address
+    parcels: tuple[Parcel, ...]
+    location_id: str = ""
+    timeslot_id: str = ""
+    addons: tuple[AddonChoice, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    carrier_shipment_id: str
+    tracking_numbers: tuple[str, ...]
+    tracking_url: str = ""
+    label_pdf: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingEvent:
+    at: dt.datetime
+    status: str
+    description: str = ""
+    location: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierMessage:
+    """A carrier's own error text, kept verbatim."""
+
+    code: str
+    text: str

@@ -1,0 +1,1 @@
+"""Tenants: merchants, their Klarna credentials, carrier agreements and delivery options."""

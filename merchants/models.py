@@ -1,0 +1,284 @@
+"""Tenant data. Every tenant-owned row carries a non-null ``merchant``.
+
+Business rules live in services/selectors and in ``tms_gateway.checkout``; models hold data
+and the validation of their own fields only.
+"""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from tms_gateway.common.models import BaseModel
+
+from .fields import EncryptedJSONField, EncryptedTextField
+from .validators import (
+    validate_countries,
+    validate_currency_map,
+    validate_customer_types,
+    validate_locale_map,
+    validate_opening_hours,
+    validate_postal_code_rules,
+    validate_tags,
+)
+
+
+class Carrier(models.TextChoices):
+    POSTNORD = "postnord", "PostNord"
+    BUDBEE = "budbee", "Budbee"
+    INSTABOX = "instabox", "Instabox"
+    DHL = "dhl", "DHL"
+    BRING = "bring", "Bring"
+    GENERIC = "generic", "Shop's own"
+
+
+class OptionKind(models.TextChoices):
+    HOME = "home", "Home delivery"
+    LOCKER = "locker", "Parcel locker"
+    PICKUP_POINT = "pickup_point", "Pickup point"
+    STORE = "store", "In-store pickup"
+    MAILBOX = "mailbox", "Letter / mailbox"
+    OWN = "own", "Shop's own courier"
+
+
+class ServiceClass(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    EXPRESS = "express", "Express"
+    ECONOMY = "economy", "Economy"
+    COURIER = "courier", "Courier"
+
+
+class Merchant(BaseModel):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    is_active = models.BooleanField(default=True)
+    default_locale = models.CharField(
+        max_length=10, default="en", help_text="Language used when the shopper's has no text."
+    )
+    # Sender (the shop's warehouse): what carriers receive at booking.
+    sender_name = models.CharField(max_length=200, blank=True)
+    sender_street_address = models.CharField(max_length=200, blank=True)
+    sender_postal_code = models.CharField(max_length=20, blank=True)
+    sender_city = models.CharField(max_length=100, blank=True)
+    sender_country = models.CharField(max_length=2, blank=True)
+    sender_phone = models.CharField(max_length=30, blank=True)
+    sender_email = models.EmailField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KlarnaCredential(BaseModel):
+    """The identifier and key a merchant enters in Klarna's portal.
+
+    The key is encrypted, not hashed: the digest check recomputes SHA-256(nonce + key).
+    After a rotation the previous key stays valid until ``previous_key_valid_until``.
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="credentials")
+    identifier = models.CharField(max_length=255, unique=True)
+    key = EncryptedTextField()
+    previous_key = EncryptedTextField(blank=True, default="")
+    previous_key_valid_until = models.DateTimeField(null=True, blank=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.identifier
+
+
+class CarrierAgreement(BaseModel):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="agreements")
+    carrier = models.CharField(
+        max_length=20, choices=[c for c in Carrier.choices if c[0] != Carrier.GENERIC]
+    )
+    customer_number = models.CharField(max_length=100, blank=True)
+    credentials = EncryptedJSONField(blank=True, default=dict)
+    test_mode = models.BooleanField(default=True, help_text="Use the carrier's test environment.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "carrier"], name="agreement_unique_carrier")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} · {self.get_carrier_display()}"
+
+
+class Store(BaseModel):
+    """A shop's own store, offered as a location of in-store pickup options."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="stores")
+    code = models.SlugField(max_length=64)
+    name = models.CharField(max_length=200)
+    street_address = models.CharField(max_length=200)
+    postal_code = models.CharField(max_length=20)
+    city = models.CharField(max_length=100)
+    country = models.CharField(max_length=2)
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    opening_hours = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_opening_hours],
+        help_text='[{"weekday": 0, "opens": "10:00", "closes": "19:00"}, …] (0 = Monday)',
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "code"], name="store_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeliveryOption(BaseModel):
+    """One option a shopper may be offered, with its conditions, prices and add-ons."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="options")
+    code = models.SlugField(max_length=64, help_text="The option id Klarna receives.")
+    kind = models.CharField(max_length=20, choices=OptionKind.choices)
+    carrier = models.CharField(max_length=20, choices=Carrier.choices)
+    agreement = models.ForeignKey(
+        CarrierAgreement, on_delete=models.PROTECT, null=True, blank=True, related_name="options"
+    )
+    carrier_product = models.CharField(max_length=50, blank=True)
+    carrier_product_name = models.CharField(max_length=100, blank=True)
+    service_class = models.CharField(
+        max_length=20, choices=ServiceClass.choices, default=ServiceClass.STANDARD
+    )
+    names = models.JSONField(validators=[validate_locale_map], help_text='{"sv": "…", "en": "…"}')
+    descriptions = models.JSONField(default=dict, blank=True, validators=[validate_locale_map])
+
+    # Prices: currency -> minor units, tax included.
+    prices = models.JSONField(validators=[validate_currency_map], help_text='{"SEK": 4900}')
+    free_shipping_thresholds = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_currency_map],
+        help_text="Order total (minor units, per currency) from which this option is free.",
+    )
+    tax_rate = models.PositiveIntegerField(
+        default=2500, validators=[MaxValueValidator(10000)], help_text="2500 = 25 %"
+    )
+
+    # Conditions; an empty condition always holds.
+    countries = models.JSONField(default=list, blank=True, validators=[validate_countries])
+    postal_codes = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_postal_code_rules],
+        help_text='Prefixes or ranges: ["11", "20000-29999"]',
+    )
+    max_total_weight_g = models.PositiveIntegerField(null=True, blank=True)
+    max_length_mm = models.PositiveIntegerField(null=True, blank=True)
+    max_width_mm = models.PositiveIntegerField(null=True, blank=True)
+    max_height_mm = models.PositiveIntegerField(null=True, blank=True)
+    required_tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
+    excluded_tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
+    customer_types = models.JSONField(
+        default=list, blank=True, validators=[validate_customer_types]
+    )
+
+    sort_order = models.IntegerField(default=0)
+    preselected = models.BooleanField(default=False)
+    is_fallback = models.BooleanField(
+        default=False, help_text="Offer this even when its carrier cannot be reached."
+    )
+    uses_timeslots = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+
+    # Static delivery time, used unless the carrier answers with its own estimate.
+    earliest_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    latest_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    cutoff = models.TimeField(null=True, blank=True, help_text="Local time of the order cut-off.")
+    time_of_day_start = models.TimeField(null=True, blank=True)
+    time_of_day_end = models.TimeField(null=True, blank=True)
+
+    stores = models.ManyToManyField(Store, blank=True, related_name="options")
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "code"], name="option_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.carrier == Carrier.GENERIC and self.kind not in (
+            OptionKind.STORE,
+            OptionKind.OWN,
+            OptionKind.MAILBOX,
+        ):
+            errors["carrier"] = "Only store pickup, own courier and letters can be the shop's own."
+        if self.kind in (OptionKind.STORE, OptionKind.OWN) and self.carrier != Carrier.GENERIC:
+            errors["carrier"] = "Store pickup and own courier are the shop's own (generic)."
+        if self.carrier != Carrier.GENERIC and not self.carrier_product:
+            errors["carrier_product"] = "A carrier option needs its carrier product code."
+        if self.agreement_id and self.agreement and (
+            self.agreement.merchant_id != self.merchant_id or self.agreement.carrier != self.carrier
+        ):
+            errors["agreement"] = "The agreement must be this merchant's, with this carrier."
+        if (
+            self.earliest_days is not None
+            and self.latest_days is not None
+            and self.earliest_days > self.latest_days
+        ):
+            errors["latest_days"] = "Latest must not be before earliest."
+        if errors:
+            raise ValidationError(errors)
+
+
+class AddonType(models.TextChoices):
+    SMS = "sms", "SMS notification"
+    ENTRY_CODE = "entry-code", "Door / entry code"
+    CARRY_IN = "carry-in", "Carry-in"
+    LEAVE_AT_DOOR = "leave-at-door", "Leave at door"
+    SIGNATURE = "signature", "Signature on delivery"
+    INSURANCE = "insurance", "Insurance"
+    OTHER = "other", "Other"
+
+
+class DeliveryOptionAddon(BaseModel):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="addons")
+    option = models.ForeignKey(DeliveryOption, on_delete=models.CASCADE, related_name="addons")
+    code = models.SlugField(max_length=64, help_text="The add-on id Klarna receives.")
+    type = models.CharField(max_length=30, choices=AddonType.choices)
+    names = models.JSONField(default=dict, blank=True, validators=[validate_locale_map])
+    prices = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_currency_map],
+        help_text="Currency -> minor units. Empty means free in every currency.",
+    )
+    preselected = models.BooleanField(default=False)
+    required = models.BooleanField(default=False)
+    max_length = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Set for add-ons that take free text (e.g. a door code)."
+    )
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["option", "code"], name="addon_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,0 +1,77 @@
+"""Writes on tenant data: Klarna credentials (issue, rotate, revoke)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from tms_gateway.common.errors import ApplicationError
+
+from .models import KlarnaCredential, Merchant
+
+
+def klarna_key_generate() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def klarna_identifier_generate(*, merchant: Merchant) -> str:
+    return f"{merchant.slug}-{secrets.token_hex(6)}"
+
+
+@transaction.atomic
+def klarna_credential_create(
+    *, merchant: Merchant, identifier: str | None = None, key: str | None = None
+) -> tuple[KlarnaCredential, str]:
+    """Issue a credential; the plain key is returned once, to paste into Klarna's portal."""
+    identifier = identifier or klarna_identifier_generate(merchant=merchant)
+    if KlarnaCredential.objects.filter(identifier=identifier).exists():
+        raise ApplicationError(
+            f"The identifier {identifier!r} is already in use.", code="identifier_taken"
+        )
+    plain_key = key or klarna_key_generate()
+    credential = KlarnaCredential.objects.create(
+        merchant=merchant, identifier=identifier, key=plain_key
+    )
+    return credential, plain_key
+
+
+@transaction.atomic
+def klarna_credential_rotate(
+    *,
+    credential: KlarnaCredential,
+    grace: dt.timedelta | None = None,
+    key: str | None = None,
+    now: dt.datetime | None = None,
+) -> str:
+    """Replace the key; the previous one stays valid for ``grace`` (KSA_KEY_ROTATION_GRACE)."""
+    now = now or timezone.now()
+    grace = settings.KSA_KEY_ROTATION_GRACE if grace is None else grace
+    locked = KlarnaCredential.objects.select_for_update().get(pk=credential.pk)
+    if locked.revoked_at is not None:
+        raise ApplicationError("A revoked credential cannot be rotated.", code="revoked")
+    plain_key = key or klarna_key_generate()
+    locked.previous_key = locked.key
+    locked.previous_key_valid_until = now + grace
+    locked.key = plain_key
+    locked.rotated_at = now
+    locked.save(
+        update_fields=["key", "previous_key", "previous_key_valid_until", "rotated_at", "updated_at"]
+    )
+    credential.refresh_from_db()
+    return plain_key
+
+
+def klarna_credential_revoke(
+    *, credential: KlarnaCredential, now: dt.datetime | None = None
+) -> None:
+    """Stop accepting the credential at once; tokens issued for it stop working too."""
+    credential.revoked_at = now or timezone.now()
+    credential.previous_key = ""
+    credential.previous_key_valid_until = None
+    credential.save(
+        update_fields=["revoked_at", "previous_key", "previous_key_valid_until", "updated_at"]
+    )

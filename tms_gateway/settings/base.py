@@ -1,0 +1,167 @@
+"""Settings shared by every environment.
+
+Everything is read through one ``env`` object (django-environ); ``local``, ``test`` and
+``production`` only override. Every variable is listed in ``.env.example``.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+# A .env file beside manage.py is read when present; real environment variables win.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "tms_gateway.common",
+    "merchants",
+    "carriers",
+    "tms_gateway.checkout",
+    "tms_gateway.shipments",
+    "tms_gateway.ksa",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tms_gateway.urls"
+WSGI_APPLICATION = "tms_gateway.wsgi.application"
+ASGI_APPLICATION = "tms_gateway.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Embedded SQLite unless DATABASE_URL is set (PostgreSQL in tests and production).
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis when REDIS_URL is set, otherwise an in-process cache (single-process `make run`).
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="tms"),
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    "shipment-expire-stale": {
+        "task": "tms_gateway.shipments.tasks.shipment_expire_stale",
+        "schedule": 300.0,
+    },
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+
+# Klarna calls are refused above 1 MiB (413 payload_too_large).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("KSA_MAX_BODY_BYTES", default=1024 * 1024)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "tms_gateway.common.exception_handler.exception_handler",
+}
+
+# Secrets at rest: Fernet keys, the first encrypts, all decrypt (rotation: prepend a new key).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+# Klarna Shipping Assistant contract.
+# Token signing keys as "kid:secret" pairs; the first signs, all verify.
+KSA_SIGNING_KEYS = env.list("KSA_SIGNING_KEYS", default=[])
+KSA_TOKEN_LIFETIME = timedelta(seconds=env.int("KSA_TOKEN_LIFETIME_SECONDS", default=3600))
+KSA_NONCE_WINDOW = timedelta(seconds=env.int("KSA_NONCE_WINDOW_SECONDS", default=600))
+KSA_RESERVATION_LIFETIME = timedelta(
+    seconds=env.int("KSA_RESERVATION_LIFETIME_SECONDS", default=3600)
+)
+KSA_KEY_ROTATION_GRACE = timedelta(hours=env.int("KSA_KEY_ROTATION_GRACE_HOURS", default=72))
+
+# Options fan-out: the whole /shippingoptions carrier phase has this deadline.
+CHECKOUT_DEADLINE_SECONDS = env.float("CHECKOUT_DEADLINE_SECONDS", default=1.5)
+CHECKOUT_MAX_WORKERS = env.int("CHECKOUT_MAX_WORKERS", default=32)
+CHECKOUT_MAX_LOCATIONS = env.int("CHECKOUT_MAX_LOCATIONS", default=10)
+
+# Carrier adapters by dotted path; each class names its slug. One settings line per carrier.
+CARRIER_ADAPTERS = env.list(
+    "CARRIER_ADAPTERS",
+    default=[
+        "carriers.static.PostNordStaticAdapter",
+        "carriers.static.BudbeeStaticAdapter",
+        "carriers.static.InstaboxStaticAdapter",
+        "carriers.static.DhlStaticAdapter",
+        "carriers.static.BringStaticAdapter",
+    ],
+)
+
+# Demo shop seeded by `make run` (never in production).
+DEMO_SEED_ENABLED = env.bool("DEMO_SEED_ENABLED", default=True)
+DEMO_KSA_IDENTIFIER = env("DEMO_KSA_IDENTIFIER", default="demo")
+DEMO_KSA_KEY = env("DEMO_KSA_KEY", default="demo-key")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}

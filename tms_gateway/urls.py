@@ -1,0 +1,7 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("ksa/v1/", include("tms_gateway.ksa.urls")),
+    path("admin/", admin.site.urls),
+]
