@@ -9,7 +9,9 @@ from .types import CarrierMessage
 
 
 class CarrierError(Exception):
-    def __init__(self, message: str, *, carrier: str = "", messages: tuple[CarrierMessage, ...] = ()):
+    def __init__(
+        self, message: str, *, carrier: str = "", messages: tuple[CarrierMessage, ...] = ()
+    ):
         super().__init__(message)
         self.carrier = carrier
         self.messages = messages

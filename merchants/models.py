@@ -231,8 +231,13 @@ class DeliveryOption(BaseModel):
             errors["carrier"] = "Store pickup and own courier are the shop's own (generic)."
         if self.carrier != Carrier.GENERIC and not self.carrier_product:
             errors["carrier_product"] = "A carrier option needs its carrier product code."
-        if self.agreement_id and self.agreement and (
-            self.agreement.merchant_id != self.merchant_id or self.agreement.carrier != self.carrier
+        if (
+            self.agreement_id
+            and self.agreement
+            and (
+                self.agreement.merchant_id != self.merchant_id
+                or self.agreement.carrier != self.carrier
+            )
         ):
             errors["agreement"] = "The agreement must be this merchant's, with this carrier."
         if (
@@ -276,9 +281,7 @@ class DeliveryOptionAddon(BaseModel):
 
     class Meta:
         ordering = ["sort_order", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["option", "code"], name="addon_unique_code")
-        ]
+        constraints = [models.UniqueConstraint(fields=["option", "code"], name="addon_unique_code")]
 
     def __str__(self) -> str:
         return self.code

@@ -18,9 +18,7 @@ def klarna_credential_get_by_identifier(*, identifier: str) -> KlarnaCredential 
     )
 
 
-def klarna_credential_accepted_keys(
-    *, credential: KlarnaCredential, now: dt.datetime
-) -> list[str]:
+def klarna_credential_accepted_keys(*, credential: KlarnaCredential, now: dt.datetime) -> list[str]:
     keys = [credential.key]
     if (
         credential.previous_key

@@ -59,7 +59,13 @@ def klarna_credential_rotate(
     locked.key = plain_key
     locked.rotated_at = now
     locked.save(
-        update_fields=["key", "previous_key", "previous_key_valid_until", "rotated_at", "updated_at"]
+        update_fields=[
+            "key",
+            "previous_key",
+            "previous_key_valid_until",
+            "rotated_at",
+            "updated_at",
+        ]
     )
     credential.refresh_from_db()
     return plain_key

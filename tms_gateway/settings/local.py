@@ -11,4 +11,6 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-secret-key-chan
 FIELD_ENCRYPTION_KEYS = env.list(
     "FIELD_ENCRYPTION_KEYS", default=["ZGV2LW9ubHktZmllbGQta2V5LTAwMDAwMDAwMDAwMDA="]
 )
-KSA_SIGNING_KEYS = env.list("KSA_SIGNING_KEYS", default=["dev1:dev-only-ksa-signing-secret-0123456789"])
+KSA_SIGNING_KEYS = env.list(
+    "KSA_SIGNING_KEYS", default=["dev1:dev-only-ksa-signing-secret-0123456789"]
+)

@@ -3,13 +3,11 @@
 from .base import *  # noqa: F403
 from .base import env
 
-SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+SECRET_KEY = "test-secret-key-not-for-production"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/tms_gateway"
-    ),
+    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/tms_gateway"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
@@ -23,6 +21,9 @@ CACHES = {
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = False
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA="]
-KSA_SIGNING_KEYS = ["t2:test-signing-secret-two-0123456789ab", "t1:test-signing-secret-one-0123456789ab"]
+KSA_SIGNING_KEYS = [
+    "t2:test-signing-secret-two-0123456789ab",
+    "t1:test-signing-secret-one-0123456789ab",
+]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEMO_SEED_ENABLED = True

@@ -1,0 +1,35 @@
+"""``manage.py seed_demo``: create or update the demo shop (local and staging, never production)."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from merchants.demo import demo_merchant_seed
+
+
+class Command(BaseCommand):
+    help = "Create or update the demo shop with DEMO_KSA_IDENTIFIER / DEMO_KSA_KEY."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_SEED_ENABLED:
+            raise CommandError(
+                "The demo shop is disabled here (DEMO_SEED_ENABLED=False); nothing was written."
+            )
+        merchant = demo_merchant_seed(
+            identifier=settings.DEMO_KSA_IDENTIFIER, key=settings.DEMO_KSA_KEY
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo shop ready: {merchant.name} (slug {merchant.slug!r}, "
+                f"public id {merchant.public_id})."
+            )
+        )
+        # The key is never printed: it is whatever DEMO_KSA_KEY holds.
+        self.stdout.write(
+            f"Klarna identifier: {settings.DEMO_KSA_IDENTIFIER} (key: the value of DEMO_KSA_KEY)"
+        )
+        self.stdout.write(
+            f"{merchant.options.count()} delivery options, {merchant.stores.count()} stores, "
+            f"{merchant.agreements.count()} carrier agreements."
+        )

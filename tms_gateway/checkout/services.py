@@ -1,0 +1,448 @@
+"""Turn (merchant, Klarna session) into priced, filtered, sorted options; validate selections.
+
+One call of ``options_build`` evaluates each configured option's conditions, asks the carriers
+concurrently under the checkout deadline (see fanout.py), prices what is left and sorts it.
+``selection_validate`` re-runs it and checks the shopper's choice against the fresh answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import replace
+
+from django.conf import settings
+from django.utils import timezone
+
+from carriers.registry import get_adapter
+from carriers.types import (
+    Address,
+    AgreementCredentials,
+    Coordinates,
+    DeliveryEstimate,
+    Location,
+    LocationKind,
+    OpeningHours,
+    Parcel,
+    ProductKind,
+    ProductQuery,
+    Quote,
+    QuoteRequest,
+)
+from merchants.models import Carrier, DeliveryOption, Merchant, OptionKind, Store
+from merchants.selectors import delivery_options_for_checkout
+from tms_gateway.common.errors import ApplicationError
+
+from .fanout import QuoteJob, quotes_collect
+from .recipient import mobile_number_normalize
+from .rules import option_conditions_check, order_weight_g
+from .types import (
+    CarrierOutcome,
+    OfferedAddon,
+    OfferedOption,
+    OptionsResult,
+    Selection,
+    Session,
+    SkippedOption,
+    ValidatedSelection,
+)
+
+_PRODUCT_KIND = {
+    OptionKind.HOME: ProductKind.HOME,
+    OptionKind.LOCKER: ProductKind.LOCKER,
+    OptionKind.PICKUP_POINT: ProductKind.PICKUP_POINT,
+    OptionKind.MAILBOX: ProductKind.MAILBOX,
+}
+LOCATION_KINDS = {OptionKind.LOCKER, OptionKind.PICKUP_POINT, OptionKind.STORE}
+MOBILE_REQUIRED_KINDS = {OptionKind.HOME, OptionKind.LOCKER}
+STREET_REQUIRED_KINDS = {OptionKind.HOME, OptionKind.OWN, OptionKind.MAILBOX}
+
+
+class CurrencyNotSupported(ApplicationError):
+    code = "currency_not_supported"
+
+
+class SelectionRejected(ApplicationError):
+    """The shopper's choice cannot be reserved; ``code`` is the Klarna failure_reason."""
+
+
+def _text(texts: dict[str, str], *, language: str, fallback_language: str) -> str:
+    for lang in (language, fallback_language, "en"):
+        if lang and texts.get(lang):
+            return texts[lang]
+    return next(iter(texts.values()), "")
+
+
+def _parcels(session: Session) -> tuple[Parcel, ...]:
+    """One parcel per physical unit's dimensions would over-count; the order ships as one."""
+    weight = order_weight_g(session) or 0
+    sides = [
+        sorted([s for s in (ln.length_mm, ln.width_mm, ln.height_mm) if s], reverse=True)
+        for ln in session.order.lines
+    ]
+    longest = [s for s in sides if len(s) == 3]
+    if not longest:
+        return (Parcel(weight_g=weight),)
+    length = max(s[0] for s in longest)
+    width = max(s[1] for s in longest)
+    height = sum(
+        s[2] * ln.quantity for s, ln in zip(sides, session.order.lines, strict=False) if len(s) == 3
+    )
+    return (Parcel(weight_g=weight, length_mm=length, width_mm=width, height_mm=height),)
+
+
+def _store_location(store: Store) -> Location:
+    hours = tuple(
+        OpeningHours(
+            weekday=int(h["weekday"]),
+            opens=dt.time.fromisoformat(h["opens"]),
+            closes=dt.time.fromisoformat(h["closes"]),
+        )
+        for h in store.opening_hours
+    )
+    return Location(
+        id=store.code,
+        name=store.name,
+        kind=LocationKind.STORE,
+        address=Address(
+            country=store.country,
+            postal_code=store.postal_code,
+            city=store.city,
+            street_address=store.street_address,
+        ),
+        coordinates=Coordinates(lat=float(store.latitude), lng=float(store.longitude)),
+        opening_hours=hours,
+    )
+
+
+def _static_estimate(option: DeliveryOption) -> DeliveryEstimate:
+    return DeliveryEstimate(
+        earliest_days=option.earliest_days,
+        latest_days=option.latest_days,
+        cutoff=option.cutoff,
+        time_of_day_start=option.time_of_day_start,
+        time_of_day_end=option.time_of_day_end,
+    )
+
+
+def _option_price(option: DeliveryOption, session: Session) -> int:
+    price = int(option.prices[session.currency])
+    threshold = option.free_shipping_thresholds.get(session.currency)
+    total = session.order.total_amount
+    if threshold is not None and total is not None and total >= threshold:
+        return 0
+    return price
+
+
+def _addons(
+    option: DeliveryOption, session: Session, merchant: Merchant
+) -> tuple[OfferedAddon, ...]:
+    offered = []
+    for addon in option.addons.all():
+        if addon.prices and session.currency not in addon.prices:
+            continue
+        offered.append(
+            OfferedAddon(
+                id=addon.code,
+                type=addon.type,
+                name=_text(
+                    addon.names,
+                    language=session.language,
+                    fallback_language=merchant.default_locale,
+                ),
+                price=int(addon.prices.get(session.currency, 0)),
+                preselected=addon.preselected or addon.required,
+                required=addon.required,
+                max_length=addon.max_length,
+            )
+        )
+    return tuple(offered)
+
+
+def _quote_requests(
+    *, merchant: Merchant, session: Session, options: list[DeliveryOption], now: dt.datetime
+) -> list[QuoteJob]:
+    by_agreement: dict[int, list[DeliveryOption]] = defaultdict(list)
+    for option in options:
+        if option.agreement_id is not None:
+            by_agreement[option.agreement_id].append(option)
+    jobs = []
+    parcels = _parcels(session)
+    for agreement_id, group in by_agreement.items():
+        agreement = group[0].agreement
+        assert agreement is not None
+        products: dict[str, ProductQuery] = {}
+        for option in group:
+            kind = _PRODUCT_KIND[OptionKind(option.kind)]
+            previous = products.get(option.carrier_product)
+            products[option.carrier_product] = ProductQuery(
+                code=option.carrier_product,
+                kind=kind,
+                wants_locations=option.kind in LOCATION_KINDS
+                or bool(previous and previous.wants_locations),
+                wants_timeslots=option.uses_timeslots
+                or bool(previous and previous.wants_timeslots),
+            )
+        jobs.append(
+            QuoteJob(
+                key=agreement_id,
+                adapter=get_adapter(agreement.carrier),
+                request=QuoteRequest(
+                    merchant_ref=str(merchant.public_id),
+                    agreement=AgreementCredentials(
+                        agreement_id=agreement.pk,
+                        customer_number=agreement.customer_number,
+                        credentials=agreement.credentials,
+                        test_mode=agreement.test_mode,
+                    ),
+                    products=tuple(products.values()),
+                    recipient=session.recipient.address,
+                    parcels=parcels,
+                    currency=session.currency,
+                    now=now,
+                    max_locations=settings.CHECKOUT_MAX_LOCATIONS,
+                ),
+            )
+        )
+    return jobs
+
+
+def merchant_currencies(*, options: list[DeliveryOption]) -> set[str]:
+    return {currency for option in options for currency in option.prices}
+
+
+def options_build(
+    *, merchant: Merchant, session: Session, now: dt.datetime | None = None
+) -> OptionsResult:
+    """The options a shopper is offered now, each priced, sorted; at most one preselected."""
+    now = now or timezone.now()
+    configured = list(delivery_options_for_checkout(merchant=merchant))
+    if configured and session.currency not in merchant_currencies(options=configured):
+        raise CurrencyNotSupported(f"The shop has no prices in {session.currency}.")
+
+    skipped: list[SkippedOption] = []
+    eligible: list[DeliveryOption] = []
+    for option in configured:
+        rejection = option_conditions_check(option=option, session=session)
+        if rejection is not None:
+            skipped.append(rejection)
+        elif option.carrier != Carrier.GENERIC and option.agreement is None:
+            skipped.append(SkippedOption(option.code, "no_agreement", "no carrier agreement"))
+        elif option.agreement is not None and not option.agreement.is_active:
+            skipped.append(SkippedOption(option.code, "no_agreement", "agreement inactive"))
+        else:
+            eligible.append(option)
+
+    address = session.recipient.address
+    ask_carriers = bool(address.country and address.postal_code)
+    carrier_options = [o for o in eligible if o.carrier != Carrier.GENERIC]
+    jobs = (
+        _quote_requests(merchant=merchant, session=session, options=carrier_options, now=now)
+        if ask_carriers
+        else []
+    )
+    outcomes = quotes_collect(jobs=jobs, deadline_seconds=settings.CHECKOUT_DEADLINE_SECONDS)
+    quotes: dict[tuple[int, str], Quote] = {}
+    failed: dict[int, str] = {}
+    for outcome in outcomes:
+        if outcome.quotes is None:
+            failed[outcome.key] = outcome.error
+            continue
+        for quote in outcome.quotes:
+            quotes[(outcome.key, quote.product)] = quote
+
+    offered: list[OfferedOption] = []
+    for option in eligible:
+        built = _offer(
+            option=option,
+            session=session,
+            merchant=merchant,
+            ask_carriers=ask_carriers,
+            quotes=quotes,
+            failed=failed,
+        )
+        if isinstance(built, SkippedOption):
+            skipped.append(built)
+        else:
+            offered.append(built)
+
+    offered.sort(key=lambda o: (o.sort_order, o.price, o.id))
+    chosen = next((o for o in offered if o.preselected), offered[0] if offered else None)
+    options = tuple(replace(o, preselected=o is chosen) for o in offered)
+    return OptionsResult(
+        options=options,
+        skipped=tuple(skipped),
+        carriers=tuple(
+            CarrierOutcome(
+                carrier=o.carrier,
+                agreement_id=o.key,
+                ok=o.quotes is not None,
+                duration_ms=o.duration_ms,
+                error=o.error,
+            )
+            for o in outcomes
+        ),
+        built_at=now,
+    )
+
+
+def _offer(
+    *,
+    option: DeliveryOption,
+    session: Session,
+    merchant: Merchant,
+    ask_carriers: bool,
+    quotes: dict[tuple[int, str], Quote],
+    failed: dict[int, str],
+) -> OfferedOption | SkippedOption:
+    price = _option_price(option, session)
+    base = OfferedOption(
+        option_pk=option.pk,
+        id=option.code,
+        kind=option.kind,
+        carrier=option.carrier,
+        carrier_product=option.carrier_product,
+        carrier_product_name=option.carrier_product_name or option.carrier_product,
+        service_class=option.service_class,
+        name=_text(
+            option.names, language=session.language, fallback_language=merchant.default_locale
+        ),
+        description=_text(
+            option.descriptions,
+            language=session.language,
+            fallback_language=merchant.default_locale,
+        ),
+        price=price,
+        tax_rate=option.tax_rate,
+        delivery=_static_estimate(option),
+        addons=_addons(option, session, merchant),
+        preselected=option.preselected,
+        sort_order=option.sort_order,
+    )
+    if option.carrier == Carrier.GENERIC:
+        locations: tuple[Location, ...] = ()
+        if option.kind == OptionKind.STORE:
+            locations = tuple(_store_location(s) for s in option.stores.all())
+            if not locations:
+                return SkippedOption(option.code, "no_locations", "no active store attached")
+        return replace(base, locations=locations, preview=not ask_carriers)
+    if not ask_carriers:
+        return replace(base, preview=True)
+    assert option.agreement_id is not None
+    if option.agreement_id in failed:
+        if option.is_fallback:
+            return replace(base, from_fallback=True)
+        return SkippedOption(option.code, "carrier_unavailable", failed[option.agreement_id])
+    quote = quotes.get((option.agreement_id, option.carrier_product))
+    if quote is None or not quote.available:
+        detail = quote.reason if quote is not None else "no answer for this product"
+        return SkippedOption(option.code, "carrier_not_available", detail)
+    if option.kind in LOCATION_KINDS and not quote.locations:
+        return SkippedOption(option.code, "no_locations", "the carrier has no location nearby")
+    if option.uses_timeslots and not quote.timeslots:
+        return SkippedOption(option.code, "no_timeslots", "the carrier has no time slot")
+    return replace(
+        base,
+        price=price,
+        delivery=quote.delivery or base.delivery,
+        locations=quote.locations if option.kind in LOCATION_KINDS else (),
+        timeslots=quote.timeslots if option.uses_timeslots else (),
+    )
+
+
+def selection_validate(
+    *, merchant: Merchant, session: Session, selection: Selection, now: dt.datetime | None = None
+) -> ValidatedSelection:
+    """Check a choice against a fresh computation; raise SelectionRejected when it fails."""
+    result = options_build(merchant=merchant, session=session, now=now)
+    option = next((o for o in result.options if o.id == selection.option_id), None)
+    if option is None:
+        raise SelectionRejected(
+            f"Option {selection.option_id!r} is not offered for this order and address.",
+            code="shipping_option_not_available",
+        )
+
+    location = None
+    if selection.location_id:
+        location = next((loc for loc in option.locations if loc.id == selection.location_id), None)
+        if location is None:
+            raise SelectionRejected(
+                f"Location {selection.location_id!r} is not offered.", code="location_not_available"
+            )
+    elif option.locations:
+        location = option.locations[0]  # nearest first: Klarna sent none, take the nearest
+
+    timeslot = None
+    if selection.timeslot_id:
+        timeslot = next((t for t in option.timeslots if t.id == selection.timeslot_id), None)
+        if timeslot is None:
+            raise SelectionRejected(
+                f"Time slot {selection.timeslot_id!r} is not offered.",
+                code="timeslot_not_available",
+            )
+    elif option.timeslots:
+        timeslot = option.timeslots[0]
+
+    offered_addons = {a.id: a for a in option.addons}
+    chosen = {a.id: a for a in selection.addons}
+    for addon_id, choice in chosen.items():
+        if choice.selected and addon_id not in offered_addons:
+            raise SelectionRejected(
+                f"Add-on {addon_id!r} is not offered with this option.", code="addon_not_available"
+            )
+    addons: list[tuple[OfferedAddon, str]] = []
+    for addon in option.addons:
+        choice = chosen.get(addon.id)
+        selected = addon.required or (choice.selected if choice is not None else False)
+        if not selected:
+            continue
+        text = (choice.text if choice is not None else "").strip()
+        if addon.max_length is not None:
+            if addon.required and not text:
+                raise SelectionRejected(
+                    f"Add-on {addon.id!r} needs input.", code="missing_addon_input"
+                )
+            if len(text) > addon.max_length:
+                raise SelectionRejected(
+                    f"Add-on {addon.id!r} takes at most {addon.max_length} characters.",
+                    code="invalid_addon_input",
+                )
+        addons.append((addon, text))
+
+    _recipient_check(option=option, session=session, addon_types={a.type for a, _ in addons})
+    price = option.price + sum(a.price for a, _ in addons)
+    return ValidatedSelection(
+        option=option, location=location, timeslot=timeslot, addons=tuple(addons), price=price
+    )
+
+
+def _recipient_check(*, option: OfferedOption, session: Session, addon_types: set[str]) -> None:
+    recipient = session.recipient
+    address = recipient.address
+    missing = []
+    if not address.country:
+        missing.append("country")
+    needs_postal_code = option.carrier != Carrier.GENERIC or option.kind in STREET_REQUIRED_KINDS
+    if needs_postal_code and not address.postal_code:
+        missing.append("postal_code")
+    if option.kind in STREET_REQUIRED_KINDS:
+        if not address.street_address:
+            missing.append("street_address")
+        if not address.city:
+            missing.append("city")
+    if missing:
+        raise SelectionRejected(
+            f"The recipient's {', '.join(missing)} is missing.",
+            code="invalid_recipient",
+            extra={"fields": missing},
+        )
+    needs_mobile = option.kind in MOBILE_REQUIRED_KINDS or "sms" in addon_types
+    if (
+        needs_mobile
+        and mobile_number_normalize(phone=recipient.phone, country=address.country) is None
+    ):
+        raise SelectionRejected(
+            "The recipient needs a mobile number the carrier can text.",
+            code="invalid_recipient",
+            extra={"fields": ["phone"]},
+        )

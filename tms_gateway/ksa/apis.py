@@ -1,0 +1,190 @@
+"""The Klarna Shipping Assistant callback API: one APIView per endpoint.
+
+Each view parses and authenticates, calls one service, and renders the answer. Order of
+refusals: an oversize body (413) first, then authentication (401), then validation (4xx).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.urls import reverse
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tms_gateway.checkout.services import options_build
+from tms_gateway.common.errors import ApplicationError, NotFound
+from tms_gateway.shipments.models import Shipment
+from tms_gateway.shipments.selectors import shipment_get
+from tms_gateway.shipments.services import (
+    shipment_confirm,
+    shipment_refresh_expiry,
+    shipment_reserve,
+    shipment_update,
+)
+
+from . import serializers as s
+from .authentication import (
+    IsKsaAuthenticated,
+    KsaPrincipal,
+    KsaTokenAuthentication,
+    credential_authenticate,
+    token_issue,
+)
+from .messages import message_for
+
+JSON = "application/json"
+
+
+class PayloadTooLarge(ApplicationError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class AnyJsonNegotiation(BaseContentNegotiation):
+    """Always answer JSON, whatever Accept says (Klarna may ask for its vdn media types)."""
+
+    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+        return None
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], JSON
+
+
+class KsaApi(APIView):
+    error_style = "klarna"
+    authentication_classes = [KsaTokenAuthentication]
+    permission_classes = [IsKsaAuthenticated]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = AnyJsonNegotiation
+    parser_classes: list[Any] = []
+    locale = ""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise PayloadTooLarge("The request body is larger than 1 MiB.")
+        super().initial(request, *args, **kwargs)
+
+    @property
+    def principal(self) -> KsaPrincipal:
+        auth = self.request.auth
+        if not isinstance(auth, KsaPrincipal):
+            raise AuthenticationFailed()
+        return auth
+
+    def body(self) -> Any:
+        """The JSON body. Content-Type is not enforced: Klarna's vdn types are JSON too."""
+        try:
+            raw = self.request._request.body
+        except RequestDataTooBig as exc:
+            raise PayloadTooLarge("The request body is larger than 1 MiB.") from exc
+        if not raw.strip():
+            data: Any = {}
+        else:
+            try:
+                data = json.loads(raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise s.MalformedRequest(f"The body is not valid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise s.MalformedRequest("The body must be a JSON object.")
+        locale = data.get("locale")
+        if isinstance(locale, str):
+            self.locale = locale
+        return data
+
+    def respond(self, data: Any, *, status: int = 200, **headers: str) -> Response:
+        response = Response(data, status=status, content_type=self.response_media_type())
+        for name, value in headers.items():
+            response[name] = value
+        return response
+
+    def response_media_type(self) -> str:
+        sent = self.request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        return sent if sent.startswith("application/vdn.klarna.shipping.") else JSON
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ApplicationError) and self.locale:
+            text = message_for(code=exc.code, locale=self.locale)
+            if text is not None:
+                exc.message = text
+        response = super().handle_exception(exc)
+        if response.status_code != 401:
+            response["Content-Type"] = self.response_media_type()
+        return response
+
+    def shipment_or_404(self, shipment_id: str) -> Shipment:
+        shipment = shipment_get(merchant=self.principal.merchant, shipment_id=shipment_id)
+        if shipment is None:
+            raise NotFound("No such shipment.", code="shipment_not_found")
+        return shipment
+
+    def location_of(self, shipment: Shipment) -> str:
+        return reverse("ksa:shipment-detail", kwargs={"shipment_id": str(shipment.public_id)})
+
+
+class AuthApi(KsaApi):
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    def post(self, request: Request) -> Response:
+        identifier, nonce, digest = s.auth_parse(self.body())
+        credential = credential_authenticate(identifier=identifier, nonce=nonce, digest=digest)
+        if credential is None:
+            raise AuthenticationFailed()
+        return self.respond({"token": token_issue(credential=credential)}, status=201)
+
+
+class ShippingOptionsApi(KsaApi):
+    def post(self, request: Request) -> Response:
+        session = s.session_parse(self.body())
+        result = options_build(merchant=self.principal.merchant, session=session)
+        return self.respond(s.shipping_options_render(result))
+
+
+class ShipmentCreateApi(KsaApi):
+    def post(self, request: Request) -> Response:
+        session, selection = s.selection_session_parse(self.body())
+        shipment = shipment_reserve(
+            merchant=self.principal.merchant, session=session, selection=selection
+        )
+        return self.respond(
+            s.shipment_render(shipment), status=201, Location=self.location_of(shipment)
+        )
+
+
+class ShipmentDetailApi(KsaApi):
+    def get(self, request: Request, shipment_id: str) -> Response:
+        shipment = shipment_refresh_expiry(shipment=self.shipment_or_404(shipment_id))
+        return self.respond(s.shipment_render(shipment))
+
+    def put(self, request: Request, shipment_id: str) -> Response:
+        body = self.body()
+        shipment = self.shipment_or_404(shipment_id)
+        session, selection = s.selection_session_parse(body)
+        shipment = shipment_update(
+            merchant=self.principal.merchant,
+            shipment=shipment,
+            session=session,
+            selection=selection,
+        )
+        return self.respond(s.shipment_render(shipment), Location=self.location_of(shipment))
+
+
+class ShipmentConfirmApi(KsaApi):
+    def post(self, request: Request, shipment_id: str) -> Response:
+        shipment = self.shipment_or_404(shipment_id)
+        shipment = shipment_confirm(merchant=self.principal.merchant, shipment=shipment)
+        return self.respond(s.shipment_render(shipment), Location=self.location_of(shipment))
