@@ -33,7 +33,11 @@ class CarrierAdapter(ABC):
 
     @abstractmethod
     def quote(self, *, request: QuoteRequest) -> list[Quote]:
-        """Answer for each requested product: availability, locations, timeslots, price."""
+        """One Quote per ``request.products`` entry, in the same order.
+
+        Each says whether the product is available for the recipient, and carries its
+        locations, timeslots, agreement price and delivery estimate where asked and known.
+        """
 
     def book(self, *, request: BookingRequest) -> Booking:
         raise OperationNotSupported(f"{self.slug} cannot book", carrier=self.slug)

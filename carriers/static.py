@@ -17,7 +17,9 @@ What it answers
   postal code picks a point inside the country (a centroid plus an offset read from the code), and
   a SHA-256 hash of (carrier, country, postal code, kind, index) picks names, streets, bearings,
   distances and opening hours. ``hashlib`` rather than ``hash()``: the latter is salted per process,
-  so web workers would disagree with each other and with the id the shopper selected.
+  so web workers would disagree with each other and with the id the shopper selected. Ids read
+  ``postnord-SE-11151-1`` for service points and ``postnord-SE-11151-L1`` for lockers.
+* A product asked for with a kind it does not serve (``DLVBOX`` as a pickup point) is unavailable.
 * Timeslots: five evening slots, 17:00-22:00 in the recipient's local time, on the next business
   days (Monday to Friday; public holidays are not known here) *after* the local day of
   ``request.now``. Each slot's cutoff is 12:00 local on its own day. Same-day slots are never

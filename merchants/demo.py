@@ -182,8 +182,9 @@ def _home_addons(currencies: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-# Product codes follow the static adapters' tables (PostNord 17/19/varubrev, Budbee home/box,
-# Instabox locker, DHL home/servicepoint, Bring 5800).
+# Product codes are those of the carrier adapters' tables (carriers/static.py): PostNord
+# 17/19/11, Budbee home/DLVBOX, Instabox LOCKER_EXPRESS, DHL 401/103, Bring 5800. A code the
+# adapter does not know makes the option unavailable.
 _OPTIONS: list[dict[str, Any]] = [
     {
         "code": "postnord-home",
@@ -214,7 +215,7 @@ _OPTIONS: list[dict[str, Any]] = [
         "free_shipping_thresholds": {"SEK": 50000, "NOK": 60000, "DKK": 40000, "EUR": 5000},
         "max_total_weight_g": 20000,
         "earliest_days": 1,
-        "latest_days": 3,
+        "latest_days": 2,
         "cutoff": dt.time(14, 0),
         "sort_order": 10,
         "addons": _home_addons(["SEK", "NOK", "DKK", "EUR"]),
@@ -258,7 +259,7 @@ _OPTIONS: list[dict[str, Any]] = [
         "code": "dhl-home",
         "kind": OptionKind.HOME,
         "carrier": Carrier.DHL,
-        "carrier_product": "home",
+        "carrier_product": "401",
         "carrier_product_name": "DHL Home Delivery",
         "names": _text(
             sv="Hemleverans med DHL",
@@ -293,8 +294,8 @@ _OPTIONS: list[dict[str, Any]] = [
         "code": "instabox-locker",
         "kind": OptionKind.LOCKER,
         "carrier": Carrier.INSTABOX,
-        "carrier_product": "locker",
-        "carrier_product_name": "Instabox",
+        "carrier_product": "LOCKER_EXPRESS",
+        "carrier_product_name": "Instabox locker",
         "names": _text(
             sv="Instabox paketskåp",
             nb="Instabox pakkeskap",
@@ -325,7 +326,7 @@ _OPTIONS: list[dict[str, Any]] = [
         "code": "budbee-box",
         "kind": OptionKind.LOCKER,
         "carrier": Carrier.BUDBEE,
-        "carrier_product": "box",
+        "carrier_product": "DLVBOX",
         "carrier_product_name": "Budbee Box",
         "names": _text(
             sv="Budbee Box paketskåp",
@@ -392,8 +393,8 @@ _OPTIONS: list[dict[str, Any]] = [
         "code": "dhl-service-point",
         "kind": OptionKind.PICKUP_POINT,
         "carrier": Carrier.DHL,
-        "carrier_product": "servicepoint",
-        "carrier_product_name": "DHL ServicePoint",
+        "carrier_product": "103",
+        "carrier_product_name": "DHL Service Point",
         "names": _text(
             sv="DHL ombud",
             nb="DHL hentested",
@@ -449,8 +450,8 @@ _OPTIONS: list[dict[str, Any]] = [
         "countries": ["NO"],
         "prices": {"NOK": 5900},
         "max_total_weight_g": 35000,
-        "earliest_days": 2,
-        "latest_days": 4,
+        "earliest_days": 1,
+        "latest_days": 3,
         "cutoff": dt.time(13, 0),
         "sort_order": 80,
     },
@@ -490,8 +491,9 @@ _OPTIONS: list[dict[str, Any]] = [
         "code": "postnord-letter",
         "kind": OptionKind.MAILBOX,
         "carrier": Carrier.POSTNORD,
-        "carrier_product": "varubrev",
-        "carrier_product_name": "Varubrev",
+        # PostNord's Varubrev code is unconfirmed (carriers/static.py); check it per tenant.
+        "carrier_product": "11",
+        "carrier_product_name": "Varubrev Ekonomi",
         "service_class": ServiceClass.ECONOMY,
         "names": _text(
             sv="Brev till brevlådan (PostNord Varubrev)",
@@ -518,8 +520,8 @@ _OPTIONS: list[dict[str, Any]] = [
         "max_length_mm": 350,
         "max_width_mm": 250,
         "max_height_mm": 30,
-        "earliest_days": 1,
-        "latest_days": 3,
+        "earliest_days": 2,
+        "latest_days": 4,
         "cutoff": dt.time(14, 0),
         "sort_order": 100,
     },

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django.fixtures import Settings
 
 from merchants.models import KlarnaCredential
 from merchants.selectors import (
@@ -77,7 +77,7 @@ def test_rotate_keeps_the_previous_key_until_the_grace_ends() -> None:
     assert klarna_credential_accepted_keys(credential=credential, now=T0 + GRACE) == [new_key]
 
 
-def test_rotate_uses_the_configured_grace_by_default(settings: SettingsWrapper) -> None:
+def test_rotate_uses_the_configured_grace_by_default(settings: Settings) -> None:
     settings.KSA_KEY_ROTATION_GRACE = dt.timedelta(hours=2)
     credential = KlarnaCredentialFactory.create(key="old-key")
 

@@ -7,8 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django.fixtures import Settings
 
+from carriers.registry import get_adapter
 from merchants.demo import CURRENCY_BY_COUNTRY, DEMO_SLUG, demo_merchant_seed
 from merchants.models import (
     CarrierAgreement,
@@ -165,7 +166,7 @@ def test_reseeding_with_a_new_identifier_renames_the_credential() -> None:
     assert klarna_credential_get_by_identifier(identifier="demo") is None
 
 
-def test_the_command_refuses_when_demo_seeding_is_disabled(settings: SettingsWrapper) -> None:
+def test_the_command_refuses_when_demo_seeding_is_disabled(settings: Settings) -> None:
     settings.DEMO_SEED_ENABLED = False
 
     with pytest.raises(CommandError, match="DEMO_SEED_ENABLED"):
@@ -174,7 +175,7 @@ def test_the_command_refuses_when_demo_seeding_is_disabled(settings: SettingsWra
     assert not Merchant.objects.exists()
 
 
-def test_the_command_seeds_with_the_configured_credential(settings: SettingsWrapper) -> None:
+def test_the_command_seeds_with_the_configured_credential(settings: Settings) -> None:
     settings.DEMO_SEED_ENABLED = True
     settings.DEMO_KSA_IDENTIFIER = "demo-from-settings"
     settings.DEMO_KSA_KEY = "key-from-settings"
@@ -212,3 +213,12 @@ def test_reseeding_reinstates_a_revoked_demo_credential() -> None:
     credential = klarna_credential_get_by_identifier(identifier="demo")
     assert credential is not None
     assert credential.key == "demo-key"
+
+
+def test_every_carrier_option_uses_a_product_its_adapter_knows() -> None:
+    merchant = demo_merchant_seed(identifier="demo", key="demo-key")
+
+    for option in merchant.options.exclude(carrier="generic"):
+        adapter = get_adapter(option.carrier)
+        assert option.carrier_product in adapter.products, option.code
+        assert set(option.countries) <= set(getattr(adapter, "countries", option.countries))

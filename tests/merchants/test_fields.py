@@ -6,7 +6,7 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django.fixtures import Settings
 
 from merchants.models import CarrierAgreement, KlarnaCredential
 from tests.factories import CarrierAgreementFactory, KlarnaCredentialFactory, MerchantFactory
@@ -71,7 +71,7 @@ def test_each_write_gets_a_fresh_token() -> None:
     assert _raw_key(first) != _raw_key(second)
 
 
-def test_a_prepended_key_encrypts_and_old_rows_still_decrypt(settings: SettingsWrapper) -> None:
+def test_a_prepended_key_encrypts_and_old_rows_still_decrypt(settings: Settings) -> None:
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]
     credential = KlarnaCredentialFactory.create(key="written-with-old-key")
     new_key = Fernet.generate_key().decode()
@@ -87,7 +87,7 @@ def test_a_prepended_key_encrypts_and_old_rows_still_decrypt(settings: SettingsW
 
 
 def test_rows_resaved_after_rotation_survive_dropping_the_old_key(
-    settings: SettingsWrapper,
+    settings: Settings,
 ) -> None:
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]
     resaved = KlarnaCredentialFactory.create(key="resaved")
@@ -104,7 +104,7 @@ def test_rows_resaved_after_rotation_survive_dropping_the_old_key(
         KlarnaCredential.objects.get(pk=left_behind.pk)
 
 
-def test_writing_a_secret_without_keys_is_refused(settings: SettingsWrapper) -> None:
+def test_writing_a_secret_without_keys_is_refused(settings: Settings) -> None:
     merchant = MerchantFactory.create()
     settings.FIELD_ENCRYPTION_KEYS = []
 

@@ -125,6 +125,25 @@ def _static_estimate(option: DeliveryOption) -> DeliveryEstimate:
     )
 
 
+def _estimate_merge(
+    *, carrier: DeliveryEstimate | None, configured: DeliveryEstimate
+) -> DeliveryEstimate:
+    """The carrier's estimate where it gives one; the shop's cut-off and window otherwise."""
+    if carrier is None:
+        return configured
+    return DeliveryEstimate(
+        earliest_days=carrier.earliest_days
+        if carrier.earliest_days is not None
+        else configured.earliest_days,
+        latest_days=carrier.latest_days
+        if carrier.latest_days is not None
+        else configured.latest_days,
+        cutoff=carrier.cutoff or configured.cutoff,
+        time_of_day_start=carrier.time_of_day_start or configured.time_of_day_start,
+        time_of_day_end=carrier.time_of_day_end or configured.time_of_day_end,
+    )
+
+
 def _option_price(option: DeliveryOption, session: Session) -> int:
     price = int(option.prices[session.currency])
     threshold = option.free_shipping_thresholds.get(session.currency)
@@ -171,11 +190,12 @@ def _quote_requests(
     for agreement_id, group in by_agreement.items():
         agreement = group[0].agreement
         assert agreement is not None
-        products: dict[str, ProductQuery] = {}
+        # One query per (product, kind): PostNord 19 serves pickup points and lockers.
+        products: dict[tuple[str, ProductKind], ProductQuery] = {}
         for option in group:
             kind = _PRODUCT_KIND[OptionKind(option.kind)]
-            previous = products.get(option.carrier_product)
-            products[option.carrier_product] = ProductQuery(
+            previous = products.get((option.carrier_product, kind))
+            products[(option.carrier_product, kind)] = ProductQuery(
                 code=option.carrier_product,
                 kind=kind,
                 wants_locations=option.kind in LOCATION_KINDS
@@ -242,14 +262,15 @@ def options_build(
         else []
     )
     outcomes = quotes_collect(jobs=jobs, deadline_seconds=settings.CHECKOUT_DEADLINE_SECONDS)
-    quotes: dict[tuple[int, str], Quote] = {}
+    quotes: dict[tuple[int, str, str], Quote] = {}
     failed: dict[int, str] = {}
-    for outcome in outcomes:
+    for job, outcome in zip(jobs, outcomes, strict=True):
         if outcome.quotes is None:
             failed[outcome.key] = outcome.error
             continue
-        for quote in outcome.quotes:
-            quotes[(outcome.key, quote.product)] = quote
+        # The contract answers one quote per query, in the order asked.
+        for query, quote in zip(job.request.products, outcome.quotes, strict=False):
+            quotes[(outcome.key, query.code, query.kind)] = quote
 
     offered: list[OfferedOption] = []
     for option in eligible:
@@ -292,7 +313,7 @@ def _offer(
     session: Session,
     merchant: Merchant,
     ask_carriers: bool,
-    quotes: dict[tuple[int, str], Quote],
+    quotes: dict[tuple[int, str, str], Quote],
     failed: dict[int, str],
 ) -> OfferedOption | SkippedOption:
     price = _option_price(option, session)
@@ -333,7 +354,8 @@ def _offer(
         if option.is_fallback:
             return replace(base, from_fallback=True)
         return SkippedOption(option.code, "carrier_unavailable", failed[option.agreement_id])
-    quote = quotes.get((option.agreement_id, option.carrier_product))
+    kind = _PRODUCT_KIND[OptionKind(option.kind)]
+    quote = quotes.get((option.agreement_id, option.carrier_product, kind))
     if quote is None or not quote.available:
         detail = quote.reason if quote is not None else "no answer for this product"
         return SkippedOption(option.code, "carrier_not_available", detail)
@@ -344,7 +366,7 @@ def _offer(
     return replace(
         base,
         price=price,
-        delivery=quote.delivery or base.delivery,
+        delivery=_estimate_merge(carrier=quote.delivery, configured=base.delivery),
         locations=quote.locations if option.kind in LOCATION_KINDS else (),
         timeslots=quote.timeslots if option.uses_timeslots else (),
     )
