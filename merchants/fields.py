@@ -57,6 +57,10 @@ class EncryptedTextField(models.TextField):
 class EncryptedJSONField(models.TextField):
     """A JSON object (carrier credentials) stored as one Fernet token."""
 
+    # Tell django-stubs the Python type is a dict, not the str of the column.
+    _pyi_private_set_type: dict[str, Any]  # type: ignore[assignment]
+    _pyi_private_get_type: dict[str, Any]  # type: ignore[assignment]
+
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if value is None or value == "":
             return {}

@@ -108,7 +108,9 @@ def test_a_postal_code_without_the_prefix_is_skipped() -> None:
 
     skipped = option_conditions_check(option=option, session=_session(postal_code="12345"))
 
-    assert skipped == SkippedOption(id="pn-home", reason="postal_code", detail="12345 is outside 11")
+    assert skipped == SkippedOption(
+        id="pn-home", reason="postal_code", detail="12345 is outside 11"
+    )
 
 
 def test_a_postal_code_with_a_space_matches_the_prefix() -> None:
@@ -397,9 +399,7 @@ def test_only_a_height_limit_bounds_the_thinnest_side() -> None:
     )
 
     assert thin is None
-    assert thick == SkippedOption(
-        id="pn-home", reason="dimensions", detail="sku-1 (300x200x40 mm)"
-    )
+    assert thick == SkippedOption(id="pn-home", reason="dimensions", detail="sku-1 (300x200x40 mm)")
 
 
 def test_only_a_length_limit_takes_a_parcel_within_it() -> None:
@@ -435,15 +435,15 @@ def test_a_missing_required_tag_is_skipped() -> None:
 
     skipped = option_conditions_check(option=option, session=_session(order=order))
 
-    assert skipped == SkippedOption(id="pn-home", reason="required_tags", detail="missing tag member")
+    assert skipped == SkippedOption(
+        id="pn-home", reason="required_tags", detail="missing tag member"
+    )
 
 
 def test_an_excluded_tag_on_the_order_is_skipped() -> None:
     option = _option(excluded_tags=["bulky"])
 
-    skipped = option_conditions_check(
-        option=option, session=_session(order=Order(tags=("bulky",)))
-    )
+    skipped = option_conditions_check(option=option, session=_session(order=Order(tags=("bulky",))))
 
     assert skipped == SkippedOption(
         id="pn-home", reason="excluded_tags", detail="order has tag bulky"
@@ -474,9 +474,7 @@ def test_an_order_without_the_excluded_tag_passes() -> None:
 def test_an_organization_only_option_is_offered_to_an_organization() -> None:
     option = _option(customer_types=["organization"])
 
-    skipped = option_conditions_check(
-        option=option, session=_session(customer_type="organization")
-    )
+    skipped = option_conditions_check(option=option, session=_session(customer_type="organization"))
 
     assert skipped is None
 

@@ -33,8 +33,8 @@ class Shop:
 
 
 def shop_create(*, identifier: str, key: str) -> Shop:
-    merchant = MerchantFactory(default_locale="en")
-    credential = KlarnaCredentialFactory(merchant=merchant, identifier=identifier, key=key)
+    merchant = MerchantFactory.create(default_locale="en")
+    credential = KlarnaCredentialFactory.create(merchant=merchant, identifier=identifier, key=key)
     home = DeliveryOptionFactory(
         merchant=merchant,
         code="pn-home",
@@ -144,7 +144,7 @@ class Klarna:
         self.token = response.json()["token"]
         return self
 
-    def headers(self) -> dict[str, str]:
+    def headers(self) -> dict[str, Any]:
         return {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
 
     def post(self, path: str, body: Any = None, *, content_type: str = "application/json") -> Any:

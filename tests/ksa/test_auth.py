@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import jwt
 import pytest
@@ -19,7 +20,7 @@ from .conftest import AUTH_TYPE, Klarna, Shop, digest, session
 pytestmark = pytest.mark.django_db
 
 
-def auth(client: Client, body: object, content_type: str = AUTH_TYPE) -> object:
+def auth(client: Client, body: object, content_type: str = AUTH_TYPE) -> Any:
     data = body if isinstance(body, str) else json.dumps(body)
     return client.post("/ksa/v1/auth", data=data, content_type=content_type)
 
@@ -161,7 +162,9 @@ def test_token_signed_with_an_older_listed_key_still_verifies(client: Client, sh
         lambda token: f"Basic {token}",
         lambda token: "Bearer not-a-jwt",
         lambda token: f"Bearer {token[:-4]}AAAA",
-        lambda token: f"Bearer {jwt.encode({'sub': 'x'}, 'a-guessed-secret-of-thirty-two-bytes!', algorithm='HS256', headers={'kid': 't2'})}",
+        lambda token: (
+            f"Bearer {jwt.encode({'sub': 'x'}, 'a-guessed-secret-of-thirty-two-bytes!', algorithm='HS256', headers={'kid': 't2'})}"
+        ),
     ],
 )
 def test_missing_or_invalid_token_is_401_with_empty_body(
@@ -169,7 +172,7 @@ def test_missing_or_invalid_token_is_401_with_empty_body(
 ) -> None:
     token = Klarna(client, shop).login().token
     header = make_header(token)  # type: ignore[operator]
-    extra = {"HTTP_AUTHORIZATION": header} if header else {}
+    extra: dict[str, Any] = {"HTTP_AUTHORIZATION": header} if header else {}
     response = client.post(
         "/ksa/v1/shippingoptions",
         data=json.dumps(session()),

@@ -188,7 +188,10 @@ def test_real_currency_without_prices_is_currency_not_supported(klarna: Klarna) 
         ({"order": {"total_weight": -1}}, "order.total_weight"),
         ({"order": {"tags": "member"}}, "order.tags"),
         ({"order": {"lines": [{"quantity": "two"}]}}, "order.lines[0].quantity"),
-        ({"order": {"lines": [{"attributes": {"weight": "1kg"}}]}}, "order.lines[0].attributes.weight"),
+        (
+            {"order": {"lines": [{"attributes": {"weight": "1kg"}}]}},
+            "order.lines[0].attributes.weight",
+        ),
         ({"recipient": {"country": "Sweden"}}, "recipient.country"),
         ({"recipient": {"postal_code": 12345}}, "recipient.postal_code"),
         ({"recipient": []}, "recipient"),

@@ -45,7 +45,9 @@ def demo_shop() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_full_checkout_against_live_server_confirms_a_shipment(live_server, demo_shop) -> None:
+def test_full_checkout_against_live_server_confirms_a_shipment(
+    live_server: Any, demo_shop: None
+) -> None:
     from tms_gateway.shipments.models import Shipment
 
     output, error = _simulate(
@@ -67,7 +69,7 @@ def test_full_checkout_against_live_server_confirms_a_shipment(live_server, demo
 
 
 @pytest.mark.django_db(transaction=True)
-def test_wrong_key_fails_at_auth_with_401(live_server, demo_shop) -> None:
+def test_wrong_key_fails_at_auth_with_401(live_server: Any, demo_shop: None) -> None:
     from tms_gateway.shipments.models import Shipment
 
     output, error = _simulate(
@@ -84,7 +86,7 @@ def test_wrong_key_fails_at_auth_with_401(live_server, demo_shop) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_json_report_lists_six_successful_steps(live_server, demo_shop) -> None:
+def test_json_report_lists_six_successful_steps(live_server: Any, demo_shop: None) -> None:
     output, error = _simulate(
         "--base-url", f"{live_server.url}/ksa/v1", "--identifier", "demo", "--key", KEY, "--json"
     )

@@ -407,8 +407,8 @@ def selection_validate(
 
     offered_addons = {a.id: a for a in option.addons}
     chosen = {a.id: a for a in selection.addons}
-    for addon_id, choice in chosen.items():
-        if choice.selected and addon_id not in offered_addons:
+    for addon_id, sent in chosen.items():
+        if sent.selected and addon_id not in offered_addons:
             raise SelectionRejected(
                 f"Add-on {addon_id!r} is not offered with this option.", code="addon_not_available"
             )

@@ -7,6 +7,7 @@ refusals: an oversize body (413) first, then authentication (401), then validati
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.urls import reverse
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -51,13 +53,13 @@ class PayloadTooLarge(ApplicationError):
 class AnyJsonNegotiation(BaseContentNegotiation):
     """Always answer JSON, whatever Accept says (Klarna may ask for its vdn media types)."""
 
-    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> None:
         return None
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        return renderers[0], JSON
+        return next(iter(renderers)), JSON
 
 
 class KsaApi(APIView):

@@ -204,7 +204,12 @@ class AddonDataIn(serializers.Serializer):
 class AddonIn(serializers.Serializer):
     id = StrictCharField(required=True, allow_null=False, allow_blank=False, max_length=255)
     type = StrictCharField(max_length=50)
-    data = AddonDataIn(required=False, allow_null=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Klarna's key is "data", which a Serializer attribute cannot be named.
+        fields = super().get_fields()
+        fields["data"] = AddonDataIn(required=False, allow_null=True)
+        return fields
 
 
 class SelectedOptionIn(serializers.Serializer):

@@ -6,6 +6,7 @@ Everything is read through one ``env`` object (django-environ); ``local``, ``tes
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -116,7 +117,7 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 # Klarna calls are refused above 1 MiB (413 payload_too_large).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("KSA_MAX_BODY_BYTES", default=1024 * 1024)
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
