@@ -103,7 +103,9 @@ def _static_locations(
 
 def test_an_option_is_priced_in_the_session_currency() -> None:
     merchant = _shop()
-    DeliveryOptionFactory.create(merchant=merchant, code="pn-home", prices={"SEK": 4900, "EUR": 490})
+    DeliveryOptionFactory.create(
+        merchant=merchant, code="pn-home", prices={"SEK": 4900, "EUR": 490}
+    )
 
     in_sek = options_build(merchant=merchant, session=_preview(currency="SEK"), now=THURSDAY)
     in_eur = options_build(merchant=merchant, session=_preview(currency="EUR"), now=THURSDAY)
@@ -470,7 +472,10 @@ def test_a_pickup_point_option_carries_the_carrier_locations(settings: Any) -> N
     assert option.timeslots == ()
     assert option.preview is False
     assert option.from_fallback is False
-    assert option.delivery == DeliveryEstimate(earliest_days=1, latest_days=3)
+    # the carrier's days, the shop's cut-off
+    assert option.delivery == DeliveryEstimate(
+        earliest_days=1, latest_days=3, cutoff=dt.time(14, 0)
+    )
     [outcome] = result.carriers
     assert (outcome.carrier, outcome.agreement_id, outcome.ok, outcome.error) == (
         "postnord",
@@ -514,6 +519,7 @@ def test_a_timeslot_option_carries_the_carrier_timeslots() -> None:
     assert option.delivery == DeliveryEstimate(
         earliest_days=1,
         latest_days=2,
+        cutoff=dt.time(14, 0),
         time_of_day_start=dt.time(17, 0),
         time_of_day_end=dt.time(22, 0),
     )
@@ -528,7 +534,38 @@ def test_a_home_option_without_timeslots_carries_neither_locations_nor_timeslots
 
     [option] = result.options
     assert (option.locations, option.timeslots, option.preview) == ((), (), False)
-    assert option.delivery == DeliveryEstimate(earliest_days=1, latest_days=2)
+    assert option.delivery == DeliveryEstimate(
+        earliest_days=1, latest_days=2, cutoff=dt.time(14, 0)
+    )
+
+
+def test_a_pickup_point_and_a_locker_of_one_product_each_get_their_own_locations(
+    settings: Any,
+) -> None:
+    settings.CHECKOUT_MAX_LOCATIONS = 2
+    merchant = _shop()
+    DeliveryOptionFactory.create(
+        merchant=merchant,
+        code="pn-pickup",
+        kind=OptionKind.PICKUP_POINT,
+        carrier_product="19",
+        sort_order=1,
+    )
+    DeliveryOptionFactory.create(
+        merchant=merchant,
+        code="pn-locker",
+        kind=OptionKind.LOCKER,
+        carrier_product="19",
+        sort_order=2,
+    )
+
+    result = options_build(merchant=merchant, session=_session(), now=THURSDAY)
+
+    assert [(o.id, [loc.id for loc in o.locations]) for o in result.options] == [
+        ("pn-pickup", ["postnord-SE-11151-1", "postnord-SE-11151-2"]),
+        ("pn-locker", ["postnord-SE-11151-L1", "postnord-SE-11151-L2"]),
+    ]
+    assert len(result.carriers) == 1
 
 
 # --- stores -----------------------------------------------------------------------------------
@@ -709,9 +746,7 @@ def test_a_carrier_slower_than_the_deadline_is_dropped_and_the_others_offered(
 
     assert _ids(result.options) == ["budbee-box"]
     assert result.options[0].locations[0].id == "budbee-SE-11151-L1"
-    assert result.skipped == (
-        SkippedOption("pn-home", "carrier_unavailable", "deadline exceeded"),
-    )
+    assert result.skipped == (SkippedOption("pn-home", "carrier_unavailable", "deadline exceeded"),)
     assert [(o.carrier, o.agreement_id, o.ok, o.error) for o in result.carriers] == [
         ("postnord", slow.pk, False, "deadline exceeded"),
         ("budbee", merchant.agreements.get(carrier=Carrier.BUDBEE).pk, True, ""),

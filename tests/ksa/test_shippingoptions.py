@@ -115,6 +115,7 @@ def test_store_pickup_lists_the_shops_stores(klarna: Klarna) -> None:
     assert store["type"] == "pickup-point"
     assert store["shipping_method"] == "PickUpStore"
     assert store["carrier"] == "generic"
+    assert store["carrier_product"] == {"identifier": "store", "name": "Hämta i butik"}
     assert [loc["id"] for loc in store["locations"]] == ["sthlm"]
     assert store["locations"][0]["coordinates"] == {"lat": 59.3333, "lng": 18.0624}
 
@@ -173,7 +174,10 @@ def test_vdn_media_type_is_echoed(klarna: Klarna) -> None:
 def test_real_currency_without_prices_is_currency_not_supported(klarna: Klarna) -> None:
     response = klarna.post("shippingoptions", session(currency="JPY"))
     assert response.status_code == 400
-    assert response.json()["failure_reason"] == "currency_not_supported"
+    assert response.json() == {
+        "failure_reason": "currency_not_supported",
+        "message": "Leverans kan inte erbjudas i den här valutan.",
+    }
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Eine gewählte Zusatzleistung ist nicht verfügbar. Bitte prüfen Sie Ihre Auswahl.",
         "nl": "Een gekozen extra dienst is niet beschikbaar. Controleer uw keuze.",
     },
+    "currency_not_supported": {
+        "en": "Delivery cannot be offered in this currency.",
+        "sv": "Leverans kan inte erbjudas i den här valutan.",
+        "nb": "Levering kan ikke tilbys i denne valutaen.",
+        "da": "Levering kan ikke tilbydes i denne valuta.",
+        "fi": "Toimitusta ei voida tarjota tässä valuutassa.",
+        "de": "In dieser Währung kann kein Versand angeboten werden.",
+        "nl": "Verzending kan niet in deze valuta worden aangeboden.",
+    },
     "reservation_expired": {
         "en": "Your delivery choice has expired. Please choose a delivery option again.",
         "sv": "Ditt leveransval har gått ut. Välj leveranssätt igen.",

@@ -414,6 +414,11 @@ def timeslot_render(timeslot: Timeslot, *, price: int | None = None) -> dict[str
     return out
 
 
+def _carrier_product(*, identifier: str, name: str) -> dict[str, str]:
+    """Carrier options name the carrier's product; the shop's own options name themselves."""
+    return {"identifier": identifier, "name": name}
+
+
 def option_render(option: OfferedOption) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": option.id,
@@ -434,11 +439,10 @@ def option_render(option: OfferedOption) -> dict[str, Any]:
             "delivery_time": delivery_time_render(option.delivery),
         }
     )
-    if option.carrier_product:
-        out["carrier_product"] = {
-            "identifier": option.carrier_product,
-            "name": option.carrier_product_name,
-        }
+    out["carrier_product"] = _carrier_product(
+        identifier=option.carrier_product or option.id,
+        name=option.carrier_product_name or option.name,
+    )
     if option.locations:
         out["locations"] = [location_render(loc, price=option.price) for loc in option.locations]
     if option.timeslots:
@@ -481,11 +485,10 @@ def shipment_render(shipment: Shipment) -> dict[str, Any]:
         "tax_rate": shipment.tax_rate,
         "tax_amount": tax_amount(price=shipment.price, tax_rate=shipment.tax_rate),
     }
-    if chosen.get("carrier_product"):
-        selected["carrier_product"] = {
-            "identifier": chosen["carrier_product"],
-            "name": chosen["carrier_product_name"],
-        }
+    selected["carrier_product"] = _carrier_product(
+        identifier=chosen["carrier_product"] or chosen["option_id"],
+        name=chosen["carrier_product_name"] or chosen["name"],
+    )
     location = chosen.get("location")
     if location:
         selected["location"] = {
