@@ -351,6 +351,20 @@ def test_names_and_descriptions_are_in_the_session_language() -> None:
     assert [(o.name, o.description) for o in result.options] == [("Hemleverans", "Till din dörr")]
 
 
+def test_a_text_for_the_full_locale_wins_over_the_language() -> None:
+    merchant = _shop()
+    DeliveryOptionFactory.create(
+        merchant=merchant,
+        names={"en": "Home delivery", "de": "Lieferung", "de-CH": "Hauslieferung"},
+    )
+
+    swiss = options_build(merchant=merchant, session=_preview(locale="de-CH"), now=THURSDAY)
+    german = options_build(merchant=merchant, session=_preview(locale="de-DE"), now=THURSDAY)
+
+    assert [o.name for o in swiss.options] == ["Hauslieferung"]
+    assert [o.name for o in german.options] == ["Lieferung"]
+
+
 def test_texts_fall_back_to_the_merchant_default_locale() -> None:
     merchant = MerchantFactory.create(default_locale="sv")
     DeliveryOptionFactory.create(

@@ -402,6 +402,35 @@ def test_only_a_height_limit_bounds_the_thinnest_side() -> None:
     assert thick == SkippedOption(id="pn-home", reason="dimensions", detail="sku-1 (300x200x40 mm)")
 
 
+def test_only_a_length_limit_refuses_a_longer_parcel() -> None:
+    option = _option(max_length_mm=1200)
+    order = _order_with_line(length_mm=1800, width_mm=200, height_mm=100)
+
+    skipped = option_conditions_check(option=option, session=_session(order=order))
+
+    assert skipped == SkippedOption(
+        id="pn-home", reason="dimensions", detail="sku-1 (1800x200x100 mm)"
+    )
+
+
+def test_length_and_width_limits_without_height_bound_the_two_longest_sides() -> None:
+    option = _option(max_length_mm=600, max_width_mm=400)
+
+    fits = option_conditions_check(
+        option=option,
+        session=_session(order=_order_with_line(length_mm=600, width_mm=400, height_mm=390)),
+    )
+    too_long = option_conditions_check(
+        option=option,
+        session=_session(order=_order_with_line(length_mm=1800, width_mm=200, height_mm=100)),
+    )
+
+    assert fits is None
+    assert too_long == SkippedOption(
+        id="pn-home", reason="dimensions", detail="sku-1 (1800x200x100 mm)"
+    )
+
+
 def test_only_a_length_limit_takes_a_parcel_within_it() -> None:
     option = _option(max_length_mm=600)
     order = _order_with_line(length_mm=500, width_mm=100, height_mm=50)

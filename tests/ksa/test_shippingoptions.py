@@ -272,3 +272,28 @@ def test_other_content_type_is_still_read_as_json(client: Client, klarna: Klarna
         **klarna.headers(),
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        b'{"currency": "SEK", "locale": "\xff\xfe"}',
+        '{"currency": "SEK", "locale": "sv-SE", "session_id": "a\\u0000b"}',
+        '{"currency": "SEK", "locale": "' + "x" * 36 + '"}',
+        '{"currency": "SEK", "locale": "sv-SE", "order": {"total_amount": 1e400}}',
+        '{"currency": "SEK", "locale": "sv-SE", "order": {"total_amount": 99999999999999999999999}}',
+    ],
+)
+def test_hostile_bodies_are_400_never_500(klarna: Klarna, raw: str | bytes) -> None:
+    response = klarna.post("shippingoptions", raw)
+    assert response.status_code == 400
+    assert response.json()["failure_reason"] == "malformed_request"
+
+
+def test_hostile_reservation_body_is_400_and_stores_nothing(klarna: Klarna) -> None:
+    body = session(locale="sv-SE-" + "x" * 40)
+    body["selected_shipping_option"] = {"id": "pn-pickup"}
+    response = klarna.reserve(body)
+    assert response.status_code == 400
+    assert Shipment.objects.count() == 0

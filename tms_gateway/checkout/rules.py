@@ -97,8 +97,11 @@ def rule_dimensions(option: DeliveryOption, session: Session) -> SkippedOption |
     limits = [option.max_length_mm, option.max_width_mm, option.max_height_mm]
     if all(limit is None for limit in limits):
         return None
-    # Unset limits are unlimited; sorting them with the others keeps the turning argument.
-    bounds = sorted((limit if limit is not None else 10**9 for limit in limits), reverse=True)
+    # An unset limit is unlimited in its own place (length, width or height); only a complete
+    # set is sorted, which forgives limits entered in another order.
+    bounds = [limit if limit is not None else 10**9 for limit in limits]
+    if None not in limits:
+        bounds.sort(reverse=True)
     for line in session.order.lines:
         sides = [s for s in (line.length_mm, line.width_mm, line.height_mm) if s is not None]
         if not sides:

@@ -66,10 +66,11 @@ class SelectionRejected(ApplicationError):
     """The shopper's choice cannot be reserved; ``code`` is the Klarna failure_reason."""
 
 
-def _text(texts: dict[str, str], *, language: str, fallback_language: str) -> str:
-    for lang in (language, fallback_language, "en"):
-        if lang and texts.get(lang):
-            return texts[lang]
+def _text(texts: dict[str, str], *, session: Session, fallback_language: str) -> str:
+    """The text for the shopper's locale ("sv-SE"), its language ("sv"), the shop's, English."""
+    for key in (session.locale, session.language, fallback_language, "en"):
+        if key and texts.get(key):
+            return texts[key]
     return next(iter(texts.values()), "")
 
 
@@ -166,7 +167,7 @@ def _addons(
                 type=addon.type,
                 name=_text(
                     addon.names,
-                    language=session.language,
+                    session=session,
                     fallback_language=merchant.default_locale,
                 ),
                 price=int(addon.prices.get(session.currency, 0)),
@@ -326,11 +327,11 @@ def _offer(
         carrier_product_name=option.carrier_product_name or option.carrier_product,
         service_class=option.service_class,
         name=_text(
-            option.names, language=session.language, fallback_language=merchant.default_locale
+            option.names, session=session, fallback_language=merchant.default_locale
         ),
         description=_text(
             option.descriptions,
-            language=session.language,
+            session=session,
             fallback_language=merchant.default_locale,
         ),
         price=price,

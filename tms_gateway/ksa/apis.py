@@ -98,7 +98,7 @@ class KsaApi(APIView):
         else:
             try:
                 data = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
+            except (ValueError, RecursionError) as exc:
                 raise s.MalformedRequest(f"The body is not valid JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise s.MalformedRequest("The body must be a JSON object.")

@@ -39,7 +39,7 @@ class Shipment(BaseModel):
     order = models.JSONField(default=dict)
     klarna_order_id = models.CharField(max_length=255, blank=True, db_index=True)
     currency = models.CharField(max_length=3)
-    locale = models.CharField(max_length=20, blank=True)
+    locale = models.CharField(max_length=35, blank=True)
     price = models.PositiveIntegerField(help_text="Total shipping price, minor units, tax incl.")
     tax_rate = models.PositiveIntegerField()
     selection_changed_at = models.DateTimeField(
