@@ -326,9 +326,7 @@ def _offer(
         carrier_product=option.carrier_product,
         carrier_product_name=option.carrier_product_name or option.carrier_product,
         service_class=option.service_class,
-        name=_text(
-            option.names, session=session, fallback_language=merchant.default_locale
-        ),
+        name=_text(option.names, session=session, fallback_language=merchant.default_locale),
         description=_text(
             option.descriptions,
             session=session,
