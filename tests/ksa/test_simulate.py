@@ -69,6 +69,38 @@ def test_full_checkout_against_live_server_confirms_a_shipment(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_every_demo_market_completes_a_checkout_with_each_option(
+    live_server: Any, demo_shop: None
+) -> None:
+    from tms_gateway.shipments.models import Shipment
+
+    done: list[tuple[str, str]] = []
+    for country in ("SE", "NO", "FI", "DK", "DE", "AT", "NL", "CH", "GB", "US"):
+        output, error = _simulate(
+            "--base-url", f"{live_server.url}/ksa/v1", "--identifier", "demo", "--key", KEY,
+            "--country", country, "--json",
+        )  # fmt: skip
+        assert error is None, (country, output)
+        offered = json.loads(output)["offered_options"]
+        assert len(offered) >= 2, (country, offered)
+        for option_id in offered:
+            output, error = _simulate(
+                "--base-url", f"{live_server.url}/ksa/v1", "--identifier", "demo", "--key", KEY,
+                "--country", country, "--option", option_id, "--json",
+            )  # fmt: skip
+            assert error is None, (country, option_id, output)
+            done.append((country, option_id))
+
+    assert Shipment.objects.filter(status="confirmed").count() == len(done) + 10
+    # Every demo option but the letter, which the simulator's 30 cm parcel does not fit.
+    assert {option for _, option in done} == {
+        "postnord-home", "budbee-home", "dhl-home", "instabox-locker", "budbee-box",
+        "postnord-service-point", "dhl-service-point", "bring-pickup-point", "store-pickup",
+        "own-courier",
+    }  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
 def test_wrong_key_fails_at_auth_with_401(live_server: Any, demo_shop: None) -> None:
     from tms_gateway.shipments.models import Shipment
 

@@ -48,6 +48,20 @@ COUNTRY_DEFAULTS: dict[str, tuple[str, str, int]] = {
     "US": ("USD", "en-US", 0),
 }
 
+# country → a real-looking recipient address and mobile number (postal code, city, street, phone)
+SAMPLE_ADDRESSES: dict[str, tuple[str, str, str, str]] = {
+    "SE": ("11151", "Stockholm", "Drottninggatan 53", "+46701234567"),
+    "NO": ("0150", "Oslo", "Karl Johans gate 22", "+4741234567"),
+    "DK": ("1050", "København K", "Kongens Nytorv 13", "+4520123456"),
+    "FI": ("00100", "Helsinki", "Mannerheimintie 10", "+358401234567"),
+    "DE": ("10115", "Berlin", "Invalidenstraße 50", "+4915112345678"),
+    "AT": ("1010", "Wien", "Kärntner Straße 21", "+436641234567"),
+    "NL": ("1012 AB", "Amsterdam", "Damrak 70", "+31612345678"),
+    "CH": ("8001", "Zürich", "Bahnhofstrasse 45", "+41791234567"),
+    "GB": ("SW1A 1AA", "London", "10 Whitehall", "+447911123456"),
+    "US": ("10001", "New York", "350 5th Ave", "+12125550123"),
+}
+
 STEP_NAMES: tuple[str, ...] = (
     "auth",
     "shippingoptions (preview)",
@@ -100,10 +114,10 @@ def scenario_build(
     identifier: str,
     key: str,
     country: str = "SE",
-    postal_code: str = "11151",
-    city: str = "Stockholm",
-    street_address: str = "Drottninggatan 53",
-    phone: str = "+46701234567",
+    postal_code: str | None = None,
+    city: str | None = None,
+    street_address: str | None = None,
+    phone: str | None = None,
     currency: str | None = None,
     locale: str | None = None,
     total_amount: int = 59800,
@@ -111,8 +125,13 @@ def scenario_build(
     tags: Sequence[str] = (),
     option_id: str | None = None,
 ) -> Scenario:
-    """A scenario with currency, locale and VAT derived from the country unless given."""
+    """A scenario with address, currency, locale and VAT derived from the country unless given."""
     country = country.strip().upper()
+    sample = SAMPLE_ADDRESSES.get(country, ("", "", "", ""))
+    postal_code = sample[0] if postal_code is None else postal_code
+    city = sample[1] if city is None else city
+    street_address = sample[2] if street_address is None else street_address
+    phone = sample[3] if phone is None else phone
     currency_default, locale_default, vat = COUNTRY_DEFAULTS.get(country, (None, None, 0))
     currency = (currency or currency_default or "").strip().upper()
     locale = (locale or locale_default or "").strip()
@@ -600,6 +619,7 @@ class RunReport:
     steps: list[StepResult]
     shipment_id: str | None
     ms: int
+    offered: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -626,4 +646,9 @@ def checkout_run(
         results.append(result)
         if on_step is not None:
             on_step(result)
-    return RunReport(steps=results, shipment_id=state.shipment_id, ms=_ms_since(started))
+    return RunReport(
+        steps=results,
+        shipment_id=state.shipment_id,
+        ms=_ms_since(started),
+        offered=[str(o.get("id")) for o in state.options],
+    )

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 _EXAMPLE = """\
   BASE={base}
   NONCE=$(date +%s%N)
-  DIGEST=$(printf '%s' "$NONCE{key}" | sha256sum | cut -d' ' -f1)
+  DIGEST=$(printf '%s' "${{NONCE}}{key}" | sha256sum | cut -d' ' -f1)
   TOKEN=$(curl -s -X POST "$BASE/auth" \\
     -H 'Content-Type: application/vdn.klarna.shipping.auth-v1+json' \\
     -d '{{"identifier":"{identifier}","secret":{{"nonce":"'"$NONCE"'","digest":"'"$DIGEST"'"}}}}' \\

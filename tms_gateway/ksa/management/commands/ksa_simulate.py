@@ -41,10 +41,10 @@ class Command(BaseCommand):
         parser.add_argument("--identifier", required=True, help="the shop's Klarna identifier")
         parser.add_argument("--key", required=True, help="the shop's Klarna key (never printed)")
         parser.add_argument("--country", default="SE", help="ISO 3166-1 alpha-2 (default SE)")
-        parser.add_argument("--postal-code", default="11151")
-        parser.add_argument("--city", default="Stockholm")
-        parser.add_argument("--street", default="Drottninggatan 53")
-        parser.add_argument("--phone", default="+46701234567")
+        parser.add_argument("--postal-code", help="default: a sample address in the country")
+        parser.add_argument("--city", help="default: a sample address in the country")
+        parser.add_argument("--street", help="default: a sample address in the country")
+        parser.add_argument("--phone", help="default: a sample mobile number in the country")
         parser.add_argument("--currency", help="default: from the country")
         parser.add_argument("--locale", help="default: from the country")
         parser.add_argument("--total", type=int, default=59800, help="minor units, tax incl.")
@@ -130,6 +130,7 @@ class Command(BaseCommand):
             "session_id": scenario.session_id,
             "order_id": scenario.order_id,
             "shipment_id": report.shipment_id,
+            "offered_options": report.offered,
             "ms": report.ms,
             "steps": [step.as_dict() for step in report.steps],
         }
