@@ -476,3 +476,23 @@ def test_confirmed_shipment_cannot_be_changed(klarna: Klarna) -> None:
     assert (put.status_code, put.json()["failure_reason"]) == (409, "shipment_not_modifiable")
     assert (post.status_code, post.json()["failure_reason"]) == (409, "shipment_not_modifiable")
     assert Shipment.objects.get().status == "confirmed"
+
+
+def test_get_after_an_hour_shows_the_reservation_expired(klarna: Klarna) -> None:
+    shipment_id = reserve_ok(klarna, selection_body("pn-pickup"))["shipment_id"]
+    _age(shipment_id, 61)
+
+    response = klarna.get(f"shipment/{shipment_id}")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "expired"
+
+
+def test_expiry_task_runs_the_sweeper(klarna: Klarna) -> None:
+    from tms_gateway.shipments.tasks import shipment_expire_stale as task
+
+    shipment_id = reserve_ok(klarna, selection_body("pn-pickup"))["shipment_id"]
+    _age(shipment_id, 61)
+
+    assert task.apply().get() == 1
+    assert Shipment.objects.get().status == "expired"
