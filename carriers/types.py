@@ -63,6 +63,9 @@ class Location:
     coordinates: Coordinates | None = None
     opening_hours: tuple[OpeningHours, ...] = ()
     distance_m: int | None = None
+    #: Opaque carrier data the booking needs back (e.g. DHL's access-point type, Instabox's
+    #: sort code); strings only, stored with the reservation.
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class Timeslot:
     start: dt.datetime
     end: dt.datetime
     cutoff: dt.datetime | None = None
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +110,19 @@ class AgreementCredentials:
     customer_number: str
     credentials: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     test_mode: bool = True
+    merchant_id: int = 0
+    #: Overrides the carrier's host for this agreement (the carrier sandbox, a proxy).
+    base_url: str = ""
 
     def __repr__(self) -> str:  # secrets never reach a log line through repr()
         return (
             f"AgreementCredentials(agreement_id={self.agreement_id}, "
             f"customer_number={self.customer_number!r}, test_mode={self.test_mode})"
         )
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Every credential value, so transport can redact them wherever they appear."""
+        return tuple(str(v) for v in self.credentials.values() if v and len(str(v)) >= 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,36 +158,54 @@ class Quote:
     price: Money | None = None
     delivery: DeliveryEstimate | None = None
     reason: str = ""
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Contact:
     name: str
-    phone: str = ""
+    phone: str = ""  # E.164
     email: str = ""
+    company: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class AddonChoice:
+    """An add-on the shopper chose: ``type`` as configured (sms, entry-code, …) and its input."""
+
     type: str
     text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class BookingRequest:
-    """Everything a carrier needs to book one shipment; ``reference`` is stable per shipment."""
+    """Everything a carrier needs to book one shipment.
+
+    ``reference`` is stable per shipment (the gateway's shipment id): carriers that keep it let
+    a retry find the first booking instead of making a second.
+    """
 
     reference: str
     agreement: AgreementCredentials
     product: str
+    kind: ProductKind
     sender: Contact
     sender_address: Address
     recipient: Contact
     recipient_address: Address
     parcels: tuple[Parcel, ...]
-    location_id: str = ""
-    timeslot_id: str = ""
+    location: Location | None = None
+    timeslot: Timeslot | None = None
     addons: tuple[AddonChoice, ...] = ()
+    order_reference: str = ""
+    shipping_date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    content: bytes = b""
+    url: str = ""
+    format: str = "pdf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,13 +213,26 @@ class Booking:
     carrier_shipment_id: str
     tracking_numbers: tuple[str, ...]
     tracking_url: str = ""
-    label_pdf: bytes = b""
+    labels: tuple[Label, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+class TrackingStatus(enum.StrEnum):
+    PENDING = "pending"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    DELIVERED = "delivered"
+    DELIVERY_FAILED = "delivery_failed"
+    RETURNED = "returned"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
 class TrackingEvent:
     at: dt.datetime
-    status: str
+    status: TrackingStatus
+    carrier_code: str = ""
     description: str = ""
     location: str = ""
 

@@ -42,6 +42,12 @@ class OptionKind(models.TextChoices):
     OWN = "own", "Shop's own courier"
 
 
+class PriceMode(models.TextChoices):
+    FIXED = "fixed", "The configured price"
+    CARRIER = "carrier", "The carrier's agreement price"
+    CARRIER_PLUS_MARGIN = "carrier_plus_margin", "The carrier's price plus a margin"
+
+
 class ServiceClass(models.TextChoices):
     STANDARD = "standard", "Standard"
     EXPRESS = "express", "Express"
@@ -97,6 +103,10 @@ class CarrierAgreement(BaseModel):
     customer_number = models.CharField(max_length=100, blank=True)
     credentials = EncryptedJSONField(blank=True, default=dict)
     test_mode = models.BooleanField(default=True, help_text="Use the carrier's test environment.")
+    api_base_url = models.URLField(
+        blank=True,
+        help_text="Call this host instead of the carrier's (e.g. the carrier sandbox).",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -173,6 +183,19 @@ class DeliveryOption(BaseModel):
     )
     tax_rate = models.PositiveIntegerField(
         default=2500, validators=[MaxValueValidator(10000)], help_text="2500 = 25 %"
+    )
+    price_mode = models.CharField(
+        max_length=30,
+        choices=PriceMode.choices,
+        default=PriceMode.FIXED,
+        help_text="Where the carrier answers with an agreement price: use it, use the configured "
+        "price, or add a margin to it. Without a carrier price the configured price applies.",
+    )
+    price_margins = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_currency_map],
+        help_text="Margin per currency (minor units) added to the carrier's price.",
     )
 
     # Conditions; an empty condition always holds.

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+
+from carriers.sandbox.server import Fault, SandboxServer
 
 _HOW_TO_START = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
@@ -43,3 +47,45 @@ def _clean_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+class Sandbox:
+    """The carrier sandbox as tests use it: base URLs, faults and booking counts."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        self.server = server
+
+    def url(self, carrier: str) -> str:
+        return f"{self.server.url}/{carrier}"
+
+    def fault(self, carrier: str, **fault: Any) -> None:
+        self.server.state.set_fault(carrier, Fault(**fault))
+
+    def clear_faults(self) -> None:
+        self.server.state.clear_faults()
+
+    def requests(self, carrier: str) -> int:
+        return int(self.server.state.stats()["requests"].get(carrier, 0))
+
+    def bookings(self, carrier: str) -> dict[str, int]:
+        return dict(self.server.state.stats()["bookings"].get(carrier, {}))
+
+
+@pytest.fixture(scope="session")
+def _sandbox_server() -> Iterator[SandboxServer]:
+    server = SandboxServer("127.0.0.1", 0)
+    server.start_in_thread()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture
+def sandbox(_sandbox_server: SandboxServer) -> Iterator[Sandbox]:
+    """A running carrier sandbox, reset before each test; breakers start closed."""
+    from carriers.breaker import breaker
+
+    _sandbox_server.state.reset()
+    breaker.reset()
+    yield Sandbox(_sandbox_server)
+    _sandbox_server.state.clear_faults()
+    breaker.reset()

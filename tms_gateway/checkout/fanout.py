@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from carriers.base import CarrierAdapter
+from carriers.breaker import breaker
+from carriers.exceptions import CarrierRejected
 from carriers.types import Quote, QuoteRequest
 
 logger = logging.getLogger(__name__)
@@ -57,30 +59,46 @@ def _run(job: QuoteJob) -> tuple[tuple[Quote, ...], float]:
 
 
 def quotes_collect(*, jobs: list[QuoteJob], deadline_seconds: float) -> list[QuoteOutcome]:
-    """One outcome per job, in job order; ``quotes`` is None for a job that failed or was late."""
+    """One outcome per job, in job order; ``quotes`` is None for a job that failed or was late.
+
+    A job whose carrier's circuit breaker is open is not sent at all.
+    """
     if not jobs:
         return []
     started = time.monotonic()
-    futures: dict[Future[tuple[tuple[Quote, ...], float]], QuoteJob] = {
-        _pool().submit(_run, job): job for job in jobs
-    }
+    outcomes: dict[int, QuoteOutcome] = {}
+    futures: dict[Future[tuple[tuple[Quote, ...], float]], QuoteJob] = {}
+    for job in jobs:
+        if breaker.allow(_breaker_key(job)):
+            futures[_pool().submit(_run, job)] = job
+        else:
+            outcomes[job.key] = QuoteOutcome(job.key, job.adapter.slug, None, 0, "circuit open")
     wait(futures, timeout=deadline_seconds)
     late_ms = int((time.monotonic() - started) * 1000)
-    outcomes: dict[int, QuoteOutcome] = {}
     for future, job in futures.items():
         carrier = job.adapter.slug
         if not future.done():
             future.cancel()
+            breaker.record_failure(_breaker_key(job))
             outcomes[job.key] = QuoteOutcome(job.key, carrier, None, late_ms, "deadline exceeded")
             logger.warning("carrier %s missed the options deadline", carrier)
             continue
         error = future.exception()
         if error is not None:
+            if isinstance(error, CarrierRejected):
+                breaker.record_success(_breaker_key(job))  # it answered: it is up
+            else:
+                breaker.record_failure(_breaker_key(job))
             outcomes[job.key] = QuoteOutcome(
                 job.key, carrier, None, late_ms, f"{type(error).__name__}: {error}"
             )
             logger.warning("carrier %s failed during options: %s", carrier, type(error).__name__)
             continue
+        breaker.record_success(_breaker_key(job))
         quotes, duration = future.result()
         outcomes[job.key] = QuoteOutcome(job.key, carrier, quotes, int(duration * 1000))
     return [outcomes[job.key] for job in jobs]
+
+
+def _breaker_key(job: QuoteJob) -> tuple[str, int]:
+    return (job.adapter.slug, job.request.agreement.agreement_id)

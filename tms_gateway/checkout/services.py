@@ -22,6 +22,7 @@ from carriers.types import (
     DeliveryEstimate,
     Location,
     LocationKind,
+    Money,
     OpeningHours,
     Parcel,
     ProductKind,
@@ -29,7 +30,7 @@ from carriers.types import (
     Quote,
     QuoteRequest,
 )
-from merchants.models import Carrier, DeliveryOption, Merchant, OptionKind, Store
+from merchants.models import Carrier, DeliveryOption, Merchant, OptionKind, PriceMode, Store
 from merchants.selectors import delivery_options_for_checkout
 from tms_gateway.common.errors import ApplicationError
 
@@ -145,8 +146,20 @@ def _estimate_merge(
     )
 
 
-def _option_price(option: DeliveryOption, session: Session) -> int:
+def _option_price(
+    option: DeliveryOption, session: Session, carrier_price: Money | None = None
+) -> int:
+    """The configured price, or the carrier's agreement price (plus margin) where chosen;
+    0 from the free-shipping threshold."""
     price = int(option.prices[session.currency])
+    if (
+        carrier_price is not None
+        and carrier_price.currency == session.currency
+        and option.price_mode != PriceMode.FIXED
+    ):
+        price = carrier_price.amount
+        if option.price_mode == PriceMode.CARRIER_PLUS_MARGIN:
+            price += int(option.price_margins.get(session.currency, 0))
     threshold = option.free_shipping_thresholds.get(session.currency)
     total = session.order.total_amount
     if threshold is not None and total is not None and total >= threshold:
@@ -215,6 +228,8 @@ def _quote_requests(
                         customer_number=agreement.customer_number,
                         credentials=agreement.credentials,
                         test_mode=agreement.test_mode,
+                        merchant_id=merchant.pk,
+                        base_url=agreement.api_base_url,
                     ),
                     products=tuple(products.values()),
                     recipient=session.recipient.address,
@@ -287,6 +302,24 @@ def options_build(
             skipped.append(built)
         else:
             offered.append(built)
+
+    if not offered:
+        # Never an empty answer because carriers failed: offer what they would have carried,
+        # from configuration, as if every option were marked fallback.
+        unreachable = {s.id for s in skipped if s.reason == "carrier_unavailable"}
+        for option in eligible:
+            if option.code in unreachable:
+                built = _offer(
+                    option=option,
+                    session=session,
+                    merchant=merchant,
+                    ask_carriers=False,
+                    quotes={},
+                    failed={},
+                )
+                if isinstance(built, OfferedOption):
+                    offered.append(replace(built, preview=False, from_fallback=True))
+        skipped = [s for s in skipped if not any(o.id == s.id for o in offered)]
 
     offered.sort(key=lambda o: (o.sort_order, o.price, o.id))
     chosen = next((o for o in offered if o.preselected), offered[0] if offered else None)
@@ -364,7 +397,7 @@ def _offer(
         return SkippedOption(option.code, "no_timeslots", "the carrier has no time slot")
     return replace(
         base,
-        price=price,
+        price=_option_price(option, session, quote.price),
         delivery=_estimate_merge(carrier=quote.delivery, configured=base.delivery),
         locations=quote.locations if option.kind in LOCATION_KINDS else (),
         timeslots=quote.timeslots if option.uses_timeslots else (),

@@ -154,6 +154,28 @@ CARRIER_ADAPTERS = env.list(
     ],
 )
 
+# Carrier transport. Hosts default to each carrier's own (test or live per agreement);
+# CARRIER_BASE_URLS (JSON) overrides per carrier and mode; CARRIER_SANDBOX_URL sends every
+# carrier to the local carrier sandbox (make run, tests, benchmarks).
+CARRIER_BASE_URLS: dict[str, dict[str, str]] = env.json("CARRIER_BASE_URLS", default={})
+CARRIER_SANDBOX_URL = env("CARRIER_SANDBOX_URL", default="")
+# Per call: connect and read timeouts for checkout calls, and for bookings.
+CARRIER_CONNECT_TIMEOUT = env.float("CARRIER_CONNECT_TIMEOUT", default=0.5)
+CARRIER_READ_TIMEOUT = env.float("CARRIER_READ_TIMEOUT", default=1.3)
+CARRIER_BOOKING_TIMEOUT = env.float("CARRIER_BOOKING_TIMEOUT", default=15.0)
+# Cache lifetimes (seconds) of answers that do not depend on the cart.
+CARRIER_CACHE_TTL = {
+    "service_points": env.int("CARRIER_CACHE_TTL_SERVICE_POINTS", default=3600),
+    "availability": env.int("CARRIER_CACHE_TTL_AVAILABILITY", default=3600),
+    "timeslots": env.int("CARRIER_CACHE_TTL_TIMESLOTS", default=300),
+}
+# Circuit breaker per carrier and agreement.
+CARRIER_BREAKER_FAILURES = env.int("CARRIER_BREAKER_FAILURES", default=5)
+CARRIER_BREAKER_RESET_SECONDS = env.float("CARRIER_BREAKER_RESET_SECONDS", default=30.0)
+# Where carrier call traces go; bodies are kept up to this size.
+CARRIER_TRACE_SINK = env("CARRIER_TRACE_SINK", default="carriers.traces.trace_store")
+CARRIER_TRACE_MAX_BODY = env.int("CARRIER_TRACE_MAX_BODY", default=65536)
+
 # Demo shop seeded by `make run` (never in production).
 DEMO_SEED_ENABLED = env.bool("DEMO_SEED_ENABLED", default=True)
 DEMO_KSA_IDENTIFIER = env("DEMO_KSA_IDENTIFIER", default="demo")

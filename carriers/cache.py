@@ -1,0 +1,59 @@
+"""Cache of carrier answers that do not depend on the cart, in Redis (the Django cache).
+
+Keys hold the carrier, the agreement and the operation's parameters, so one merchant never
+reads another's answers. If the cache cannot be reached the carrier is simply asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_MISS = object()
+VERSION = 1
+
+
+def cache_key(*, carrier: str, agreement_id: int, operation: str, params: Any) -> str:
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[
+        :32
+    ]
+    return f"carrier:v{VERSION}:{carrier}:{agreement_id}:{operation}:{digest}"
+
+
+def cached(
+    *,
+    carrier: str,
+    agreement_id: int,
+    operation: str,
+    params: Any,
+    compute: Callable[[], T],
+    ttl: int | None = None,
+) -> T:
+    """The cached answer, or ``compute()`` stored for ``CARRIER_CACHE_TTL[operation]``.
+
+    Exceptions from ``compute`` are not cached: a failing carrier is asked again next time.
+    """
+    key = cache_key(carrier=carrier, agreement_id=agreement_id, operation=operation, params=params)
+    try:
+        hit = cache.get(key, _MISS)
+    except Exception:
+        logger.warning("carrier cache unreachable; asking %s directly", carrier)
+        return compute()
+    if hit is not _MISS:
+        return hit
+    value = compute()
+    lifetime = ttl if ttl is not None else settings.CARRIER_CACHE_TTL.get(operation, 300)
+    try:
+        cache.set(key, value, timeout=lifetime)
+    except Exception:
+        logger.warning("carrier cache unreachable; %s answer not stored", carrier)
+    return value

@@ -1,0 +1,311 @@
+"""The only place that talks HTTP to carriers.
+
+Every call has a timeout, is traced (merchant, agreement, carrier, operation, status, duration,
+request and response with secrets redacted) and has its failure mapped once:
+
+* connection errors, timeouts, 5xx and 429 → ``CarrierUnavailable`` (``retry_after`` from 429);
+* other 4xx → ``CarrierRejected`` carrying the carrier's own messages, verbatim;
+* a body that is not what was expected → ``CarrierResponseInvalid`` (raised by ``.json()``).
+
+Retries happen only where the caller says a call is safe to repeat (``retries=``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .exceptions import CarrierRejected, CarrierResponseInvalid, CarrierUnavailable
+from .types import AgreementCredentials, CarrierMessage
+
+logger = logging.getLogger(__name__)
+
+REDACTED = "[redacted]"
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "apikey",
+        "api-key",
+        "x-api-key",
+        "client-key",
+        "x-mybring-api-key",
+        "cookie",
+        "set-cookie",
+    }
+)
+SECRET_PARAMS = frozenset({"apikey", "api_key", "key", "access_token", "client_secret", "token"})
+_SECRET_JSON_KEYS = re.compile(
+    r'("(?:password|secret|apiKey|api_key|apikey|client_secret|access_token|token)"\s*:\s*)"[^"]*"',
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """Who is calling and why: what a trace, a cache key and a breaker key are made of."""
+
+    carrier: str
+    operation: str
+    agreement: AgreementCredentials
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    duration_ms: int
+    carrier: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError) as exc:
+            raise CarrierResponseInvalid(
+                f"{self.carrier} answered a body that is not JSON (HTTP {self.status})",
+                carrier=self.carrier,
+            ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class TraceRecord:
+    merchant_id: int
+    agreement_id: int | None
+    carrier: str
+    operation: str
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str
+    status: int | None
+    duration_ms: int
+    response_body: str
+    error: str = ""
+    messages: tuple[CarrierMessage, ...] = field(default=())
+
+
+ErrorParser = Callable[[HttpResponse], tuple[CarrierMessage, ...]]
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return _SECRET_JSON_KEYS.sub(rf'\1"{REDACTED}"', text)
+
+
+def redact_url(url: str, secrets: Iterable[str]) -> str:
+    parts = urlsplit(url)
+    query = [
+        (k, REDACTED if k.lower() in SECRET_PARAMS else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    cleaned = urlunsplit(parts._replace(query=urlencode(query, safe="[]")))
+    return redact_text(cleaned, secrets)
+
+
+def redact_headers(headers: Mapping[str, str], secrets: Iterable[str]) -> dict[str, str]:
+    return {
+        k: REDACTED if k.lower() in SECRET_HEADERS else redact_text(str(v), secrets)
+        for k, v in headers.items()
+    }
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _default_error_parser(response: HttpResponse) -> tuple[CarrierMessage, ...]:
+    text = response.text.strip()
+    return (CarrierMessage(code=str(response.status), text=text[:2000]),) if text else ()
+
+
+class CarrierHttp:
+    """One per adapter; sessions are per thread, since a requests.Session is not thread-safe."""
+
+    def __init__(self, carrier: str, *, error_parser: ErrorParser | None = None) -> None:
+        self.carrier = carrier
+        self.error_parser = error_parser or _default_error_parser
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=16)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            self._local.session = session
+        return session
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        ctx: CallContext,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        data: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | tuple[float, float] | None = None,
+        accept: Iterable[int] = (),
+        retries: int = 0,
+    ) -> HttpResponse:
+        """Send once (plus ``retries`` for calls safe to repeat) and map the outcome.
+
+        ``accept`` lists non-2xx statuses the caller reads itself (Budbee's 404 "not served").
+        """
+        timeout = timeout or (settings.CARRIER_CONNECT_TIMEOUT, settings.CARRIER_READ_TIMEOUT)
+        attempt = 0
+        while True:
+            try:
+                return self._send(
+                    method,
+                    url,
+                    ctx=ctx,
+                    params=params,
+                    json_body=json_body,
+                    data=data,
+                    headers=headers or {},
+                    auth=auth,
+                    timeout=timeout,
+                    accept=frozenset(accept),
+                )
+            except CarrierUnavailable as exc:
+                if attempt >= retries:
+                    raise
+                attempt += 1
+                time.sleep(min(exc.retry_after or 0.2 * attempt, 2.0))
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        ctx: CallContext,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        data: bytes | str | None,
+        headers: Mapping[str, str],
+        auth: tuple[str, str] | None,
+        timeout: float | tuple[float, float],
+        accept: frozenset[int],
+    ) -> HttpResponse:
+        secrets = ctx.agreement.secret_values()
+        if json_body is not None:
+            data = json.dumps(json_body, ensure_ascii=False).encode()
+            headers = {"Content-Type": "application/json", **headers}
+        prepared = requests.Request(
+            method, url, params=params, data=data, headers=dict(headers), auth=auth
+        ).prepare()
+        started = time.monotonic()
+        status: int | None = None
+        body = b""
+        error = ""
+        messages: tuple[CarrierMessage, ...] = ()
+        try:
+            raw = self._session().send(prepared, timeout=timeout, allow_redirects=False)
+            body = raw.content
+            status = raw.status_code
+            response = HttpResponse(
+                status=raw.status_code,
+                headers=dict(raw.headers),
+                body=body,
+                duration_ms=int((time.monotonic() - started) * 1000),
+                carrier=self.carrier,
+            )
+        except requests.Timeout as exc:
+            error = f"timeout after {timeout}s"
+            raise CarrierUnavailable(f"{self.carrier}: {error}", carrier=self.carrier) from exc
+        except requests.RequestException as exc:
+            error = f"connection failed: {type(exc).__name__}"
+            raise CarrierUnavailable(f"{self.carrier}: {error}", carrier=self.carrier) from exc
+        finally:
+            if status is None:
+                self._trace(ctx, prepared, secrets, None, started, b"", error, ())
+        try:
+            if response.status == 429 or response.status >= 500:
+                messages = self._messages(response)
+                error = f"HTTP {response.status}"
+                raise CarrierUnavailable(
+                    f"{self.carrier}: {error}",
+                    carrier=self.carrier,
+                    messages=messages,
+                    retry_after=_retry_after(response.headers),
+                )
+            if response.status >= 400 and response.status not in accept:
+                messages = self._messages(response)
+                error = f"HTTP {response.status}"
+                raise CarrierRejected(
+                    f"{self.carrier}: {error}: " + "; ".join(m.text for m in messages)[:500],
+                    carrier=self.carrier,
+                    messages=messages,
+                )
+            return response
+        finally:
+            self._trace(ctx, prepared, secrets, status, started, body, error, messages)
+
+    def _messages(self, response: HttpResponse) -> tuple[CarrierMessage, ...]:
+        try:
+            return self.error_parser(response) or _default_error_parser(response)
+        except Exception:  # a carrier's error body that even its parser cannot read
+            return _default_error_parser(response)
+
+    def _trace(
+        self,
+        ctx: CallContext,
+        prepared: requests.PreparedRequest,
+        secrets: tuple[str, ...],
+        status: int | None,
+        started: float,
+        body: bytes,
+        error: str,
+        messages: tuple[CarrierMessage, ...],
+    ) -> None:
+        limit = settings.CARRIER_TRACE_MAX_BODY
+        request_body = prepared.body or b""
+        if isinstance(request_body, bytes):
+            request_body = request_body.decode("utf-8", errors="replace")
+        record = TraceRecord(
+            merchant_id=ctx.agreement.merchant_id,
+            agreement_id=ctx.agreement.agreement_id or None,
+            carrier=self.carrier,
+            operation=ctx.operation,
+            method=str(prepared.method),
+            url=redact_url(str(prepared.url), secrets),
+            request_headers=redact_headers(prepared.headers, secrets),
+            request_body=redact_text(request_body[:limit], secrets),
+            status=status,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            response_body=redact_text(body[:limit].decode("utf-8", errors="replace"), secrets),
+            error=error,
+            messages=messages,
+        )
+        try:
+            import_string(settings.CARRIER_TRACE_SINK)(record)
+        except Exception:
+            logger.exception("carrier trace could not be stored")

@@ -1,0 +1,5 @@
+"""Sandbox routes for bring (filled in with the adapter)."""
+
+from .core import CarrierSandbox
+
+sandbox = CarrierSandbox("bring")

@@ -1,0 +1,160 @@
+"""Building blocks every carrier module of the sandbox uses: requests, responses, routes.
+
+The sandbox's data is deterministic: locations come from ``carriers.static`` (the same points
+for the same postal code, every run), so tests can assert exact values and a demo looks real.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass(frozen=True)
+class SandboxRequest:
+    method: str
+    path: str  # below the carrier prefix, e.g. "/rest/businesslocation/v5/servicepoints/ids"
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+    def param(self, name: str, default: str = "") -> str:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+    @classmethod
+    def build(
+        cls, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> SandboxRequest:
+        return cls(
+            method=method.upper(),
+            path=path,
+            query=parse_qs(query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in headers.items()},
+            body=body,
+        )
+
+
+@dataclass
+class SandboxResponse:
+    status: int = 200
+    body: Any = None  # dict/list → JSON; str/bytes sent as they are
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+    def encoded(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        if self.body is None:
+            return b""
+        return json.dumps(self.body, ensure_ascii=False).encode()
+
+
+Handler = Callable[[SandboxRequest, re.Match[str]], SandboxResponse]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+
+
+class BookingLedger:
+    """Bookings made in the sandbox, counted per carrier and booking reference."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._records: dict[tuple[str, str], dict[str, Any]] = {}
+        self._sequence = 0
+
+    def record(self, carrier: str, reference: str, data: dict[str, Any]) -> int:
+        """Count a booking; returns a sequence number for generating ids."""
+        with self._lock:
+            self._counts[(carrier, reference)] += 1
+            self._sequence += 1
+            self._records[(carrier, reference)] = data
+            return self._sequence
+
+    def find(self, carrier: str, reference: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self._records.get((carrier, reference))
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        with self._lock:
+            out: dict[str, dict[str, int]] = {}
+            for (carrier, reference), count in self._counts.items():
+                out.setdefault(carrier, {})[reference] = count
+            return out
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+            self._records.clear()
+
+
+ledger = BookingLedger()
+
+
+class CarrierSandbox:
+    """One carrier's fake API: its routes, its auth check and its error body shape."""
+
+    def __init__(
+        self,
+        slug: str,
+        *,
+        authenticate: Callable[[SandboxRequest], SandboxResponse | None] | None = None,
+        error: Callable[[int, str], SandboxResponse] | None = None,
+    ) -> None:
+        self.slug = slug
+        self.routes: list[Route] = []
+        self._authenticate = authenticate
+        self._error = error
+
+    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.routes.append(Route(method.upper(), re.compile(f"^{pattern}$"), handler))
+            return handler
+
+        return register
+
+    def authenticate(self, request: SandboxRequest) -> SandboxResponse | None:
+        """None when the request carries the carrier's credentials, else its refusal."""
+        return self._authenticate(request) if self._authenticate else None
+
+    def error(self, status: int, message: str) -> SandboxResponse:
+        """An error in this carrier's own body shape (used by fault injection too)."""
+        if self._error is not None:
+            return self._error(status, message)
+        return SandboxResponse(status, {"message": message})
+
+    def dispatch(self, request: SandboxRequest) -> SandboxResponse:
+        refusal = self.authenticate(request)
+        if refusal is not None:
+            return refusal
+        path_matched = False
+        for route in self.routes:
+            match = route.pattern.match(request.path)
+            if match is None:
+                continue
+            path_matched = True
+            if route.method == request.method:
+                try:
+                    return route.handler(request, match)
+                except (ValueError, KeyError, TypeError) as exc:
+                    return self.error(400, f"Bad request: {exc}")
+        if path_matched:
+            return self.error(405, f"Method {request.method} not allowed")
+        return self.error(404, f"No route for {request.method} {request.path}")

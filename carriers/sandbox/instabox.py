@@ -1,0 +1,5 @@
+"""Sandbox routes for instabox (filled in with the adapter)."""
+
+from .core import CarrierSandbox
+
+sandbox = CarrierSandbox("instabox")

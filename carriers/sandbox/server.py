@@ -1,0 +1,208 @@
+"""The sandbox HTTP server: dispatch to carrier modules, inject faults, expose controls.
+
+Control API (JSON):
+
+* ``POST /_sandbox/faults`` ``{"carrier": "budbee", "latency_ms": 100, "status": 503,
+  "malformed": false, "hang": false, "times": null, "path": ""}`` — from now on, requests to
+  that carrier (whose path contains ``path``, if given) get the fault; ``times`` limits how many.
+  ``status`` answers in the carrier's own error shape (``429`` adds ``Retry-After: 1``);
+  ``malformed`` answers 200 with a broken body; ``hang`` never answers (until the client gives
+  up); ``latency_ms`` delays a normal answer.
+* ``DELETE /_sandbox/faults`` clears every fault; ``GET /_sandbox/stats`` gives request counts
+  per carrier and booking counts per carrier and reference; ``POST /_sandbox/reset`` clears all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import bring, budbee, dhl, instabox, postnord
+from .core import CarrierSandbox, SandboxRequest, SandboxResponse, ledger
+
+logger = logging.getLogger(__name__)
+
+SANDBOXES: dict[str, CarrierSandbox] = {
+    module.sandbox.slug: module.sandbox for module in (postnord, budbee, instabox, dhl, bring)
+}
+HANG_SECONDS = 120.0
+
+
+@dataclass
+class Fault:
+    latency_ms: int = 0
+    status: int | None = None
+    malformed: bool = False
+    hang: bool = False
+    times: int | None = None
+    path: str = ""
+
+
+class SandboxState:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.faults: dict[str, Fault] = {}
+        self.requests: Counter[str] = Counter()
+        self.stop = threading.Event()
+
+    def fault_for(self, carrier: str, path: str) -> Fault | None:
+        with self._lock:
+            self.requests[carrier] += 1
+            fault = self.faults.get(carrier)
+            if fault is None or (fault.path and fault.path not in path):
+                return None
+            if fault.times is not None:
+                if fault.times <= 0:
+                    del self.faults[carrier]
+                    return None
+                fault.times -= 1
+            return Fault(**asdict(fault))
+
+    def set_fault(self, carrier: str, fault: Fault) -> None:
+        with self._lock:
+            self.faults[carrier] = fault
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "requests": dict(self.requests),
+                "bookings": ledger.counts(),
+                "faults": {c: asdict(f) for c, f in self.faults.items()},
+            }
+
+    def reset(self) -> None:
+        with self._lock:
+            self.faults.clear()
+            self.requests.clear()
+        ledger.reset()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SandboxServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("sandbox: " + format, *args)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        segments = parts.path.split("/", 2)
+        head = segments[1] if len(segments) > 1 else ""
+        rest = "/" + segments[2] if len(segments) > 2 else "/"
+        if head == "_sandbox":
+            self._send(self._control(self.command, rest, body))
+            return
+        carrier = SANDBOXES.get(head)
+        if carrier is None:
+            self._send(SandboxResponse(404, {"message": f"unknown carrier {head!r}"}))
+            return
+        request = SandboxRequest.build(self.command, rest, parts.query, dict(self.headers), body)
+        state = self.server.state
+        fault = state.fault_for(carrier.slug, rest)
+        if fault is not None:
+            if fault.hang:
+                state.stop.wait(HANG_SECONDS)
+                self.close_connection = True
+                return
+            if fault.latency_ms:
+                time.sleep(fault.latency_ms / 1000)
+            if fault.status is not None:
+                response = carrier.error(fault.status, f"Injected fault: HTTP {fault.status}")
+                response.status = fault.status
+                if fault.status == 429:
+                    response.headers.setdefault("Retry-After", "1")
+                self._send(response)
+                return
+            if fault.malformed:
+                self._send(
+                    SandboxResponse(200, '{"truncated": [1, 2', content_type="application/json")
+                )
+                return
+        self._send(carrier.dispatch(request))
+
+    def _control(self, method: str, path: str, body: bytes) -> SandboxResponse:
+        state = self.server.state
+        if path == "/faults" and method == "POST":
+            data = json.loads(body or b"{}")
+            carrier = data.pop("carrier", "")
+            if carrier not in SANDBOXES:
+                return SandboxResponse(400, {"message": f"unknown carrier {carrier!r}"})
+            state.set_fault(carrier, Fault(**data))
+            return SandboxResponse(200, state.stats())
+        if path == "/faults" and method == "DELETE":
+            state.clear_faults()
+            return SandboxResponse(200, state.stats())
+        if path == "/stats" and method == "GET":
+            return SandboxResponse(200, state.stats())
+        if path == "/reset" and method == "POST":
+            state.reset()
+            return SandboxResponse(200, state.stats())
+        if path == "/health" and method == "GET":
+            return SandboxResponse(200, {"status": "ok", "carriers": sorted(SANDBOXES)})
+        return SandboxResponse(404, {"message": f"no control {method} {path}"})
+
+    def _send(self, response: SandboxResponse) -> None:
+        payload = response.encoded()
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__((host, port), _Handler)
+        self.state = SandboxState()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="carrier-sandbox", daemon=True)
+        thread.start()
+        return thread
+
+    def shutdown(self) -> None:
+        self.state.stop.set()
+        super().shutdown()
+        self.server_close()
