@@ -55,9 +55,7 @@ class CarrierAdapter(ABC):
     def book(self, *, request: BookingRequest) -> Booking:
         raise OperationNotSupported(f"{self.slug} cannot book", carrier=self.slug)
 
-    def find_booking(
-        self, *, agreement: AgreementCredentials, reference: str
-    ) -> Booking | None:
+    def find_booking(self, *, agreement: AgreementCredentials, reference: str) -> Booking | None:
         """The booking made with ``reference``, if the carrier can look it up (reconciliation
         after a timeout); None when it has none."""
         raise OperationNotSupported(f"{self.slug} cannot look bookings up", carrier=self.slug)
