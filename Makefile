@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
+SANDBOX_PORT ?= 8090
+export CARRIER_SANDBOX_URL ?= http://127.0.0.1:$(SANDBOX_PORT)
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck pytest install migrate seed clean
@@ -27,8 +29,11 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 ## make run: set up and serve the gateway with the demo shop (SQLite unless DATABASE_URL is set)
+## and the carrier sandbox on SANDBOX_PORT, which the demo shop's carrier agreements call.
 run: seed
 	@$(BIN)/python manage.py ksa_banner --base-url http://$(HOST):$(PORT)/ksa/v1
+	@$(BIN)/python manage.py carrier_sandbox --port $(SANDBOX_PORT) & SANDBOX=$$!; \
+	trap 'kill $$SANDBOX 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 ## make test: ruff, mypy and the whole suite against PostgreSQL and Redis

@@ -13,6 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import models, transaction
 
 from tms_gateway.common.errors import ApplicationError
@@ -86,7 +87,19 @@ _MERCHANT: dict[str, Any] = {
     "sender_email": "warehouse@demo-shop.example",
 }
 
-# Carrier customer numbers are made up; credentials are filled in once a sandbox exists.
+# Carrier customer numbers are made up; the credentials are the carrier sandbox's (any value
+# of the right keys is accepted there; real carriers would refuse them).
+_SANDBOX_CREDENTIALS: dict[str, dict[str, str]] = {
+    Carrier.POSTNORD: {"api_key": "sandbox-postnord-api-key"},
+    Carrier.BUDBEE: {"api_key": "sandbox-budbee-key", "api_secret": "sandbox-budbee-secret"},
+    Carrier.INSTABOX: {"api_key": "sandbox-instabox-api-key"},
+    Carrier.DHL: {"client_key": "sandbox-dhl-client-key", "api_key": "sandbox-dhl-api-key"},
+    Carrier.BRING: {
+        "api_uid": "demo@demo-shop.example",
+        "api_key": "sandbox-bring-api-key",
+        "client_url": "https://demo-shop.example",
+    },
+}
 _AGREEMENTS: dict[str, str] = {
     Carrier.POSTNORD: "0020512345",
     Carrier.BUDBEE: "DEMO-SHOP-SE",
@@ -641,6 +654,7 @@ def _demo_credential_seed(*, merchant: Merchant, identifier: str, key: str) -> K
 @transaction.atomic
 def demo_merchant_seed(*, identifier: str, key: str) -> Merchant:
     """Create or update the demo shop with the given Klarna identifier and key."""
+    sandbox_url = settings.CARRIER_SANDBOX_URL
     merchant = _upsert(Merchant, lookup={"slug": DEMO_SLUG}, values=_MERCHANT)
     _demo_credential_seed(merchant=merchant, identifier=identifier, key=key)
 
@@ -648,7 +662,14 @@ def demo_merchant_seed(*, identifier: str, key: str) -> Merchant:
         str(carrier): _upsert(
             CarrierAgreement,
             lookup={"merchant": merchant, "carrier": carrier},
-            values={"customer_number": number, "test_mode": True, "is_active": True},
+            values={
+                "customer_number": number,
+                "test_mode": True,
+                "is_active": True,
+                "credentials": dict(_SANDBOX_CREDENTIALS[carrier]),
+                # The demo shop's agreements point at the carrier sandbox when one is configured.
+                "api_base_url": f"{sandbox_url.rstrip('/')}/{carrier}" if sandbox_url else "",
+            },
         )
         for carrier, number in _AGREEMENTS.items()
     }

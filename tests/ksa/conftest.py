@@ -103,6 +103,16 @@ def shop_create(*, identifier: str, key: str) -> Shop:
     return Shop(merchant=merchant, credential=credential, key=key)
 
 
+@pytest.fixture(autouse=True)
+def _static_carriers(settings: Any) -> None:
+    """The API tests use the built-in static carrier source (see tests/checkout/conftest.py)."""
+    from carriers.breaker import breaker
+    from tests.checkout.conftest import STATIC_ADAPTERS
+
+    settings.CARRIER_ADAPTERS = STATIC_ADAPTERS
+    breaker.reset()
+
+
 @pytest.fixture
 def shop(db: None) -> Shop:
     return shop_create(identifier="shop-a", key="key-a")

@@ -27,3 +27,5 @@ KSA_SIGNING_KEYS = [
 ]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEMO_SEED_ENABLED = True
+# Tests point agreements at their own sandbox (tests/conftest.py), never at a dev one.
+CARRIER_SANDBOX_URL = ""
