@@ -9,7 +9,7 @@ SANDBOX_PORT ?= 8090
 export CARRIER_SANDBOX_URL ?= http://127.0.0.1:$(SANDBOX_PORT)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install migrate seed clean
+.PHONY: run test lint typecheck pytest install migrate seed clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ typecheck: install
 
 pytest: install
 	$(BIN)/python -m pytest -q
+
+## make bench: load gunicorn + carrier sandbox (PostgreSQL and Redis needed); var/bench.json
+bench: install
+	$(BIN)/python -m tms_gateway.devtools.bench
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3

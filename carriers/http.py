@@ -137,6 +137,15 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return None
 
 
+def _body_for_trace(body: bytes, content_type: str, limit: int, secrets: tuple[str, ...]) -> str:
+    """Text bodies as they came (redacted); labels and other binaries by size and type only."""
+    kind = content_type.split(";")[0].strip().lower()
+    textual = not kind or kind.startswith("text/") or "json" in kind or "xml" in kind
+    if not textual or body.startswith(b"%PDF"):
+        return f"<{len(body)} bytes of {kind or 'binary'}>"
+    return redact_text(body[:limit].decode("utf-8", errors="replace"), secrets)
+
+
 def _default_error_parser(response: HttpResponse) -> tuple[CarrierMessage, ...]:
     text = response.text.strip()
     return (CarrierMessage(code=str(response.status), text=text[:2000]),) if text else ()
@@ -267,7 +276,17 @@ class CarrierHttp:
                 )
             return response
         finally:
-            self._trace(ctx, prepared, secrets, status, started, body, error, messages)
+            self._trace(
+                ctx,
+                prepared,
+                secrets,
+                status,
+                started,
+                body,
+                error,
+                messages,
+                response.headers.get("Content-Type", ""),
+            )
 
     def _messages(self, response: HttpResponse) -> tuple[CarrierMessage, ...]:
         try:
@@ -285,6 +304,7 @@ class CarrierHttp:
         body: bytes,
         error: str,
         messages: tuple[CarrierMessage, ...],
+        content_type: str = "",
     ) -> None:
         limit = settings.CARRIER_TRACE_MAX_BODY
         request_body = prepared.body or b""
@@ -301,7 +321,7 @@ class CarrierHttp:
             request_body=redact_text(request_body[:limit], secrets),
             status=status,
             duration_ms=int((time.monotonic() - started) * 1000),
-            response_body=redact_text(body[:limit].decode("utf-8", errors="replace"), secrets),
+            response_body=_body_for_trace(body, content_type, limit, secrets),
             error=error,
             messages=messages,
         )

@@ -1,15 +1,31 @@
-"""Where carrier call traces are stored: the CarrierTrace table, read in the admin."""
+"""Where carrier call traces are stored: the CarrierTrace table, read in the admin.
+
+Calls made on the options fan-out's worker threads are buffered and written in bulk by the
+request thread (``trace_flush``, called by the checkout after each fan-out): those threads
+then never hold database connections, and one INSERT serves a whole checkout answer. Calls
+made anywhere else (bookings, tracking, support tools) are written at once.
+"""
 
 from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
 
 from .http import TraceRecord
 from .models import CarrierTrace
 
+logger = logging.getLogger(__name__)
 
-def trace_store(record: TraceRecord) -> None:
-    if not record.merchant_id:
-        return  # calls outside any merchant (support tools on files) are not traced
-    CarrierTrace.objects.create(
+BUFFERED_THREAD_PREFIX = "carrier-quote"
+MAX_BUFFERED = 10_000
+
+_buffer: deque[TraceRecord] = deque(maxlen=MAX_BUFFERED)
+_lock = threading.Lock()
+
+
+def _row(record: TraceRecord) -> CarrierTrace:
+    return CarrierTrace(
         merchant_id=record.merchant_id,
         agreement_id=record.agreement_id,
         carrier=record.carrier,
@@ -21,9 +37,35 @@ def trace_store(record: TraceRecord) -> None:
         status_code=record.status,
         duration_ms=record.duration_ms,
         response_body=record.response_body,
-        error=record.error,
+        error=record.error[:500],
         carrier_messages=[{"code": m.code, "text": m.text} for m in record.messages],
     )
+
+
+def trace_store(record: TraceRecord) -> None:
+    if not record.merchant_id:
+        return  # calls outside any merchant (support tools on files) are not traced
+    if threading.current_thread().name.startswith(BUFFERED_THREAD_PREFIX):
+        with _lock:
+            _buffer.append(record)
+        return
+    trace_flush()
+    _row(record).save()
+
+
+def trace_flush() -> int:
+    """Write the buffered traces; returns how many."""
+    with _lock:
+        records = list(_buffer)
+        _buffer.clear()
+    if not records:
+        return 0
+    try:
+        CarrierTrace.objects.bulk_create([_row(r) for r in records])
+    except Exception:
+        logger.exception("%d carrier traces could not be stored", len(records))
+        return 0
+    return len(records)
 
 
 def trace_discard(record: TraceRecord) -> None:

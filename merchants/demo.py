@@ -102,7 +102,7 @@ _SANDBOX_CREDENTIALS: dict[str, dict[str, str]] = {
 }
 _AGREEMENTS: dict[str, str] = {
     Carrier.POSTNORD: "0020512345",
-    Carrier.BUDBEE: "DEMO-SHOP-SE",
+    Carrier.BUDBEE: "1001",
     Carrier.INSTABOX: "1054",
     Carrier.DHL: "123456789",
     Carrier.BRING: "20012345678",

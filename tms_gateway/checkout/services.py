@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from carriers.registry import get_adapter
+from carriers.traces import trace_flush
 from carriers.types import (
     Address,
     AgreementCredentials,
@@ -278,6 +279,8 @@ def options_build(
         else []
     )
     outcomes = quotes_collect(jobs=jobs, deadline_seconds=settings.CHECKOUT_DEADLINE_SECONDS)
+    if jobs:
+        trace_flush()
     quotes: dict[tuple[int, str, str], Quote] = {}
     failed: dict[int, str] = {}
     for job, outcome in zip(jobs, outcomes, strict=True):

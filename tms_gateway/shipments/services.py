@@ -66,13 +66,19 @@ def _location_snapshot(location: Location | None) -> dict[str, Any] | None:
         "kind": str(location.kind),
         "address": asdict(location.address),
         "coordinates": asdict(location.coordinates) if location.coordinates else None,
+        "extra": dict(location.extra),
     }
 
 
 def _timeslot_snapshot(timeslot: Timeslot | None) -> dict[str, Any] | None:
     if timeslot is None:
         return None
-    return {"id": timeslot.id, "start": timeslot.start.isoformat(), "end": timeslot.end.isoformat()}
+    return {
+        "id": timeslot.id,
+        "start": timeslot.start.isoformat(),
+        "end": timeslot.end.isoformat(),
+        "extra": dict(timeslot.extra),
+    }
 
 
 def _snapshot_fields(

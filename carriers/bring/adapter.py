@@ -1,0 +1,292 @@
+"""The Bring adapter: Shipping Guide, Pickup Point, Booking and Tracking APIs wired together.
+
+Credentials (``AgreementCredentials.credentials``): ``{"api_uid": <Mybring login e-mail>,
+"api_key": <Mybring API key>, "client_url": <the shop's URL>}``, sent as Bring's three headers
+``X-Mybring-API-Uid``, ``X-Mybring-API-Key``, ``X-Bring-Client-URL``. The customer number is
+``agreement.customer_number``. Bring has one host for everything; an agreement in test mode books
+with ``testIndicator: true`` (nothing is created or invoiced).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django.utils import timezone
+
+from carriers.base import Capability, CarrierAdapter
+from carriers.cache import cached
+from carriers.exceptions import CarrierError
+from carriers.http import CarrierHttp, HttpResponse
+from carriers.types import (
+    Address,
+    AgreementCredentials,
+    Booking,
+    BookingRequest,
+    CarrierMessage,
+    Label,
+    Location,
+    LocationKind,
+    ProductKind,
+    ProductQuery,
+    Quote,
+    QuoteRequest,
+    TrackingEvent,
+)
+
+from . import mappers, units
+from .client import BringClient
+
+logger = logging.getLogger(__name__)
+
+#: Time slots: the expected date's plus this many alternative delivery dates.
+ALTERNATIVE_DELIVERY_DATES = 5
+#: The Pickup Point API answers 1-100 points.
+MAX_PICKUP_POINTS = 100
+_LOCATION_KINDS = {
+    ProductKind.PICKUP_POINT: LocationKind.SERVICE_POINT,
+    ProductKind.LOCKER: LocationKind.LOCKER,
+}
+
+
+def _error_body(body: bytes) -> tuple[CarrierMessage, ...]:
+    return mappers.parse_error(
+        HttpResponse(status=400, headers={}, body=body, duration_ms=0, carrier="bring")
+    )
+
+
+def _quotes_body(body: bytes) -> list[Quote]:
+    return mappers.shipping_guide_quotes(mappers.load_json(body))
+
+
+def _service_points_body(body: bytes) -> list[Location]:
+    return mappers.pickup_points(mappers.load_json(body))
+
+
+def _booking_body(body: bytes) -> Booking:
+    return mappers.booking_result(mappers.load_json(body))
+
+
+def _tracking_body(body: bytes) -> list[TrackingEvent]:
+    return mappers.tracking_events(mappers.load_json(body))
+
+
+class BringAdapter(CarrierAdapter):
+    """Bring (Posten Bring) through its own APIs; replaces ``BringStaticAdapter``.
+
+    ``quote`` asks the Shipping Guide once per checkout for every product (agreement price,
+    expected delivery, time slots) and the Pickup Point API for the nearest points; both
+    answers are cached. Bring has no cancel API, so ``cancel`` is not offered.
+    """
+
+    slug = "bring"
+    name = "Bring"
+    capabilities = frozenset(
+        {
+            Capability.QUOTE,
+            Capability.LOCATIONS,
+            Capability.TIMESLOTS,
+            Capability.PRICES,
+            Capability.BOOKING,
+            Capability.TRACKING,
+        }
+    )
+    products: ClassVar[dict[str, str]] = {
+        code: product.name for code, product in units.PRODUCTS.items()
+    }
+    hosts: ClassVar[dict[str, str]] = {
+        "live": "https://api.bring.com",
+        "test": "https://api.bring.com",
+    }
+    parsers: ClassVar[dict[str, Callable[[bytes], Any]]] = {
+        "service_points": _service_points_body,
+        "availability": _quotes_body,
+        "timeslots": _quotes_body,
+        "booking": _booking_body,
+        "tracking": _tracking_body,
+        "error": _error_body,
+    }
+
+    def __init__(self) -> None:
+        self.client = BringClient(CarrierHttp(self.slug, error_parser=mappers.parse_error))
+
+    # --- quote ------------------------------------------------------------------------------
+
+    def quote(self, *, request: QuoteRequest) -> list[Quote]:
+        country = request.recipient.country.strip().upper()
+        postal_code = mappers.normalise_postal_code(request.recipient.postal_code)
+        answers: list[Quote | None] = []
+        asked: list[ProductQuery] = []
+        for query in request.products:
+            refusal = self._refusal(query, country)
+            if refusal:
+                answers.append(Quote(product=query.code, available=False, reason=refusal))
+            elif not postal_code:  # a preview: nothing to ask Bring yet
+                answers.append(Quote(product=query.code, available=True))
+            else:
+                answers.append(None)
+                asked.append(query)
+        if not asked:
+            return [answer for answer in answers if answer is not None]
+        offered = self._shipping_guide(request, asked)
+        return [
+            answer if answer is not None else self._answer(request, query, offered)
+            for query, answer in zip(request.products, answers, strict=True)
+        ]
+
+    def _refusal(self, query: ProductQuery, country: str) -> str:
+        product = units.PRODUCTS.get(query.code)
+        if product is None:
+            return "unknown product"
+        if query.kind not in product.kinds:
+            return f"product does not deliver to {query.kind.value}"
+        if country not in units.COUNTRIES:
+            return "country not served"
+        if country not in product.countries:
+            return f"product {query.code} does not deliver to {country}"
+        return ""
+
+    def _shipping_guide(self, request: QuoteRequest, asked: list[ProductQuery]) -> dict[str, Quote]:
+        country = request.recipient.country.strip().upper()
+        zone = mappers.zone_for(country)
+        today = mappers.local_today(request.now, zone)
+        origin_country, origin_postal_code = units.DEFAULT_ORIGINS[country]
+        alternative_dates = (
+            ALTERNATIVE_DELIVERY_DATES if any(q.wants_timeslots for q in asked) else 0
+        )
+        body = mappers.shipping_guide_request(
+            request=request,
+            products=list(dict.fromkeys(q.code for q in asked)),
+            origin=Address(country=origin_country, postal_code=origin_postal_code),
+            shipping_at=mappers.shipping_hour(request.now, mappers.zone_for(origin_country)),
+            alternative_dates=alternative_dates,
+        )
+        # The answer depends on the body (route, parcels, products, shipping hour) and the day
+        # delivery days are counted from.
+        operation = "timeslots" if alternative_dates else "availability"
+        agreement = request.agreement
+
+        def ask() -> dict[str, Quote]:
+            data = self.client.products(
+                base_url=self.base_url(agreement),
+                agreement=agreement,
+                body=body,
+                operation=operation,
+            )
+            quotes = mappers.shipping_guide_quotes(data, zone=zone, today=today)
+            return {quote.product: quote for quote in reversed(quotes)}  # first one wins
+
+        return cached(
+            carrier=self.slug,
+            agreement_id=agreement.agreement_id,
+            operation=operation,
+            params={"body": body, "today": today.isoformat()},
+            compute=ask,
+        )
+
+    def _answer(
+        self, request: QuoteRequest, query: ProductQuery, offered: dict[str, Quote]
+    ) -> Quote:
+        quote = offered.get(query.code)
+        if quote is None:
+            return Quote(
+                product=query.code,
+                available=False,
+                reason="Bring's Shipping Guide offers no such product for this shipment",
+            )
+        if not quote.available:
+            return quote
+        location_kind = _LOCATION_KINDS.get(query.kind)
+        locations: tuple[Location, ...] = ()
+        if query.wants_locations and location_kind is not None:
+            locations = self._locations(request, location_kind)
+        return dataclasses.replace(
+            quote,
+            locations=locations,
+            timeslots=quote.timeslots if query.wants_timeslots else (),
+        )
+
+    def _locations(self, request: QuoteRequest, kind: LocationKind) -> tuple[Location, ...]:
+        limit = max(0, min(request.max_locations, MAX_PICKUP_POINTS))
+        if limit == 0:
+            return ()
+        country = request.recipient.country.strip().upper()
+        postal_code = mappers.normalise_postal_code(request.recipient.postal_code)
+        params = mappers.pickup_point_params(country=country, kind=kind, limit=limit)
+        agreement = request.agreement
+
+        def ask() -> list[Location]:
+            return mappers.pickup_points(
+                self.client.pickup_points(
+                    base_url=self.base_url(agreement),
+                    agreement=agreement,
+                    country=country,
+                    postal_code=postal_code,
+                    params=params,
+                )
+            )
+
+        points = cached(
+            carrier=self.slug,
+            agreement_id=agreement.agreement_id,
+            operation="service_points",
+            params={"country": country, "postal_code": postal_code, **params},
+            compute=ask,
+        )
+        return tuple([point for point in points if point.kind is kind][:limit])
+
+    # --- booking ----------------------------------------------------------------------------
+
+    def book(self, *, request: BookingRequest) -> Booking:
+        """Book one consignment; the label PDF is fetched at once (its link is short-lived).
+
+        Once Bring has confirmed, nothing here raises: a label that cannot be fetched stays a
+        URL, so a caller never books twice because of it.
+        """
+        agreement = request.agreement
+        base_url = self.base_url(agreement)
+        body = mappers.booking_request(request=request, now=timezone.now())
+        booking = mappers.booking_result(
+            self.client.book(base_url=base_url, agreement=agreement, body=body)
+        )
+        labels = tuple(self._fetch(agreement, base_url, label) for label in booking.labels)
+        return dataclasses.replace(booking, labels=labels)
+
+    def _fetch(self, agreement: AgreementCredentials, base_url: str, label: Label) -> Label:
+        try:
+            content = self.client.label(base_url=base_url, agreement=agreement, url=label.url)
+        except CarrierError as exc:
+            logger.warning("bring: label %s not fetched (%s); keeping its link", label.url, exc)
+            return label
+        if not content.startswith(b"%PDF-"):
+            logger.warning("bring: label %s is not a PDF; keeping its link", label.url)
+            return label
+        return dataclasses.replace(label, content=content)
+
+    def find_booking(self, *, agreement: AgreementCredentials, reference: str) -> Booking | None:
+        """The consignment booked with ``reference``, found by the Tracking API's reference
+        search (the sender reference). Bookings made in test mode are never found."""
+        data = self.client.tracking(
+            base_url=self.base_url(agreement),
+            agreement=agreement,
+            query=reference,
+            operation="find_booking",
+        )
+        return mappers.booking_from_tracking(data, reference=reference)
+
+    # --- tracking ---------------------------------------------------------------------------
+
+    def track(
+        self, *, agreement: AgreementCredentials, tracking_number: str
+    ) -> list[TrackingEvent]:
+        """Events oldest first; an unknown number raises ``CarrierRejected`` ("No shipments
+        found", Bring's text)."""
+        data = self.client.tracking(
+            base_url=self.base_url(agreement),
+            agreement=agreement,
+            query=tracking_number,
+            operation="tracking",
+        )
+        return mappers.tracking_events(data)

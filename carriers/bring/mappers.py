@@ -1,0 +1,892 @@
+"""Pure translation between the gateway's dataclasses and Bring's JSON; no I/O, no clock.
+
+Request builders take our dataclasses (and the time, where it matters) and return the JSON
+body Bring expects; parsers take Bring's decoded JSON and return our dataclasses. A body of the
+wrong shape raises ``CarrierResponseInvalid``, never ``KeyError``/``TypeError``; refusals Bring
+sends inside a 200 (per-consignment booking errors, tracking "not found") raise
+``CarrierRejected`` with Bring's own text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import re
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from carriers.exceptions import CarrierRejected, CarrierResponseInvalid
+from carriers.http import HttpResponse
+from carriers.types import (
+    Address,
+    Booking,
+    BookingRequest,
+    CarrierMessage,
+    Contact,
+    Coordinates,
+    DeliveryEstimate,
+    Label,
+    Location,
+    LocationKind,
+    Money,
+    OpeningHours,
+    Parcel,
+    ProductKind,
+    Quote,
+    QuoteRequest,
+    Timeslot,
+    TrackingEvent,
+)
+
+from . import units
+
+logger = logging.getLogger(__name__)
+
+CARRIER = "bring"
+TRACKING_PAGE = "https://sporing.bring.no/sporing.html?q={number}"
+#: The hour a booking for a future shipping date says the parcel is handed in.
+FUTURE_SHIPPING_TIME = dt.time(8, 0)
+#: Bring's Shipping Guide caps ``addressLine`` at 35 characters.
+ADDRESS_LINE_MAX = 35
+
+
+# --- shape helpers -------------------------------------------------------------------------
+
+
+def _invalid(what: str) -> CarrierResponseInvalid:
+    return CarrierResponseInvalid(f"bring answered an unexpected body: {what}", carrier=CARRIER)
+
+
+def load_json(body: bytes) -> Any:
+    """A saved or received body as JSON; garbage raises ``CarrierResponseInvalid``."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise _invalid("not JSON") from exc
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _invalid(f"{what} is not an object")
+    return value
+
+
+def _array(value: Any, what: str) -> list[Any]:
+    """A JSON array; Bring writes ``null`` for empty ones."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _invalid(f"{what} is not a list")
+    return value
+
+
+def _text(value: Any, what: str = "a field") -> str:
+    """Bring sends numbers as strings ("1.3", "4"), sometimes as numbers; both read as text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _invalid(f"{what} is not text")
+    return str(value)
+
+
+def _integer(value: Any, what: str) -> int | None:
+    text = _text(value, what).strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise _invalid(f"{what} is not a whole number") from exc
+
+
+def _number(value: Any, what: str) -> float | None:
+    text = _text(value, what).strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError as exc:
+        raise _invalid(f"{what} is not a number") from exc
+    if not math.isfinite(number):
+        raise _invalid(f"{what} is not a finite number")
+    return number
+
+
+def normalise_postal_code(postal_code: str) -> str:
+    """``"111 51"`` -> ``"11151"``: Bring's paths and fields take the digits only."""
+    return "".join(char for char in postal_code.upper() if char.isalnum())
+
+
+def zone_for(country: str) -> ZoneInfo:
+    return units.TIMEZONES.get(country.strip().upper(), units.DEFAULT_TIMEZONE)
+
+
+# --- Shipping Guide API v2 (docs/carriers.md §2.2) ----------------------------------------
+
+
+def local_today(now: dt.datetime, zone: ZoneInfo) -> dt.date:
+    if now.tzinfo is None:  # the contract says aware; read a naive one as UTC
+        now = now.replace(tzinfo=dt.UTC)
+    return now.astimezone(zone).date()
+
+
+def shipping_hour(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """``now`` rounded up to the next full hour, local time: a quote's shipping date.
+
+    Rounding keeps one Shipping Guide answer valid (and cacheable) for an hour; rounding *up*
+    means a cut-off within the hour can only make the estimate a day late, never early.
+    """
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
+    local = now.astimezone(zone)
+    start = local.replace(minute=0, second=0, microsecond=0)
+    return start if start == local else start + dt.timedelta(hours=1)
+
+
+def _cm(mm: int | None) -> int | None:
+    """Millimetres to whole centimetres, rounded up: Bring never sees a smaller parcel."""
+    if not mm:
+        return None
+    return math.ceil(mm / 10)
+
+
+def _shipping_guide_package(index: int, parcel: Parcel) -> dict[str, Any]:
+    package: dict[str, Any] = {"id": index, "grossWeight": parcel.weight_g}
+    for key, mm in (
+        ("length", parcel.length_mm),
+        ("width", parcel.width_mm),
+        ("height", parcel.height_mm),
+    ):
+        cm = _cm(mm)
+        if cm is not None:
+            package[key] = cm
+    return package
+
+
+def shipping_guide_request(
+    *,
+    request: QuoteRequest,
+    products: Sequence[str],
+    origin: Address,
+    shipping_at: dt.datetime,
+    alternative_dates: int,
+) -> dict[str, Any]:
+    """``POST /shippingguide/api/v2/products``: price, ETA and time slots of ``products``."""
+    recipient = request.recipient
+    customer_number = request.agreement.customer_number.strip()
+    consignment: dict[str, Any] = {
+        "id": 1,
+        "products": [
+            {"id": code, "customerNumber": customer_number} if customer_number else {"id": code}
+            for code in products
+        ],
+        "fromCountryCode": origin.country,
+        "fromPostalCode": origin.postal_code,
+        "toCountryCode": recipient.country.strip().upper(),
+        "toPostalCode": normalise_postal_code(recipient.postal_code),
+        "shippingDate": {
+            "year": f"{shipping_at.year:04d}",
+            "month": f"{shipping_at.month:02d}",
+            "day": f"{shipping_at.day:02d}",
+            "hour": f"{shipping_at.hour:02d}",
+            "minute": f"{shipping_at.minute:02d}",
+        },
+        "packages": [
+            _shipping_guide_package(index, parcel)
+            for index, parcel in enumerate(request.parcels, start=1)
+        ],
+    }
+    # The street changes the lead time of home and mailbox services (5600, 3584, 3570).
+    street = recipient.street_address.strip()
+    if street:
+        consignment["addressLine"] = street[:ADDRESS_LINE_MAX]
+    body: dict[str, Any] = {
+        "language": "en",
+        "withPrice": True,
+        "withExpectedDelivery": True,
+        "withGuiInformation": False,
+        "numberOfAlternativeDeliveryDates": alternative_dates,
+        "edi": True,
+        "postingAtPostOffice": False,
+        "trace": False,
+        "consignments": [consignment],
+    }
+    if alternative_dates:
+        body["withUniqueAlternateDeliveryDates"] = True
+    return body
+
+
+def minor_units(amount: Any, currency: str) -> int:
+    """``"938.70"`` NOK -> ``93870``; the currency's ISO 4217 exponent decides the factor."""
+    exponent = units.CURRENCY_EXPONENTS.get(currency, 2)
+    try:
+        value = Decimal(_text(amount, "a price").strip())
+    except InvalidOperation as exc:
+        raise _invalid(f"price {amount!r} is not a number") from exc
+    if not value.is_finite():
+        raise _invalid(f"price {amount!r} is not a number")
+    return int((value * (10**exponent)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _price(value: Any) -> tuple[Money | None, str]:
+    """The agreement (net) price with VAT; the list price when Bring gives no net price."""
+    if value is None:
+        return None, ""
+    price = _object(value, "price")
+    for key, source in (("netPrice", "net"), ("listPrice", "list")):
+        if price.get(key) is None:
+            continue
+        block = _object(price[key], key)
+        amounts = block.get("priceWithAdditionalServices") or block.get(
+            "priceWithoutAdditionalServices"
+        )
+        if amounts is None:
+            continue
+        amount = _object(amounts, f"{key} amounts").get("amountWithVAT")
+        currency = _text(block.get("currencyCode"), "currencyCode").strip().upper()
+        if amount in (None, "") or not currency:
+            continue
+        return Money(minor_units(amount, currency), currency), source
+    return None, ""
+
+
+def _clock(value: Any, what: str) -> dt.time:
+    clock = _object(value, what)
+    hour = _integer(clock.get("hour"), f"{what} hour")
+    minute = _integer(clock.get("minute"), f"{what} minute") or 0
+    if hour is None or not (0 <= hour <= 24 and 0 <= minute <= 59):
+        raise _invalid(f"{what} is not a time of day")
+    if hour == 24:
+        return dt.time(23, 59)
+    return dt.time(hour, minute)
+
+
+def _date(value: Any, what: str) -> dt.date:
+    date = _object(value, what)
+    try:
+        return dt.date(
+            _integer(date.get("year"), f"{what} year") or 0,
+            _integer(date.get("month"), f"{what} month") or 0,
+            _integer(date.get("day"), f"{what} day") or 0,
+        )
+    except ValueError as exc:
+        raise _invalid(f"{what} is not a date") from exc
+
+
+def _windows(value: Any, what: str) -> list[tuple[dt.time, dt.time]]:
+    windows = []
+    for slot in _array(value, f"{what} timeSlots"):
+        slot = _object(slot, f"{what} time slot")
+        windows.append(
+            (_clock(slot.get("startTime"), "startTime"), _clock(slot.get("endTime"), "endTime"))
+        )
+    return windows
+
+
+def business_days(start: dt.date, end: dt.date) -> int:
+    """Monday-Friday days after ``start`` up to and including ``end`` (holidays not known)."""
+    days, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days += 1
+    return days
+
+
+def _estimate(expected: dict[str, Any], today: dt.date | None) -> DeliveryEstimate | None:
+    """Business days until Bring's expected date, counted from ``today`` when given (Bring's
+    ``workingDays`` count from the handover, which may be a later day); the expected date's
+    arrival window as the time of day."""
+    days = _integer(expected.get("workingDays"), "workingDays")
+    date = expected.get("expectedDeliveryDate")
+    windows: list[tuple[dt.time, dt.time]] = []
+    if date is not None:
+        windows = _windows(_object(date, "expectedDeliveryDate").get("timeSlots"), "expected")
+        if today is not None:
+            days = business_days(today, _date(date, "expectedDeliveryDate"))
+    if days is None and not windows:
+        return None
+    return DeliveryEstimate(
+        earliest_days=days,
+        latest_days=days,
+        time_of_day_start=min(start for start, _ in windows) if windows else None,
+        time_of_day_end=max(end for _, end in windows) if windows else None,
+    )
+
+
+def _timeslots(expected: dict[str, Any], zone: ZoneInfo) -> tuple[Timeslot, ...]:
+    """The expected date's time slots and those of the alternative delivery dates."""
+    dates = [expected.get("expectedDeliveryDate")]
+    for alternative in _array(expected.get("alternativeDeliveryDates"), "alternatives"):
+        dates.append(_object(alternative, "alternative date").get("expectedDeliveryDate"))
+    slots: dict[str, Timeslot] = {}
+    for value in dates:
+        if value is None:
+            continue
+        day = _date(value, "expectedDeliveryDate")
+        for start, end in _windows(_object(value, "date").get("timeSlots"), "date"):
+            slot_id = f"{day.isoformat()}T{start:%H:%M}-{end:%H:%M}"
+            slots.setdefault(
+                slot_id,
+                Timeslot(
+                    id=slot_id,
+                    start=dt.datetime.combine(day, start, tzinfo=zone),
+                    end=dt.datetime.combine(day, end, tzinfo=zone),
+                ),
+            )
+    return tuple(sorted(slots.values(), key=lambda slot: (slot.start, slot.end)))
+
+
+def _product_messages(value: Any, what: str) -> tuple[CarrierMessage, ...]:
+    messages = []
+    for item in _array(value, what):
+        item = _object(item, what)
+        text = item.get("description") or item.get("message") or ""
+        messages.append(CarrierMessage(_text(item.get("code"), "code"), _text(text, "text")))
+    return tuple(messages)
+
+
+def _product_quote(product: dict[str, Any], zone: ZoneInfo, today: dt.date | None) -> Quote:
+    code = _text(product.get("id"), "product id")
+    if not code:
+        raise _invalid("a product without id")
+    errors = _product_messages(product.get("errors"), "product errors")
+    if errors:
+        return Quote(
+            product=code,
+            available=False,
+            reason="; ".join(f"{m.code}: {m.text}" if m.code else m.text for m in errors),
+        )
+    price, source = _price(product.get("price"))
+    delivery = None
+    timeslots: tuple[Timeslot, ...] = ()
+    if product.get("expectedDelivery") is not None:
+        expected = _object(product["expectedDelivery"], "expectedDelivery")
+        delivery = _estimate(expected, today)
+        timeslots = _timeslots(expected, zone)
+    return Quote(
+        product=code,
+        available=True,
+        timeslots=timeslots,
+        price=price,
+        delivery=delivery,
+        extra={"price_source": source} if source else {},
+    )
+
+
+def shipping_guide_quotes(
+    data: Any, *, zone: ZoneInfo = units.DEFAULT_TIMEZONE, today: dt.date | None = None
+) -> list[Quote]:
+    """One Quote per product Bring answered (available, or not with Bring's errors verbatim).
+
+    Time slots are local times of the recipient's country (``zone``); delivery days count from
+    ``today`` (else they are Bring's ``workingDays``). A product Bring left out is not served
+    for this shipment (an empty answer is normal, docs/carriers.md §2.2).
+    """
+    root = _object(data, "Shipping Guide answer")
+    quotes = []
+    for consignment in _array(root.get("consignments"), "consignments"):
+        consignment = _object(consignment, "consignment")
+        for product in _array(consignment.get("products"), "products"):
+            quotes.append(_product_quote(_object(product, "product"), zone, today))
+    return quotes
+
+
+# --- Pickup Point API (docs/carriers.md §2.3) ---------------------------------------------
+
+_WEEKDAYS = {
+    "MONDAY": 0,
+    "TUESDAY": 1,
+    "WEDNESDAY": 2,
+    "THURSDAY": 3,
+    "FRIDAY": 4,
+    "SATURDAY": 5,
+    "SUNDAY": 6,
+}
+_DAY_ABBREVIATIONS = {name[:3]: day for name, day in _WEEKDAYS.items()}
+_HOURS_SEGMENT = re.compile(
+    r"^(?:(?P<first>[A-Za-z]{3})(?:\s*-\s*(?P<last>[A-Za-z]{3}))?\s*:\s*)?"
+    r"(?P<opens>\d{4})\s*-\s*(?P<closes>\d{4})$"
+)
+
+
+def _hhmm(value: str) -> dt.time | None:
+    hour, minute = int(value[:2]), int(value[2:])
+    if hour == 24 and minute == 0:
+        return dt.time(23, 59)
+    if hour > 23 or minute > 59:
+        return None
+    return dt.time(hour, minute)
+
+
+def opening_hours_text(text: str) -> tuple[OpeningHours, ...]:
+    """``"Mon - Fri: 0800-2200, Sat: 0800-2000"`` (``openingHoursEnglish``) as intervals.
+
+    A text this cannot read gives no hours at all rather than some wrong ones.
+    """
+    hours: list[OpeningHours] = []
+    days: list[int] = []
+    for segment in text.split(","):
+        segment = segment.strip()
+        if not segment:
+            continue
+        match = _HOURS_SEGMENT.match(segment)
+        if match is None:
+            logger.info("bring: opening hours not understood: %r", text)
+            return ()
+        if match["first"]:
+            first = _DAY_ABBREVIATIONS.get(match["first"].upper())
+            last = _DAY_ABBREVIATIONS.get((match["last"] or match["first"]).upper())
+            if first is None or last is None:
+                logger.info("bring: opening hours not understood: %r", text)
+                return ()
+            days = [(first + offset) % 7 for offset in range((last - first) % 7 + 1)]
+        opens, closes = _hhmm(match["opens"]), _hhmm(match["closes"])
+        if not days or opens is None or closes is None:
+            logger.info("bring: opening hours not understood: %r", text)
+            return ()
+        hours.extend(OpeningHours(day, opens, closes) for day in days)
+    return tuple(sorted(hours, key=lambda h: (h.weekday, h.opens)))
+
+
+def _structured_hours(value: list[Any]) -> tuple[OpeningHours, ...]:
+    hours = []
+    for item in value:
+        item = _object(item, "openingHours entry")
+        day = _WEEKDAYS.get(_text(item.get("day"), "day").upper())
+        opening = _text(item.get("opening"), "opening").replace(":", "")
+        closing = _text(item.get("closing"), "closing").replace(":", "")
+        if day is None or not (opening.isdigit() and closing.isdigit()):
+            continue
+        if len(opening) != 4 or len(closing) != 4:
+            continue
+        opens, closes = _hhmm(opening), _hhmm(closing)
+        if opens is not None and closes is not None:
+            hours.append(OpeningHours(day, opens, closes))
+    return tuple(sorted(hours, key=lambda h: (h.weekday, h.opens)))
+
+
+def _location(point: dict[str, Any]) -> Location:
+    point_id = _text(point.get("id"), "pickup point id")
+    if not point_id:
+        raise _invalid("a pickup point without id")
+    country = _text(point.get("countryCode"), "countryCode").upper()
+    point_type = _text(point.get("type"), "type")
+    latitude = _number(point.get("latitude"), "latitude")
+    longitude = _number(point.get("longitude"), "longitude")
+    distance_km = _number(point.get("distanceInKm"), "distanceInKm")
+    structured = _array(point.get("openingHours"), "openingHours")
+    return Location(
+        id=point_id,
+        name=_text(point.get("name"), "name"),
+        kind=(
+            LocationKind.LOCKER
+            if units.is_locker(country=country, point_type=point_type)
+            else LocationKind.SERVICE_POINT
+        ),
+        # The visiting address is where the shopper goes; ``address`` is often a post box.
+        address=Address(
+            country=country,
+            postal_code=_text(point.get("visitingPostalCode"), "visitingPostalCode")
+            or _text(point.get("postalCode"), "postalCode"),
+            city=_text(point.get("visitingCity"), "visitingCity")
+            or _text(point.get("city"), "city"),
+            street_address=_text(point.get("visitingAddress"), "visitingAddress")
+            or _text(point.get("address"), "address"),
+        ),
+        coordinates=(
+            Coordinates(lat=latitude, lng=longitude)
+            if latitude is not None and longitude is not None
+            else None
+        ),
+        opening_hours=(
+            _structured_hours(structured)
+            if structured
+            else opening_hours_text(_text(point.get("openingHoursEnglish"), "opening hours"))
+        ),
+        distance_m=round(distance_km * 1000) if distance_km is not None else None,
+        extra={"type": point_type, "country": country},
+    )
+
+
+def pickup_points(data: Any) -> list[Location]:
+    """The points of a Pickup Point API answer, in Bring's order (by driving time)."""
+    root = _object(data, "Pickup Point answer")
+    return [
+        _location(_object(point, "pickup point"))
+        for point in _array(root.get("pickupPoint"), "pickupPoint")
+    ]
+
+
+def pickup_point_params(*, country: str, kind: LocationKind, limit: int) -> dict[str, Any]:
+    """Query of ``/{country}/postalCode/{postalCode}.json`` for ``limit`` points of ``kind``.
+
+    Bring filters by type only in SE, DK and FI; in Norway the adapter filters, so it asks for
+    three times as many points to keep ``limit`` of the wanted kind.
+    """
+    if country in units.TYPE_FILTER_COUNTRIES:
+        return {
+            "numberOfResponses": limit,
+            "pickupPointType": "locker" if kind is LocationKind.LOCKER else "manned",
+        }
+    return {"numberOfResponses": min(100, 3 * limit)}
+
+
+# --- Booking API (docs/carriers.md §2.4) --------------------------------------------------
+
+
+def _contact(contact: Contact) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": contact.name}
+    if contact.email:
+        out["email"] = contact.email
+    if contact.phone:
+        out["phoneNumber"] = contact.phone
+    return out
+
+
+def _party(
+    contact: Contact, address: Address, *, reference: str = "", additional_info: str = ""
+) -> dict[str, Any]:
+    party: dict[str, Any] = {
+        "name": contact.company or contact.name,
+        "addressLine": address.street_address,
+        "postalCode": normalise_postal_code(address.postal_code),
+        "city": address.city,
+        "countryCode": address.country.strip().upper(),
+    }
+    if address.street_address2:
+        party["addressLine2"] = address.street_address2
+    if reference:
+        party["reference"] = reference
+    if additional_info:
+        party["additionalAddressInfo"] = additional_info
+    party["contact"] = _contact(contact)
+    return party
+
+
+def _additional_services(request: BookingRequest) -> list[dict[str, Any]]:
+    services: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for addon in request.addons:
+        service = units.ADDON_SERVICES.get(addon.type)
+        if service is None or service in seen:
+            if service is None and addon.type != units.ADDON_ENTRY_CODE:
+                logger.info("bring: add-on %r has no Bring service; not sent", addon.type)
+            continue
+        seen.add(service)
+        entry: dict[str, Any] = {"id": service}
+        if service == units.SERVICE_NOTIFICATION:
+            if request.recipient.email:
+                entry["email"] = request.recipient.email
+            if request.recipient.phone:
+                entry["mobile"] = request.recipient.phone
+        services.append(entry)
+    return services
+
+
+def _booking_package(index: int, parcel: Parcel, reference: str) -> dict[str, Any]:
+    package: dict[str, Any] = {"weightInKg": round(parcel.weight_g / 1000, 3)}
+    length, width, height = _cm(parcel.length_mm), _cm(parcel.width_mm), _cm(parcel.height_mm)
+    if length and width and height:
+        package["dimensions"] = {"lengthInCm": length, "widthInCm": width, "heightInCm": height}
+    package["correlationId"] = f"{reference}-{index}"
+    return package
+
+
+def _local(at: dt.datetime, zone: ZoneInfo) -> str:
+    """A local wall-clock time without offset, as ``customerSpecifiedDelivery`` takes it."""
+    return at.astimezone(zone).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def shipping_datetime(*, shipping_date: dt.date | None, now: dt.datetime, zone: ZoneInfo) -> str:
+    """``shippingDateTime`` with its offset (Bring asks for one): now, or a later day's 08:00."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
+    local_now = now.astimezone(zone).replace(microsecond=0)
+    if shipping_date is None or shipping_date <= local_now.date():
+        return local_now.isoformat()
+    return dt.datetime.combine(shipping_date, FUTURE_SHIPPING_TIME, tzinfo=zone).isoformat()
+
+
+def booking_request(*, request: BookingRequest, now: dt.datetime) -> dict[str, Any]:
+    """``POST /booking/api/booking``: one consignment, ``correlationId`` = our reference.
+
+    The reference also goes in the sender's ``reference`` (what the Tracking API searches, so
+    ``find_booking`` can reconcile); the shop's order number in the recipient's.
+    """
+    entry_code = next(
+        (a.text.strip() for a in request.addons if a.type == units.ADDON_ENTRY_CODE), ""
+    )
+    recipient_country = request.recipient_address.country.strip().upper()
+    parties: dict[str, Any] = {
+        "sender": _party(request.sender, request.sender_address, reference=request.reference),
+        "recipient": _party(
+            request.recipient,
+            request.recipient_address,
+            reference=request.order_reference,
+            additional_info=f"{units.ENTRY_CODE_LABEL}: {entry_code}" if entry_code else "",
+        ),
+    }
+    if request.location is not None and request.kind in (
+        ProductKind.PICKUP_POINT,
+        ProductKind.LOCKER,
+    ):
+        parties["pickupPoint"] = {
+            "id": request.location.id,
+            "countryCode": request.location.extra.get("country")
+            or request.location.address.country.upper()
+            or recipient_country,
+        }
+    product: dict[str, Any] = {
+        "id": request.product,
+        "customerNumber": request.agreement.customer_number,
+    }
+    services = _additional_services(request)
+    if services:
+        product["additionalServices"] = services
+    consignment: dict[str, Any] = {
+        "shippingDateTime": shipping_datetime(
+            shipping_date=request.shipping_date,
+            now=now,
+            zone=zone_for(request.sender_address.country),
+        ),
+        "parties": parties,
+        "product": product,
+        "correlationId": request.reference,
+        "packages": [
+            _booking_package(index, parcel, request.reference)
+            for index, parcel in enumerate(request.parcels, start=1)
+        ],
+    }
+    if request.timeslot is not None:
+        zone = zone_for(recipient_country)
+        consignment["customerSpecifiedDelivery"] = {
+            "startDateTime": _local(request.timeslot.start, zone),
+            "endDateTime": _local(request.timeslot.end, zone),
+        }
+    return {
+        "testIndicator": request.agreement.test_mode,
+        "schemaVersion": 1,
+        "consignments": [consignment],
+    }
+
+
+def _plain(value: Any) -> str:
+    """Text of an error field, whatever its type (error parsing never raises)."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return str(value)
+
+
+def _booking_errors(value: Any) -> list[CarrierMessage]:
+    """``errors[] {uniqueId, code, messages[] {lang, message}}``; the English text if given."""
+    messages: list[CarrierMessage] = []
+    if not isinstance(value, list):
+        return messages
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        texts = [m for m in item.get("messages") or [] if isinstance(m, dict)]
+        chosen = next((m for m in texts if _plain(m.get("lang")).lower() == "en"), None)
+        if chosen is None and texts:
+            chosen = texts[0]
+        text = _plain(chosen.get("message")) if chosen else ""
+        text = text or _plain(item.get("message")) or _plain(item.get("description"))
+        messages.append(CarrierMessage(_plain(item.get("code")), text))
+    return messages
+
+
+def _epoch_or_iso(value: Any) -> str:
+    """``dateAndTimes`` values: epoch milliseconds (older API) or ISO 8601 text (newer)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC).isoformat()
+    return _text(value, "dateAndTimes")
+
+
+def booking_result(data: Any) -> Booking:
+    """The booked consignment, or ``CarrierRejected`` with Bring's per-consignment errors."""
+    root = _object(data, "booking answer")
+    consignments = _array(root.get("consignments"), "consignments")
+    messages = _booking_errors(root.get("errors"))
+    for consignment in consignments:
+        messages += _booking_errors(_object(consignment, "consignment").get("errors"))
+    if messages:
+        raise CarrierRejected(
+            "bring refused the booking: " + "; ".join(f"{m.code} {m.text}" for m in messages),
+            carrier=CARRIER,
+            messages=tuple(messages),
+        )
+    if not consignments:
+        raise _invalid("a booking answer without consignments")
+    consignment = _object(consignments[0], "consignment")
+    confirmation = _object(consignment.get("confirmation"), "confirmation")
+    number = _text(confirmation.get("consignmentNumber"), "consignmentNumber")
+    if not number:
+        raise _invalid("a confirmation without consignmentNumber")
+    links = _object(confirmation.get("links") or {}, "links")
+    packages = [
+        _text(_object(package, "package").get("packageNumber"), "packageNumber")
+        for package in _array(confirmation.get("packages"), "packages")
+    ]
+    label_url = _text(links.get("labels"), "labels link")
+    extra = {"correlation_id": _text(consignment.get("correlationId"), "correlationId")}
+    times = _object(confirmation.get("dateAndTimes") or {}, "dateAndTimes")
+    if times.get("expectedDelivery") is not None:
+        extra["expected_delivery"] = _epoch_or_iso(times["expectedDelivery"])
+    if confirmation.get("returnConsignmentNumber"):
+        extra["return_consignment_number"] = _text(
+            confirmation["returnConsignmentNumber"], "returnConsignmentNumber"
+        )
+    return Booking(
+        carrier_shipment_id=number,
+        tracking_numbers=tuple(p for p in packages if p),
+        tracking_url=_text(links.get("tracking"), "tracking link")
+        or TRACKING_PAGE.format(number=number),
+        labels=(Label(url=label_url),) if label_url else (),
+        extra={k: v for k, v in extra.items() if v},
+    )
+
+
+# --- Tracking API v2 (docs/carriers.md §2.6) ----------------------------------------------
+
+
+def _tracking_errors(sets: list[Any]) -> list[CarrierMessage]:
+    messages = []
+    for consignment in sets:
+        error = consignment.get("error") if isinstance(consignment, dict) else None
+        if isinstance(error, dict):
+            messages.append(CarrierMessage(_plain(error.get("code")), _plain(error.get("message"))))
+    return messages
+
+
+def _moment(value: Any) -> dt.datetime:
+    text = _text(value, "dateIso")
+    try:
+        at = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise _invalid(f"event time {text!r} is not ISO 8601") from exc
+    return at if at.tzinfo is not None else at.replace(tzinfo=units.DEFAULT_TIMEZONE)
+
+
+def _event(event: dict[str, Any]) -> TrackingEvent:
+    code = _text(event.get("status"), "status")
+    place = " ".join(
+        part
+        for part in (
+            _text(event.get("postalCode"), "postalCode"),
+            _text(event.get("city"), "city"),
+        )
+        if part
+    )
+    country = _text(event.get("countryCode"), "countryCode")
+    return TrackingEvent(
+        at=_moment(event.get("dateIso")),
+        status=units.tracking_status(code),
+        carrier_code=code,
+        description=_text(event.get("description"), "description"),
+        location=", ".join(part for part in (place, country) if part),
+    )
+
+
+def tracking_events(data: Any) -> list[TrackingEvent]:
+    """Every event of every package, oldest first (Bring lists newest first).
+
+    A consignment-level event repeats under each package of a consignment; it is kept once.
+    Bring's "not found" (a 200 whose ``consignmentSet`` holds an ``error``) raises
+    ``CarrierRejected`` with Bring's code and text.
+    """
+    root = _object(data, "tracking answer")
+    sets = _array(root.get("consignmentSet"), "consignmentSet")
+    events: dict[tuple[Any, ...], TrackingEvent] = {}
+    found = False
+    for consignment in sets:
+        consignment = _object(consignment, "consignment")
+        if consignment.get("error") is not None:
+            continue
+        found = True
+        for package in _array(consignment.get("packageSet"), "packageSet"):
+            package = _object(package, "package")
+            for raw in _array(package.get("eventSet"), "eventSet"):
+                event = _event(_object(raw, "event"))
+                key = (event.at, event.carrier_code, event.description, event.location)
+                events.setdefault(key, event)
+    if not found:
+        messages = _tracking_errors(sets) or [CarrierMessage("404", "No shipments found")]
+        raise CarrierRejected(
+            "bring: " + "; ".join(m.text for m in messages),
+            carrier=CARRIER,
+            messages=tuple(messages),
+        )
+    return sorted(events.values(), key=lambda e: e.at)
+
+
+def booking_from_tracking(data: Any, *, reference: str) -> Booking | None:
+    """The consignment a Tracking API search by our reference found (its sender reference
+    must be exactly ours), or None."""
+    root = _object(data, "tracking answer")
+    for consignment in _array(root.get("consignmentSet"), "consignmentSet"):
+        consignment = _object(consignment, "consignment")
+        if consignment.get("error") is not None:
+            continue
+        if _text(consignment.get("senderReference"), "senderReference") != reference:
+            continue
+        number = _text(consignment.get("consignmentId"), "consignmentId")
+        if not number:
+            continue
+        packages = [
+            _text(_object(package, "package").get("packageNumber"), "packageNumber")
+            for package in _array(consignment.get("packageSet"), "packageSet")
+        ]
+        return Booking(
+            carrier_shipment_id=number,
+            tracking_numbers=tuple(p for p in packages if p),
+            tracking_url=TRACKING_PAGE.format(number=number),
+        )
+    return None
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+def error_messages(data: Any) -> tuple[CarrierMessage, ...]:
+    """Bring's error texts, verbatim, from whichever of its APIs' error shapes ``data`` has.
+
+    * Booking API: ``consignments[].errors[]`` and top-level ``errors[]``, each
+      ``{code, messages[] {lang, message}}`` (the English message when there is one);
+    * Shipping Guide: ``fieldErrors[] {code, field, message}`` (HTTP 400);
+    * Tracking API: ``consignmentSet[].error {code, message}``;
+    * Booking API error catalogue (``GET /booking/api/errors``): ``errorTypes[] {code, message}``.
+    """
+    if not isinstance(data, dict):
+        return ()
+    messages: list[CarrierMessage] = []
+    for consignment in data.get("consignments") or []:
+        if isinstance(consignment, dict):
+            messages += _booking_errors(consignment.get("errors"))
+    messages += _booking_errors(data.get("errors"))
+    for item in data.get("fieldErrors") or []:
+        if isinstance(item, dict):
+            messages.append(CarrierMessage(_plain(item.get("code")), _plain(item.get("message"))))
+    consignment_set = data.get("consignmentSet")
+    if isinstance(consignment_set, list):
+        messages += _tracking_errors(consignment_set)
+    for item in data.get("errorTypes") or []:
+        if isinstance(item, dict):
+            messages.append(CarrierMessage(_plain(item.get("code")), _plain(item.get("message"))))
+    if not messages and isinstance(data.get("message"), str):
+        messages.append(CarrierMessage(_plain(data.get("code")), data["message"]))
+    return tuple(messages)
+
+
+def parse_error(response: HttpResponse) -> tuple[CarrierMessage, ...]:
+    """``CarrierHttp``'s error parser: Bring's messages, or () for a body that is not JSON
+    (transport then keeps the raw text)."""
+    try:
+        data = json.loads(response.body)
+    except (ValueError, RecursionError):
+        return ()
+    return error_messages(data)

@@ -1,0 +1,379 @@
+"""The Budbee adapter: home delivery with intervals, Budbee Box lockers, orders, tracking.
+
+Credentials (``agreement.credentials``): ``{"api_key": ..., "api_secret": ...}`` (HTTP Basic).
+``agreement.customer_number`` is the Budbee collection point id (the merchant's warehouse,
+``collectionId`` of an order, a number).
+
+Quotes ask Budbee in its documented order: ``postalcodes/validate`` (home availability; 404 =
+not served), ``intervals`` (delivery windows) and ``boxes/postalcodes/validate`` (lockers).
+Those answers do not depend on the cart and are cached per agreement, country and postal code.
+A booking is an order (``POST /multiple/orders``) followed by its parcels
+(``POST /multiple/orders/{id}/parcels``), whose pre-signed label URLs (valid ~48 h) are
+downloaded at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from carriers.base import Capability, CarrierAdapter
+from carriers.cache import cached
+from carriers.exceptions import CarrierError, CarrierRejected
+from carriers.types import (
+    AgreementCredentials,
+    Booking,
+    BookingRequest,
+    CarrierMessage,
+    DeliveryEstimate,
+    Label,
+    Location,
+    ProductKind,
+    ProductQuery,
+    Quote,
+    QuoteRequest,
+    Timeslot,
+    TrackingEvent,
+)
+
+from . import mappers, units
+from .client import BudbeeClient
+
+logger = logging.getLogger(__name__)
+
+#: Without a postal code (a preview) Budbee cannot be asked; next-day-ish is its promise.
+PREVIEW_ESTIMATE = DeliveryEstimate(earliest_days=1, latest_days=2)
+
+
+def _json_parser(parse: Callable[[Any], Any]) -> Callable[[bytes], Any]:
+    def parser(body: bytes) -> Any:
+        return parse(mappers.load_json(body))
+
+    return parser
+
+
+class BudbeeAdapter(CarrierAdapter):
+    slug = "budbee"
+    name = "Budbee"
+    capabilities = frozenset(
+        {
+            Capability.QUOTE,
+            Capability.LOCATIONS,
+            Capability.TIMESLOTS,
+            Capability.BOOKING,
+            Capability.CANCEL,
+            Capability.TRACKING,
+        }
+    )
+    products = dict(units.PRODUCTS)
+    hosts: ClassVar[dict[str, str]] = {
+        "live": "https://api.budbee.com",
+        "test": "https://api.staging.budbee.com",
+    }
+    parsers: ClassVar[dict[str, Callable[[bytes], Any]]] = {
+        "availability": _json_parser(mappers.parse_collection_points),
+        "timeslots": _json_parser(mappers.parse_intervals),
+        "service_points": _json_parser(mappers.parse_lockers),
+        "booking": _json_parser(mappers.parse_booking),
+        "tracking": _json_parser(mappers.parse_events),
+        "error": mappers.parse_error_body,
+    }
+
+    def __init__(self) -> None:
+        self.client = BudbeeClient()
+
+    # --- quote ---------------------------------------------------------------------------
+
+    def quote(self, *, request: QuoteRequest) -> list[Quote]:
+        return [self._quote_product(query, request) for query in request.products]
+
+    def _quote_product(self, query: ProductQuery, request: QuoteRequest) -> Quote:
+        kind = units.PRODUCT_KINDS.get(query.code)
+        if kind is None:
+            return Quote(product=query.code, available=False, reason="unknown product")
+        if query.kind is not kind:
+            return Quote(
+                product=query.code,
+                available=False,
+                reason=f"product does not deliver to {query.kind.value}",
+            )
+        country = request.recipient.country.strip().upper()
+        if country not in units.COUNTRY_TIMEZONES:
+            return Quote(product=query.code, available=False, reason="country not served")
+        postal_code = mappers.normalise_postal_code(request.recipient.postal_code)
+        if not postal_code:
+            return Quote(product=query.code, available=True, delivery=PREVIEW_ESTIMATE)
+        if kind is ProductKind.LOCKER:
+            return self._quote_box(query, request, country=country, postal_code=postal_code)
+        return self._quote_home(query, request, country=country, postal_code=postal_code)
+
+    def _quote_home(
+        self, query: ProductQuery, request: QuoteRequest, *, country: str, postal_code: str
+    ) -> Quote:
+        agreement = request.agreement
+        points = self._collection_points(agreement, country=country, postal_code=postal_code)
+        if points is None:
+            return Quote(
+                product=query.code,
+                available=False,
+                reason=f"Budbee does not deliver to {country} {postal_code}",
+            )
+        extra = {"collection_point_ids": ",".join(point.id for point in points)}
+        if not query.wants_timeslots:
+            return Quote(product=query.code, available=True, extra=extra)
+        now = _aware(request.now)
+        slots = tuple(
+            slot
+            for slot in self._intervals(agreement, country=country, postal_code=postal_code)
+            if slot.cutoff is None or slot.cutoff > now
+        )
+        if not slots:
+            return Quote(
+                product=query.code,
+                available=False,
+                reason=f"Budbee has no delivery interval for {country} {postal_code}",
+            )
+        zone = ZoneInfo(units.COUNTRY_TIMEZONES[country])
+        first_day = slots[0].start.astimezone(zone).date()
+        days = mappers.business_days_between(now.astimezone(zone).date(), first_day)
+        return Quote(
+            product=query.code,
+            available=True,
+            timeslots=slots,
+            delivery=DeliveryEstimate(earliest_days=days, latest_days=days),
+            extra=extra,
+        )
+
+    def _quote_box(
+        self, query: ProductQuery, request: QuoteRequest, *, country: str, postal_code: str
+    ) -> Quote:
+        lockers = self._lockers(request.agreement, country=country, postal_code=postal_code)
+        if not lockers:
+            return Quote(
+                product=query.code,
+                available=False,
+                reason=f"no Budbee Box near {country} {postal_code}",
+            )
+        # Budbee answers best first; the checkout shows nearest first (stable for equal ones).
+        nearest = sorted(
+            lockers, key=lambda loc: loc.distance_m if loc.distance_m is not None else 10**9
+        )
+        limit = max(0, request.max_locations)
+        return Quote(
+            product=query.code,
+            available=True,
+            locations=tuple(nearest[:limit]) if query.wants_locations else (),
+            delivery=_locker_estimate(lockers[0], country=country, now=_aware(request.now)),
+        )
+
+    def _collection_points(
+        self, agreement: AgreementCredentials, *, country: str, postal_code: str
+    ) -> tuple[mappers.CollectionPoint, ...] | None:
+        """The collection points serving a postal code; None when Budbee does not serve it."""
+
+        def compute() -> tuple[mappers.CollectionPoint, ...] | None:
+            response = self.client.validate_postal_code(
+                self.base_url(agreement), agreement, country=country, postal_code=postal_code
+            )
+            if response.status == 404:
+                return None
+            return mappers.parse_collection_points(response.json())
+
+        return cached(
+            carrier=self.slug,
+            agreement_id=agreement.agreement_id,
+            operation="availability",
+            params={"country": country, "postal_code": postal_code},
+            compute=compute,
+        )
+
+    def _intervals(
+        self, agreement: AgreementCredentials, *, country: str, postal_code: str
+    ) -> tuple[Timeslot, ...]:
+        def compute() -> tuple[Timeslot, ...]:
+            response = self.client.intervals(
+                self.base_url(agreement),
+                agreement,
+                country=country,
+                postal_code=postal_code,
+                count=units.INTERVAL_COUNT,
+            )
+            if response.status == 404:
+                return ()
+            return mappers.parse_intervals(response.json())
+
+        return cached(
+            carrier=self.slug,
+            agreement_id=agreement.agreement_id,
+            operation="timeslots",
+            params={"country": country, "postal_code": postal_code, "n": units.INTERVAL_COUNT},
+            compute=compute,
+        )
+
+    def _lockers(
+        self, agreement: AgreementCredentials, *, country: str, postal_code: str
+    ) -> tuple[Location, ...]:
+        collection_point_id = _collection_id_text(agreement)
+
+        def compute() -> tuple[Location, ...]:
+            response = self.client.lockers(
+                self.base_url(agreement),
+                agreement,
+                country=country,
+                postal_code=postal_code,
+                collection_point_id=collection_point_id,
+            )
+            if response.status == 404:
+                return ()
+            return mappers.parse_lockers(response.json())
+
+        return cached(
+            carrier=self.slug,
+            agreement_id=agreement.agreement_id,
+            operation="service_points",
+            params={
+                "country": country,
+                "postal_code": postal_code,
+                "collection_point_id": collection_point_id,
+            },
+            compute=compute,
+        )
+
+    # --- booking -------------------------------------------------------------------------
+
+    def book(self, *, request: BookingRequest) -> Booking:
+        """Order, then parcels; never resent. If the parcels cannot be added the order is
+        cancelled (Budbee would cancel a parcel-less order anyway) and the error raised, so a
+        retry books afresh rather than leaving half a booking behind."""
+        kind = units.PRODUCT_KINDS.get(request.product)
+        if kind is None or kind is not request.kind:
+            raise CarrierRejected(
+                f"budbee cannot book {request.product!r} as {request.kind.value}",
+                carrier=self.slug,
+                messages=(
+                    CarrierMessage(
+                        "product", f"Unknown product {request.product!r} for {request.kind}"
+                    ),
+                ),
+            )
+        agreement = request.agreement
+        base = self.base_url(agreement)
+        body = mappers.build_order(request, collection_id=_collection_id(agreement))
+        order = self.client.create_order(base, agreement, body)
+        order_id = mappers.order_id(order)
+        try:
+            parcels = mappers.parse_order_parcels(
+                self.client.add_parcels(base, agreement, order_id, mappers.build_parcels(request))
+            )
+        except CarrierError:
+            self._cancel_quietly(agreement, order_id)
+            raise
+        return self._complete(agreement, mappers.booking_from(order, parcels))
+
+    def find_booking(self, *, agreement: AgreementCredentials, reference: str) -> Booking | None:
+        found = mappers.find_order(
+            self.client.search_orders(self.base_url(agreement), agreement, reference), reference
+        )
+        return self._complete(agreement, found) if found is not None else None
+
+    def cancel(self, *, agreement: AgreementCredentials, booking: Booking) -> None:
+        self.client.cancel_order(self.base_url(agreement), agreement, booking.carrier_shipment_id)
+
+    def _cancel_quietly(self, agreement: AgreementCredentials, order_id: str) -> None:
+        try:
+            self.client.cancel_order(self.base_url(agreement), agreement, order_id)
+        except CarrierError:
+            logger.warning("budbee: order %s without parcels could not be cancelled", order_id)
+
+    def _complete(self, agreement: AgreementCredentials, booking: Booking) -> Booking:
+        """Add the tracking URL and the label PDFs. The booking exists already, so neither
+        may fail it: a missing URL or PDF leaves the label URL for a later download."""
+        base = self.base_url(agreement)
+        tracking_url = ""
+        try:
+            tracking_url = mappers.parse_tracking_url(
+                self.client.order_tracking_url(base, agreement, booking.carrier_shipment_id)
+            )
+        except CarrierError:
+            logger.warning("budbee: no tracking url for order %s", booking.carrier_shipment_id)
+        labels = []
+        for label in booking.labels:
+            try:
+                content = self.client.download_label(agreement, label.url)
+            except CarrierError:
+                logger.warning(
+                    "budbee: label of order %s not downloaded", booking.carrier_shipment_id
+                )
+                content = b""
+            labels.append(
+                Label(content=content if content.startswith(b"%PDF") else b"", url=label.url)
+            )
+        return Booking(
+            carrier_shipment_id=booking.carrier_shipment_id,
+            tracking_numbers=booking.tracking_numbers,
+            tracking_url=tracking_url,
+            labels=tuple(labels),
+            extra=booking.extra,
+        )
+
+    # --- tracking ------------------------------------------------------------------------
+
+    def track(
+        self, *, agreement: AgreementCredentials, tracking_number: str
+    ) -> list[TrackingEvent]:
+        return mappers.parse_events(
+            self.client.parcel_events(self.base_url(agreement), agreement, tracking_number)
+        )
+
+
+def _aware(now: dt.datetime) -> dt.datetime:
+    return now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+
+
+def _collection_id_text(agreement: AgreementCredentials) -> str:
+    value = agreement.customer_number.strip()
+    return value if value.isdigit() else ""
+
+
+def _collection_id(agreement: AgreementCredentials) -> int:
+    value = _collection_id_text(agreement)
+    if not value:
+        raise CarrierRejected(
+            "budbee agreement has no collection point id",
+            carrier="budbee",
+            messages=(
+                CarrierMessage(
+                    "collectionId",
+                    "The agreement's customer number must be the Budbee collection point id.",
+                ),
+            ),
+        )
+    return int(value)
+
+
+def _locker_estimate(
+    locker: Location, *, country: str, now: dt.datetime
+) -> DeliveryEstimate | None:
+    """Days until the best locker's ``estimatedDelivery``, and its ``cutoff`` as a clock time
+    when that cut-off is today (local)."""
+    if not locker.extra.get("estimated_delivery"):
+        return None
+    zone = ZoneInfo(units.COUNTRY_TIMEZONES[country])
+    today = now.astimezone(zone).date()
+    try:
+        arrives = mappers.parse_iso(locker.extra["estimated_delivery"], "estimatedDelivery")
+        cutoff_at = (
+            mappers.parse_iso(locker.extra["cutoff"], "cutoff")
+            if locker.extra.get("cutoff")
+            else None
+        )
+    except CarrierError:
+        return None
+    days = mappers.business_days_between(today, arrives.astimezone(zone).date())
+    cutoff = None
+    if cutoff_at is not None and cutoff_at.astimezone(zone).date() == today:
+        cutoff = cutoff_at.astimezone(zone).time().replace(second=0, microsecond=0)
+    return DeliveryEstimate(earliest_days=days, latest_days=days, cutoff=cutoff)

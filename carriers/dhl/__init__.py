@@ -1,0 +1,17 @@
+"""DHL: DHL Freight Sweden "API Farm" and the DHL group's Location Finder and Unified Tracking.
+
+APIs and versions (docs/carriers.md §5):
+
+* DHL Freight Sweden API Farm (§5.1), ``client-key`` auth: Servicepoint Locator API v1
+  (``/servicepointlocatorapi/v1/servicepoint/findnearestservicepoints``), PostalCode API v1
+  (``/postalcodeapi/v1/postalcodes/{cc}/{pc}/route``), Transport Instruction API v1
+  (``/transportinstructionapi/v1/transportinstruction/sendtransportinstruction``) and Print API
+  v1 (``/printapi/v1/print/printdocumentsbyid``).
+* DHL Location Finder - Unified v1 (§5.2), ``DHL-API-Key`` auth:
+  ``/location-finder/v1/find-by-address``.
+* DHL Shipment Tracking - Unified (§5.4), ``DHL-API-Key`` auth: ``/track/shipments``.
+"""
+
+from .adapter import DhlAdapter
+
+__all__ = ["DhlAdapter"]

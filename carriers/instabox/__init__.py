@@ -1,0 +1,17 @@
+"""Instabox, through the new Instabee API (beta; ``Accept-Version: 1.0.0``).
+
+Hosts ``api.integration.instabee.com`` (live) and ``sandbox-api.integration.instabee.com`` (test);
+``Authorization: ApiKey <key>``. Used here (docs/carriers.md §4.1):
+
+* ``GET /availability/countries/{cc}/postal-codes/{pc}/delivery-options?brand=instabox&product=…``
+  for lockers by sort code (``LOCKER_EXPRESS``) and home delivery with its delivery slots
+  (``HOME_DELIVERY``); its ``availabilityToken`` and ``sortCode`` are kept for the booking;
+* ``PUT /orders`` twice per booking: post-purchase, then post-packing, which answers the label.
+
+Tracking reaches merchants only as webhooks (V2 events, locker checkpoints): see mappers.py.
+The legacy Instabox API (OAuth2, ``availability.instabox.se``) is not used.
+"""
+
+from .adapter import InstaboxAdapter
+
+__all__ = ["InstaboxAdapter"]

@@ -1,0 +1,332 @@
+"""The Instabox adapter: checkout quotes and two-step bookings over the new Instabee API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from carriers.base import Capability, CarrierAdapter
+from carriers.cache import cached
+from carriers.exceptions import CarrierError, CarrierRejected, OperationNotSupported
+from carriers.http import CarrierHttp
+from carriers.types import (
+    AgreementCredentials,
+    Booking,
+    BookingRequest,
+    CarrierMessage,
+    DeliveryEstimate,
+    Label,
+    Location,
+    ProductQuery,
+    Quote,
+    QuoteRequest,
+    Timeslot,
+    TrackingEvent,
+)
+
+from . import mappers, units
+from .client import InstaboxClient
+from .mappers import SORT_CODE, TOKEN, Availability
+
+logger = logging.getLogger(__name__)
+
+
+def _parse_lockers(body: bytes) -> list[Location]:
+    return list(mappers.parse_availability(body, home=False).lockers)
+
+
+def _parse_timeslots(body: bytes) -> list[Timeslot]:
+    return list(mappers.parse_availability(body, home=True).timeslots)
+
+
+def _rejected(code: str, text: str) -> CarrierRejected:
+    return CarrierRejected(
+        f"instabox: {text}", carrier="instabox", messages=(CarrierMessage(code, text),)
+    )
+
+
+class InstaboxAdapter(CarrierAdapter):
+    """Instabox lockers (``LOCKER_EXPRESS``) and home delivery (``HOME_DELIVERY``) via Instabee.
+
+    Credentials: ``{"api_key": "<Instabee API key>"}`` (sent as ``Authorization: ApiKey …``).
+    ``customer_number``: the merchant's Instabee parcel-id prefix (may be empty).
+
+    The availability answer's ``availabilityToken`` and each option's ``sortCode`` are what a
+    booking needs back: they travel in ``Location.extra`` / ``Timeslot.extra`` (and the token in
+    ``Quote.extra``). A booking without them (a reservation that kept only the location's id,
+    which is the sort code) asks for availability again to get a token.
+
+    Instabee has no pull tracking, lookup or cancel endpoint: events come by webhook (see
+    ``mappers.parse_tracking_events``), and ``PUT /orders`` is an upsert on the parcel id we
+    derive from our reference, so booking again with the same reference updates the same order.
+    """
+
+    slug = "instabox"
+    name = "Instabox"
+    capabilities = frozenset(
+        {Capability.QUOTE, Capability.LOCATIONS, Capability.TIMESLOTS, Capability.BOOKING}
+    )
+    products: ClassVar[dict[str, str]] = {
+        code: product.name for code, product in units.PRODUCTS.items()
+    }
+    hosts: ClassVar[dict[str, str]] = {
+        "live": "https://api.integration.instabee.com",
+        "test": "https://sandbox-api.integration.instabee.com",
+    }
+    parsers: ClassVar[dict[str, Callable[[bytes], Any]]] = {
+        "service_points": _parse_lockers,
+        "availability": mappers.parse_availability,
+        "timeslots": _parse_timeslots,
+        "booking": mappers.parse_order,
+        "tracking": mappers.parse_tracking_events,
+        "error": mappers.parse_error_body,
+    }
+
+    def __init__(self) -> None:
+        self.http = CarrierHttp(self.slug, error_parser=mappers.parse_error)
+        self.client = InstaboxClient(self.http)
+
+    # -- quote ----------------------------------------------------------------------------------
+
+    def quote(self, *, request: QuoteRequest) -> list[Quote]:
+        return [self._quote(query, request) for query in request.products]
+
+    def _quote(self, query: ProductQuery, request: QuoteRequest) -> Quote:
+        product = units.PRODUCTS.get(query.code)
+        if product is None:
+            return Quote(product=query.code, available=False, reason="unknown product")
+        if query.kind is not product.kind:
+            return Quote(
+                product=query.code,
+                available=False,
+                reason=f"product does not deliver to {query.kind.value}",
+            )
+        country = request.recipient.country.strip().upper()
+        if country not in units.COUNTRIES:
+            return Quote(product=query.code, available=False, reason="country not served")
+        postal_code = mappers.postal_code_normalise(request.recipient.postal_code)
+        if not postal_code:  # a preview: nothing to ask Instabee yet
+            return Quote(product=query.code, available=True)
+
+        if product.locker:
+            operation = "service_points"
+        else:
+            operation = "timeslots" if query.wants_timeslots else "availability"
+        answer = self._availability(
+            agreement=request.agreement,
+            operation=operation,
+            country=country,
+            postal_code=postal_code,
+            product=query.code,
+        )
+        if not answer.served:
+            return Quote(
+                product=query.code,
+                available=False,
+                reason="Instabox does not deliver to this postal code",
+            )
+        if not answer.show_as_option:
+            return Quote(
+                product=query.code,
+                available=False,
+                reason="Instabox asks not to show this option now",
+            )
+        extra = {TOKEN: answer.token} if answer.token else {}
+        delivery = _estimate(answer, now=request.now, country=country)
+        if product.locker:
+            if not answer.lockers:
+                return Quote(
+                    product=query.code,
+                    available=False,
+                    reason="no Instabox locker near this postal code",
+                )
+            # Nearest first; lockers without a distance keep Instabee's (best-first) order.
+            nearest = sorted(
+                answer.lockers, key=lambda loc: (loc.distance_m is None, loc.distance_m or 0)
+            )
+            limit = max(0, request.max_locations)
+            return Quote(
+                product=query.code,
+                available=True,
+                locations=tuple(nearest[:limit]) if query.wants_locations else (),
+                delivery=delivery,
+                extra=extra,
+            )
+        return Quote(
+            product=query.code,
+            available=True,
+            timeslots=answer.timeslots if query.wants_timeslots else (),
+            delivery=delivery,
+            extra=extra,
+        )
+
+    def _availability(
+        self,
+        *,
+        agreement: AgreementCredentials,
+        operation: str,
+        country: str,
+        postal_code: str,
+        product: str,
+    ) -> Availability:
+        """Instabee's delivery options for one product and postal code, cached (not cart-bound)."""
+        base_url = self.base_url(agreement)
+
+        def compute() -> Availability:
+            response = self.client.delivery_options(
+                base_url=base_url,
+                agreement=agreement,
+                operation=operation,
+                country=country,
+                postal_code=postal_code,
+                params=mappers.availability_params(product=product),
+            )
+            if response.status == 404:
+                return Availability(served=False)
+            if not response.body.strip():  # the standard home check: 200 is the whole answer
+                return Availability(served=True)
+            return mappers.parse_availability(
+                response.body, country=country, home=not units.PRODUCTS[product].locker
+            )
+
+        return cached(
+            carrier=self.slug,
+            agreement_id=agreement.agreement_id,
+            operation=operation,
+            params={
+                "base_url": base_url,
+                "country": country,
+                "postal_code": postal_code,
+                "product": product,
+                "brand": units.BRAND,
+            },
+            compute=compute,
+        )
+
+    # -- booking --------------------------------------------------------------------------------
+
+    def book(self, *, request: BookingRequest) -> Booking:
+        """Post-purchase (reserve), then post-packing (label), both ``PUT /orders``."""
+        product = units.PRODUCTS.get(request.product)
+        if product is None:
+            raise _rejected("unknown_product", f"Instabox has no product {request.product!r}.")
+        if len(request.parcels) != 1:
+            # One parcelId per order (and one locker compartment per parcel).
+            raise _rejected(
+                "one_parcel_per_order",
+                f"Instabox books one parcel per order, not {len(request.parcels)}.",
+            )
+        agreement = request.agreement
+        base_url = self.base_url(agreement)
+        token, sort_code = self._selection(request)
+        parcel_id = mappers.parcel_id(
+            customer_number=agreement.customer_number, reference=request.reference
+        )
+        booking = self._put_order(
+            base_url,
+            agreement,
+            mappers.order_request(
+                request=request, parcel_id=parcel_id, token=token, sort_code=sort_code
+            ),
+        )
+        if not booking.labels:  # not packed yet (a repeated booking answers packed already)
+            booking = self._put_order(
+                base_url,
+                agreement,
+                mappers.packing_request(
+                    request=request, parcel_id=booking.carrier_shipment_id, token=token
+                ),
+            )
+        labels = tuple(self._label(base_url, agreement, label.url) for label in booking.labels)
+        extra = {**booking.extra, TOKEN: token}
+        if sort_code:
+            extra[SORT_CODE] = sort_code
+        return Booking(
+            carrier_shipment_id=booking.carrier_shipment_id,
+            tracking_numbers=booking.tracking_numbers,
+            tracking_url=booking.tracking_url,
+            labels=labels,
+            extra=extra,
+        )
+
+    def _selection(self, request: BookingRequest) -> tuple[str, str]:
+        """The availability token and sort code of the shopper's choice."""
+        locker = units.PRODUCTS[request.product].locker
+        if locker:
+            if request.location is None:
+                raise _rejected("no_locker", "An Instabox locker delivery needs the chosen locker.")
+            chosen = request.location.extra
+            sort_code = chosen.get(SORT_CODE) or request.location.id
+        else:
+            chosen = request.timeslot.extra if request.timeslot else {}
+            sort_code = chosen.get(SORT_CODE, "")
+        token = chosen.get(TOKEN, "")
+        if token:
+            return token, sort_code
+        address = request.recipient_address
+        if locker:
+            operation = "service_points"
+        else:
+            operation = "timeslots" if request.timeslot else "availability"
+        answer = self._availability(
+            agreement=request.agreement,
+            operation=operation,
+            country=address.country.strip().upper(),
+            postal_code=mappers.postal_code_normalise(address.postal_code),
+            product=request.product,
+        )
+        if not answer.served:
+            raise _rejected(
+                "not_served", "Instabox does not deliver to the recipient's postal code."
+            )
+        if request.timeslot and not sort_code:
+            same = next((t for t in answer.timeslots if t.id == request.timeslot.id), None)
+            sort_code = same.extra.get(SORT_CODE, "") if same else ""
+        return answer.token, sort_code
+
+    def _put_order(
+        self, base_url: str, agreement: AgreementCredentials, body: dict[str, Any]
+    ) -> Booking:
+        response = self.client.put_order(base_url=base_url, agreement=agreement, body=body)
+        return mappers.parse_order(response.body)
+
+    def _label(self, base_url: str, agreement: AgreementCredentials, url: str) -> Label:
+        """The label's PDF; on failure only its link (the parcel is booked all the same)."""
+        try:
+            response = self.client.label(base_url=base_url, agreement=agreement, url=url)
+        except CarrierError as exc:
+            logger.warning("instabox: label not downloaded, keeping its link: %s", exc)
+            return Label(url=url)
+        if not response.body.startswith(b"%PDF-"):
+            logger.warning("instabox: the label link answered no PDF; keeping the link")
+            return Label(url=url)
+        return Label(content=response.body, url=url)
+
+    def track(
+        self, *, agreement: AgreementCredentials, tracking_number: str
+    ) -> list[TrackingEvent]:
+        raise OperationNotSupported(
+            "Instabee has no tracking API to ask: it pushes events by webhook "
+            "(parse them with carriers.instabox.mappers.parse_tracking_events)",
+            carrier=self.slug,
+        )
+
+
+def _estimate(answer: Availability, *, now: dt.datetime, country: str) -> DeliveryEstimate | None:
+    """Days from the shopper's today to the first option's ETA interval, in local dates.
+
+    Calendar days: Instabox delivers on weekends too.
+    """
+    if answer.eta_from is None:
+        return None
+    zone = ZoneInfo(units.TIMEZONES.get(country, units.DEFAULT_TIMEZONE))
+    if now.tzinfo is None:  # the contract says aware; read a naive one as UTC
+        now = now.replace(tzinfo=dt.UTC)
+    today = now.astimezone(zone).date()
+    earliest = max(0, (answer.eta_from.astimezone(zone).date() - today).days)
+    last = answer.eta_to or answer.eta_from
+    latest = max(earliest, (last.astimezone(zone).date() - today).days)
+    return DeliveryEstimate(earliest_days=earliest, latest_days=latest)

@@ -1,0 +1,1001 @@
+"""Pure translation between our dataclasses and PostNord's JSON (no I/O).
+
+Request builders: service point search, transit time, EDI instruction (booking and deletion),
+label reprint. Response parsers: service points, transit times and delivery options, the EDI
+booking answer with its labels, track and trace, and PostNord's two error shapes (the API
+gateway's ``{"error": {...}}`` and the services' ``{"message", "compositeFault"}``), whose
+texts are kept verbatim.
+
+A JSON body of the wrong shape raises ``CarrierResponseInvalid``, never KeyError/TypeError.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from carriers.exceptions import CarrierRejected, CarrierResponseInvalid
+from carriers.http import HttpResponse
+from carriers.types import (
+    Address,
+    AgreementCredentials,
+    Booking,
+    BookingRequest,
+    CarrierMessage,
+    Contact,
+    Coordinates,
+    Label,
+    Location,
+    LocationKind,
+    OpeningHours,
+    Parcel,
+    ProductKind,
+    TrackingEvent,
+)
+
+from . import units
+
+logger = logging.getLogger(__name__)
+
+SLUG = "postnord"
+TRACKING_URL = "https://tracking.postnord.com/{country}/?id={id}"
+_ALPHA3 = {"SWE": "SE", "NOR": "NO", "DNK": "DK", "FIN": "FI", "DEU": "DE"}
+
+
+# --- Shape checks --------------------------------------------------------------------------
+
+
+def _invalid(what: str) -> CarrierResponseInvalid:
+    return CarrierResponseInvalid(f"{SLUG} answered an unexpected {what}", carrier=SLUG)
+
+
+def _dict(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _invalid(what)
+    return value
+
+
+def _optional_dict(value: Any, what: str) -> dict[str, Any]:
+    return {} if value is None else _dict(value, what)
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    """A JSON array; a missing (null) one is empty."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _invalid(what)
+    return value
+
+
+def _text(value: Any, what: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _invalid(what)
+    return str(value)
+
+
+def _int(value: Any, what: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise _invalid(what)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise _invalid(what) from None
+
+
+def _float(value: Any, what: str) -> float:
+    if isinstance(value, bool):
+        raise _invalid(what)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise _invalid(what) from None
+
+
+def _datetime(value: Any, what: str) -> dt.datetime | None:
+    """PostNord's ISO 8601 text as it comes: naive (local time) or with an offset."""
+    text = _text(value, what)
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise _invalid(what) from None
+
+
+def load(body: bytes) -> Any:
+    """A saved body as JSON; garbage is ``CarrierResponseInvalid``."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise CarrierResponseInvalid(
+            f"{SLUG} answered a body that is not JSON", carrier=SLUG
+        ) from exc
+
+
+def postal_code_normalise(postal_code: str) -> str:
+    """PostNord wants postal codes without spaces (hyphens are part of the code)."""
+    return "".join(postal_code.split()).upper()
+
+
+# --- Errors --------------------------------------------------------------------------------
+
+
+def _fault_code(fault: dict[str, Any]) -> str:
+    code = _text(fault.get("faultCode"), "fault")
+    if code:
+        return code
+    # EDI validation faults name the field in faultReferences instead of a faultCode.
+    references = {
+        _text(_dict(ref, "faultReferences").get("key"), "fault"): _text(
+            _dict(ref, "faultReferences").get("value"), "fault"
+        )
+        for ref in _list(fault.get("faultReferences"), "faultReferences")
+    }
+    for suffix in (".subType", ".type"):
+        for key, value in references.items():
+            if key.endswith(suffix) and value:
+                return value
+    return ""
+
+
+def _fault_messages(composite: Any) -> list[CarrierMessage]:
+    faults = _list(_optional_dict(composite, "compositeFault").get("faults"), "faults")
+    return [
+        CarrierMessage(
+            code=_fault_code(_dict(fault, "fault")),
+            text=_text(_dict(fault, "fault").get("explanationText"), "fault"),
+        )
+        for fault in faults
+    ]
+
+
+def error_messages(data: Any, status: int = 0) -> tuple[CarrierMessage, ...]:
+    """PostNord's error texts, verbatim, from either of its error shapes."""
+    root = _dict(data, "error body")
+    gateway = root.get("error")
+    if isinstance(gateway, dict):  # the API gateway: bad key, quota, unknown path
+        code = _text(gateway.get("error_type"), "error") or _text(
+            gateway.get("status_code"), "error"
+        )
+        return (CarrierMessage(code=code, text=_text(gateway.get("message"), "error")),)
+    messages: list[CarrierMessage] = []
+    message = _text(root.get("message"), "message")
+    if message:
+        messages.append(CarrierMessage(code=str(status) if status else "", text=message))
+    composite = root.get("compositeFault")
+    for wrapper in ("servicePointInformationResponse", "TrackingInformationResponse"):
+        if composite is None and isinstance(root.get(wrapper), dict):
+            composite = root[wrapper].get("compositeFault")
+    messages.extend(_fault_messages(composite))
+    return tuple(messages)
+
+
+def parse_error(response: HttpResponse) -> tuple[CarrierMessage, ...]:
+    """For ``CarrierHttp``: the carrier's messages, or () to fall back to the raw body."""
+    try:
+        return error_messages(json.loads(response.body), response.status)
+    except (ValueError, RecursionError, CarrierResponseInvalid):
+        return ()
+
+
+def parse_error_body(body: bytes) -> tuple[CarrierMessage, ...]:
+    return error_messages(load(body))
+
+
+# --- Service points (Service Points v5) -----------------------------------------------------
+
+
+def service_points_params(
+    *, country: str, postal_code: str, kind: ProductKind, limit: int
+) -> dict[str, str]:
+    """Query of ``nearest/byaddress``: the nearest points of one kind to a postal code.
+
+    Only the postal code is sent (no street), so the answer depends on the postal code alone
+    and one cached answer serves every shopper there.
+    """
+    return {
+        "returnType": "json",
+        "countryCode": country,
+        "postalCode": postal_code,
+        "numberOfServicePoints": str(limit),
+        "context": "optionalservicepoint",
+        "responseFilter": "public",
+        "typeId": ",".join(units.TYPE_IDS[kind]),
+        "srId": "EPSG:4326",
+    }
+
+
+def _street(address: dict[str, Any], what: str) -> str:
+    name = _text(address.get("streetName"), what)
+    number = _text(address.get("streetNumber"), what)
+    return f"{name} {number}".strip()
+
+
+def _time(value: str, what: str) -> dt.time:
+    if value == "24:00":
+        return dt.time(23, 59)
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise _invalid(what) from None
+
+
+def _opening_hours(data: Any) -> tuple[OpeningHours, ...]:
+    hours = []
+    for entry in _list(_optional_dict(data, "openingHours").get("postalServices"), "hours"):
+        entry = _dict(entry, "opening hours")
+        day = _text(entry.get("openDay"), "opening hours").strip().lower()
+        if day not in units.WEEKDAYS:
+            logger.warning("PostNord opening hours with unknown day %r", day)
+            continue
+        hours.append(
+            OpeningHours(
+                weekday=units.WEEKDAYS[day],
+                opens=_time(_text(entry.get("openTime"), "opening hours"), "opening hours"),
+                closes=_time(_text(entry.get("closeTime"), "opening hours"), "opening hours"),
+            )
+        )
+    # Split days (08:00-09:30 and 15:00-18:00) come in any order; keep them in day order.
+    return tuple(sorted(hours, key=lambda h: (h.weekday, h.opens)))
+
+
+def _coordinates(data: Any) -> Coordinates | None:
+    points = [_dict(p, "coordinates") for p in _list(data, "coordinates")]
+    wgs84 = [p for p in points if _text(p.get("srId"), "coordinates") in ("", "EPSG:4326")]
+    if not wgs84:
+        return None
+    point = wgs84[0]
+    lat = _float(point.get("northing"), "coordinates")
+    lng = _float(point.get("easting"), "coordinates")
+    if lat == 0 and lng == 0:  # PostNord's "no position" (seen in real answers), not a place
+        return None
+    return Coordinates(lat=lat, lng=lng)
+
+
+def _location(data: Any) -> Location:
+    point = _dict(data, "service point")
+    point_id = _text(point.get("servicePointId"), "servicePointId")
+    if not point_id:
+        raise _invalid("service point without servicePointId")
+    kind_info = _optional_dict(point.get("type"), "service point type")
+    type_id = _int(kind_info.get("typeId"), "typeId")
+    group_type_id = _int(kind_info.get("groupTypeId"), "groupTypeId")
+    is_locker = type_id == units.LOCKER_TYPE_ID or group_type_id == units.LOCKER_GROUP_TYPE_ID
+    visiting = _optional_dict(point.get("visitingAddress"), "visitingAddress")
+    delivery = _optional_dict(point.get("deliveryAddress"), "deliveryAddress") or visiting
+    box = _optional_dict(kind_info.get("boxType"), "boxType")
+    extra = {
+        "country": _text(visiting.get("countryCode") or delivery.get("countryCode"), "country"),
+        "type_id": "" if type_id is None else str(type_id),
+        "group_type_id": "" if group_type_id is None else str(group_type_id),
+        # The EDI names the point by its delivery address, not the visiting one (swagger).
+        "delivery_name": _text(point.get("name"), "name"),
+        "delivery_street": _street(delivery, "deliveryAddress"),
+        "delivery_postal_code": _text(delivery.get("postalCode"), "deliveryAddress"),
+        "delivery_city": _text(delivery.get("city"), "deliveryAddress"),
+        "delivery_country": _text(delivery.get("countryCode"), "deliveryAddress"),
+        "located": _text(box.get("located"), "boxType"),
+    }
+    return Location(
+        id=point_id,
+        name=_text(point.get("name"), "name"),
+        kind=LocationKind.LOCKER if is_locker else LocationKind.SERVICE_POINT,
+        address=Address(
+            country=_text(visiting.get("countryCode"), "visitingAddress"),
+            postal_code=_text(visiting.get("postalCode"), "visitingAddress"),
+            city=_text(visiting.get("city"), "visitingAddress"),
+            street_address=_street(visiting, "visitingAddress"),
+        ),
+        coordinates=_coordinates(point.get("coordinates")),
+        opening_hours=_opening_hours(point.get("openingHours")),
+        distance_m=_int(point.get("routeDistance"), "routeDistance"),
+        extra={key: value for key, value in extra.items() if value},
+    )
+
+
+def parse_service_points(data: Any) -> list[Location]:
+    """``servicePointInformationResponse.servicePoints`` as locations, in PostNord's order
+    (nearest first by driving distance)."""
+    response = _dict(
+        _dict(data, "service points body").get("servicePointInformationResponse"),
+        "servicePointInformationResponse",
+    )
+    points = response.get("servicePoints")
+    if points is None and response.get("compositeFault"):
+        raise CarrierRejected(
+            f"{SLUG}: service point search refused",
+            carrier=SLUG,
+            messages=tuple(_fault_messages(response.get("compositeFault"))),
+        )
+    return [_location(point) for point in _list(points, "servicePoints")]
+
+
+def parse_service_points_body(body: bytes) -> list[Location]:
+    return parse_service_points(load(body))
+
+
+# --- Transit time and delivery options ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAvailability:
+    """One PostNord service as the transit time (v1/v2) or Delivery Options API offers it.
+
+    Times are as PostNord sends them: naive local time (transit time) or with an offset
+    (delivery options).
+    """
+
+    product: str
+    name: str
+    available: bool
+    additional_services: tuple[str, ...] = ()
+    latest_booking: dt.datetime | None = None
+    departure: dt.datetime | None = None
+    arrival_earliest: dt.datetime | None = None
+    arrival_latest: dt.datetime | None = None
+    days_min: int | None = None
+    days_max: int | None = None
+    delivery_point_id: str = ""
+    option_type: str = ""
+    reason: str = ""
+
+
+def transit_time_params(
+    *,
+    origin_country: str,
+    origin_postal_code: str,
+    destination_country: str,
+    destination_postal_code: str,
+    codes: Iterable[str],
+    start: dt.datetime,
+) -> dict[str, str]:
+    """Query of Transit Time v2 ``addresstoaddress``; ``start`` is the local hand-over time."""
+    return {
+        "startTime": start.strftime("%Y-%m-%dT%H:%M"),
+        "serviceCodes": ",".join(codes),
+        "originPostalCode": origin_postal_code,
+        "originCountryCode": origin_country,
+        "destinationPostalCode": destination_postal_code,
+        "destinationCountryCode": destination_country,
+    }
+
+
+def _additional_codes(value: Any, what: str) -> tuple[str, ...]:
+    # v1 and v2-with-codes send a list; plain v2 sends one object.
+    entries = [value] if isinstance(value, dict) else _list(value, what)
+    codes = []
+    for entry in entries:
+        entry = _dict(entry, what)
+        codes.append(
+            _text(entry.get("additionalServiceCode"), what) or _text(entry.get("code"), what)
+        )
+    return tuple(codes)
+
+
+def _day_range(eta: dict[str, Any]) -> tuple[int | None, int | None]:
+    days = _optional_dict(eta.get("dayRangeOfArrival"), "dayRangeOfArrival")
+    return (
+        _int(days.get("daysMinimum"), "dayRangeOfArrival"),
+        _int(days.get("daysMaximum"), "dayRangeOfArrival"),
+    )
+
+
+def _transit_v1(entry: dict[str, Any]) -> ServiceAvailability:
+    service = _dict(entry.get("serviceInformation"), "serviceInformation")
+    days_min, days_max = _day_range(entry)
+    point = _optional_dict(entry.get("deliveryPoint"), "deliveryPoint")
+    return ServiceAvailability(
+        product=_text(service.get("serviceCode"), "serviceCode"),
+        name=_text(service.get("name"), "name"),
+        available=True,  # v1 leaves out the services it cannot route
+        additional_services=_additional_codes(
+            service.get("additionalServices"), "additionalServices"
+        ),
+        latest_booking=_datetime(entry.get("latestTimeOfBooking"), "latestTimeOfBooking"),
+        departure=_datetime(entry.get("timeOfDeparture"), "timeOfDeparture"),
+        arrival_latest=_datetime(entry.get("timeOfArrival"), "timeOfArrival"),
+        days_min=days_min,
+        days_max=days_max,
+        delivery_point_id=_text(point.get("locationId"), "deliveryPoint"),
+    )
+
+
+def _transit_v2(entry: dict[str, Any]) -> ServiceAvailability:
+    service = _dict(entry.get("service"), "service")
+    eta = _optional_dict(entry.get("estimatedTimeOfArrival"), "estimatedTimeOfArrival")
+    days_min, days_max = _day_range(eta)
+    point = _optional_dict(eta.get("deliveryPoint"), "deliveryPoint")
+    return ServiceAvailability(
+        product=_text(service.get("basicServiceCode"), "basicServiceCode"),
+        name=_text(service.get("name"), "name"),
+        available=entry.get("isBookable", True) is True
+        and entry.get("isSupported", True) is not False,
+        additional_services=_additional_codes(
+            service.get("additionalServices"), "additionalServices"
+        ),
+        latest_booking=_datetime(eta.get("latestTimeOfBooking"), "latestTimeOfBooking"),
+        departure=_datetime(eta.get("timeOfDeparture"), "timeOfDeparture"),
+        arrival_latest=_datetime(eta.get("timeOfArrival"), "timeOfArrival"),
+        days_min=days_min,
+        days_max=days_max,
+        delivery_point_id=_text(point.get("locationId"), "deliveryPoint"),
+        reason=_text(entry.get("errorMessage"), "errorMessage"),
+    )
+
+
+def _delivery_options(root: dict[str, Any]) -> list[ServiceAvailability]:
+    found = []
+    for warehouse in _list(root.get("warehouseToDeliveryOptions"), "warehouseToDeliveryOptions"):
+        warehouse = _dict(warehouse, "warehouseToDeliveryOptions")
+        for group in _list(warehouse.get("deliveryOptions"), "deliveryOptions"):
+            group = _dict(group, "deliveryOptions")
+            options = [group["defaultOption"]] if group.get("defaultOption") else []
+            options += _list(group.get("additionalOptions"), "additionalOptions")
+            for option in options:
+                option = _dict(option, "delivery option")
+                booking = _dict(option.get("bookingInstructions"), "bookingInstructions")
+                window = _optional_dict(
+                    _optional_dict(option.get("deliveryTime"), "deliveryTime").get("date"),
+                    "deliveryTime",
+                )
+                title = _optional_dict(
+                    _optional_dict(option.get("descriptiveTexts"), "descriptiveTexts").get(
+                        "checkout"
+                    ),
+                    "descriptiveTexts",
+                ).get("title")
+                found.append(
+                    ServiceAvailability(
+                        product=_text(booking.get("serviceCode"), "serviceCode"),
+                        name=_text(title, "title"),
+                        available=True,
+                        additional_services=tuple(
+                            _text(code, "additionalServiceCodes")
+                            for code in _list(
+                                booking.get("additionalServiceCodes"), "additionalServiceCodes"
+                            )
+                        ),
+                        arrival_earliest=_datetime(window.get("earliest"), "deliveryTime"),
+                        arrival_latest=_datetime(window.get("latest"), "deliveryTime"),
+                        delivery_point_id=_text(booking.get("servicePointId"), "servicePointId"),
+                        option_type=_text(group.get("type"), "type"),
+                    )
+                )
+    return found
+
+
+def parse_availability(data: Any) -> list[ServiceAvailability]:
+    """Transit Time v1 or v2 (a JSON array) or Delivery Options (``warehouseToDeliveryOptions``)."""
+    if isinstance(data, dict) and "warehouseToDeliveryOptions" in data:
+        return _delivery_options(data)
+    if not isinstance(data, list):
+        raise _invalid("transit time body")
+    found = []
+    for entry in data:
+        entry = _dict(entry, "transit time")
+        if "serviceInformation" in entry:
+            found.append(_transit_v1(entry))
+        elif "service" in entry:
+            found.append(_transit_v2(entry))
+        else:
+            raise _invalid("transit time entry")
+    return found
+
+
+def parse_availability_body(body: bytes) -> list[ServiceAvailability]:
+    return parse_availability(load(body))
+
+
+def base_services(entries: Iterable[ServiceAvailability]) -> dict[str, ServiceAvailability]:
+    """Per service code, the plain service (the first entry without additional services)."""
+    found: dict[str, ServiceAvailability] = {}
+    for entry in entries:
+        if not entry.additional_services and entry.product not in found:
+            found[entry.product] = entry
+    return found
+
+
+# --- Booking (EDI instruction v3) ------------------------------------------------------------
+
+
+def _compact(value: dict[str, Any]) -> dict[str, Any]:
+    """Without empty strings, lists and objects: PostNord validates minLength on what is sent."""
+    return {k: v for k, v in value.items() if v not in ("", None, [], {})}
+
+
+def _edi_address(address: Address) -> dict[str, Any]:
+    return _compact(
+        {
+            "streets": [s for s in (address.street_address, address.street_address2) if s],
+            "postalCode": postal_code_normalise(address.postal_code),
+            "city": address.city,
+            "countryCode": address.country.upper(),
+        }
+    )
+
+
+def _edi_party(contact: Contact, address: Address, *, sms: bool) -> dict[str, Any]:
+    person = contact.name
+    return _compact(
+        {
+            "nameIdentification": {"name": contact.company or person},
+            "address": _edi_address(address),
+            "contact": _compact(
+                {
+                    "contactName": person,
+                    "emailAddress": contact.email,
+                    "phoneNo": contact.phone,
+                    "smsNo": contact.phone if sms else "",
+                }
+            ),
+        }
+    )
+
+
+def _kg(grams: int) -> float:
+    return round(grams / 1000, 3)
+
+
+def _cm(millimetres: int) -> float:
+    return round(millimetres / 10, 1)
+
+
+def _edi_item(parcel: Parcel) -> dict[str, Any]:
+    dimensions = {
+        side: {"value": _cm(value), "unit": units.DIMENSION_UNIT}
+        for side, value in (
+            ("length", parcel.length_mm),
+            ("width", parcel.width_mm),
+            ("height", parcel.height_mm),
+        )
+        if value
+    }
+    return _compact(
+        {
+            "itemIdentification": {
+                "itemId": units.ITEM_ID_ALLOCATE,
+                "itemIdType": units.ITEM_ID_TYPE,
+            },
+            "grossWeight": {"value": _kg(parcel.weight_g), "unit": units.WEIGHT_UNIT},
+            "dimensions": dimensions,
+        }
+    )
+
+
+def _delivery_party(location: Location) -> dict[str, Any]:
+    extra = location.extra
+    return {
+        "partyIdentification": {
+            "partyId": location.id,
+            "partyIdType": units.PARTY_ID_SERVICE_POINT,
+        },
+        "party": {
+            "nameIdentification": {"name": extra.get("delivery_name") or location.name},
+            "address": _edi_address(
+                Address(
+                    country=extra.get("delivery_country") or location.address.country,
+                    postal_code=extra.get("delivery_postal_code") or location.address.postal_code,
+                    city=extra.get("delivery_city") or location.address.city,
+                    street_address=extra.get("delivery_street") or location.address.street_address,
+                )
+            ),
+        },
+    }
+
+
+def _timestamp(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _application(application_id: int | str | None) -> dict[str, Any]:
+    application: dict[str, Any] = {"name": "tms-gateway", "version": "1.0"}
+    if application_id not in (None, ""):
+        application = {"applicationId": application_id, **application}
+    return application
+
+
+def edi_instruction(
+    request: BookingRequest,
+    *,
+    now: dt.datetime,
+    issuer_code: str,
+    application_id: int | str | None = None,
+) -> dict[str, Any]:
+    """The EDI instruction booking ``request`` (body of ``/v3/edi/labels/pdf``).
+
+    Our reference is the shipment id and the customer reference (CU), so track and trace
+    finds the booking by it; PostNord allocates the parcel ids (itemId "0"). A chosen point
+    or locker is the delivery party (partyIdType 156) with additional service A7.
+    """
+    parcels = request.parcels or (Parcel(weight_g=0),)
+    loading = now
+    if request.shipping_date is not None and request.shipping_date > now.date():
+        loading = dt.datetime.combine(request.shipping_date, dt.time(8, 0), tzinfo=now.tzinfo)
+    addons = {addon.type: addon.text.strip() for addon in request.addons}
+    entry_code = addons.get(units.ADDON_ENTRY_CODE, "")
+    references = [{"referenceNo": request.reference, "referenceType": units.REFERENCE_CUSTOMER}]
+    if request.order_reference and request.order_reference != request.reference:
+        references.append(
+            {"referenceNo": request.order_reference, "referenceType": units.REFERENCE_ORDER}
+        )
+    parties: dict[str, Any] = {
+        "consignor": {
+            "issuerCode": issuer_code,
+            "partyIdentification": {
+                "partyId": request.agreement.customer_number,
+                "partyIdType": units.PARTY_ID_CUSTOMER_NUMBER,
+            },
+            "party": _edi_party(request.sender, request.sender_address, sms=False),
+        },
+        "consignee": {
+            "issuerCode": issuer_code,
+            # Always the mobile: it is the SMS notice, and PostNord charges for EDI without it.
+            "party": _edi_party(request.recipient, request.recipient_address, sms=True),
+        },
+    }
+    additional_services = []
+    if request.location is not None:
+        parties["deliveryParty"] = _delivery_party(request.location)
+        additional_services.append(units.ADDON_OPTIONAL_SERVICE_POINT)
+    shipment = _compact(
+        {
+            "shipmentIdentification": {"shipmentId": request.reference},
+            "dateAndTimes": {"loadingDate": _timestamp(loading)},
+            "service": _compact(
+                {
+                    "basicServiceCode": request.product,
+                    "additionalServiceCode": additional_services,
+                }
+            ),
+            "freeText": [
+                {
+                    "usageCode": units.FREE_TEXT_DELIVERY_INSTRUCTION,
+                    "text": f"Door code: {entry_code}",
+                }
+            ]
+            if entry_code
+            else [],
+            "numberOfPackages": {"value": len(parcels)},
+            "totalGrossWeight": {
+                "value": _kg(sum(p.weight_g for p in parcels)),
+                "unit": units.WEIGHT_UNIT,
+            },
+            "references": references,
+            "parties": parties,
+            "goodsItem": [
+                {
+                    "packageTypeCode": units.PACKAGE_TYPE_PARCEL,
+                    "items": [_edi_item(parcel) for parcel in parcels],
+                }
+            ],
+        }
+    )
+    return {
+        "messageDate": _timestamp(now),
+        "messageFunction": "Instruction",
+        "messageId": request.reference,
+        "updateIndicator": "Original",
+        "application": _application(application_id),
+        "shipment": [shipment],
+    }
+
+
+def booking_extra(request: BookingRequest, *, issuer_code: str) -> dict[str, str]:
+    """What a deletion instruction needs later, kept with the booking (strings only)."""
+    sender = request.sender_address
+    return {
+        "reference": request.reference,
+        "product": request.product,
+        "issuer_code": issuer_code,
+        "sender_name": request.sender.company or request.sender.name,
+        "sender_street": sender.street_address,
+        "sender_postal_code": postal_code_normalise(sender.postal_code),
+        "sender_city": sender.city,
+        "sender_country": sender.country.upper(),
+    }
+
+
+def deletion_instruction(
+    booking: Booking,
+    *,
+    agreement: AgreementCredentials,
+    now: dt.datetime,
+    application_id: int | str | None = None,
+) -> dict[str, Any]:
+    """The same shipment re-sent with ``updateIndicator: Deletion`` (GUESS, carriers.md §1.5:
+    PostNord documents no cancel endpoint; Deletion is in the EDI's updateIndicator enum)."""
+    extra = booking.extra
+    shipment_id = extra.get("reference") or booking.carrier_shipment_id
+    return {
+        "messageDate": _timestamp(now),
+        "messageFunction": "Instruction",
+        "messageId": f"{shipment_id}-deletion",
+        "updateIndicator": "Deletion",
+        "application": _application(application_id),
+        "shipment": [
+            {
+                "shipmentIdentification": {"shipmentId": shipment_id},
+                "service": {"basicServiceCode": extra.get("product", "")},
+                "parties": {
+                    "consignor": {
+                        "issuerCode": extra.get("issuer_code", ""),
+                        "partyIdentification": {
+                            "partyId": agreement.customer_number,
+                            "partyIdType": units.PARTY_ID_CUSTOMER_NUMBER,
+                        },
+                        "party": {
+                            "nameIdentification": {"name": extra.get("sender_name", "")},
+                            "address": _edi_address(
+                                Address(
+                                    country=extra.get("sender_country", ""),
+                                    postal_code=extra.get("sender_postal_code", ""),
+                                    city=extra.get("sender_city", ""),
+                                    street_address=extra.get("sender_street", ""),
+                                )
+                            ),
+                        },
+                    }
+                },
+                "goodsItem": [
+                    {
+                        "packageTypeCode": units.PACKAGE_TYPE_PARCEL,
+                        "items": [
+                            {
+                                "itemIdentification": {
+                                    "itemId": item_id,
+                                    "itemIdType": units.ITEM_ID_TYPE,
+                                }
+                            }
+                            for item_id in booking.tracking_numbers
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def label_reprint_body(item_ids: Iterable[str]) -> list[dict[str, str]]:
+    """Body of ``/v3/labels/ids/pdf``: the item id is the label id."""
+    return [{"id": item_id} for item_id in item_ids]
+
+
+def _error_response_messages(value: Any) -> list[CarrierMessage]:
+    if not value:
+        return []
+    messages = list(error_messages(_dict(value, "errorResponse")))
+    return messages or [CarrierMessage(code="FAIL", text="PostNord refused the item")]
+
+
+def _labels(printouts: Any) -> tuple[tuple[Label, ...], list[str], list[CarrierMessage]]:
+    """Labels, the item ids they print, and the per-item failures of a ``labelPrintout``."""
+    labels: list[Label] = []
+    item_ids: list[str] = []
+    failures: list[CarrierMessage] = []
+    for entry in _list(printouts, "labelPrintout"):
+        entry = _dict(entry, "labelPrintout")
+        for item in _list(entry.get("itemIds"), "itemIds"):
+            item = _dict(item, "itemIds")
+            if _text(item.get("status"), "status").upper() == "FAIL":
+                failures.extend(_error_response_messages(item.get("errorResponse")))
+                continue
+            item_id = _text(item.get("itemIds"), "itemIds")
+            if item_id:
+                item_ids.append(item_id)
+        printout = _optional_dict(entry.get("printout"), "printout")
+        data = _text(printout.get("data"), "printout")
+        if not data:
+            continue
+        label_format = _text(printout.get("labelFormat"), "printout").lower() or "pdf"
+        if (_text(printout.get("encoding"), "printout") or "base64").lower() == "base64":
+            try:
+                content = base64.b64decode(data, validate=True)
+            except (binascii.Error, ValueError):
+                raise _invalid("label data (not base64)") from None
+        else:  # ZPL has been seen raw with encoding "none"
+            content = data.encode()
+        labels.append(Label(content=content, format=label_format))
+    return tuple(labels), item_ids, failures
+
+
+def parse_labels(data: Any) -> tuple[Label, ...]:
+    """The labels of a reprint (``/v3/labels/ids/pdf``: a ``labelPrintout`` array)."""
+    labels, _, failures = _labels(data)
+    if failures:
+        raise CarrierRejected(f"{SLUG}: label refused", carrier=SLUG, messages=tuple(failures))
+    return labels
+
+
+def tracking_url(item_id: str, country: str) -> str:
+    return TRACKING_URL.format(country=(country or "SE").lower(), id=item_id)
+
+
+def _booking_response(root: dict[str, Any]) -> tuple[str, list[str], list[str], str]:
+    """bookingId, item ids, shipment ids and tracking URL; raises on per-shipment FAIL."""
+    # /v3/edi/labels/* wrap it in "bookingResponse"; /v3/edi answers the bookingResponse itself.
+    booking = _dict(root.get("bookingResponse", root), "bookingResponse")
+    failures: list[CarrierMessage] = []
+    item_ids: list[str] = []
+    shipment_ids: list[str] = []
+    url = ""
+    for info in _list(booking.get("idInformation"), "idInformation"):
+        info = _dict(info, "idInformation")
+        if _text(info.get("status"), "status").upper() == "FAIL":
+            failures.extend(_error_response_messages(info.get("errorResponse")))
+        for assigned in _list(info.get("ids"), "ids"):
+            assigned = _dict(assigned, "ids")
+            id_type = _text(assigned.get("idType"), "idType").lower()
+            value = _text(assigned.get("value"), "ids")
+            if id_type == "itemid" and value:
+                item_ids.append(value)
+            elif id_type == "shipmentid" and value:
+                shipment_ids.append(value)
+        for link in _list(info.get("urls"), "urls"):
+            link = _dict(link, "urls")
+            if not url and _text(link.get("type"), "urls").upper() == "TRACKING":
+                url = _text(link.get("url"), "urls")
+    if not item_ids and not shipment_ids and booking.get("handlingResponse"):
+        failures.extend(_error_response_messages(booking.get("handlingResponse")))
+    if failures:
+        raise CarrierRejected(
+            f"{SLUG}: booking refused: " + "; ".join(m.text for m in failures)[:300],
+            carrier=SLUG,
+            messages=tuple(failures),
+        )
+    return _text(booking.get("bookingId"), "bookingId"), item_ids, shipment_ids, url
+
+
+def parse_booking(data: Any, *, country: str = "") -> Booking:
+    """The answer of ``/v3/edi/labels/pdf``: ids, tracking URL and the labels.
+
+    PostNord answers 200 even when an item failed (``status: FAIL``); that is a rejection.
+    """
+    root = _dict(data, "booking body")
+    booking_id, item_ids, shipment_ids, url = _booking_response(root)
+    labels, printed_ids, failures = _labels(root.get("labelPrintout"))
+    if failures:
+        raise CarrierRejected(
+            f"{SLUG}: label refused: " + "; ".join(m.text for m in failures)[:300],
+            carrier=SLUG,
+            messages=tuple(failures),
+        )
+    item_ids = item_ids or printed_ids
+    if not item_ids:
+        raise _invalid("booking answer without item ids")
+    return Booking(
+        carrier_shipment_id=(shipment_ids[0] if shipment_ids else booking_id),
+        tracking_numbers=tuple(dict.fromkeys(item_ids)),
+        tracking_url=url or tracking_url(item_ids[0], country),
+        labels=labels,
+        extra={"booking_id": booking_id} if booking_id else {},
+    )
+
+
+def parse_booking_body(body: bytes) -> Booking:
+    return parse_booking(load(body))
+
+
+def check_instruction_answer(data: Any) -> str:
+    """The bookingId of a ``/v3/edi`` answer (e.g. a deletion); raises on FAIL."""
+    booking_id, _, _, _ = _booking_response(_dict(data, "instruction answer"))
+    return booking_id
+
+
+# --- Tracking (Track & Trace findByIdentifier / findByReference) ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedItem:
+    item_id: str
+    events: tuple[TrackingEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedShipment:
+    shipment_id: str
+    status: str
+    #: ISO alpha-2 country of the recipient, when PostNord says.
+    country: str
+    items: tuple[TrackedItem, ...]
+
+    def events(self) -> list[TrackingEvent]:
+        return sorted((e for item in self.items for e in item.events), key=lambda e: e.at)
+
+
+def _country2(code: str) -> str:
+    code = code.strip().upper()
+    return _ALPHA3.get(code, code if len(code) == 2 else "")
+
+
+def _event_location(location: dict[str, Any]) -> str:
+    name = _text(location.get("displayName"), "location") or _text(location.get("name"), "location")
+    city = _text(location.get("city"), "location")
+    parts = [name] if name else []
+    if city and city.casefold() != name.casefold():
+        parts.append(city)
+    return ", ".join(parts) or _text(location.get("country"), "location")
+
+
+def _event(data: Any) -> TrackingEvent:
+    event = _dict(data, "event")
+    location = _optional_dict(event.get("location"), "location")
+    at = _datetime(event.get("eventTime"), "eventTime")
+    if at is None:
+        raise _invalid("event without eventTime")
+    if at.tzinfo is None:  # local time where the event happened
+        zone = units.timezone_name(_text(location.get("countryCode"), "location"))
+        at = at.replace(tzinfo=ZoneInfo(zone))
+    code = _text(event.get("eventCode"), "eventCode")
+    return TrackingEvent(
+        at=at,
+        status=units.tracking_status(_text(event.get("status"), "status"), code),
+        carrier_code=code,
+        description=_text(event.get("eventDescription"), "eventDescription"),
+        location=_event_location(location),
+    )
+
+
+def parse_shipments(data: Any) -> list[TrackedShipment]:
+    """``TrackingInformationResponse.shipments``; no shipment is PostNord's "not found"."""
+    response = _dict(
+        _dict(data, "tracking body").get("TrackingInformationResponse"),
+        "TrackingInformationResponse",
+    )
+    shipments = []
+    for shipment in _list(response.get("shipments"), "shipments"):
+        shipment = _dict(shipment, "shipment")
+        consignee = _optional_dict(shipment.get("consignee"), "consignee")
+        address = _optional_dict(consignee.get("address"), "consignee")
+        items = []
+        for item in _list(shipment.get("items"), "items"):
+            item = _dict(item, "item")
+            events = sorted(
+                (_event(e) for e in _list(item.get("events"), "events")), key=lambda e: e.at
+            )
+            items.append(
+                TrackedItem(item_id=_text(item.get("itemId"), "itemId"), events=tuple(events))
+            )
+        shipments.append(
+            TrackedShipment(
+                shipment_id=_text(shipment.get("shipmentId"), "shipmentId"),
+                status=_text(shipment.get("status"), "status"),
+                country=_country2(_text(address.get("countryCode"), "consignee")),
+                items=tuple(items),
+            )
+        )
+    return shipments
+
+
+def events_for(shipments: Iterable[TrackedShipment], tracking_number: str) -> list[TrackingEvent]:
+    """The events of the item with this number, or of the whole shipment; oldest first."""
+    shipments = list(shipments)
+    wanted = tracking_number.strip()
+    for shipment in shipments:
+        for item in shipment.items:
+            if wanted and item.item_id == wanted:
+                return list(item.events)
+    events: list[TrackingEvent] = []
+    for shipment in shipments:
+        events.extend(shipment.events())
+    return sorted(events, key=lambda e: e.at)
+
+
+def parse_tracking(data: Any) -> list[TrackingEvent]:
+    """Every event of every shipment in the answer, oldest first."""
+    return events_for(parse_shipments(data), "")
+
+
+def parse_tracking_body(body: bytes) -> list[TrackingEvent]:
+    return parse_tracking(load(body))

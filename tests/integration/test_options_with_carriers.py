@@ -1,0 +1,145 @@
+"""The demo shop's options through the five real adapters against the carrier sandbox.
+
+What Klarna sees when carriers are slow, hang, fail or recover; what the cache saves.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from carriers.types import Address
+from merchants.demo import demo_merchant_seed
+from merchants.models import Merchant
+from tests.conftest import Sandbox
+from tms_gateway.checkout.services import options_build
+from tms_gateway.checkout.types import OptionsResult, Recipient, Session
+
+pytestmark = pytest.mark.django_db
+
+CARRIERS = ("postnord", "budbee", "instabox", "dhl", "bring")
+
+
+@pytest.fixture
+def demo(sandbox: Sandbox, settings: object) -> Merchant:
+    settings.CARRIER_SANDBOX_URL = sandbox.server.url  # type: ignore[attr-defined]
+    return demo_merchant_seed(identifier="demo", key="demo-key")
+
+
+def se(postal_code: str = "11151") -> Session:
+    return Session(
+        currency="SEK",
+        locale="sv-SE",
+        recipient=Recipient(
+            address=Address(
+                country="SE", postal_code=postal_code, city="Stockholm", street_address="Gatan 1"
+            ),
+            phone="+46701234567",
+        ),
+    )
+
+
+def ids(result: OptionsResult) -> list[str]:
+    return [o.id for o in result.options]
+
+
+def test_every_carrier_answers_through_its_adapter(demo: Merchant, sandbox: Sandbox) -> None:
+    result = options_build(merchant=demo, session=se())
+
+    assert {c.carrier for c in result.carriers if c.ok} == {
+        "postnord",
+        "budbee",
+        "instabox",
+        "dhl",
+    }  # bring has no SE option in the demo shop
+    assert set(ids(result)) >= {
+        "postnord-home",
+        "budbee-home",
+        "instabox-locker",
+        "budbee-box",
+        "postnord-service-point",
+        "store-pickup",
+    }
+    by_id = {o.id: o for o in result.options}
+    assert by_id["postnord-service-point"].locations
+    assert by_id["instabox-locker"].locations
+    assert by_id["budbee-home"].timeslots
+    for carrier in ("postnord", "budbee", "instabox"):
+        assert sandbox.requests(carrier) > 0
+
+
+def test_norway_gets_bring(demo: Merchant) -> None:
+    session = Session(
+        currency="NOK",
+        locale="nb-NO",
+        recipient=Recipient(address=Address(country="NO", postal_code="0150")),
+    )
+
+    result = options_build(merchant=demo, session=session)
+
+    bring = next(o for o in result.options if o.id == "bring-pickup-point")
+    assert bring.locations
+
+
+def test_a_repeated_call_is_answered_from_the_cache(demo: Merchant, sandbox: Sandbox) -> None:
+    first = options_build(merchant=demo, session=se())
+    calls = {c: sandbox.requests(c) for c in CARRIERS}
+
+    second = options_build(merchant=demo, session=se())
+
+    assert {c: sandbox.requests(c) for c in CARRIERS} == calls
+    assert ids(second) == ids(first)
+    assert [o.locations for o in second.options] == [o.locations for o in first.options]
+
+
+def test_one_hanging_carrier_is_dropped_and_the_others_arrive(
+    demo: Merchant, sandbox: Sandbox, settings: object
+) -> None:
+    settings.CHECKOUT_DEADLINE_SECONDS = 0.6  # type: ignore[attr-defined]
+    sandbox.fault("budbee", hang=True)
+
+    result = options_build(merchant=demo, session=se("11152"))
+
+    outcome = {c.carrier: (c.ok, c.error) for c in result.carriers}
+    assert outcome["budbee"][0] is False
+    assert {"postnord-service-point", "instabox-locker", "postnord-home"} <= set(ids(result))
+    assert "budbee-home" not in ids(result)
+
+
+def test_a_failing_carrier_leaves_its_fallback_options(demo: Merchant, sandbox: Sandbox) -> None:
+    sandbox.fault("postnord", status=503)
+
+    result = options_build(merchant=demo, session=se("11153"))
+
+    by_id = {o.id: o for o in result.options}
+    assert by_id["postnord-service-point"].from_fallback is True  # marked fallback in the demo
+    assert by_id["postnord-service-point"].locations == ()
+    assert "postnord-home" not in by_id
+    assert "instabox-locker" in by_id
+
+
+def test_breaker_opens_stops_calling_and_closes_after_a_good_probe(
+    demo: Merchant, sandbox: Sandbox, settings: object
+) -> None:
+    settings.CARRIER_BREAKER_FAILURES = 2  # type: ignore[attr-defined]
+    settings.CARRIER_BREAKER_RESET_SECONDS = 0.2  # type: ignore[attr-defined]
+    sandbox.fault("instabox", status=503)
+    for code in ("11160", "11161"):
+        options_build(merchant=demo, session=se(code))
+    calls_when_open = sandbox.requests("instabox")
+
+    while_open = options_build(merchant=demo, session=se("11162"))
+
+    assert sandbox.requests("instabox") == calls_when_open
+    assert {c.carrier: c.error for c in while_open.carriers}["instabox"] == "circuit open"
+    assert "instabox-locker" not in ids(while_open)
+
+    sandbox.clear_faults()
+    import time
+
+    time.sleep(0.25)
+    probe = options_build(merchant=demo, session=se("11163"))
+
+    assert sandbox.requests("instabox") > calls_when_open
+    assert "instabox-locker" in ids(probe)
+    after = options_build(merchant=demo, session=se("11164"))
+    assert "instabox-locker" in ids(after)
