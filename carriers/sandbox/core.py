@@ -103,6 +103,7 @@ class BookingLedger:
         with self._lock:
             self._counts.clear()
             self._records.clear()
+            self._sequence = 0
 
 
 ledger = BookingLedger()

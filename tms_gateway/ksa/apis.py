@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse
 from django.urls import reverse
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.negotiation import BaseContentNegotiation
@@ -33,6 +34,7 @@ from tms_gateway.shipments.services import (
 )
 
 from . import serializers as s
+from .answers import answer_get, answer_key, answer_set
 from .authentication import (
     IsKsaAuthenticated,
     KsaPrincipal,
@@ -150,10 +152,20 @@ class AuthApi(KsaApi):
 
 
 class ShippingOptionsApi(KsaApi):
-    def post(self, request: Request) -> Response:
-        session = s.session_parse(self.body())
-        result = options_build(merchant=self.principal.merchant, session=session)
-        return self.respond(s.shipping_options_render(result))
+    def post(self, request: Request) -> HttpResponse:
+        body = self.body()
+        merchant = self.principal.merchant
+        key = answer_key(merchant_id=merchant.pk, body=body)
+        payload = answer_get(key)
+        if payload is None:
+            session = s.session_parse(body)
+            result = options_build(merchant=merchant, session=session)
+            payload = json.dumps(
+                s.shipping_options_render(result), ensure_ascii=False, separators=(",", ":")
+            ).encode()
+            if all(c.ok for c in result.carriers):
+                answer_set(key, payload)
+        return HttpResponse(payload, content_type=self.response_media_type())
 
 
 class ShipmentCreateApi(KsaApi):

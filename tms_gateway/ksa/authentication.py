@@ -25,6 +25,7 @@ from rest_framework.request import Request
 
 from merchants.models import KlarnaCredential, Merchant
 from merchants.selectors import klarna_credential_accepted_keys, klarna_credential_get_by_identifier
+from tms_gateway.common.ttlcache import TtlCache
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,11 @@ def token_issue(*, credential: KlarnaCredential, now: dt.datetime | None = None)
     return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": kid})
 
 
+# Who a verified token belongs to, for KSA_PRINCIPAL_CACHE_SECONDS: a revoked credential or a
+# deactivated merchant is refused within that many seconds rather than at once.
+_principals: TtlCache[KsaPrincipal] = TtlCache(seconds=lambda: settings.KSA_PRINCIPAL_CACHE_SECONDS)
+
+
 def token_verify(*, token: str) -> KsaPrincipal | None:
     try:
         kid = jwt.get_unverified_header(token).get("kid")
@@ -124,6 +130,10 @@ def token_verify(*, token: str) -> KsaPrincipal | None:
         )
     except jwt.PyJWTError:
         return None
+    cache_key = (claims["cid"], claims["sub"])
+    principal = _principals.get(cache_key)
+    if principal is not None:
+        return principal
     credential = (
         KlarnaCredential.objects.select_related("merchant")
         .filter(
@@ -136,7 +146,9 @@ def token_verify(*, token: str) -> KsaPrincipal | None:
     )
     if credential is None:
         return None
-    return KsaPrincipal(merchant=credential.merchant, credential_id=credential.pk)
+    principal = KsaPrincipal(merchant=credential.merchant, credential_id=credential.pk)
+    _principals.set(cache_key, principal)
+    return principal
 
 
 class KsaTokenAuthentication(BaseAuthentication):

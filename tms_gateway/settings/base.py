@@ -137,6 +137,12 @@ KSA_RESERVATION_LIFETIME = timedelta(
 )
 KSA_KEY_ROTATION_GRACE = timedelta(hours=env.int("KSA_KEY_ROTATION_GRACE_HOURS", default=72))
 
+# Seconds a verified token's merchant is remembered in-process (0: ask the database each call).
+KSA_PRINCIPAL_CACHE_SECONDS = env.float("KSA_PRINCIPAL_CACHE_SECONDS", default=10.0)
+# Seconds an options answer is reused for an identical request of the same merchant (Klarna
+# asks again on every change, and in parallel); only answers every carrier took part in.
+CHECKOUT_ANSWER_CACHE_SECONDS = env.int("CHECKOUT_ANSWER_CACHE_SECONDS", default=10)
+
 # Options fan-out: the whole /shippingoptions carrier phase has this deadline.
 CHECKOUT_DEADLINE_SECONDS = env.float("CHECKOUT_DEADLINE_SECONDS", default=1.5)
 CHECKOUT_MAX_WORKERS = env.int("CHECKOUT_MAX_WORKERS", default=32)

@@ -29,3 +29,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEMO_SEED_ENABLED = True
 # Tests point agreements at their own sandbox (tests/conftest.py), never at a dev one.
 CARRIER_SANDBOX_URL = ""
+# Tests see every change at once; the caches have their own tests.
+KSA_PRINCIPAL_CACHE_SECONDS = 0.0
+CHECKOUT_ANSWER_CACHE_SECONDS = 0

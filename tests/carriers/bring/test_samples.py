@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from carriers.bring import BringAdapter, mappers
 from carriers.exceptions import CarrierRejected, CarrierResponseInvalid
@@ -250,3 +252,24 @@ def test_tracking_error_sample_through_the_tracking_parser_is_a_rejection() -> N
         )
 
     assert raised.value.messages == (CarrierMessage("400", "Invalid query"),)
+
+
+def test_carrier_parse_prints_a_saved_bring_answer(settings: Any) -> None:
+    settings.CARRIER_ADAPTERS = ["carriers.bring.BringAdapter"]
+    out = io.StringIO()
+
+    call_command(
+        "carrier_parse",
+        "bring",
+        "service_points",
+        str(SAMPLES / "pickuppoint-by-id-response__bring-devsite.json"),
+        stdout=out,
+    )
+
+    (point,) = json.loads(out.getvalue())
+    assert (point["id"], point["kind"], point["extra"]) == (
+        "121110",
+        "service_point",
+        {"type": "4", "country": "NO"},
+    )
+    assert point["opening_hours"][0] == {"weekday": 0, "opens": "07:00:00", "closes": "22:00:00"}

@@ -1,0 +1,49 @@
+"""Reuse of /shippingoptions answers for identical requests of one merchant.
+
+Klarna asks again on every change in the checkout, and sometimes twice in parallel; an
+identical question (same merchant, same body apart from ``session_id``) within
+CHECKOUT_ANSWER_CACHE_SECONDS gets the same answer, as bytes, from Redis. Only answers that
+every asked carrier took part in are kept, so a carrier's hiccup is not remembered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+VERSION = 1
+
+
+def answer_key(*, merchant_id: int, body: dict[str, Any]) -> str:
+    question = {k: v for k, v in body.items() if k != "session_id"}
+    digest = hashlib.sha256(
+        json.dumps(question, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+    return f"ksa:answer:v{VERSION}:{merchant_id}:{digest}"
+
+
+def answer_get(key: str) -> bytes | None:
+    if settings.CHECKOUT_ANSWER_CACHE_SECONDS <= 0:
+        return None
+    try:
+        value = cache.get(key)
+    except Exception:
+        logger.warning("answer cache unreachable")
+        return None
+    return value if isinstance(value, bytes) else None
+
+
+def answer_set(key: str, payload: bytes) -> None:
+    if settings.CHECKOUT_ANSWER_CACHE_SECONDS <= 0:
+        return
+    try:
+        cache.set(key, payload, timeout=settings.CHECKOUT_ANSWER_CACHE_SECONDS)
+    except Exception:
+        logger.warning("answer cache unreachable")
