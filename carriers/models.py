@@ -4,11 +4,22 @@ from merchants.models import CarrierAgreement, Merchant
 
 
 class CarrierTrace(models.Model):
-    """One HTTP call to a carrier, secrets redacted; the carrier's own error text verbatim."""
+    """One HTTP call to a carrier, secrets redacted; the carrier's own error text verbatim.
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    A log: its foreign keys are not enforced by the database, so a trace written after its
+    agreement was removed (a late answer) is kept instead of failing the batch it came in.
+    """
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     agreement = models.ForeignKey(
-        CarrierAgreement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        CarrierAgreement,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     carrier = models.CharField(max_length=20, db_index=True)

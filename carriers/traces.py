@@ -49,7 +49,6 @@ def trace_store(record: TraceRecord) -> None:
         with _lock:
             _buffer.append(record)
         return
-    trace_flush()
     _row(record).save()
 
 
@@ -70,3 +69,9 @@ def trace_flush() -> int:
 
 def trace_discard(record: TraceRecord) -> None:
     """A sink for benchmarks that measure the gateway without the trace table."""
+
+
+def trace_buffer_clear() -> None:
+    """Forget buffered traces (tests: rows of a rolled-back test must not reach the next)."""
+    with _lock:
+        _buffer.clear()

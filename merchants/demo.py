@@ -147,7 +147,8 @@ _STORES: dict[str, dict[str, Any]] = {
 
 _NORDIC = ["SE", "NO", "DK", "FI"]
 # DHL serves the markets outside the Nordics.
-_DHL_MARKETS = ["DE", "AT", "NL", "CH", "GB", "US"]
+# Markets outside the Nordics, served by the courier partner (and DHL where it reaches).
+_INTERNATIONAL_MARKETS = ["DE", "AT", "NL", "CH", "GB", "US"]
 
 
 def _free_in(currencies: list[str]) -> dict[str, int]:
@@ -269,19 +270,22 @@ _OPTIONS: list[dict[str, Any]] = [
         "addons": _home_addons(["SEK", "NOK", "DKK", "EUR"]),
     },
     {
-        "code": "dhl-home",
-        "kind": OptionKind.HOME,
-        "carrier": Carrier.DHL,
-        "carrier_product": "401",
-        "carrier_product_name": "DHL Home Delivery",
+        # DHL's home products in the carrier's API serve Sweden only; abroad the demo shop
+        # delivers with its own courier partner.
+        "code": "courier-international",
+        "kind": OptionKind.OWN,
+        "carrier": Carrier.GENERIC,
+        "carrier_product": "",
+        "carrier_product_name": "",
+        "service_class": ServiceClass.COURIER,
         "names": _text(
-            sv="Hemleverans med DHL",
-            nb="Hjemlevering med DHL",
-            da="Hjemmelevering med DHL",
-            fi="Kotiinkuljetus DHL:llä",
-            de="Hauszustellung mit DHL",
-            nl="Thuisbezorging met DHL",
-            en="Home delivery with DHL",
+            sv="Hemleverans med bud",
+            nb="Hjemlevering med bud",
+            da="Hjemmelevering med bud",
+            fi="Kotiinkuljetus lähetillä",
+            de="Hauszustellung per Kurier",
+            nl="Thuisbezorging per koerier",
+            en="Home delivery by courier",
         ),
         "descriptions": _text(
             sv="Internationell leverans till din dörr.",
@@ -292,7 +296,7 @@ _OPTIONS: list[dict[str, Any]] = [
             nl="Internationale bezorging aan je deur.",
             en="International delivery to your door.",
         ),
-        "countries": _DHL_MARKETS,
+        "countries": _INTERNATIONAL_MARKETS,
         "prices": {"EUR": 990, "CHF": 1490, "GBP": 990, "USD": 2490},
         # One rate per option: the demo takes Germany's VAT for all of DHL's markets.
         "tax_rate": 1900,
@@ -406,8 +410,9 @@ _OPTIONS: list[dict[str, Any]] = [
         "code": "dhl-service-point",
         "kind": OptionKind.PICKUP_POINT,
         "carrier": Carrier.DHL,
-        "carrier_product": "103",
-        "carrier_product_name": "DHL Service Point",
+        # Parcel Connect: DHL's pickup network in Europe (103 Service Point is Swedish only).
+        "carrier_product": "109",
+        "carrier_product_name": "DHL Parcel Connect",
         "names": _text(
             sv="DHL ombud",
             nb="DHL hentested",
@@ -426,9 +431,9 @@ _OPTIONS: list[dict[str, Any]] = [
             nl="Haal het pakket op bij een DHL ServicePoint bij jou in de buurt.",
             en="Collect the parcel at a DHL ServicePoint near you.",
         ),
-        "countries": _DHL_MARKETS,
-        "prices": {"EUR": 690, "CHF": 990, "GBP": 690, "USD": 1490},
-        "free_shipping_thresholds": {"EUR": 10000, "CHF": 10000, "GBP": 8000, "USD": 15000},
+        "countries": ["DE", "AT", "NL", "GB"],
+        "prices": {"EUR": 690, "GBP": 690},
+        "free_shipping_thresholds": {"EUR": 10000, "GBP": 8000},
         "tax_rate": 1900,
         "max_total_weight_g": 31500,
         "earliest_days": 2,
@@ -537,6 +542,40 @@ _OPTIONS: list[dict[str, Any]] = [
         "latest_days": 4,
         "cutoff": dt.time(14, 0),
         "sort_order": 100,
+    },
+    {
+        "code": "courier-international-express",
+        "kind": OptionKind.OWN,
+        "carrier": Carrier.GENERIC,
+        "carrier_product": "",
+        "carrier_product_name": "",
+        "service_class": ServiceClass.EXPRESS,
+        "names": _text(
+            sv="Expressbud",
+            nb="Ekspressbud",
+            da="Ekspresbud",
+            fi="Pikalähetti",
+            de="Expresskurier",
+            nl="Express koerier",
+            en="Express courier",
+        ),
+        "descriptions": _text(
+            sv="Snabbast möjliga leverans till din dörr.",
+            nb="Raskest mulig levering på døren.",
+            da="Hurtigst mulig levering til din dør.",
+            fi="Nopein mahdollinen toimitus ovellesi.",
+            de="Schnellstmögliche Lieferung an Ihre Haustür.",
+            nl="Zo snel mogelijk aan je deur bezorgd.",
+            en="The fastest delivery to your door.",
+        ),
+        "countries": _INTERNATIONAL_MARKETS,
+        "prices": {"EUR": 2490, "CHF": 2990, "GBP": 2190, "USD": 3490},
+        "tax_rate": 1900,
+        "max_total_weight_g": 31500,
+        "earliest_days": 1,
+        "latest_days": 2,
+        "cutoff": dt.time(12, 0),
+        "sort_order": 35,
     },
     {
         "code": "own-courier",

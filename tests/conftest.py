@@ -43,10 +43,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clean_cache() -> None:
+def _clean_cache() -> Iterator[None]:
     from django.core.cache import cache
 
+    from carriers.traces import trace_buffer_clear
+
     cache.clear()
+    trace_buffer_clear()
+    yield
+    trace_buffer_clear()
 
 
 class Sandbox:

@@ -23,7 +23,7 @@ def test_breaker_stops_asking_a_failing_carrier(settings: object) -> None:
     settings.CARRIER_BREAKER_FAILURES = 2  # type: ignore[attr-defined]
     merchant = MerchantFactory.create()
     option = DeliveryOptionFactory.create(merchant=merchant, code="home", is_fallback=True)
-    CarrierAgreement.objects.filter(pk=option.agreement_id).update(
+    CarrierAgreement.objects.filter(pk=option.agreement.pk).update(  # type: ignore[union-attr]
         credentials={"static_behaviour": "fail"}
     )
 
@@ -38,7 +38,7 @@ def test_an_open_breaker_still_offers_fallback_options(settings: object) -> None
     settings.CARRIER_BREAKER_FAILURES = 1  # type: ignore[attr-defined]
     merchant = MerchantFactory.create()
     option = DeliveryOptionFactory.create(merchant=merchant, code="home", is_fallback=True)
-    CarrierAgreement.objects.filter(pk=option.agreement_id).update(
+    CarrierAgreement.objects.filter(pk=option.agreement.pk).update(  # type: ignore[union-attr]
         credentials={"static_behaviour": "fail"}
     )
     options_build(merchant=merchant, session=SESSION)
@@ -61,7 +61,7 @@ def test_when_every_carrier_fails_the_options_come_from_configuration() -> None:
         sort_order=2,
     )
     assert home.agreement_id == pickup.agreement_id
-    CarrierAgreement.objects.filter(pk=home.agreement_id).update(
+    CarrierAgreement.objects.filter(pk=home.agreement.pk).update(  # type: ignore[union-attr]
         credentials={"static_behaviour": "fail"}
     )
 

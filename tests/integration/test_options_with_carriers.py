@@ -45,12 +45,8 @@ def ids(result: OptionsResult) -> list[str]:
 def test_every_carrier_answers_through_its_adapter(demo: Merchant, sandbox: Sandbox) -> None:
     result = options_build(merchant=demo, session=se())
 
-    assert {c.carrier for c in result.carriers if c.ok} == {
-        "postnord",
-        "budbee",
-        "instabox",
-        "dhl",
-    }  # bring has no SE option in the demo shop
+    # The demo shop ships with DHL outside the Nordics and with Bring in Norway only.
+    assert {c.carrier for c in result.carriers if c.ok} == {"postnord", "budbee", "instabox"}
     assert set(ids(result)) >= {
         "postnord-home",
         "budbee-home",
@@ -65,6 +61,22 @@ def test_every_carrier_answers_through_its_adapter(demo: Merchant, sandbox: Sand
     assert by_id["budbee-home"].timeslots
     for carrier in ("postnord", "budbee", "instabox"):
         assert sandbox.requests(carrier) > 0
+
+
+def test_germany_gets_dhl_parcel_connect_points(demo: Merchant, sandbox: Sandbox) -> None:
+    session = Session(
+        currency="EUR",
+        locale="de-DE",
+        recipient=Recipient(address=Address(country="DE", postal_code="10115", city="Berlin")),
+    )
+
+    result = options_build(merchant=demo, session=session)
+
+    dhl = next(o for o in result.options if o.id == "dhl-service-point")
+    assert dhl.locations
+    assert dhl.locations[0].opening_hours
+    assert sandbox.requests("dhl") > 0
+    assert "courier-international" in [o.id for o in result.options]
 
 
 def test_norway_gets_bring(demo: Merchant) -> None:

@@ -94,7 +94,8 @@ def test_every_demo_market_completes_a_checkout_with_each_option(
     assert Shipment.objects.filter(status="confirmed").count() == len(done) + 10
     # Every demo option but the letter, which the simulator's 30 cm parcel does not fit.
     assert {option for _, option in done} == {
-        "postnord-home", "budbee-home", "dhl-home", "instabox-locker", "budbee-box",
+        "postnord-home", "budbee-home", "courier-international", "courier-international-express",
+        "instabox-locker", "budbee-box",
         "postnord-service-point", "dhl-service-point", "bring-pickup-point", "store-pickup",
         "own-courier",
     }  # fmt: skip

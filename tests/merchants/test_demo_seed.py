@@ -55,7 +55,7 @@ def test_seeding_twice_leaves_the_same_rows() -> None:
         "KlarnaCredential": 1,
         "CarrierAgreement": 5,
         "Store": 2,
-        "DeliveryOption": 11,
+        "DeliveryOption": 12,
         "DeliveryOptionAddon": 7,
     }
 
@@ -91,7 +91,8 @@ def test_each_market_has_home_delivery_and_another_option_in_its_currency(countr
     ]
 
     assert len(offered) >= 2
-    assert OptionKind.HOME in {option.kind for option in offered}
+    # To the door: a carrier's home delivery, or the shop's courier (partner) abroad.
+    assert {OptionKind.HOME, OptionKind.OWN} & {option.kind for option in offered}
 
 
 def test_every_option_has_names_and_descriptions_in_every_shopper_language() -> None:
@@ -190,7 +191,7 @@ def test_the_command_seeds_with_the_configured_credential(settings: Settings) ->
     assert credential.key == "key-from-settings"
     output = out.getvalue()
     assert "demo-from-settings" in output
-    assert "11 delivery options" in output
+    assert "12 delivery options" in output
     assert "key-from-settings" not in output
 
 

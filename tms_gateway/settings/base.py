@@ -149,14 +149,15 @@ CHECKOUT_MAX_WORKERS = env.int("CHECKOUT_MAX_WORKERS", default=32)
 CHECKOUT_MAX_LOCATIONS = env.int("CHECKOUT_MAX_LOCATIONS", default=10)
 
 # Carrier adapters by dotted path; each class names its slug. One settings line per carrier.
+# carriers.static.* is an offline stand-in with the same product codes (no HTTP at all).
 CARRIER_ADAPTERS = env.list(
     "CARRIER_ADAPTERS",
     default=[
-        "carriers.static.PostNordStaticAdapter",
-        "carriers.static.BudbeeStaticAdapter",
-        "carriers.static.InstaboxStaticAdapter",
-        "carriers.static.DhlStaticAdapter",
-        "carriers.static.BringStaticAdapter",
+        "carriers.postnord.PostNordAdapter",
+        "carriers.budbee.BudbeeAdapter",
+        "carriers.instabox.InstaboxAdapter",
+        "carriers.dhl.DhlAdapter",
+        "carriers.bring.BringAdapter",
     ],
 )
 
