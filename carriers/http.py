@@ -41,11 +41,14 @@ SECRET_HEADERS = frozenset(
         "x-api-key",
         "client-key",
         "x-mybring-api-key",
+        "dhl-api-key",
         "cookie",
         "set-cookie",
     }
 )
-SECRET_PARAMS = frozenset({"apikey", "api_key", "key", "access_token", "client_secret", "token"})
+SECRET_PARAMS = frozenset(
+    {"apikey", "api_key", "key", "access_token", "client_secret", "token", "auth-token"}
+)
 _SECRET_JSON_KEYS = re.compile(
     r'("(?:password|secret|apiKey|api_key|apikey|client_secret|access_token|token)"\s*:\s*)"[^"]*"',
     re.IGNORECASE,

@@ -145,6 +145,8 @@ class QuoteRequest:
     currency: str
     now: dt.datetime
     max_locations: int = 10
+    #: Where parcels leave from (the merchant's sender address), for transit times and routes.
+    sender: Address = Address()
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,7 +152,11 @@ class BringAdapter(CarrierAdapter):
         country = request.recipient.country.strip().upper()
         zone = mappers.zone_for(country)
         today = mappers.local_today(request.now, zone)
+        # Bring's products here are domestic: the merchant's warehouse when it is in the
+        # recipient's country, else a default origin there.
         origin_country, origin_postal_code = units.DEFAULT_ORIGINS[country]
+        if request.sender.country.upper() == country and request.sender.postal_code:
+            origin_postal_code = request.sender.postal_code.replace(" ", "")
         alternative_dates = (
             ALTERNATIVE_DELIVERY_DATES if any(q.wants_timeslots for q in asked) else 0
         )

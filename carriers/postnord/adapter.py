@@ -216,12 +216,15 @@ class PostNordAdapter(CarrierAdapter):
         """Transit time per service code, or None when it cannot be asked (no origin known)
         or PostNord refuses this key for the Transit Time API (then quotes use defaults)."""
         credentials = request.agreement.credentials
+        # The agreement may name its own origin; else the merchant's sender address.
         origin_postal_code = mappers.postal_code_normalise(
-            str(credentials.get(units.CREDENTIAL_ORIGIN_POSTAL_CODE) or "")
+            str(credentials.get(units.CREDENTIAL_ORIGIN_POSTAL_CODE) or request.sender.postal_code)
         )
         if not origin_postal_code:
             return None
-        origin_country = str(credentials.get(units.CREDENTIAL_ORIGIN_COUNTRY) or "SE").upper()
+        origin_country = str(
+            credentials.get(units.CREDENTIAL_ORIGIN_COUNTRY) or request.sender.country or "SE"
+        ).upper()
         # The hand-over time as local time, to the hour: the answer (and its cache entry)
         # holds for the hour, and PostNord's cut-offs are on the hour anyway.
         start = request.now.astimezone(ZoneInfo(units.timezone_name(origin_country))).replace(

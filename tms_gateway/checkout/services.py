@@ -238,6 +238,12 @@ def _quote_requests(
                     currency=session.currency,
                     now=now,
                     max_locations=settings.CHECKOUT_MAX_LOCATIONS,
+                    sender=Address(
+                        country=merchant.sender_country,
+                        postal_code=merchant.sender_postal_code,
+                        city=merchant.sender_city,
+                        street_address=merchant.sender_street_address,
+                    ),
                 ),
             )
         )

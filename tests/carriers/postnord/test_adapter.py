@@ -140,6 +140,20 @@ def test_without_an_origin_the_quote_skips_transit_time(
     assert sandbox.requests("postnord") == 1
 
 
+def test_the_merchants_sender_address_is_the_origin_when_the_agreement_names_none(
+    adapter: PostNordAdapter, sandbox: Sandbox
+) -> None:
+    agreement = make_agreement(sandbox.url("postnord"), origin_postal_code="")
+    request = dataclasses.replace(
+        quote_request(agreement, PICKUP), sender=Address(country="SE", postal_code="112 18")
+    )
+
+    (pickup,) = adapter.quote(request=request)
+
+    assert len(pickup.locations) == 3
+    assert sandbox.requests("postnord") == 2  # service points and transit time
+
+
 def test_a_key_refused_for_transit_time_keeps_the_quote_with_defaults(
     adapter: PostNordAdapter, agreement: AgreementCredentials, sandbox: Sandbox
 ) -> None:
