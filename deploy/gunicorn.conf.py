@@ -14,7 +14,9 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-max_requests = 10000
-max_requests_jitter = 1000
-accesslog = "-"
+# Worker recycling closes kept-alive connections mid-stream; off unless asked for.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
+# Per-request access lines cost CPU on the hot path; the load balancer logs requests too.
+accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "false").lower() == "true" else None
 errorlog = "-"

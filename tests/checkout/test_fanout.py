@@ -83,3 +83,21 @@ def test_a_carrier_that_answers_not_available_is_not_replaced_by_configuration()
 
     assert result.options == ()
     assert [s.reason for s in result.skipped] == ["carrier_not_available"]
+
+
+def test_the_deadline_counts_from_when_the_request_arrived(settings: object) -> None:
+    import time
+
+    settings.CHECKOUT_DEADLINE_SECONDS = 1.5  # type: ignore[attr-defined]
+    merchant = MerchantFactory.create()
+    option = DeliveryOptionFactory.create(merchant=merchant, code="home")
+    CarrierAgreement.objects.filter(pk=option.agreement.pk).update(  # type: ignore[union-attr]
+        credentials={"static_behaviour": "slow", "static_delay_seconds": 0.5}
+    )
+
+    # The request has already waited 1.3 s (in a queue, say): 0.15 s are left for carriers.
+    late = options_build(merchant=merchant, session=SESSION, started_at=time.monotonic() - 1.3)
+    fresh = options_build(merchant=merchant, session=SESSION, started_at=time.monotonic())
+
+    assert late.carriers[0].error == "deadline exceeded"
+    assert fresh.carriers[0].ok is True

@@ -8,6 +8,7 @@ concurrently under the checkout deadline (see fanout.py), prices what is left an
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from dataclasses import replace
 
@@ -255,10 +256,19 @@ def merchant_currencies(*, options: list[DeliveryOption]) -> set[str]:
 
 
 def options_build(
-    *, merchant: Merchant, session: Session, now: dt.datetime | None = None
+    *,
+    merchant: Merchant,
+    session: Session,
+    now: dt.datetime | None = None,
+    started_at: float | None = None,
 ) -> OptionsResult:
-    """The options a shopper is offered now, each priced, sorted; at most one preselected."""
+    """The options a shopper is offered now, each priced, sorted; at most one preselected.
+
+    The carriers get CHECKOUT_DEADLINE_SECONDS counted from ``started_at`` (time.monotonic()
+    when the request arrived; now if not given), less a margin for the work after them.
+    """
     now = now or timezone.now()
+    started_at = time.monotonic() if started_at is None else started_at
     configured = list(delivery_options_for_checkout(merchant=merchant))
     if configured and session.currency not in merchant_currencies(options=configured):
         raise CurrencyNotSupported(f"The shop has no prices in {session.currency}.")
@@ -284,7 +294,13 @@ def options_build(
         if ask_carriers
         else []
     )
-    outcomes = quotes_collect(jobs=jobs, deadline_seconds=settings.CHECKOUT_DEADLINE_SECONDS)
+    budget = (
+        started_at
+        + settings.CHECKOUT_DEADLINE_SECONDS
+        - settings.CHECKOUT_DEADLINE_MARGIN_SECONDS
+        - time.monotonic()
+    )
+    outcomes = quotes_collect(jobs=jobs, deadline_seconds=max(0.0, budget))
     if jobs:
         trace_flush()
     quotes: dict[tuple[int, str, str], Quote] = {}

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from tms_gateway.checkout.services import options_build
 from tms_gateway.common.errors import ApplicationError, NotFound
+from tms_gateway.common.middleware import request_started_at
 from tms_gateway.shipments.models import Shipment
 from tms_gateway.shipments.selectors import shipment_get
 from tms_gateway.shipments.services import (
@@ -159,7 +160,11 @@ class ShippingOptionsApi(KsaApi):
         payload = answer_get(key)
         if payload is None:
             session = s.session_parse(body)
-            result = options_build(merchant=merchant, session=session)
+            result = options_build(
+                merchant=merchant,
+                session=session,
+                started_at=request_started_at(request._request),
+            )
             payload = json.dumps(
                 s.shipping_options_render(result), ensure_ascii=False, separators=(",", ":")
             ).encode()

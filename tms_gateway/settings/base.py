@@ -37,6 +37,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tms_gateway.common.middleware.RequestStartMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -145,6 +146,8 @@ CHECKOUT_ANSWER_CACHE_SECONDS = env.int("CHECKOUT_ANSWER_CACHE_SECONDS", default
 
 # Options fan-out: the whole /shippingoptions carrier phase has this deadline.
 CHECKOUT_DEADLINE_SECONDS = env.float("CHECKOUT_DEADLINE_SECONDS", default=1.5)
+# Kept back from the deadline for what follows the carriers: pricing, sorting, rendering.
+CHECKOUT_DEADLINE_MARGIN_SECONDS = env.float("CHECKOUT_DEADLINE_MARGIN_SECONDS", default=0.05)
 CHECKOUT_MAX_WORKERS = env.int("CHECKOUT_MAX_WORKERS", default=32)
 CHECKOUT_MAX_LOCATIONS = env.int("CHECKOUT_MAX_LOCATIONS", default=10)
 

@@ -1,0 +1,50 @@
+"""Independent carrier calls of one quote, made at the same time.
+
+A quote often needs several calls to one carrier (service points and transit time; postal-code
+availability, delivery intervals and lockers). Made one after the other, a carrier answering
+in 100 ms costs 300 ms; made together, 100 ms. The pool is separate from the options fan-out's
+(a fan-out job waiting on its own pool could starve it), and its threads are named so that
+their traces are buffered like the fan-out's (carriers/traces.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from django.conf import settings
+
+_executor: ThreadPoolExecutor | None = None
+_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor  # one pool per process, created on first use
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(
+                max_workers=settings.CHECKOUT_MAX_WORKERS * 2,
+                thread_name_prefix="carrier-quote-call",
+            )
+        return _executor
+
+
+def call_all(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls concurrently; their results in order. The first exception is raised
+    (after every call has finished, so none outlives the quote that needed it)."""
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    futures = [_pool().submit(call) for call in calls]
+    results: list[Any] = []
+    error: BaseException | None = None
+    for future in futures:
+        try:
+            results.append(future.result())
+        except BaseException as exc:  # re-raised below, once all are done
+            results.append(None)
+            error = error or exc
+    if error is not None:
+        raise error
+    return results
