@@ -6,6 +6,7 @@ What Klarna sees when carriers are slow, hang, fail or recover; what the cache s
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from carriers.types import Address
 from merchants.demo import demo_merchant_seed
@@ -155,3 +156,51 @@ def test_breaker_opens_stops_calling_and_closes_after_a_good_probe(
     assert "instabox-locker" in ids(probe)
     after = options_build(merchant=demo, session=se("11164"))
     assert "instabox-locker" in ids(after)
+
+
+def _norway() -> Session:
+    return Session(
+        currency="NOK",
+        locale="nb-NO",
+        recipient=Recipient(address=Address(country="NO", postal_code="0150")),
+    )
+
+
+@pytest.mark.parametrize(
+    "mode, margin, expected",
+    [
+        ("fixed", {}, "configured"),
+        ("carrier", {}, "carrier"),
+        ("carrier_plus_margin", {"NOK": 1500}, "carrier+1500"),
+    ],
+)
+def test_bring_agreement_prices_follow_the_options_price_mode(
+    demo: Merchant, sandbox: Sandbox, mode: str, margin: dict[str, int], expected: str
+) -> None:
+    from carriers.registry import get_adapter
+    from merchants.models import DeliveryOption
+    from tms_gateway.checkout.services import _quote_requests
+
+    option = DeliveryOption.objects.get(merchant=demo, code="bring-pickup-point")
+    option.price_mode = mode
+    option.price_margins = margin
+    option.save()
+    # What Bring quotes for this session, asked the way the checkout asks it.
+    (job,) = _quote_requests(merchant=demo, session=_norway(), options=[option], now=timezone.now())
+    (quote,) = get_adapter("bring").quote(request=job.request)
+    assert quote.price is not None and quote.price.currency == "NOK"
+
+    offered = next(
+        o for o in options_build(merchant=demo, session=_norway()).options if o.id == option.code
+    )
+
+    configured = option.prices["NOK"]
+    assert (
+        offered.price
+        == {
+            "configured": configured,
+            "carrier": quote.price.amount,
+            "carrier+1500": quote.price.amount + 1500,
+        }[expected]
+    )
+    assert quote.price.amount != configured  # the test would prove nothing otherwise
