@@ -16,6 +16,8 @@ from typing import Any
 
 from django.conf import settings
 
+from .traces import BUFFERED_THREAD_PREFIX, trace_flush
+
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
 
@@ -45,6 +47,10 @@ def call_all(*calls: Callable[[], Any]) -> list[Any]:
         except BaseException as exc:  # re-raised below, once all are done
             results.append(None)
             error = error or exc
+    if not threading.current_thread().name.startswith(BUFFERED_THREAD_PREFIX):
+        # Called outside the options fan-out (a booking, a connection check): nobody else
+        # will write the traces these pool threads buffered.
+        trace_flush()
     if error is not None:
         raise error
     return results

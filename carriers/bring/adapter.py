@@ -10,6 +10,8 @@ with ``testIndicator: true`` (nothing is created or invoiced).
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import logging
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -20,6 +22,7 @@ from carriers.base import Capability, CarrierAdapter
 from carriers.cache import cached
 from carriers.exceptions import CarrierError
 from carriers.http import CarrierHttp, HttpResponse
+from carriers.parallel import call_all
 from carriers.types import (
     Address,
     AgreementCredentials,
@@ -73,12 +76,30 @@ def _tracking_body(body: bytes) -> list[TrackingEvent]:
     return mappers.tracking_events(mappers.load_json(body))
 
 
+def _limit(request: QuoteRequest) -> int:
+    """How many points of one kind a quote carries."""
+    return max(0, min(request.max_locations, MAX_PICKUP_POINTS))
+
+
+def _params_key(params: dict[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True)
+
+
+def _outcome(call: Callable[[], list[Location]]) -> list[Location] | Exception:
+    """The call's answer, or the exception it raised: raised later only if the answer was
+    needed (see ``BringAdapter.quote``)."""
+    try:
+        return call()
+    except Exception as exc:
+        return exc
+
+
 class BringAdapter(CarrierAdapter):
     """Bring (Posten Bring) through its own APIs; replaces ``BringStaticAdapter``.
 
     ``quote`` asks the Shipping Guide once per checkout for every product (agreement price,
-    expected delivery, time slots) and the Pickup Point API for the nearest points; both
-    answers are cached. Bring has no cancel API, so ``cancel`` is not offered.
+    expected delivery, time slots) and, at the same time, the Pickup Point API for the nearest
+    points; both answers are cached. Bring has no cancel API, so ``cancel`` is not offered.
     """
 
     slug = "bring"
@@ -130,9 +151,21 @@ class BringAdapter(CarrierAdapter):
                 asked.append(query)
         if not asked:
             return [answer for answer in answers if answer is not None]
-        offered = self._shipping_guide(request, asked)
+        # The Pickup Point API needs only the recipient's postal code, not the Shipping Guide's
+        # answer: both are asked at the same time. Points are used only for products the
+        # Shipping Guide offers, so a search that turns out unneeded is dropped, its failure
+        # included, exactly as when it was asked only after the Shipping Guide.
+        searches = self._point_searches(request, asked)
+        offered, *found = call_all(
+            lambda: self._shipping_guide(request, asked),
+            *[
+                functools.partial(_outcome, functools.partial(self._pickup_points, request, params))
+                for params in searches
+            ],
+        )
+        points = dict(zip(map(_params_key, searches), found, strict=True))
         return [
-            answer if answer is not None else self._answer(request, query, offered)
+            answer if answer is not None else self._answer(request, query, offered, points)
             for query, answer in zip(request.products, answers, strict=True)
         ]
 
@@ -191,7 +224,11 @@ class BringAdapter(CarrierAdapter):
         )
 
     def _answer(
-        self, request: QuoteRequest, query: ProductQuery, offered: dict[str, Quote]
+        self,
+        request: QuoteRequest,
+        query: ProductQuery,
+        offered: dict[str, Quote],
+        points: dict[str, list[Location] | Exception],
     ) -> Quote:
         quote = offered.get(query.code)
         if quote is None:
@@ -205,20 +242,53 @@ class BringAdapter(CarrierAdapter):
         location_kind = _LOCATION_KINDS.get(query.kind)
         locations: tuple[Location, ...] = ()
         if query.wants_locations and location_kind is not None:
-            locations = self._locations(request, location_kind)
+            locations = self._locations(request, location_kind, points)
         return dataclasses.replace(
             quote,
             locations=locations,
             timeslots=quote.timeslots if query.wants_timeslots else (),
         )
 
-    def _locations(self, request: QuoteRequest, kind: LocationKind) -> tuple[Location, ...]:
-        limit = max(0, min(request.max_locations, MAX_PICKUP_POINTS))
+    def _point_params(self, request: QuoteRequest, kind: LocationKind) -> dict[str, Any] | None:
+        """The Pickup Point API query for points of ``kind``; None when none are wanted."""
+        limit = _limit(request)
         if limit == 0:
+            return None
+        country = request.recipient.country.strip().upper()
+        return mappers.pickup_point_params(country=country, kind=kind, limit=limit)
+
+    def _point_searches(
+        self, request: QuoteRequest, asked: list[ProductQuery]
+    ) -> list[dict[str, Any]]:
+        """The distinct Pickup Point API queries the asked products may need, in their order
+        (in Norway one serves both kinds)."""
+        searches: list[dict[str, Any]] = []
+        for query in asked:
+            kind = _LOCATION_KINDS.get(query.kind)
+            if not query.wants_locations or kind is None:
+                continue
+            params = self._point_params(request, kind)
+            if params is not None and params not in searches:
+                searches.append(params)
+        return searches
+
+    def _locations(
+        self,
+        request: QuoteRequest,
+        kind: LocationKind,
+        points: dict[str, list[Location] | Exception],
+    ) -> tuple[Location, ...]:
+        params = self._point_params(request, kind)
+        if params is None:
             return ()
+        found = points[_params_key(params)]
+        if isinstance(found, Exception):
+            raise found
+        return tuple([point for point in found if point.kind is kind][: _limit(request)])
+
+    def _pickup_points(self, request: QuoteRequest, params: dict[str, Any]) -> list[Location]:
         country = request.recipient.country.strip().upper()
         postal_code = mappers.normalise_postal_code(request.recipient.postal_code)
-        params = mappers.pickup_point_params(country=country, kind=kind, limit=limit)
         agreement = request.agreement
 
         def ask() -> list[Location]:
@@ -232,14 +302,13 @@ class BringAdapter(CarrierAdapter):
                 )
             )
 
-        points = cached(
+        return cached(
             carrier=self.slug,
             agreement_id=agreement.agreement_id,
             operation="service_points",
             params={"country": country, "postal_code": postal_code, **params},
             compute=ask,
         )
-        return tuple([point for point in points if point.kind is kind][:limit])
 
     # --- booking ----------------------------------------------------------------------------
 

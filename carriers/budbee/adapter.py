@@ -4,8 +4,12 @@ Credentials (``agreement.credentials``): ``{"api_key": ..., "api_secret": ...}``
 ``agreement.customer_number`` is the Budbee collection point id (the merchant's warehouse,
 ``collectionId`` of an order, a number).
 
-Quotes ask Budbee in its documented order: ``postalcodes/validate`` (home availability; 404 =
-not served), ``intervals`` (delivery windows) and ``boxes/postalcodes/validate`` (lockers).
+Quotes ask Budbee ``postalcodes/validate`` (home availability; 404 = not served), ``intervals``
+(delivery windows) and ``boxes/postalcodes/validate`` (lockers). None of those calls needs
+another's answer, so a quote makes every call its products need at the same time
+(``carriers.parallel.call_all``) and then reads the answers in Budbee's documented order, as if
+they had been asked one after the other: the same quotes, and the same error raised (the first
+one that order meets; ``intervals`` of a postal code Budbee does not serve is not read at all).
 Those answers do not depend on the cart and are cached per agreement, country and postal code.
 A booking is an order (``POST /multiple/orders``) followed by its parcels
 (``POST /multiple/orders/{id}/parcels``), whose pre-signed label URLs (valid ~48 h) are
@@ -17,12 +21,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from carriers.base import Capability, CarrierAdapter
 from carriers.cache import cached
 from carriers.exceptions import CarrierError, CarrierRejected
+from carriers.parallel import call_all
 from carriers.types import (
     AgreementCredentials,
     Booking,
@@ -46,6 +53,59 @@ logger = logging.getLogger(__name__)
 
 #: Without a postal code (a preview) Budbee cannot be asked; next-day-ish is its promise.
 PREVIEW_ESTIMATE = DeliveryEstimate(earliest_days=1, latest_days=2)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """What a product needs to be quoted by Budbee: its kind and where it goes."""
+
+    kind: ProductKind
+    country: str
+    postal_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One quote call: ``availability`` (postalcodes/validate), ``timeslots`` (intervals) or
+    ``service_points`` (boxes/postalcodes/validate) for a country and postal code."""
+
+    operation: str
+    country: str
+    postal_code: str
+
+
+class _Answers:
+    """The outcomes of a quote's calls, made together. Each is handed out (or its error raised)
+    when the quote reads it, so reading them in the order the quote used to ask them gives that
+    order's result and first error. A call that was not made ahead is made when read."""
+
+    def __init__(
+        self, outcomes: dict[_Call, tuple[bool, Any]], ask: Callable[[_Call], Any]
+    ) -> None:
+        self._outcomes = outcomes
+        self._ask = ask
+
+    def get(self, call: _Call) -> Any:
+        outcome = self._outcomes.get(call)
+        if outcome is None:
+            return self._ask(call)
+        ok, value = outcome
+        if not ok:
+            raise value
+        return value
+
+
+def _captured(call: Callable[[], Any]) -> Callable[[], tuple[bool, Any]]:
+    """The call with its error kept as its outcome: which error a quote raises is decided when
+    the answers are read, never by which of the concurrent calls happened to fail."""
+
+    def run() -> tuple[bool, Any]:
+        try:
+            return True, call()
+        except Exception as exc:  # raised again when (and if) the quote reads this answer
+            return False, exc
+
+    return run
 
 
 def _json_parser(parse: Callable[[Any], Any]) -> Callable[[bytes], Any]:
@@ -88,33 +148,50 @@ class BudbeeAdapter(CarrierAdapter):
     # --- quote ---------------------------------------------------------------------------
 
     def quote(self, *, request: QuoteRequest) -> list[Quote]:
-        return [self._quote_product(query, request) for query in request.products]
+        answers = self._ask_together(request)
+        return [self._quote_product(query, request, answers) for query in request.products]
 
-    def _quote_product(self, query: ProductQuery, request: QuoteRequest) -> Quote:
-        kind = units.PRODUCT_KINDS.get(query.code)
-        if kind is None:
-            return Quote(product=query.code, available=False, reason="unknown product")
-        if query.kind is not kind:
-            return Quote(
-                product=query.code,
-                available=False,
-                reason=f"product does not deliver to {query.kind.value}",
-            )
-        country = request.recipient.country.strip().upper()
-        if country not in units.COUNTRY_TIMEZONES:
-            return Quote(product=query.code, available=False, reason="country not served")
-        postal_code = mappers.normalise_postal_code(request.recipient.postal_code)
-        if not postal_code:
-            return Quote(product=query.code, available=True, delivery=PREVIEW_ESTIMATE)
-        if kind is ProductKind.LOCKER:
-            return self._quote_box(query, request, country=country, postal_code=postal_code)
-        return self._quote_home(query, request, country=country, postal_code=postal_code)
+    def _ask_together(self, request: QuoteRequest) -> _Answers:
+        """Make every call the products may read at the same time (each through the cache)."""
+        calls: list[_Call] = []
+        for query in request.products:
+            target = _target(query, request)
+            if isinstance(target, Quote):
+                continue
+            calls.extend(call for call in _calls_of(query, target) if call not in calls)
+
+        def ask(call: _Call) -> Any:
+            return self._ask(request.agreement, call)
+
+        outcomes = call_all(*(_captured(partial(ask, call)) for call in calls))
+        return _Answers(dict(zip(calls, outcomes, strict=True)), ask)
+
+    def _ask(self, agreement: AgreementCredentials, call: _Call) -> Any:
+        """One call, through its cache (a hit makes no call)."""
+        where = {"country": call.country, "postal_code": call.postal_code}
+        if call.operation == "availability":
+            return self._collection_points(agreement, **where)
+        if call.operation == "timeslots":
+            return self._intervals(agreement, **where)
+        return self._lockers(agreement, **where)
+
+    def _quote_product(
+        self, query: ProductQuery, request: QuoteRequest, answers: _Answers
+    ) -> Quote:
+        target = _target(query, request)
+        if isinstance(target, Quote):
+            return target
+        if target.kind is ProductKind.LOCKER:
+            return self._quote_box(query, request, answers, target)
+        return self._quote_home(query, request, answers, target)
 
     def _quote_home(
-        self, query: ProductQuery, request: QuoteRequest, *, country: str, postal_code: str
+        self, query: ProductQuery, request: QuoteRequest, answers: _Answers, target: _Target
     ) -> Quote:
-        agreement = request.agreement
-        points = self._collection_points(agreement, country=country, postal_code=postal_code)
+        country, postal_code = target.country, target.postal_code
+        points: tuple[mappers.CollectionPoint, ...] | None = answers.get(
+            _Call("availability", country, postal_code)
+        )
         if points is None:
             return Quote(
                 product=query.code,
@@ -125,11 +202,8 @@ class BudbeeAdapter(CarrierAdapter):
         if not query.wants_timeslots:
             return Quote(product=query.code, available=True, extra=extra)
         now = _aware(request.now)
-        slots = tuple(
-            slot
-            for slot in self._intervals(agreement, country=country, postal_code=postal_code)
-            if slot.cutoff is None or slot.cutoff > now
-        )
+        intervals: tuple[Timeslot, ...] = answers.get(_Call("timeslots", country, postal_code))
+        slots = tuple(slot for slot in intervals if slot.cutoff is None or slot.cutoff > now)
         if not slots:
             return Quote(
                 product=query.code,
@@ -148,9 +222,10 @@ class BudbeeAdapter(CarrierAdapter):
         )
 
     def _quote_box(
-        self, query: ProductQuery, request: QuoteRequest, *, country: str, postal_code: str
+        self, query: ProductQuery, request: QuoteRequest, answers: _Answers, target: _Target
     ) -> Quote:
-        lockers = self._lockers(request.agreement, country=country, postal_code=postal_code)
+        country, postal_code = target.country, target.postal_code
+        lockers: tuple[Location, ...] = answers.get(_Call("service_points", country, postal_code))
         if not lockers:
             return Quote(
                 product=query.code,
@@ -327,6 +402,38 @@ class BudbeeAdapter(CarrierAdapter):
         return mappers.parse_events(
             self.client.parcel_events(self.base_url(agreement), agreement, tracking_number)
         )
+
+
+def _calls_of(query: ProductQuery, target: _Target) -> list[_Call]:
+    """The calls quoting a product may read, in the order it reads them. Intervals go out with
+    the availability check rather than after it (a round trip less); they are read only when
+    Budbee serves the postal code, so their answer to one it does not serve changes nothing."""
+    if target.kind is ProductKind.LOCKER:
+        return [_Call("service_points", target.country, target.postal_code)]
+    calls = [_Call("availability", target.country, target.postal_code)]
+    if query.wants_timeslots:
+        calls.append(_Call("timeslots", target.country, target.postal_code))
+    return calls
+
+
+def _target(query: ProductQuery, request: QuoteRequest) -> _Target | Quote:
+    """Where Budbee must be asked to quote the product, or its quote when no call is needed."""
+    kind = units.PRODUCT_KINDS.get(query.code)
+    if kind is None:
+        return Quote(product=query.code, available=False, reason="unknown product")
+    if query.kind is not kind:
+        return Quote(
+            product=query.code,
+            available=False,
+            reason=f"product does not deliver to {query.kind.value}",
+        )
+    country = request.recipient.country.strip().upper()
+    if country not in units.COUNTRY_TIMEZONES:
+        return Quote(product=query.code, available=False, reason="country not served")
+    postal_code = mappers.normalise_postal_code(request.recipient.postal_code)
+    if not postal_code:
+        return Quote(product=query.code, available=True, delivery=PREVIEW_ESTIMATE)
+    return _Target(kind=kind, country=country, postal_code=postal_code)
 
 
 def _aware(now: dt.datetime) -> dt.datetime:

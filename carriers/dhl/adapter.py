@@ -26,13 +26,17 @@ serves them.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from carriers.base import Capability, CarrierAdapter
 from carriers.cache import cached
 from carriers.exceptions import CarrierError, CarrierRejected
 from carriers.http import CarrierHttp
+from carriers.parallel import call_all
 from carriers.types import (
     AgreementCredentials,
     Booking,
@@ -51,6 +55,32 @@ from . import mappers, units
 from .client import LOCATION_FINDER, TRACKING, DhlClient
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """A product's quote that needs one carrier call: ``answer(call())``. Lookups with the
+    same ``key`` are one call (the same cached answer)."""
+
+    key: Hashable
+    call: Callable[[], Any]
+    answer: Callable[[Any], Quote]
+
+
+def _route_quote(product: str, route: tuple[bool, str]) -> Quote:
+    bookable, reason = route
+    return Quote(product=product, available=bookable, reason=reason)
+
+
+def _service_points_quote(product: str, found: tuple[tuple[Location, ...], str]) -> Quote:
+    locations, refusal = found
+    if not locations:
+        return Quote(
+            product=product,
+            available=False,
+            reason=refusal or "no DHL service point near the postal code",
+        )
+    return Quote(product=product, available=True, locations=locations)
 
 
 class DhlAdapter(CarrierAdapter):
@@ -86,9 +116,21 @@ class DhlAdapter(CarrierAdapter):
     # --- quote --------------------------------------------------------------------------------
 
     def quote(self, *, request: QuoteRequest) -> list[Quote]:
-        return [self._quote_product(query, request) for query in request.products]
+        """Each product needs at most one call (service points, or the postal-code route for
+        home delivery) and none needs another's answer: the distinct calls go out together.
+        If several fail, the one of the first product asking is raised."""
+        plans = [self._plan(query, request) for query in request.products]
+        calls: dict[Hashable, Callable[[], Any]] = {}
+        for plan in plans:
+            if isinstance(plan, _Lookup):
+                calls.setdefault(plan.key, plan.call)
+        answers = dict(zip(calls, call_all(*calls.values()), strict=True))
+        return [
+            plan.answer(answers[plan.key]) if isinstance(plan, _Lookup) else plan for plan in plans
+        ]
 
-    def _quote_product(self, query: ProductQuery, request: QuoteRequest) -> Quote:
+    def _plan(self, query: ProductQuery, request: QuoteRequest) -> Quote | _Lookup:
+        """The product's quote when no call is needed, else the call it needs."""
         product = units.PRODUCTS.get(query.code)
         if product is None:
             return Quote(product=query.code, available=False, reason="unknown product")
@@ -112,25 +154,26 @@ class DhlAdapter(CarrierAdapter):
         if not postal_code:  # preview: nothing to look up yet
             return Quote(product=query.code, available=True)
         if query.kind is ProductKind.HOME:
-            bookable, reason = self._route(request.agreement, country, postal_code)
-            return Quote(product=query.code, available=bookable, reason=reason)
+            return _Lookup(
+                key=("route", country, postal_code),
+                call=functools.partial(self._route, request.agreement, country, postal_code),
+                answer=functools.partial(_route_quote, query.code),
+            )
         limit = max(0, min(request.max_locations, units.MAX_LOCATIONS))
         if not query.wants_locations or limit == 0:
             return Quote(product=query.code, available=True)
-        locations, refusal = self._service_points(
-            request.agreement,
-            country=country,
-            postal_code=postal_code,
-            kind=query.kind,
-            limit=limit,
+        return _Lookup(
+            key=("service_points", country, postal_code, query.kind, limit),
+            call=functools.partial(
+                self._service_points,
+                request.agreement,
+                country=country,
+                postal_code=postal_code,
+                kind=query.kind,
+                limit=limit,
+            ),
+            answer=functools.partial(_service_points_quote, query.code),
         )
-        if not locations:
-            return Quote(
-                product=query.code,
-                available=False,
-                reason=refusal or "no DHL service point near the postal code",
-            )
-        return Quote(product=query.code, available=True, locations=locations)
 
     def _service_points(
         self,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -12,6 +14,7 @@ from carriers.base import Capability, CarrierAdapter
 from carriers.cache import cached
 from carriers.exceptions import CarrierError, CarrierRejected, OperationNotSupported
 from carriers.http import CarrierHttp
+from carriers.parallel import call_all
 from carriers.types import (
     AgreementCredentials,
     Booking,
@@ -46,6 +49,16 @@ def _rejected(code: str, text: str) -> CarrierRejected:
     return CarrierRejected(
         f"instabox: {text}", carrier="instabox", messages=(CarrierMessage(code, text),)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """A product's quote that needs an availability call: ``answer(call())``. Lookups with the
+    same ``key`` are one call (the same cached answer)."""
+
+    key: Hashable
+    call: Callable[[], Availability]
+    answer: Callable[[Availability], Quote]
 
 
 class InstaboxAdapter(CarrierAdapter):
@@ -92,9 +105,21 @@ class InstaboxAdapter(CarrierAdapter):
     # -- quote ----------------------------------------------------------------------------------
 
     def quote(self, *, request: QuoteRequest) -> list[Quote]:
-        return [self._quote(query, request) for query in request.products]
+        """Availability is asked once per product (and operation) and no product needs
+        another's answer: the distinct calls go out together. If several fail, the one of the
+        first product asking is raised."""
+        plans = [self._plan(query, request) for query in request.products]
+        calls: dict[Hashable, Callable[[], Availability]] = {}
+        for plan in plans:
+            if isinstance(plan, _Lookup):
+                calls.setdefault(plan.key, plan.call)
+        answers = dict(zip(calls, call_all(*calls.values()), strict=True))
+        return [
+            plan.answer(answers[plan.key]) if isinstance(plan, _Lookup) else plan for plan in plans
+        ]
 
-    def _quote(self, query: ProductQuery, request: QuoteRequest) -> Quote:
+    def _plan(self, query: ProductQuery, request: QuoteRequest) -> Quote | _Lookup:
+        """The product's quote when no call is needed, else the availability call it needs."""
         product = units.PRODUCTS.get(query.code)
         if product is None:
             return Quote(product=query.code, available=False, reason="unknown product")
@@ -115,13 +140,23 @@ class InstaboxAdapter(CarrierAdapter):
             operation = "service_points"
         else:
             operation = "timeslots" if query.wants_timeslots else "availability"
-        answer = self._availability(
-            agreement=request.agreement,
-            operation=operation,
-            country=country,
-            postal_code=postal_code,
-            product=query.code,
+        return _Lookup(
+            key=(operation, country, postal_code, query.code),
+            call=functools.partial(
+                self._availability,
+                agreement=request.agreement,
+                operation=operation,
+                country=country,
+                postal_code=postal_code,
+                product=query.code,
+            ),
+            answer=functools.partial(self._answer, query, request, country),
         )
+
+    def _answer(
+        self, query: ProductQuery, request: QuoteRequest, country: str, answer: Availability
+    ) -> Quote:
+        product = units.PRODUCTS[query.code]
         if not answer.served:
             return Quote(
                 product=query.code,

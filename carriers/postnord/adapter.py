@@ -17,8 +17,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -27,6 +27,7 @@ from carriers.base import Capability, CarrierAdapter
 from carriers.cache import cached
 from carriers.exceptions import CarrierRejected, OperationNotSupported
 from carriers.http import CarrierHttp
+from carriers.parallel import call_all
 from carriers.types import (
     AgreementCredentials,
     Booking,
@@ -48,6 +49,33 @@ from .client import PostNordClient
 logger = logging.getLogger(__name__)
 
 TRACKING_LOCALE = "en"
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Outcome(Generic[T]):
+    """What one call of a quote gave: its value, or the exception it raised. Kept rather than
+    raised at once, so the quote raises the error it would have met asking one call after the
+    other (and ignores the error of a call it turns out not to need)."""
+
+    value: T | None = None
+    error: Exception | None = None
+
+    def get(self) -> T:
+        if self.error is not None:
+            raise self.error
+        return self.value  # type: ignore[return-value]  # None only when T allows it
+
+
+def _attempt(call: Callable[[], T]) -> Callable[[], _Outcome[T]]:
+    def run() -> _Outcome[T]:
+        try:
+            return _Outcome(value=call())
+        except Exception as exc:
+            return _Outcome(error=exc)
+
+    return run
 
 
 def business_days_between(start: dt.date, end: dt.date) -> int:
@@ -139,29 +167,50 @@ class PostNordAdapter(CarrierAdapter):
                 to_ask.append((index, query, product))
         if to_ask:
             codes = sorted({query.code for _, query, _ in to_ask})
-            services = self._services(request, codes, country=country, postal_code=postal_code)
+            # One service-point search per kind (the same search serves every query of that
+            # kind), whichever product asks for it.
+            kinds = list(
+                dict.fromkeys(
+                    query.kind
+                    for _, query, _ in to_ask
+                    if query.wants_locations and query.kind in units.LOCATION_KINDS
+                )
+            )
+            # Transit time and the searches go out together: a search needs nothing from
+            # transit time, which only says whether its product is offered here at all. So a
+            # search is made (or read from the cache) even for a product that then turns out
+            # unavailable; its answer, or its failure, is then simply not used.
+            services_outcome, *searches = call_all(
+                _attempt(
+                    lambda: self._services(request, codes, country=country, postal_code=postal_code)
+                ),
+                *(
+                    _attempt(self._locations_call(request, kind, country, postal_code))
+                    for kind in kinds
+                ),
+            )
+            # Errors surface in the order the calls used to be made: transit time first, then
+            # the search of the first product that needs one.
+            services = services_outcome.get()
+            locations = dict(zip(kinds, searches, strict=True))
             today = request.now.astimezone(ZoneInfo(units.timezone_name(country))).date()
             for index, query, product in to_ask:
                 quotes[index] = self._quote_product(
-                    request,
                     query,
                     product,
                     services.get(query.code) if services is not None else None,
-                    country=country,
-                    postal_code=postal_code,
+                    locations=locations,
                     today=today,
                 )
         return [quote for quote in quotes if quote is not None]
 
     def _quote_product(
         self,
-        request: QuoteRequest,
         query: ProductQuery,
         product: units.Product,
         service: mappers.ServiceAvailability | None,
         *,
-        country: str,
-        postal_code: str,
+        locations: Mapping[ProductKind, _Outcome[tuple[Location, ...]]],
         today: dt.date,
     ) -> Quote:
         if service is not None and not service.available:
@@ -170,17 +219,20 @@ class PostNordAdapter(CarrierAdapter):
                 available=False,
                 reason=service.reason or "PostNord does not offer this service here",
             )
-        locations: tuple[Location, ...] = ()
+        found: tuple[Location, ...] = ()
         if query.wants_locations and query.kind in units.LOCATION_KINDS:
-            locations = self._locations(
-                request, query.kind, country=country, postal_code=postal_code
-            )
+            found = locations[query.kind].get()
         return Quote(
             query.code,
             available=True,
-            locations=locations,
+            locations=found,
             delivery=delivery_estimate(service, today=today, default=product),
         )
+
+    def _locations_call(
+        self, request: QuoteRequest, kind: ProductKind, country: str, postal_code: str
+    ) -> Callable[[], tuple[Location, ...]]:
+        return lambda: self._locations(request, kind, country=country, postal_code=postal_code)
 
     def _locations(
         self, request: QuoteRequest, kind: ProductKind, *, country: str, postal_code: str

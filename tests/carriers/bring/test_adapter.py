@@ -280,6 +280,60 @@ def test_a_hanging_bring_is_unavailable_within_the_read_timeout(
     assert time.monotonic() - started < 2
 
 
+def test_the_pickup_point_search_goes_out_together_with_the_shipping_guide(
+    sandbox: Sandbox, bring: BringAdapter, settings: object
+) -> None:
+    settings.CARRIER_READ_TIMEOUT = 0.5  # type: ignore[attr-defined]
+    sandbox.fault("bring", hang=True, path="/shippingguide/")
+
+    with pytest.raises(CarrierUnavailable, match="timeout"):
+        bring.quote(request=quote_request(agreement(sandbox.url("bring")), PICKUP_POINT, HOME))
+
+    # Asked one after the other, the Pickup Point API would never have been reached.
+    assert sandbox.requests("bring") == 2
+
+
+def test_a_failed_pickup_point_search_fails_a_quote_that_needs_its_points(
+    sandbox: Sandbox, bring: BringAdapter
+) -> None:
+    sandbox.fault("bring", status=503, path="/pickuppoint/")
+
+    with pytest.raises(CarrierUnavailable) as raised:
+        bring.quote(request=quote_request(agreement(sandbox.url("bring")), HOME, PICKUP_POINT))
+
+    assert raised.value.messages == (CarrierMessage("503", "Injected fault: HTTP 503"),)
+    assert sandbox.requests("bring") == 2
+
+
+def test_a_failed_pickup_point_search_no_offered_product_needs_is_ignored(
+    sandbox: Sandbox, bring: BringAdapter
+) -> None:
+    sandbox.fault("bring", status=503, path="/pickuppoint/")
+    too_heavy = dataclasses.replace(
+        quote_request(agreement(sandbox.url("bring")), PICKUP_POINT, LOCKER),
+        parcels=(Parcel(weight_g=40000, length_mm=400, width_mm=300, height_mm=200),),
+    )
+
+    unavailable = Quote(
+        product="5800",
+        available=False,
+        reason="Bring's Shipping Guide offers no such product for this shipment",
+    )
+    assert bring.quote(request=too_heavy) == [unavailable, unavailable]
+    assert sandbox.requests("bring") == 2  # one search serves both kinds in Norway
+
+
+def test_a_shipping_guide_refusal_wins_over_points_that_answered(
+    sandbox: Sandbox, bring: BringAdapter
+) -> None:
+    sandbox.fault("bring", status=400, path="/shippingguide/")
+
+    with pytest.raises(CarrierRejected):
+        bring.quote(request=quote_request(agreement(sandbox.url("bring")), PICKUP_POINT))
+
+    assert sandbox.requests("bring") == 2
+
+
 def test_a_malformed_answer_is_invalid(sandbox: Sandbox, bring: BringAdapter) -> None:
     sandbox.fault("bring", malformed=True)
 
@@ -565,9 +619,9 @@ def test_credentials_never_reach_the_traces(sandbox: Sandbox, bring: BringAdapte
 
     traces = list(CarrierTrace.objects.order_by("id"))
 
-    assert [t.operation for t in traces] == [
-        "timeslots",
-        "service_points",
+    # The quote's two calls go out together: their traces come in the order they finished.
+    assert sorted(t.operation for t in traces[:2]) == ["service_points", "timeslots"]
+    assert [t.operation for t in traces[2:]] == [
         "booking",
         "label",
         "label",

@@ -12,8 +12,14 @@ import pytest
 from pytest_django import Settings
 
 from carriers.budbee import BudbeeAdapter
-from carriers.exceptions import CarrierRejected, CarrierResponseInvalid, CarrierUnavailable
+from carriers.exceptions import (
+    CarrierError,
+    CarrierRejected,
+    CarrierResponseInvalid,
+    CarrierUnavailable,
+)
 from carriers.models import CarrierTrace
+from carriers.traces import trace_flush
 from carriers.types import (
     AddonChoice,
     Address,
@@ -219,6 +225,78 @@ def test_the_cache_is_per_agreement(sandbox: Sandbox) -> None:
     assert sandbox.requests("budbee") == 2
 
 
+# --- calls made together ---------------------------------------------------------------
+
+
+def test_lockers_are_asked_while_the_intervals_are_still_pending(
+    sandbox: Sandbox, settings: Settings
+) -> None:
+    # given Budbee never answering the intervals of a served postal code
+    settings.CARRIER_READ_TIMEOUT = 0.5
+    sandbox.fault("budbee", hang=True, path="/intervals")
+
+    # when quoting home and box
+    with pytest.raises(CarrierUnavailable, match="timeout"):
+        BudbeeAdapter().quote(request=_quote_request(_agreement(sandbox), HOME, BOX))
+
+    # then the boxes were asked too, which one call after another never reaches
+    assert sandbox.requests("budbee") == 3  # postalcodes/validate, intervals, boxes
+
+
+def test_intervals_go_out_with_the_postal_code_check(sandbox: Sandbox, settings: Settings) -> None:
+    # given Budbee never answering postalcodes/validate (and boxes, whose path holds it)
+    settings.CARRIER_READ_TIMEOUT = 0.5
+    sandbox.fault("budbee", hang=True, path="/postalcodes/validate")
+
+    with pytest.raises(CarrierUnavailable, match="timeout"):
+        BudbeeAdapter().quote(request=_quote_request(_agreement(sandbox), HOME))
+
+    # then the intervals were asked without waiting for the check's answer
+    assert sandbox.requests("budbee") == 2
+
+
+def test_intervals_of_a_postal_code_budbee_does_not_serve_are_not_read(sandbox: Sandbox) -> None:
+    # given intervals failing, at a postal code where Budbee has no home delivery
+    sandbox.fault("budbee", status=503, path="/intervals")
+    request = _quote_request(_agreement(sandbox), HOME, BOX, postal_code="981 38")
+
+    home, box = BudbeeAdapter().quote(request=request)
+
+    # then the quote is what it was when the intervals were not asked at all
+    assert (home.available, home.reason) == (False, "Budbee does not deliver to SE 98138")
+    assert box.available and box.locations
+    assert sandbox.requests("budbee") == 3
+
+
+@pytest.mark.parametrize(
+    ("products", "raised"),
+    [((HOME, BOX), CarrierRejected), ((BOX, HOME), CarrierUnavailable)],
+    ids=["home-first", "box-first"],
+)
+def test_the_error_raised_is_the_first_the_products_meet_in_order(
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    products: tuple[ProductQuery, ...],
+    raised: type[Exception],
+) -> None:
+    # given intervals refused and boxes unavailable (the postal code check answers)
+    adapter = BudbeeAdapter()
+
+    def intervals(*args: Any, **kwargs: Any) -> Any:
+        raise CarrierRejected("intervals refused", carrier="budbee")
+
+    def lockers(*args: Any, **kwargs: Any) -> Any:
+        raise CarrierUnavailable("boxes unavailable", carrier="budbee")
+
+    monkeypatch.setattr(adapter.client, "intervals", intervals)
+    monkeypatch.setattr(adapter.client, "lockers", lockers)
+
+    # then the error is the one asking in the products' order meets first
+    with pytest.raises(CarrierError) as error:
+        adapter.quote(request=_quote_request(_agreement(sandbox), *products))
+    assert type(error.value) is raised
+
+
 # --- failures ---------------------------------------------------------------------------
 
 
@@ -298,6 +376,10 @@ def test_credentials_never_reach_the_trace(sandbox: Sandbox) -> None:
     # when quoting and booking
     adapter = BudbeeAdapter()
     adapter.quote(request=_quote_request(agreement))
+    # The quote's three calls ran together on the quote-call pool; outside the checkout's
+    # fan-out their traces are written as soon as the calls are done.
+    assert CarrierTrace.objects.count() == 3
+    assert trace_flush() == 0
     adapter.book(request=_booking_request(agreement))
 
     # then no trace holds the key, the secret or the Basic token

@@ -306,6 +306,43 @@ def test_the_cache_key_holds_the_limit_and_the_kind(
     assert sandbox.requests("dhl") == 3
 
 
+def test_products_needing_the_same_lookup_share_one_call(
+    adapter: DhlAdapter, sandboxed: AgreementCredentials, sandbox: Sandbox
+) -> None:
+    first, second, served = adapter.quote(
+        request=quote_request(sandboxed, pickup(), pickup(), home())
+    )
+
+    assert first == second and first.available
+    assert served == Quote(product="401", available=True)
+    assert sandbox.requests("dhl") == 2
+
+
+def test_service_points_and_the_postal_code_route_go_out_together(
+    adapter: DhlAdapter, sandboxed: AgreementCredentials, sandbox: Sandbox, settings: Settings
+) -> None:
+    settings.CARRIER_READ_TIMEOUT = 0.5
+    sandbox.fault("dhl", hang=True, path="/postalcodeapi/")
+
+    with pytest.raises(CarrierUnavailable, match="timeout"):
+        adapter.quote(request=quote_request(sandboxed, home(), pickup()))
+
+    # Asked one after the other, the service point search would never have been reached.
+    assert sandbox.requests("dhl") == 2
+
+
+def test_the_pickup_and_locker_searches_go_out_together(
+    adapter: DhlAdapter, sandboxed: AgreementCredentials, sandbox: Sandbox, settings: Settings
+) -> None:
+    settings.CARRIER_READ_TIMEOUT = 0.5
+    sandbox.fault("dhl", hang=True, path="/servicepointlocatorapi/")
+
+    with pytest.raises(CarrierUnavailable, match="timeout"):
+        adapter.quote(request=quote_request(sandboxed, pickup(), locker()))
+
+    assert sandbox.requests("dhl") == 2
+
+
 # --- carrier failures -------------------------------------------------------------------------
 
 
@@ -618,9 +655,9 @@ def test_credentials_never_reach_the_stored_traces(adapter: DhlAdapter, sandbox:
 
     traces = list(CarrierTrace.objects.order_by("id"))
     assert {(t.merchant_id, t.agreement_id) for t in traces} == {(merchant.pk, row.pk)}
-    assert [t.operation for t in traces] == [
-        "service_points",
-        "availability",
+    # The first quote's two calls go out together: their traces come in the order they finished.
+    assert sorted(t.operation for t in traces[:2]) == ["availability", "service_points"]
+    assert [t.operation for t in traces[2:]] == [
         "service_points",
         "booking",
         "label",

@@ -330,6 +330,31 @@ def test_a_hanging_instabee_is_unavailable_after_the_read_timeout(
     assert time.monotonic() - started < 2.0
 
 
+def test_the_availability_calls_of_one_quote_go_out_together(
+    adapter: InstaboxAdapter, sandbox: Sandbox, settings: Any
+) -> None:
+    settings.CARRIER_READ_TIMEOUT = 0.5
+    sandbox.fault("instabox", hang=True)
+
+    with pytest.raises(CarrierUnavailable, match="timeout"):
+        adapter.quote(request=quote_request(LOCKER, HOME, base_url=sandbox.url("instabox")))
+
+    # Asked one after the other, the second product's call would never have been made.
+    assert sandbox.requests("instabox") == 2
+
+
+def test_products_asking_the_same_availability_share_one_call(
+    adapter: InstaboxAdapter, sandbox: Sandbox
+) -> None:
+    request = quote_request(LOCKER, HOME, LOCKER, base_url=sandbox.url("instabox"))
+
+    first, home, again = adapter.quote(request=request)
+
+    assert first == again and first.locations
+    assert home.available and home.timeslots
+    assert sandbox.requests("instabox") == 2
+
+
 def test_a_malformed_answer_is_invalid(adapter: InstaboxAdapter, sandbox: Sandbox) -> None:
     sandbox.fault("instabox", malformed=True)
 

@@ -17,6 +17,7 @@ from carriers.exceptions import (
 )
 from carriers.models import CarrierTrace
 from carriers.postnord import PostNordAdapter
+from carriers.traces import trace_flush
 from carriers.types import (
     Address,
     AgreementCredentials,
@@ -237,6 +238,79 @@ def test_a_hanging_carrier_times_out(
         adapter.quote(request=quote_request(agreement, PICKUP))
 
 
+def test_transit_time_and_both_searches_go_out_together(
+    adapter: PostNordAdapter, agreement: AgreementCredentials, sandbox: Sandbox, settings: Any
+) -> None:
+    # Transit time never answers. One call after the other, the quote would give up on it
+    # before searching; together, both searches were made before the quote raised.
+    settings.CARRIER_READ_TIMEOUT = 0.5
+    sandbox.fault("postnord", hang=True, path="transittime")
+
+    with pytest.raises(CarrierUnavailable, match="timeout"):
+        adapter.quote(request=quote_request(agreement, PICKUP, LOCKER))
+
+    assert sandbox.requests("postnord") == 3  # transit time, manned points, lockers
+
+
+def test_the_two_searches_of_one_quote_go_out_together(
+    adapter: PostNordAdapter, agreement: AgreementCredentials, sandbox: Sandbox, settings: Any
+) -> None:
+    # Every search hangs: one after the other, the locker search would never start once the
+    # manned-point search had timed out.
+    settings.CARRIER_READ_TIMEOUT = 0.5
+    sandbox.fault("postnord", hang=True, path="servicepoints")
+
+    with pytest.raises(CarrierUnavailable, match="timeout"):
+        adapter.quote(request=quote_request(agreement, PICKUP, LOCKER))
+
+    assert sandbox.requests("postnord") == 3  # transit time, manned points, lockers
+
+
+def test_transit_times_failure_wins_over_a_searchs(
+    adapter: PostNordAdapter,
+    agreement: AgreementCredentials,
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Transit time was asked first, so its error is the one the quote raises.
+    sandbox.fault("postnord", status=503, path="transittime")
+    monkeypatch.setattr(adapter.client, "service_points", lambda **kwargs: {"servicePoints": []})
+
+    with pytest.raises(CarrierUnavailable):
+        adapter.quote(request=quote_request(agreement, PICKUP))
+
+
+def test_a_failed_search_for_a_product_not_offered_here_does_not_fail_the_quote(
+    adapter: PostNordAdapter,
+    agreement: AgreementCredentials,
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The search went out alongside transit time, which then said MyPack Collect is not
+    # offered here: the quote needs no points, so the search's failure is not its failure.
+    def transit_times(**kwargs: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "service": {"basicServiceCode": "19", "name": "PostNord MyPack Collect"},
+                "isSupported": True,
+                "isBookable": False,
+                "errorMessage": "Service SE-19 is not offered to postal code 11151",
+            }
+        ]
+
+    monkeypatch.setattr(adapter.client, "transit_times", transit_times)
+    sandbox.fault("postnord", status=503, path="servicepoints")
+
+    (pickup,) = adapter.quote(request=quote_request(agreement, PICKUP))
+
+    assert (pickup.available, pickup.locations, pickup.reason) == (
+        False,
+        (),
+        "Service SE-19 is not offered to postal code 11151",
+    )
+    assert sandbox.requests("postnord") == 1  # the search, made all the same
+
+
 def test_a_missing_key_is_rejected_with_postnords_text(
     adapter: PostNordAdapter, sandbox: Sandbox
 ) -> None:
@@ -266,18 +340,19 @@ def test_the_api_key_never_reaches_a_trace(adapter: PostNordAdapter, sandbox: Sa
     )
 
     adapter.quote(request=quote_request(agreement, PICKUP, HOME))
+    # The quote's two calls ran together on the quote-call pool; outside the checkout's
+    # fan-out their traces are written as soon as the calls are done, in finishing order.
+    assert CarrierTrace.objects.count() == 2
+    assert trace_flush() == 0
     adapter.book(request=booking_request(agreement))
     sandbox.fault("postnord", status=403)
     with pytest.raises(CarrierRejected):
         adapter.track(agreement=agreement, tracking_number="00373500400000010014")
 
     traces = list(CarrierTrace.objects.order_by("id"))
-    assert [(t.operation, t.status_code) for t in traces] == [
-        ("availability", 200),
-        ("service_points", 200),
-        ("booking", 200),
-        ("tracking", 403),
-    ]
+    calls = [(t.operation, t.status_code) for t in traces]
+    assert sorted(calls[:2]) == [("availability", 200), ("service_points", 200)]
+    assert calls[2:] == [("booking", 200), ("tracking", 403)]
     for trace in traces:
         stored = " ".join(
             [trace.url, str(trace.request_headers), trace.request_body, trace.response_body]
