@@ -1,16 +1,22 @@
 """Where carrier call traces are stored: the CarrierTrace table, read in the admin.
 
-Calls made on the options fan-out's worker threads are buffered and written in bulk by the
-request thread (``trace_flush``, called by the checkout after each fan-out): those threads
-then never hold database connections, and one INSERT serves a whole checkout answer. Calls
-made anywhere else (bookings, tracking, support tools) are written at once.
+Calls made on the options fan-out's worker threads are buffered and written in bulk: those
+threads never hold database connections, and one INSERT serves many answers. With
+CARRIER_TRACE_BACKGROUND (the default outside tests) a writer thread of the process flushes the
+buffer every CARRIER_TRACE_FLUSH_SECONDS, so no shopper waits for traces to be written; without
+it the checkout flushes after each fan-out (``trace_flush``). Calls made anywhere else
+(bookings, tracking, support tools) are written at once.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
+
+from django.conf import settings
+from django.db import close_old_connections
 
 from .http import TraceRecord
 from .models import CarrierTrace
@@ -22,6 +28,7 @@ MAX_BUFFERED = 10_000
 
 _buffer: deque[TraceRecord] = deque(maxlen=MAX_BUFFERED)
 _lock = threading.Lock()
+_writer: threading.Thread | None = None
 
 
 def _row(record: TraceRecord) -> CarrierTrace:
@@ -48,8 +55,34 @@ def trace_store(record: TraceRecord) -> None:
     if threading.current_thread().name.startswith(BUFFERED_THREAD_PREFIX):
         with _lock:
             _buffer.append(record)
+        if settings.CARRIER_TRACE_BACKGROUND:
+            _writer_ensure()
         return
     _row(record).save()
+
+
+def trace_flush_after_fanout() -> None:
+    """The checkout's hook after a fan-out: write now, unless the background writer will."""
+    if not settings.CARRIER_TRACE_BACKGROUND:
+        trace_flush()
+
+
+def _writer_ensure() -> None:
+    global _writer  # one writer per process, started with the first buffered trace
+    with _lock:
+        if _writer is not None and _writer.is_alive():
+            return
+        _writer = threading.Thread(target=_writer_loop, name="carrier-trace-writer", daemon=True)
+        _writer.start()
+
+
+def _writer_loop() -> None:
+    while True:
+        time.sleep(settings.CARRIER_TRACE_FLUSH_SECONDS)
+        try:
+            trace_flush()
+        finally:
+            close_old_connections()
 
 
 def trace_flush() -> int:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from carriers.registry import get_adapter
-from carriers.traces import trace_flush
+from carriers.traces import trace_flush_after_fanout
 from carriers.types import (
     Address,
     AgreementCredentials,
@@ -35,6 +35,7 @@ from carriers.types import (
 from merchants.models import Carrier, DeliveryOption, Merchant, OptionKind, PriceMode, Store
 from merchants.selectors import delivery_options_for_checkout
 from tms_gateway.common.errors import ApplicationError
+from tms_gateway.common.ttlcache import TtlCache
 
 from .fanout import QuoteJob, quotes_collect
 from .recipient import mobile_number_normalize
@@ -251,6 +252,22 @@ def _quote_requests(
     return jobs
 
 
+# A merchant's option configuration, kept in-process for CHECKOUT_CONFIG_CACHE_SECONDS: every
+# options call would otherwise build hundreds of model objects from the same rows. Changes in
+# the admin reach the checkout within that many seconds. Read-only once cached.
+_configuration: TtlCache[list[DeliveryOption]] = TtlCache(
+    seconds=lambda: settings.CHECKOUT_CONFIG_CACHE_SECONDS, max_entries=2000
+)
+
+
+def _configured_options(merchant: Merchant) -> list[DeliveryOption]:
+    options = _configuration.get(merchant.pk)
+    if options is None:
+        options = list(delivery_options_for_checkout(merchant=merchant))
+        _configuration.set(merchant.pk, options)
+    return options
+
+
 def merchant_currencies(*, options: list[DeliveryOption]) -> set[str]:
     return {currency for option in options for currency in option.prices}
 
@@ -269,7 +286,7 @@ def options_build(
     """
     now = now or timezone.now()
     started_at = time.monotonic() if started_at is None else started_at
-    configured = list(delivery_options_for_checkout(merchant=merchant))
+    configured = _configured_options(merchant)
     if configured and session.currency not in merchant_currencies(options=configured):
         raise CurrencyNotSupported(f"The shop has no prices in {session.currency}.")
 
@@ -302,7 +319,7 @@ def options_build(
     )
     outcomes = quotes_collect(jobs=jobs, deadline_seconds=max(0.0, budget))
     if jobs:
-        trace_flush()
+        trace_flush_after_fanout()
     quotes: dict[tuple[int, str, str], Quote] = {}
     failed: dict[int, str] = {}
     for job, outcome in zip(jobs, outcomes, strict=True):

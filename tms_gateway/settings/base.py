@@ -143,6 +143,8 @@ KSA_PRINCIPAL_CACHE_SECONDS = env.float("KSA_PRINCIPAL_CACHE_SECONDS", default=1
 # Seconds an options answer is reused for an identical request of the same merchant (Klarna
 # asks again on every change, and in parallel); only answers every carrier took part in.
 CHECKOUT_ANSWER_CACHE_SECONDS = env.int("CHECKOUT_ANSWER_CACHE_SECONDS", default=10)
+# Seconds a merchant's option configuration is kept in-process (0: read it on every call).
+CHECKOUT_CONFIG_CACHE_SECONDS = env.float("CHECKOUT_CONFIG_CACHE_SECONDS", default=5.0)
 
 # Options fan-out: the whole /shippingoptions carrier phase has this deadline.
 CHECKOUT_DEADLINE_SECONDS = env.float("CHECKOUT_DEADLINE_SECONDS", default=1.5)
@@ -185,6 +187,9 @@ CARRIER_BREAKER_RESET_SECONDS = env.float("CARRIER_BREAKER_RESET_SECONDS", defau
 # Where carrier call traces go; bodies are kept up to this size.
 CARRIER_TRACE_SINK = env("CARRIER_TRACE_SINK", default="carriers.traces.trace_store")
 CARRIER_TRACE_MAX_BODY = env.int("CARRIER_TRACE_MAX_BODY", default=65536)
+# Traces of checkout calls are written by a background thread every few seconds.
+CARRIER_TRACE_BACKGROUND = env.bool("CARRIER_TRACE_BACKGROUND", default=True)
+CARRIER_TRACE_FLUSH_SECONDS = env.float("CARRIER_TRACE_FLUSH_SECONDS", default=2.0)
 
 # Demo shop seeded by `make run` (never in production).
 DEMO_SEED_ENABLED = env.bool("DEMO_SEED_ENABLED", default=True)

@@ -32,3 +32,6 @@ CARRIER_SANDBOX_URL = ""
 # Tests see every change at once; the caches have their own tests.
 KSA_PRINCIPAL_CACHE_SECONDS = 0.0
 CHECKOUT_ANSWER_CACHE_SECONDS = 0
+CHECKOUT_CONFIG_CACHE_SECONDS = 0.0
+# Traces are written by the request thread, so tests can read them at once.
+CARRIER_TRACE_BACKGROUND = False
