@@ -55,7 +55,7 @@ _SECRET_JSON_KEYS = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CallContext:
     """Who is calling and why: what a trace, a cache key and a breaker key are made of."""
 
@@ -64,7 +64,7 @@ class CallContext:
     agreement: AgreementCredentials
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class HttpResponse:
     status: int
     headers: Mapping[str, str]
@@ -86,7 +86,7 @@ class HttpResponse:
             ) from exc
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TraceRecord:
     merchant_id: int
     agreement_id: int | None
@@ -166,6 +166,14 @@ class CarrierHttp:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            # Proxies come from CARRIER_HTTP_PROXY, not from scanning the environment on
+            # every call (requests does that per request when trust_env is on).
+            session.trust_env = False
+            if settings.CARRIER_HTTP_PROXY:
+                session.proxies = {
+                    "http": settings.CARRIER_HTTP_PROXY,
+                    "https": settings.CARRIER_HTTP_PROXY,
+                }
             adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=16)
             session.mount("http://", adapter)
             session.mount("https://", adapter)

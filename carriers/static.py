@@ -85,7 +85,7 @@ _LOCATION_KINDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Market:
     """What the static source knows about one country."""
 
@@ -216,7 +216,7 @@ MARKETS: dict[str, Market] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class StaticProduct:
     """One carrier product as the static source models it."""
 

@@ -1,5 +1,8 @@
 """Frozen value types exchanged between the checkout and the carrier adapters.
 
+They are not slotted: cached carrier answers are unpickled on every options call, and a frozen
+slotted dataclass unpickles through a generic ``__setstate__`` several times slower.
+
 Units are explicit: money in integer minor units with an ISO 4217 currency, weight in grams,
 dimensions in millimetres, datetimes aware. Adapters receive and return only these types.
 """
@@ -27,7 +30,7 @@ class ProductKind(enum.StrEnum):
     MAILBOX = "mailbox"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Address:
     """A (possibly partial) address: previews may carry only a country, or nothing."""
 
@@ -39,13 +42,13 @@ class Address:
     region: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Coordinates:
     lat: float
     lng: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class OpeningHours:
     """One opening interval; ``weekday`` 0 = Monday … 6 = Sunday, local times."""
 
@@ -54,7 +57,7 @@ class OpeningHours:
     closes: dt.time
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Location:
     id: str
     name: str
@@ -68,7 +71,7 @@ class Location:
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Timeslot:
     id: str
     start: dt.datetime
@@ -77,7 +80,7 @@ class Timeslot:
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DeliveryEstimate:
     """Business days from today and an optional clock window, as Klarna renders them."""
 
@@ -88,7 +91,7 @@ class DeliveryEstimate:
     time_of_day_end: dt.time | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Parcel:
     weight_g: int
     length_mm: int | None = None
@@ -96,13 +99,13 @@ class Parcel:
     height_mm: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Money:
     amount: int
     currency: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AgreementCredentials:
     """What an adapter needs of a merchant's agreement; never logged (see carriers/http.py)."""
 
@@ -125,7 +128,7 @@ class AgreementCredentials:
         return tuple(str(v) for v in self.credentials.values() if v and len(str(v)) >= 4)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ProductQuery:
     """One carrier product the checkout wants quoted."""
 
@@ -135,7 +138,7 @@ class ProductQuery:
     wants_timeslots: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class QuoteRequest:
     merchant_ref: str
     agreement: AgreementCredentials
@@ -149,7 +152,7 @@ class QuoteRequest:
     sender: Address = Address()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Quote:
     """A carrier's answer for one product: is it available here, where, when, at what price."""
 
@@ -163,7 +166,7 @@ class Quote:
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Contact:
     name: str
     phone: str = ""  # E.164
@@ -171,7 +174,7 @@ class Contact:
     company: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AddonChoice:
     """An add-on the shopper chose: ``type`` as configured (sms, entry-code, …) and its input."""
 
@@ -179,7 +182,7 @@ class AddonChoice:
     text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BookingRequest:
     """Everything a carrier needs to book one shipment.
 
@@ -203,14 +206,14 @@ class BookingRequest:
     shipping_date: dt.date | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Label:
     content: bytes = b""
     url: str = ""
     format: str = "pdf"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Booking:
     carrier_shipment_id: str
     tracking_numbers: tuple[str, ...]
@@ -230,7 +233,7 @@ class TrackingStatus(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TrackingEvent:
     at: dt.datetime
     status: TrackingStatus
@@ -239,7 +242,7 @@ class TrackingEvent:
     location: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CarrierMessage:
     """A carrier's own error text, kept verbatim."""
 

@@ -25,7 +25,7 @@ HEADER_API_KEY = "X-Mybring-API-Key"
 HEADER_CLIENT_URL = "X-Bring-Client-URL"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Product:
     name: str
     kinds: frozenset[ProductKind]

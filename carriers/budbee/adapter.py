@@ -55,7 +55,7 @@ logger = logging.getLogger(__name__)
 PREVIEW_ESTIMATE = DeliveryEstimate(earliest_days=1, latest_days=2)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Target:
     """What a product needs to be quoted by Budbee: its kind and where it goes."""
 
@@ -64,7 +64,7 @@ class _Target:
     postal_code: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Call:
     """One quote call: ``availability`` (postalcodes/validate), ``timeslots`` (intervals) or
     ``service_points`` (boxes/postalcodes/validate) for a country and postal code."""

@@ -37,7 +37,7 @@ CARRIER = "budbee"
 _END_OF_DAY = dt.time(23, 59)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CollectionPoint:
     """A warehouse (collection point) Budbee says serves a postal code."""
 
@@ -46,7 +46,7 @@ class CollectionPoint:
     address: Address
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class OrderParcel:
     """One parcel of an order as Budbee answers it; ``package_id`` is the label barcode."""
 

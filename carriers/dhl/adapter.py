@@ -57,7 +57,7 @@ from .client import LOCATION_FINDER, TRACKING, DhlClient
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Lookup:
     """A product's quote that needs one carrier call: ``answer(call())``. Lookups with the
     same ``key`` are one call (the same cached answer)."""

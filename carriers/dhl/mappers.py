@@ -280,7 +280,7 @@ def parse_any_service_points(body: bytes) -> list[Location]:
 # --- availability: postal-code route and product matches -------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PostalRoute:
     """The API Farm's route for a postal code: whether DHL can book to it."""
 
@@ -306,7 +306,7 @@ def parse_route(data: Any) -> PostalRoute:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ProductMatch:
     """One product of ``productmatches``: DHL offers it on the asked lane."""
 
@@ -444,7 +444,7 @@ def transport_instruction(
     return body
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BookedInstruction:
     """What ``sendtransportinstruction`` answered: the shipment id and its pieces' SSCCs."""
 
@@ -523,7 +523,7 @@ def tracking_params(tracking_number: str) -> dict[str, str]:
     return {"trackingNumber": tracking_number}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TrackedShipment:
     id: str
     service: str

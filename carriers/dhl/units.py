@@ -54,7 +54,7 @@ _PICKUP_OR_LOCKER = frozenset({ProductKind.PICKUP_POINT, ProductKind.LOCKER})
 _HOME = frozenset({ProductKind.HOME})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DhlProduct:
     name: str
     #: recipient country -> the option kinds the product serves there.

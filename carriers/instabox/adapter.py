@@ -51,7 +51,7 @@ def _rejected(code: str, text: str) -> CarrierRejected:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Lookup:
     """A product's quote that needs an availability call: ``answer(call())``. Lookups with the
     same ``key`` are one call (the same cached answer)."""

@@ -57,7 +57,7 @@ SORT_CODE = "sortCode"
 _ALWAYS_OPEN_UNTIL = dt.time(23, 59)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Availability:
     """One answer of ``/availability/.../delivery-options`` for one product."""
 

@@ -21,7 +21,7 @@ API_VERSION = "1.0.0"
 BRAND = "instabox"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Product:
     name: str
     kind: ProductKind

@@ -329,7 +329,7 @@ def parse_service_points_body(body: bytes) -> list[Location]:
 # --- Transit time and delivery options ------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ServiceAvailability:
     """One PostNord service as the transit time (v1/v2) or Delivery Options API offers it.
 
@@ -896,13 +896,13 @@ def check_instruction_answer(data: Any) -> str:
 # --- Tracking (Track & Trace findByIdentifier / findByReference) ----------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TrackedItem:
     item_id: str
     events: tuple[TrackingEvent, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TrackedShipment:
     shipment_id: str
     status: str

@@ -29,7 +29,7 @@ CREDENTIAL_ORIGIN_COUNTRY = "origin_country"
 # --- Products (EDI basicServiceCode, §1.6) ---------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Product:
     name: str
     kinds: frozenset[ProductKind]

@@ -79,7 +79,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tms_gateway.common.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="tms"),
             "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
@@ -173,6 +173,8 @@ CARRIER_BASE_URLS: dict[str, dict[str, str]] = env.json("CARRIER_BASE_URLS", def
 CARRIER_SANDBOX_URL = env("CARRIER_SANDBOX_URL", default="")
 # Per call: connect and read timeouts for checkout calls, and for bookings.
 CARRIER_CONNECT_TIMEOUT = env.float("CARRIER_CONNECT_TIMEOUT", default=0.5)
+# An outbound proxy for carrier calls, if the network needs one (http://host:port).
+CARRIER_HTTP_PROXY = env("CARRIER_HTTP_PROXY", default="")
 CARRIER_READ_TIMEOUT = env.float("CARRIER_READ_TIMEOUT", default=1.3)
 CARRIER_BOOKING_TIMEOUT = env.float("CARRIER_BOOKING_TIMEOUT", default=15.0)
 # Cache lifetimes (seconds) of answers that do not depend on the cart.

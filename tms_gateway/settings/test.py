@@ -13,7 +13,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "tms_gateway.common.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "tms-test",
     }
