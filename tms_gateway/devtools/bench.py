@@ -86,6 +86,8 @@ class Plan:
     #: False for the hang: the carrier's circuit breaker opens after a few calls, so a warm-up
     #: would hide exactly the requests that meet the hang (the server is warm by then anyway).
     warmup: bool = True
+    #: Clients for this scenario only (None: the bench's concurrency).
+    concurrency: int | None = None
 
 
 def plans_build(*, identifier: str, key: str) -> tuple[Plan, ...]:
@@ -118,6 +120,14 @@ def plans_build(*, identifier: str, key: str) -> tuple[Plan, ...]:
             f"+{COLD_CARRIER_LATENCY_MS} ms",
             options("unique", 0),
             faults=tuple({"carrier": c, "latency_ms": COLD_CARRIER_LATENCY_MS} for c in CARRIERS),
+        ),
+        Plan(
+            "options_cold_4_clients",
+            f"as options_cold with 4 clients: the latency the gateway adds when the machine "
+            f"(gateway, sandbox and clients on the same {os.cpu_count()} CPUs) is not saturated",
+            options("unique", 2),
+            faults=tuple({"carrier": c, "latency_ms": COLD_CARRIER_LATENCY_MS} for c in CARRIERS),
+            concurrency=4,
         ),
         Plan(
             "options_one_carrier_hangs",
@@ -705,9 +715,10 @@ def run(args: argparse.Namespace) -> int:
         control = Sandbox(sandbox_port)
         for plan in plans:
             warmup_s = warmups[plan.name] = config.warmup_seconds if plan.warmup else 0.0
+            clients = plan.concurrency or config.concurrency
             print(
-                f"→ {plan.name}: {plan.title} — {config.concurrency} clients "
-                f"({processes} x {threads}), {warmup_s:g} s warm-up + {config.seconds:g} s",
+                f"→ {plan.name}: {plan.title} — {clients} clients, "
+                f"{warmup_s:g} s warm-up + {config.seconds:g} s",
                 flush=True,
             )
             notes[plan.name] = []
@@ -718,7 +729,12 @@ def run(args: argparse.Namespace) -> int:
                 if plan.prime:
                     notes[plan.name] += prime(config, plan.workload)
                 before = control.request_counts()
-                plan_config = replace(config, warmup_seconds=warmup_s)
+                plan_config = replace(
+                    config,
+                    warmup_seconds=warmup_s,
+                    concurrency=plan.concurrency or config.concurrency,
+                    workers=min(config.workers, plan.concurrency or config.workers),
+                )
                 try:
                     results[plan.name] = run_scenario(plan_config, plan.workload)
                 except LoadError as exc:

@@ -82,9 +82,9 @@ UNIQUE_RANGES: dict[str, UniqueRange] = {
 }
 UNIQUE_COUNTRIES: tuple[str, ...] = tuple(UNIQUE_RANGES)
 #: Codes per country in one block; a scenario uses its own block, so two scenarios of one run
-#: never share a code. 4 countries x 4000 = 16,000 distinct addresses per scenario.
-UNIQUE_BLOCK_SIZE = 4000
-UNIQUE_BLOCKS = 2
+#: never share a code. 4 countries x 2500 = 10,000 distinct addresses per scenario.
+UNIQUE_BLOCK_SIZE = 2500
+UNIQUE_BLOCKS = 3
 
 
 def unique_address(index: int, *, block: int) -> tuple[str, str, str]:
