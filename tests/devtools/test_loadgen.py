@@ -11,6 +11,7 @@ from tms_gateway.devtools.bench import Check, checks_evaluate
 from tms_gateway.devtools.loadgen import (
     HOT_ADDRESSES,
     UNIQUE_BLOCK_SIZE,
+    UNIQUE_BLOCKS,
     Outcome,
     ScenarioStats,
     WorkerResult,
@@ -178,7 +179,7 @@ def test_unique_postal_codes_have_each_countrys_format() -> None:
 
 def test_unique_address_refuses_an_unknown_block() -> None:
     with pytest.raises(ValueError):
-        unique_address(0, block=2)
+        unique_address(0, block=UNIQUE_BLOCKS)
 
 
 # --- checks ----------------------------------------------------------------------------------
