@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -111,7 +112,23 @@ def token_issue(*, credential: KlarnaCredential, now: dt.datetime | None = None)
 _principals: TtlCache[KsaPrincipal] = TtlCache(seconds=lambda: settings.KSA_PRINCIPAL_CACHE_SECONDS)
 
 
+# Tokens already verified, with their expiry: Klarna sends the same token on every call of a
+# checkout, and verifying a JWT costs more than the rest of a cached options answer.
+_tokens: TtlCache[tuple[KsaPrincipal, int]] = TtlCache(
+    seconds=lambda: settings.KSA_PRINCIPAL_CACHE_SECONDS
+)
+
+
 def token_verify(*, token: str) -> KsaPrincipal | None:
+    known = _tokens.get(token)
+    if known is not None:
+        principal, expires = known
+        if expires > time.time():
+            return principal
+    return _token_verify(token=token)
+
+
+def _token_verify(*, token: str) -> KsaPrincipal | None:
     try:
         kid = jwt.get_unverified_header(token).get("kid")
     except jwt.PyJWTError:
@@ -133,6 +150,7 @@ def token_verify(*, token: str) -> KsaPrincipal | None:
     cache_key = (claims["cid"], claims["sub"])
     principal = _principals.get(cache_key)
     if principal is not None:
+        _tokens.set(token, (principal, int(claims["exp"])))
         return principal
     credential = (
         KlarnaCredential.objects.select_related("merchant")
@@ -148,6 +166,7 @@ def token_verify(*, token: str) -> KsaPrincipal | None:
         return None
     principal = KsaPrincipal(merchant=credential.merchant, credential_id=credential.pk)
     _principals.set(cache_key, principal)
+    _tokens.set(token, (principal, int(claims["exp"])))
     return principal
 
 
