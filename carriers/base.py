@@ -41,6 +41,9 @@ class CarrierAdapter(ABC):
     products: ClassVar[dict[str, str]] = {}
     #: The carrier's own hosts: {"live": "https://…", "test": "https://…"}.
     hosts: ClassVar[dict[str, str]] = {}
+    #: True when sending the same booking (same reference) twice leaves one shipment at the
+    #: carrier (an upsert by our reference), so a lost answer can simply be sent again.
+    idempotent_booking: ClassVar[bool] = False
     #: operation (PARSE_OPERATIONS) -> parser of a saved carrier response body (bytes).
     parsers: ClassVar[dict[str, Callable[[bytes], Any]]] = {}
 

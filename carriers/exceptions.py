@@ -31,13 +31,34 @@ class CarrierUnavailable(CarrierError):
         carrier: str = "",
         messages: tuple[CarrierMessage, ...] = (),
         retry_after: float | None = None,
+        maybe_processed: bool = False,
     ):
         super().__init__(message, carrier=carrier, messages=messages)
         self.retry_after = retry_after
+        #: The request may have reached and changed the carrier (the answer was lost): a
+        #: booking must be looked up before it is sent again.
+        self.maybe_processed = maybe_processed
 
 
 class CarrierResponseInvalid(CarrierUnavailable):
-    """The carrier answered something we cannot parse."""
+    """The carrier answered something we cannot parse (so it may have done the work)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        carrier: str = "",
+        messages: tuple[CarrierMessage, ...] = (),
+        retry_after: float | None = None,
+        maybe_processed: bool = True,
+    ):
+        super().__init__(
+            message,
+            carrier=carrier,
+            messages=messages,
+            retry_after=retry_after,
+            maybe_processed=maybe_processed,
+        )
 
 
 class OperationNotSupported(CarrierError):

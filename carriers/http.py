@@ -260,10 +260,18 @@ class CarrierHttp:
             )
         except requests.Timeout as exc:
             error = f"timeout after {timeout}s"
-            raise CarrierUnavailable(f"{self.carrier}: {error}", carrier=self.carrier) from exc
+            raise CarrierUnavailable(
+                f"{self.carrier}: {error}",
+                carrier=self.carrier,
+                # Only a read timeout leaves the request possibly processed by the carrier.
+                maybe_processed=not isinstance(exc, requests.ConnectTimeout),
+            ) from exc
         except requests.RequestException as exc:
             error = f"connection failed: {type(exc).__name__}"
-            raise CarrierUnavailable(f"{self.carrier}: {error}", carrier=self.carrier) from exc
+            refused = "NewConnectionError" in repr(exc) or "refused" in str(exc).lower()
+            raise CarrierUnavailable(
+                f"{self.carrier}: {error}", carrier=self.carrier, maybe_processed=not refused
+            ) from exc
         finally:
             if status is None:
                 self._trace(ctx, prepared, secrets, None, started, b"", error, ())
@@ -276,6 +284,8 @@ class CarrierHttp:
                     carrier=self.carrier,
                     messages=messages,
                     retry_after=_retry_after(response.headers),
+                    # 429 and 503 say "not now"; other 5xx may come after the work was done.
+                    maybe_processed=response.status not in (429, 503),
                 )
             if response.status >= 400 and response.status not in accept:
                 messages = self._messages(response)

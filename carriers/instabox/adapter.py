@@ -78,6 +78,8 @@ class InstaboxAdapter(CarrierAdapter):
     """
 
     slug = "instabox"
+    # PUT /orders is an upsert on the parcel id, which is built from our reference.
+    idempotent_booking = True
     name = "Instabox"
     capabilities = frozenset(
         {Capability.QUOTE, Capability.LOCATIONS, Capability.TIMESLOTS, Capability.BOOKING}

@@ -78,8 +78,9 @@ def _text(texts: dict[str, str], *, session: Session, fallback_language: str) ->
     return next(iter(texts.values()), "")
 
 
-def _parcels(session: Session) -> tuple[Parcel, ...]:
-    """One parcel per physical unit's dimensions would over-count; the order ships as one."""
+def order_parcels(session: Session) -> tuple[Parcel, ...]:
+    """The order as one parcel: the weight of all units; the longest and widest unit, their
+    heights stacked. What the carriers are quoted and booked with."""
     weight = order_weight_g(session) or 0
     sides = [
         sorted([s for s in (ln.length_mm, ln.width_mm, ln.height_mm) if s], reverse=True)
@@ -203,7 +204,7 @@ def _quote_requests(
         if option.agreement_id is not None:
             by_agreement[option.agreement_id].append(option)
     jobs = []
-    parcels = _parcels(session)
+    parcels = order_parcels(session)
     for agreement_id, group in by_agreement.items():
         agreement = group[0].agreement
         assert agreement is not None

@@ -88,15 +88,46 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+# Celery: Redis when REDIS_URL is set; otherwise a broker in files under var/celery, so that
+# `make run` runs a real worker (and beat) beside the server with nothing else installed.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
+    {
+        "data_folder_in": str(BASE_DIR / "var" / "celery" / "queue"),
+        "data_folder_out": str(BASE_DIR / "var" / "celery" / "queue"),
+        "control_folder": str(BASE_DIR / "var" / "celery" / "control"),
+        "store_processed": False,
+    }
+    if CELERY_BROKER_URL.startswith("filesystem")
+    else {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+        # A message whose worker died unacknowledged comes back after this long; the
+        # requeue task usually picks the shipment up sooner.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    }
+)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Publishing must not hang Klarna's confirm when the broker is down: fail fast, the row stays.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE = {
     "shipment-expire-stale": {
         "task": "tms_gateway.shipments.tasks.shipment_expire_stale",
-        "schedule": 300.0,
+        "schedule": env.float("SCHEDULE_EXPIRE_SECONDS", default=60.0),
+    },
+    "shipments-requeue": {
+        "task": "tms_gateway.shipments.tasks.shipments_requeue",
+        "schedule": env.float("SCHEDULE_REQUEUE_SECONDS", default=60.0),
+    },
+    "shipments-track": {
+        "task": "tms_gateway.shipments.tasks.shipments_track",
+        "schedule": env.float("SCHEDULE_TRACK_SECONDS", default=900.0),
     },
 }
 
@@ -165,6 +196,15 @@ CARRIER_ADAPTERS = env.list(
         "carriers.bring.BringAdapter",
     ],
 )
+
+# Bookings: retried with exponential backoff and jitter (base, cap) until the give-up time after
+# confirmation; an attempt holds its shipment for the lease (longer than a booking call).
+BOOKING_RETRY_BASE_SECONDS = env.float("BOOKING_RETRY_BASE_SECONDS", default=5.0)
+BOOKING_RETRY_MAX_SECONDS = env.float("BOOKING_RETRY_MAX_SECONDS", default=600.0)
+BOOKING_GIVE_UP_SECONDS = env.float("BOOKING_GIVE_UP_SECONDS", default=4 * 3600.0)
+BOOKING_LEASE_SECONDS = env.float("BOOKING_LEASE_SECONDS", default=60.0)
+BOOKING_REQUEUE_AFTER_SECONDS = env.float("BOOKING_REQUEUE_AFTER_SECONDS", default=60.0)
+BOOKING_DEFAULT_WEIGHT_G = env.int("BOOKING_DEFAULT_WEIGHT_G", default=1000)
 
 # Carrier transport. Hosts default to each carrier's own (test or live per agreement);
 # CARRIER_BASE_URLS (JSON) overrides per carrier and mode; CARRIER_SANDBOX_URL sends every

@@ -47,10 +47,28 @@ class Shipment(BaseModel):
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
-    # Filled by the booking (next issue).
+    # The booking. ``booking_started_at`` is the lease of the attempt in flight: while it is
+    # fresh no other worker touches the carrier for this shipment.
+    booking_since = models.DateTimeField(
+        null=True, blank=True, help_text="Start of the current booking window (confirm, retry)."
+    )
+    booking_attempts = models.PositiveIntegerField(default=0)
+    booking_started_at = models.DateTimeField(null=True, blank=True)
+    booking_outcome_unknown = models.BooleanField(
+        default=False,
+        help_text="The last attempt may have reached the carrier (its answer was lost): look the "
+        "booking up by reference before sending it again.",
+    )
+    booking_error = models.TextField(blank=True, help_text="The carrier's own words.")
+    next_booking_at = models.DateTimeField(null=True, blank=True)
+    booked_at = models.DateTimeField(null=True, blank=True)
     carrier_shipment_id = models.CharField(max_length=100, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
+    tracking_numbers = models.JSONField(default=list, blank=True)
     tracking_url = models.URLField(max_length=1024, blank=True)
+    tracking_status = models.CharField(max_length=30, blank=True)
+    tracking_checked_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -58,10 +76,52 @@ class Shipment(BaseModel):
                 fields=["merchant", "session_id"], name="shipment_unique_session"
             )
         ]
-        indexes = [models.Index(fields=["status", "selection_changed_at"])]
+        indexes = [
+            models.Index(fields=["status", "selection_changed_at"]),
+            models.Index(fields=["status", "confirmed_at"]),
+            models.Index(fields=["status", "tracking_checked_at"]),
+        ]
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+    @property
+    def booking_reference(self) -> str:
+        """The reference every carrier receives for this shipment, the same on every attempt."""
+        return self.public_id.hex
+
+
+class ShipmentLabel(models.Model):
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+")
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="labels")
+    created_at = models.DateTimeField(auto_now_add=True)
+    format = models.CharField(max_length=10, default="pdf")
+    content = models.BinaryField(blank=True)
+    url = models.URLField(max_length=2048, blank=True)
+
+    def __str__(self) -> str:
+        return f"label {self.format} of {self.shipment_id}"
+
+
+class ShipmentTrackingEvent(models.Model):
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+")
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_events")
+    at = models.DateTimeField()
+    status = models.CharField(max_length=30)
+    carrier_code = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    location = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "at", "carrier_code", "status"], name="tracking_event_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.status}"
 
 
 class ShipmentEvent(models.Model):

@@ -22,9 +22,9 @@ from .models import Shipment, ShipmentEvent, ShipmentStatus
 S = ShipmentStatus
 TRANSITIONS: dict[str, set[str]] = {
     S.RESERVED: {S.CONFIRMED, S.EXPIRED, S.CANCELLED},
-    S.CONFIRMED: {S.BOOKING, S.CANCELLED},
+    S.CONFIRMED: {S.BOOKING, S.FAILED, S.CANCELLED},
     S.BOOKING: {S.BOOKED, S.FAILED, S.CONFIRMED},
-    S.FAILED: {S.BOOKING, S.CANCELLED},
+    S.FAILED: {S.CONFIRMED, S.CANCELLED},
     S.BOOKED: {S.CANCELLED},
     S.EXPIRED: {S.RESERVED},
     S.CANCELLED: set(),
@@ -266,8 +266,17 @@ def shipment_confirm(
             shipment=locked, to=S.CONFIRMED, actor="klarna", reason="purchase completed", now=now
         )
         locked.confirmed_at = now
-        locked.save(update_fields=["status", "confirmed_at", "updated_at"])
+        locked.booking_since = now
+        locked.save(update_fields=["status", "confirmed_at", "booking_since", "updated_at"])
+        shipment_pk = locked.pk
+        transaction.on_commit(lambda: _booking_enqueue(shipment_pk))
     return locked
+
+
+def _booking_enqueue(shipment_id: int) -> None:
+    from .booking import booking_enqueue
+
+    booking_enqueue(shipment_id=shipment_id)
 
 
 def shipment_refresh_expiry(*, shipment: Shipment, now: dt.datetime | None = None) -> Shipment:

@@ -1,10 +1,41 @@
-"""Celery tasks: thin, take ids, call one service."""
+"""Celery tasks: thin, take ids, call one service. The row is the truth, so each is safe to
+run twice (a redelivered message finds the work done or in flight)."""
 
-from celery import shared_task
+from __future__ import annotations
 
-from .services import shipment_expire_stale as _shipment_expire_stale
+from typing import Any
+
+from celery import Task, shared_task
+
+from . import booking, services
 
 
 @shared_task(name="tms_gateway.shipments.tasks.shipment_expire_stale")
 def shipment_expire_stale() -> int:
-    return _shipment_expire_stale()
+    return services.shipment_expire_stale()
+
+
+@shared_task(
+    bind=True,
+    name="tms_gateway.shipments.tasks.shipment_book",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
+def shipment_book(self: Task[Any, Any], shipment_id: int) -> str:
+    outcome = booking.shipment_book(shipment_id=shipment_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.outcome.value
+
+
+@shared_task(name="tms_gateway.shipments.tasks.shipments_requeue")
+def shipments_requeue() -> int:
+    return booking.shipments_requeue()
+
+
+@shared_task(name="tms_gateway.shipments.tasks.shipments_track")
+def shipments_track() -> int:
+    from . import tracking
+
+    return tracking.shipments_track()

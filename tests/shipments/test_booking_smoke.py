@@ -1,0 +1,59 @@
+"""Every demo carrier option books through its adapter against the sandbox, exactly once."""
+
+from __future__ import annotations
+
+import pytest
+
+from merchants.models import Merchant
+from tests.conftest import Sandbox
+from tms_gateway.shipments.booking import Outcome, shipment_book
+from tms_gateway.shipments.models import Shipment
+
+from .conftest import confirmed
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize(
+    "option_id, carrier, country, postal_code",
+    [
+        ("postnord-service-point", "postnord", "SE", "11151"),
+        ("postnord-home", "postnord", "SE", "11151"),
+        ("budbee-home", "budbee", "SE", "11151"),
+        ("budbee-box", "budbee", "SE", "11151"),
+        ("instabox-locker", "instabox", "SE", "11151"),
+        ("bring-pickup-point", "bring", "NO", "0150"),
+        ("dhl-service-point", "dhl", "DE", "10115"),
+    ],
+)
+def test_each_carrier_books_once_with_tracking_and_label(
+    demo: Merchant, sandbox: Sandbox, option_id: str, carrier: str, country: str, postal_code: str
+) -> None:
+    shipment = confirmed(demo, option_id, country=country, postal_code=postal_code)
+
+    outcome = shipment_book(shipment_id=shipment.pk)
+    again = shipment_book(shipment_id=shipment.pk)
+
+    shipment.refresh_from_db()
+    assert outcome.outcome is Outcome.BOOKED, outcome.detail
+    assert again.outcome is Outcome.SKIPPED
+    assert shipment.status == "booked"
+    assert shipment.carrier_shipment_id
+    assert shipment.tracking_number
+    assert shipment.labels.exists()
+    assert sandbox.bookings(carrier) == {shipment.booking_reference: 1}
+    assert list(shipment.events.values_list("to_status", flat=True)) == [
+        "reserved",
+        "confirmed",
+        "booking",
+        "booked",
+    ]
+
+
+def test_the_shops_own_delivery_needs_no_carrier(demo: Merchant, sandbox: Sandbox) -> None:
+    shipment = confirmed(demo, "store-pickup", location_id="stockholm-drottninggatan")
+
+    outcome = shipment_book(shipment_id=shipment.pk)
+
+    assert outcome.outcome is Outcome.BOOKED
+    assert Shipment.objects.get(pk=shipment.pk).status == "booked"

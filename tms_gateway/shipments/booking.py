@@ -1,0 +1,494 @@
+"""Booking a confirmed shipment with its carrier, exactly once.
+
+The shipment row is the truth. An attempt first claims the row (status ``booking`` and a lease,
+``booking_started_at``, committed before the carrier is called), then calls the carrier with
+the shipment's stable reference, then records the outcome:
+
+* booked → ``booked`` with ids, tracking numbers and labels;
+* refused (4xx) → ``failed`` at once, with the carrier's words;
+* unavailable (timeout, 5xx, 429) → retried with exponential backoff and jitter, honouring
+  Retry-After, until BOOKING_GIVE_UP_SECONDS after confirmation, then ``failed``.
+
+Exactly once: while a lease is fresh no other attempt touches the carrier (a task delivered
+twice finds the row busy, or booked). An attempt whose outcome is unknown — a worker killed
+mid-call, a timeout after the carrier may have booked — leaves the row in ``booking``; the
+next attempt looks the booking up by reference first and sends it again only if the carrier
+has none. A carrier that can neither be asked nor safely asked twice gets ``failed`` with a
+note to check with the carrier, never a second shipment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from carriers.base import CarrierAdapter
+from carriers.exceptions import (
+    CarrierError,
+    CarrierRejected,
+    CarrierUnavailable,
+    OperationNotSupported,
+)
+from carriers.registry import UnknownCarrier, get_adapter
+from carriers.types import (
+    AddonChoice,
+    Address,
+    AgreementCredentials,
+    Booking,
+    BookingRequest,
+    Contact,
+    Coordinates,
+    Location,
+    LocationKind,
+    Parcel,
+    ProductKind,
+    Timeslot,
+)
+from merchants.models import CarrierAgreement, Merchant
+from tms_gateway.checkout.services import order_parcels
+from tms_gateway.checkout.types import Order, OrderLine, Session
+from tms_gateway.common.errors import ApplicationError
+
+from .models import Shipment, ShipmentLabel, ShipmentStatus
+from .services import InvalidTransition, shipment_transition
+
+logger = logging.getLogger(__name__)
+S = ShipmentStatus
+
+_KIND = {
+    "home": ProductKind.HOME,
+    "locker": ProductKind.LOCKER,
+    "pickup_point": ProductKind.PICKUP_POINT,
+    "mailbox": ProductKind.MAILBOX,
+}
+
+
+class Outcome(enum.StrEnum):
+    BOOKED = "booked"
+    FAILED = "failed"
+    RETRY = "retry"
+    BUSY = "busy"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class BookingOutcome:
+    outcome: Outcome
+    retry_in: float | None = None
+    detail: str = ""
+
+
+def booking_backoff(*, attempt: int, retry_after: float | None = None) -> float:
+    """Seconds before attempt ``attempt + 1``: exponential with full jitter, at least what the
+    carrier asked for (Retry-After)."""
+    ceiling = min(
+        settings.BOOKING_RETRY_MAX_SECONDS,
+        settings.BOOKING_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1),
+    )
+    delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311  (jitter, not security)
+    return max(delay, retry_after or 0.0)
+
+
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.BOOKING_LEASE_SECONDS)
+
+
+def _agreement(shipment: Shipment) -> CarrierAgreement:
+    carrier = shipment.selection["carrier"]
+    agreement = (
+        CarrierAgreement.objects.filter(merchant_id=shipment.merchant_id, carrier=carrier)
+        .order_by("-is_active", "pk")
+        .first()
+    )
+    if agreement is None:
+        raise CarrierRejected(f"The shop has no agreement with {carrier}.", carrier=carrier)
+    return agreement
+
+
+def _credentials(agreement: CarrierAgreement, merchant: Merchant) -> AgreementCredentials:
+    return AgreementCredentials(
+        agreement_id=agreement.pk,
+        customer_number=agreement.customer_number,
+        credentials=agreement.credentials,
+        test_mode=agreement.test_mode,
+        merchant_id=merchant.pk,
+        base_url=agreement.api_base_url,
+    )
+
+
+def _location(data: dict[str, Any] | None) -> Location | None:
+    if not data:
+        return None
+    coordinates = data.get("coordinates")
+    return Location(
+        id=data["id"],
+        name=data["name"],
+        kind=LocationKind(data.get("kind") or LocationKind.SERVICE_POINT),
+        address=Address(**data["address"]),
+        coordinates=Coordinates(**coordinates) if coordinates else None,
+        extra=dict(data.get("extra") or {}),
+    )
+
+
+def _timeslot(data: dict[str, Any] | None) -> Timeslot | None:
+    if not data:
+        return None
+    return Timeslot(
+        id=data["id"],
+        start=dt.datetime.fromisoformat(data["start"]),
+        end=dt.datetime.fromisoformat(data["end"]),
+        extra=dict(data.get("extra") or {}),
+    )
+
+
+def _parcels(shipment: Shipment) -> tuple[Parcel, ...]:
+    order = shipment.order
+    lines = tuple(
+        OrderLine(**{**line, "tags": tuple(line.get("tags") or ())})
+        for line in order.get("lines") or []
+    )
+    session = Session(
+        currency=shipment.currency,
+        locale=shipment.locale,
+        order=Order(total_weight_g=order.get("total_weight_g"), lines=lines),
+    )
+    parcels = order_parcels(session)
+    # A weight is what every carrier needs; an order without one ships as the default.
+    return tuple(
+        p
+        if p.weight_g
+        else Parcel(settings.BOOKING_DEFAULT_WEIGHT_G, p.length_mm, p.width_mm, p.height_mm)
+        for p in parcels
+    )
+
+
+def booking_request_build(*, shipment: Shipment, agreement: AgreementCredentials) -> BookingRequest:
+    """What the carrier receives: what the shopper chose, the shop's sender address and
+    customer number, parcels from the order lines."""
+    merchant = shipment.merchant
+    chosen = shipment.selection
+    recipient = shipment.recipient
+    name = " ".join(p for p in (recipient.get("given_name"), recipient.get("family_name")) if p)
+    return BookingRequest(
+        reference=shipment.booking_reference,
+        agreement=agreement,
+        product=chosen["carrier_product"],
+        kind=_KIND[chosen["kind"]],
+        sender=Contact(
+            name=merchant.sender_name or merchant.name,
+            phone=merchant.sender_phone,
+            email=merchant.sender_email,
+            company=merchant.name,
+        ),
+        sender_address=Address(
+            country=merchant.sender_country,
+            postal_code=merchant.sender_postal_code,
+            city=merchant.sender_city,
+            street_address=merchant.sender_street_address,
+        ),
+        recipient=Contact(
+            name=name or recipient.get("company_name", ""),
+            phone=recipient.get("phone", ""),
+            email=recipient.get("email", ""),
+            company=recipient.get("company_name", ""),
+        ),
+        recipient_address=Address(
+            country=recipient.get("country", ""),
+            postal_code=recipient.get("postal_code", ""),
+            city=recipient.get("city", ""),
+            street_address=recipient.get("street_address", ""),
+            street_address2=recipient.get("street_address2", ""),
+            region=recipient.get("region", ""),
+        ),
+        parcels=_parcels(shipment),
+        location=_location(chosen.get("location")),
+        timeslot=_timeslot(chosen.get("timeslot")),
+        addons=tuple(
+            AddonChoice(type=a["type"], text=a.get("text", "")) for a in chosen.get("addons") or []
+        ),
+        order_reference=shipment.klarna_order_id,
+        shipping_date=timezone.localdate(),
+    )
+
+
+def _claim(
+    *, shipment_id: int, now: dt.datetime
+) -> tuple[Shipment | None, BookingOutcome | None, bool]:
+    """Lock the row and start an attempt. Returns (shipment, early outcome, reconcile first)."""
+    with transaction.atomic():
+        shipment = (
+            Shipment.objects.select_for_update()
+            .select_related("merchant")
+            .filter(pk=shipment_id)
+            .first()
+        )
+        if shipment is None or shipment.status not in (S.CONFIRMED, S.BOOKING):
+            state = shipment.status if shipment else "missing"
+            return None, BookingOutcome(Outcome.SKIPPED, detail=f"shipment is {state}"), False
+        if shipment.selection.get("carrier") == "generic":
+            # The shop's own delivery (store pickup, own courier): nothing to book at a carrier.
+            shipment_transition(shipment=shipment, to=S.BOOKING, actor="system", now=now)
+            shipment_transition(
+                shipment=shipment,
+                to=S.BOOKED,
+                actor="system",
+                reason="delivered by the shop",
+                now=now,
+            )
+            shipment.booked_at = now
+            shipment.save()
+            return None, BookingOutcome(Outcome.BOOKED, detail="shop's own delivery"), False
+        started = shipment.booking_started_at
+        if shipment.status == S.BOOKING and started is not None and started + _lease() > now:
+            wait = (started + _lease() - now).total_seconds()
+            return (
+                None,
+                BookingOutcome(Outcome.BUSY, retry_in=wait, detail="attempt in flight"),
+                False,
+            )
+        reconcile = shipment.status == S.BOOKING  # a previous attempt's outcome is not known
+        if shipment.status == S.CONFIRMED:
+            shipment_transition(
+                shipment=shipment,
+                to=S.BOOKING,
+                actor="system",
+                reason=f"attempt {shipment.booking_attempts + 1}",
+                now=now,
+            )
+        shipment.booking_attempts += 1
+        shipment.booking_started_at = now
+        shipment.next_booking_at = None
+        shipment.save()
+    return shipment, None, reconcile
+
+
+def _messages(exc: CarrierError) -> str:
+    texts = [m.text for m in exc.messages if m.text]
+    return "; ".join(texts) or str(exc)
+
+
+def _fail(*, shipment: Shipment, reason: str, now: dt.datetime) -> BookingOutcome:
+    with transaction.atomic():
+        locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
+        if locked.status not in (S.BOOKING, S.CONFIRMED):
+            return BookingOutcome(Outcome.SKIPPED, detail=f"shipment is {locked.status}")
+        shipment_transition(shipment=locked, to=S.FAILED, actor="system", reason=reason, now=now)
+        locked.booking_error = reason
+        locked.booking_started_at = None
+        locked.next_booking_at = None
+        locked.save()
+    return BookingOutcome(Outcome.FAILED, detail=reason)
+
+
+def _retry(
+    *, shipment: Shipment, exc: CarrierUnavailable, now: dt.datetime, unknown: bool
+) -> BookingOutcome:
+    reason = _messages(exc)
+    since = shipment.booking_since or shipment.confirmed_at or now
+    if (now - since).total_seconds() >= settings.BOOKING_GIVE_UP_SECONDS:
+        note = (
+            " (an attempt may have reached the carrier: check before retrying)" if unknown else ""
+        )
+        return _fail(
+            shipment=shipment, reason=f"carrier unavailable for too long: {reason}{note}", now=now
+        )
+    delay = booking_backoff(attempt=shipment.booking_attempts, retry_after=exc.retry_after)
+    with transaction.atomic():
+        locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
+        if locked.status != S.BOOKING:
+            return BookingOutcome(Outcome.SKIPPED, detail=f"shipment is {locked.status}")
+        locked.booking_error = reason
+        locked.booking_started_at = None
+        locked.next_booking_at = now + dt.timedelta(seconds=delay)
+        locked.booking_outcome_unknown = unknown
+        if not unknown:
+            # Nothing reached the carrier: back to confirmed, the next attempt books afresh.
+            shipment_transition(
+                shipment=locked,
+                to=S.CONFIRMED,
+                actor="system",
+                reason=f"carrier unavailable ({reason}); retry in {delay:.0f} s",
+                now=now,
+            )
+        locked.save()
+    return BookingOutcome(Outcome.RETRY, retry_in=delay, detail=reason)
+
+
+def _record(*, shipment: Shipment, booking: Booking, now: dt.datetime, how: str) -> BookingOutcome:
+    with transaction.atomic():
+        locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
+        if locked.status == S.BOOKED:
+            return BookingOutcome(Outcome.BOOKED, detail="already booked")
+        if locked.status != S.BOOKING:
+            # Cancelled by staff while the carrier was booking: keep the ids, leave the status.
+            logger.warning("shipment %s became %s during its booking", locked.pk, locked.status)
+        locked.carrier_shipment_id = booking.carrier_shipment_id
+        locked.tracking_numbers = list(booking.tracking_numbers)
+        locked.tracking_number = booking.tracking_numbers[0] if booking.tracking_numbers else ""
+        locked.tracking_url = booking.tracking_url[:1024]
+        locked.booked_at = now
+        locked.booking_started_at = None
+        locked.booking_outcome_unknown = False
+        locked.next_booking_at = None
+        locked.booking_error = ""
+        if locked.status == S.BOOKING:
+            shipment_transition(
+                shipment=locked,
+                to=S.BOOKED,
+                actor="system",
+                reason=f"{how}: {booking.carrier_shipment_id}",
+                now=now,
+            )
+        locked.save()
+        for label in booking.labels:
+            ShipmentLabel.objects.create(
+                merchant_id=locked.merchant_id,
+                shipment=locked,
+                format=label.format,
+                content=label.content,
+                url=label.url[:2048],
+            )
+    return BookingOutcome(Outcome.BOOKED, detail=booking.carrier_shipment_id)
+
+
+def booking_enqueue(*, shipment_id: int, countdown: float | None = None) -> bool:
+    """Queue a booking attempt. A broker that cannot be reached is logged, not raised: the row
+    is the truth and ``shipments_requeue`` picks it up again."""
+    from .tasks import shipment_book as task
+
+    try:
+        task.apply_async(args=(shipment_id,), countdown=countdown)
+    except Exception:
+        logger.warning("booking of shipment %s not queued (broker unreachable)", shipment_id)
+        return False
+    return True
+
+
+def shipments_requeue(*, now: dt.datetime | None = None) -> int:
+    """Queue again what a lost message left behind: confirmed shipments not booked a while
+    after confirmation (or after their planned retry), and attempts whose lease ran out."""
+    now = now or timezone.now()
+    late = now - dt.timedelta(seconds=settings.BOOKING_REQUEUE_AFTER_SECONDS)
+    waiting = Shipment.objects.filter(status=S.CONFIRMED, confirmed_at__lte=late).exclude(
+        next_booking_at__gt=late
+    )
+    stalled = (
+        Shipment.objects.filter(status=S.BOOKING)
+        .exclude(booking_started_at__gt=now - _lease())
+        .exclude(next_booking_at__gt=late)
+    )
+    ids = list((waiting | stalled).order_by("pk").values_list("pk", flat=True)[:1000])
+    return sum(booking_enqueue(shipment_id=pk) for pk in ids)
+
+
+def shipment_book(*, shipment_id: int, now: dt.datetime | None = None) -> BookingOutcome:
+    """One booking attempt for a confirmed shipment; safe to run any number of times."""
+    now = now or timezone.now()
+    shipment, early, reconcile = _claim(shipment_id=shipment_id, now=now)
+    if early is not None:
+        return early
+    assert shipment is not None
+    try:
+        adapter: CarrierAdapter = get_adapter(shipment.selection["carrier"])
+        agreement = _credentials(_agreement(shipment), shipment.merchant)
+        request = booking_request_build(shipment=shipment, agreement=agreement)
+    except (UnknownCarrier, CarrierRejected, KeyError, ValueError) as exc:
+        return _fail(shipment=shipment, reason=f"cannot book: {exc}", now=now)
+
+    try:
+        if reconcile and not adapter.idempotent_booking:
+            try:
+                found = adapter.find_booking(agreement=agreement, reference=request.reference)
+            except OperationNotSupported:
+                return _fail(
+                    shipment=shipment,
+                    reason=(
+                        f"an earlier attempt may have booked with {adapter.name}, which cannot "
+                        f"be asked by reference ({request.reference}); check with the carrier "
+                        "before retrying"
+                    ),
+                    now=now,
+                )
+            if found is not None:
+                return _record(shipment=shipment, booking=found, now=now, how="found by reference")
+        booking = adapter.book(request=request)
+    except CarrierRejected as exc:
+        return _fail(
+            shipment=shipment, reason=f"refused by {adapter.name}: {_messages(exc)}", now=now
+        )
+    except OperationNotSupported as exc:
+        return _fail(shipment=shipment, reason=str(exc), now=now)
+    except CarrierUnavailable as exc:
+        return _retry(shipment=shipment, exc=exc, now=now, unknown=reconcile or exc.maybe_processed)
+    return _record(shipment=shipment, booking=booking, now=now, how="booked")
+
+
+def shipment_retry(*, shipment: Shipment, actor: str, now: dt.datetime | None = None) -> Shipment:
+    """Staff: book a failed shipment again (a new booking window), queued after commit."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
+        if locked.status != S.FAILED:
+            raise InvalidTransition(
+                f"Only a failed booking can be retried; this one is {locked.status}."
+            )
+        shipment_transition(
+            shipment=locked, to=S.CONFIRMED, actor=actor, reason="retry requested", now=now
+        )
+        locked.booking_since = now
+        locked.booking_error = ""
+        locked.next_booking_at = None
+        locked.save()
+        shipment_pk = locked.pk
+        transaction.on_commit(lambda: booking_enqueue(shipment_id=shipment_pk))
+    return locked
+
+
+def shipment_cancel(
+    *, shipment: Shipment, actor: str, reason: str = "", now: dt.datetime | None = None
+) -> Shipment:
+    """Staff: cancel. Before booking it is ours to cancel; a booked one is cancelled with the
+    carrier first, where the carrier allows it; one being booked must wait for the outcome."""
+    now = now or timezone.now()
+    if shipment.status == S.BOOKING:
+        raise InvalidTransition(
+            "The booking is in progress; cancel it once it is booked or failed."
+        )
+    if shipment.status == S.BOOKED and shipment.selection.get("carrier") != "generic":
+        adapter = get_adapter(shipment.selection["carrier"])
+        agreement = _credentials(_agreement(shipment), shipment.merchant)
+        try:
+            adapter.cancel(
+                agreement=agreement,
+                booking=Booking(
+                    carrier_shipment_id=shipment.carrier_shipment_id,
+                    tracking_numbers=tuple(shipment.tracking_numbers),
+                    tracking_url=shipment.tracking_url,
+                ),
+            )
+        except OperationNotSupported as exc:
+            raise ApplicationError(
+                f"{adapter.name} does not let bookings be cancelled through its API; cancel it "
+                "with the carrier.",
+                code="cancel_not_supported",
+            ) from exc
+        except CarrierError as exc:
+            raise ApplicationError(
+                f"{adapter.name} refused to cancel: {_messages(exc)}", code="carrier_refused"
+            ) from exc
+    with transaction.atomic():
+        locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
+        shipment_transition(
+            shipment=locked, to=S.CANCELLED, actor=actor, reason=reason or "cancelled", now=now
+        )
+        locked.next_booking_at = None
+        locked.save()
+    return locked
