@@ -28,12 +28,17 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-## make run: set up and serve the gateway with the demo shop (SQLite unless DATABASE_URL is set)
-## and the carrier sandbox on SANDBOX_PORT, which the demo shop's carrier agreements call.
+## make run: set up and serve the gateway with the demo shop (SQLite unless DATABASE_URL is set),
+## the carrier sandbox on SANDBOX_PORT (the demo shop's carrier agreements call it) and a Celery
+## worker with beat (Redis when REDIS_URL is set, else a broker in files under var/celery).
 run: seed
+	@mkdir -p var/celery/queue var/celery/control
 	@$(BIN)/python manage.py ksa_banner --base-url http://$(HOST):$(PORT)/ksa/v1
 	@$(BIN)/python manage.py carrier_sandbox --port $(SANDBOX_PORT) & SANDBOX=$$!; \
-	trap 'kill $$SANDBOX 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/celery -A tms_gateway worker --beat --pool threads --concurrency 4 --loglevel INFO \
+		--schedule var/celery/beat-schedule > var/celery/worker.log 2>&1 & WORKER=$$!; \
+	echo "Celery worker and beat running (log: var/celery/worker.log)"; \
+	trap 'kill $$SANDBOX $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 ## make test: ruff, mypy and the whole suite against PostgreSQL and Redis
