@@ -117,6 +117,8 @@ def _json_parser(parse: Callable[[Any], Any]) -> Callable[[bytes], Any]:
 
 class BudbeeAdapter(CarrierAdapter):
     slug = "budbee"
+    # A booking looks its reference up first and completes what it finds (see ``book``).
+    idempotent_booking = True
     name = "Budbee"
     capabilities = frozenset(
         {
@@ -320,9 +322,10 @@ class BudbeeAdapter(CarrierAdapter):
     # --- booking -------------------------------------------------------------------------
 
     def book(self, *, request: BookingRequest) -> Booking:
-        """Order, then parcels; never resent. If the parcels cannot be added the order is
-        cancelled (Budbee would cancel a parcel-less order anyway) and the error raised, so a
-        retry books afresh rather than leaving half a booking behind."""
+        """Order, then parcels. An order already made with this reference is used, not made
+        again: one with parcels is the booking; one without (an earlier attempt's answer was
+        lost between the two steps) gets its parcels. If the parcels cannot be added the order
+        is cancelled (Budbee would cancel a parcel-less order anyway) and the error raised."""
         kind = units.PRODUCT_KINDS.get(request.product)
         if kind is None or kind is not request.kind:
             raise CarrierRejected(
@@ -337,7 +340,14 @@ class BudbeeAdapter(CarrierAdapter):
         agreement = request.agreement
         base = self.base_url(agreement)
         body = mappers.build_order(request, collection_id=_collection_id(agreement))
-        order = self.client.create_order(base, agreement, body)
+        existing = mappers.order_for_reference(
+            self.client.search_orders(base, agreement, request.reference), request.reference
+        )
+        if existing is not None and mappers.booking_from(existing).tracking_numbers:
+            return self._complete(agreement, mappers.booking_from(existing))
+        order = (
+            existing if existing is not None else self.client.create_order(base, agreement, body)
+        )
         order_id = mappers.order_id(order)
         try:
             parcels = mappers.parse_order_parcels(

@@ -443,19 +443,28 @@ def parse_booking(data: Any) -> Booking:
     return booking_from(data)
 
 
-def find_order(data: Any, reference: str) -> Booking | None:
+def order_for_reference(data: Any, reference: str) -> dict[str, Any] | None:
     """From ``GET /multiple/orders?keyword=`` (a fuzzy search): the order whose cart id is
-    exactly ``reference`` and that has parcels. An order without parcels is no booking:
-    Budbee cancels those before collection."""
+    exactly ``reference``, with parcels or not; one with parcels first."""
+    matches = []
     for item in _list(data, "order list"):
         order = _obj(item, "order")
         cart = _obj(order.get("cart") or {}, "order cart")
-        if _text(cart, "cartId", "order cart") != reference:
-            continue
-        booking = booking_from(order)
-        if booking.tracking_numbers:
-            return booking
-    return None
+        if _text(cart, "cartId", "order cart") == reference:
+            matches.append(order)
+    with_parcels = [o for o in matches if booking_from(o).tracking_numbers]
+    candidates = with_parcels or matches
+    return candidates[0] if candidates else None
+
+
+def find_order(data: Any, reference: str) -> Booking | None:
+    """The booking made with ``reference``: its order with parcels. An order without parcels
+    is no booking (Budbee cancels those before collection)."""
+    order = order_for_reference(data, reference)
+    if order is None:
+        return None
+    booking = booking_from(order)
+    return booking if booking.tracking_numbers else None
 
 
 def parse_tracking_url(data: Any) -> str:

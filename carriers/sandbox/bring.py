@@ -1024,3 +1024,13 @@ def tracking(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
     if shipment is None:
         return _tracking_answer(200, [{"error": {"code": 404, "message": "No shipments found"}}])
     return _tracking_answer(200, [_tracked(shipment, package)])
+
+
+@sandbox.on_reset
+def _forget() -> None:
+    """A reset sandbox remembers no bring bookings (ids restart with the ledger)."""
+    with _lock:
+        _shipments.clear()
+        _packages.clear()
+        _labels.clear()
+        _references.clear()

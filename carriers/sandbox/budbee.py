@@ -701,3 +701,12 @@ def label(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
         f"{address.get('street', '')}, {address.get('postalCode', '')} {address.get('city', '')}",
     ]
     return SandboxResponse(200, _pdf(lines), content_type="application/pdf")
+
+
+@sandbox.on_reset
+def _forget() -> None:
+    """A reset sandbox remembers no budbee bookings (ids restart with the ledger)."""
+    with _lock:
+        _orders.clear()
+        _parcels.clear()
+        _cancelled.clear()

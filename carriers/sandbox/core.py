@@ -121,6 +121,7 @@ class CarrierSandbox:
     ) -> None:
         self.slug = slug
         self.routes: list[Route] = []
+        self._reset_hooks: list[Callable[[], None]] = []
         self._authenticate = authenticate
         self._error = error
 
@@ -130,6 +131,15 @@ class CarrierSandbox:
             return handler
 
         return register
+
+    def on_reset(self, hook: Callable[[], None]) -> Callable[[], None]:
+        """Register what clears this carrier's own records when the sandbox is reset."""
+        self._reset_hooks.append(hook)
+        return hook
+
+    def reset(self) -> None:
+        for hook in self._reset_hooks:
+            hook()
 
     def authenticate(self, request: SandboxRequest) -> SandboxResponse | None:
         """None when the request carries the carrier's credentials, else its refusal."""

@@ -709,3 +709,11 @@ def backdate(shipment_id: str, *, hours: float) -> None:
     """Move a sandbox shipment's booking time back, so tracking shows later steps (tests, demos)."""
     with _lock:
         _shipments[shipment_id]["booked_at"] -= dt.timedelta(hours=hours)
+
+
+@sandbox.on_reset
+def _forget() -> None:
+    """A reset sandbox remembers no dhl bookings (ids restart with the ledger)."""
+    with _lock:
+        _shipments.clear()
+        _pieces.clear()

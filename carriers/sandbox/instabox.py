@@ -409,3 +409,12 @@ def label_pdf(lines: list[str]) -> bytes:
         xref,
     )
     return bytes(pdf)
+
+
+@sandbox.on_reset
+def _forget() -> None:
+    """A reset sandbox remembers no instabox bookings (ids restart with the ledger)."""
+    global _generated_ids
+    _generated_ids = itertools.count(1)
+    with _lock:
+        _orders.clear()

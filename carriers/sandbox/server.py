@@ -86,6 +86,8 @@ class SandboxState:
             self.faults.clear()
             self.requests.clear()
         ledger.reset()
+        for sandbox in SANDBOXES.values():
+            sandbox.reset()
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -28,7 +28,9 @@ def demo(sandbox: Sandbox, settings: Any) -> Merchant:
     return demo_merchant_seed(identifier="demo", key="demo-key")
 
 
-def checkout_session(*, country: str = "SE", postal_code: str = "11151", session_id: str = "s-1") -> Session:
+def checkout_session(
+    *, country: str = "SE", postal_code: str = "11151", session_id: str = "s-1"
+) -> Session:
     currency = {"SE": "SEK", "NO": "NOK", "DK": "DKK", "FI": "EUR", "DE": "EUR"}[country]
     return Session(
         currency=currency,

@@ -111,7 +111,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Publishing must not hang Klarna's confirm when the broker is down: fail fast, the row stays.
+# Publishing must not hang Klarna's confirm when the broker is down: no publish retries, and a
+# connection given up after CELERY_BROKER_CONNECTION_TIMEOUT seconds; the row stays confirmed.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

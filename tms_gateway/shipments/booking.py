@@ -254,7 +254,9 @@ def _claim(
                 BookingOutcome(Outcome.BUSY, retry_in=wait, detail="attempt in flight"),
                 False,
             )
-        reconcile = shipment.status == S.BOOKING  # a previous attempt's outcome is not known
+        # A previous attempt's outcome is not known: it was cut off mid-call (still booking),
+        # or its answer was lost before it gave up (a staff retry of such a failure).
+        reconcile = shipment.status == S.BOOKING or shipment.booking_outcome_unknown
         if shipment.status == S.CONFIRMED:
             shipment_transition(
                 shipment=shipment,
@@ -275,7 +277,11 @@ def _messages(exc: CarrierError) -> str:
     return "; ".join(texts) or str(exc)
 
 
-def _fail(*, shipment: Shipment, reason: str, now: dt.datetime) -> BookingOutcome:
+def _fail(
+    *, shipment: Shipment, reason: str, now: dt.datetime, unknown: bool = False
+) -> BookingOutcome:
+    """Fail the booking. ``unknown``: an attempt may have booked, so a staff retry must look
+    the booking up before sending it again."""
     with transaction.atomic():
         locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
         if locked.status not in (S.BOOKING, S.CONFIRMED):
@@ -284,6 +290,7 @@ def _fail(*, shipment: Shipment, reason: str, now: dt.datetime) -> BookingOutcom
         locked.booking_error = reason
         locked.booking_started_at = None
         locked.next_booking_at = None
+        locked.booking_outcome_unknown = unknown
         locked.save()
     return BookingOutcome(Outcome.FAILED, detail=reason)
 
@@ -298,7 +305,10 @@ def _retry(
             " (an attempt may have reached the carrier: check before retrying)" if unknown else ""
         )
         return _fail(
-            shipment=shipment, reason=f"carrier unavailable for too long: {reason}{note}", now=now
+            shipment=shipment,
+            reason=f"carrier unavailable for too long: {reason}{note}",
+            now=now,
+            unknown=unknown,
         )
     delay = booking_backoff(attempt=shipment.booking_attempts, retry_after=exc.retry_after)
     with transaction.atomic():
@@ -331,6 +341,7 @@ def _record(*, shipment: Shipment, booking: Booking, now: dt.datetime, how: str)
             # Cancelled by staff while the carrier was booking: keep the ids, leave the status.
             logger.warning("shipment %s became %s during its booking", locked.pk, locked.status)
         locked.carrier_shipment_id = booking.carrier_shipment_id
+        locked.carrier_data = dict(booking.extra)
         locked.tracking_numbers = list(booking.tracking_numbers)
         locked.tracking_number = booking.tracking_numbers[0] if booking.tracking_numbers else ""
         locked.tracking_url = booking.tracking_url[:1024]
@@ -472,6 +483,7 @@ def shipment_cancel(
                     carrier_shipment_id=shipment.carrier_shipment_id,
                     tracking_numbers=tuple(shipment.tracking_numbers),
                     tracking_url=shipment.tracking_url,
+                    extra=dict(shipment.carrier_data),
                 ),
             )
         except OperationNotSupported as exc:

@@ -63,6 +63,9 @@ class Shipment(BaseModel):
     next_booking_at = models.DateTimeField(null=True, blank=True)
     booked_at = models.DateTimeField(null=True, blank=True)
     carrier_shipment_id = models.CharField(max_length=100, blank=True)
+    carrier_data = models.JSONField(
+        default=dict, blank=True, help_text="What the carrier needs back later (e.g. to cancel)."
+    )
     tracking_number = models.CharField(max_length=100, blank=True)
     tracking_numbers = models.JSONField(default=list, blank=True)
     tracking_url = models.URLField(max_length=1024, blank=True)

@@ -522,14 +522,45 @@ def test_a_booking_budbee_refuses_keeps_its_message_and_books_nothing(sandbox: S
     assert sandbox.bookings("budbee") == {}
 
 
-def test_a_booking_post_is_never_resent(sandbox: Sandbox) -> None:
-    sandbox.fault("budbee", status=503, times=1)
+def test_a_booking_whose_reference_lookup_fails_sends_no_order(sandbox: Sandbox) -> None:
+    # the lookup by reference (a GET, asked twice) fails: no order is posted blind
+    sandbox.fault("budbee", status=503, times=2)
 
     with pytest.raises(CarrierUnavailable):
         BudbeeAdapter().book(request=_booking_request(_agreement(sandbox)))
 
-    assert sandbox.requests("budbee") == 1
+    assert sandbox.requests("budbee") == 2
     assert sandbox.bookings("budbee") == {}
+
+
+def test_booking_again_completes_the_order_an_earlier_attempt_left_without_parcels(
+    sandbox: Sandbox,
+) -> None:
+    # given an order whose parcels never came (the answer to the order POST was lost)
+    agreement = _agreement(sandbox)
+    request = _booking_request(agreement)
+    sandbox.fault("budbee", status=503, path="/parcels", times=1)
+    adapter = BudbeeAdapter()
+    adapter._cancel_quietly = lambda agreement, order_id: None  # type: ignore[method-assign]
+    with pytest.raises(CarrierUnavailable):
+        adapter.book(request=request)
+
+    # when booking again with the same reference
+    booking = BudbeeAdapter().book(request=request)
+
+    # then that order gets its parcels: one order for the reference
+    assert booking.tracking_numbers
+    assert sandbox.bookings("budbee") == {request.reference: 1}
+
+
+def test_booking_twice_with_one_reference_returns_the_first_booking(sandbox: Sandbox) -> None:
+    request = _booking_request(_agreement(sandbox))
+
+    first = BudbeeAdapter().book(request=request)
+    second = BudbeeAdapter().book(request=request)
+
+    assert second.carrier_shipment_id == first.carrier_shipment_id
+    assert sandbox.bookings("budbee") == {request.reference: 1}
 
 
 def test_booking_needs_the_collection_point_id(sandbox: Sandbox) -> None:
