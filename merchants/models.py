@@ -308,3 +308,39 @@ class DeliveryOptionAddon(BaseModel):
 
     def __str__(self) -> str:
         return self.code
+
+
+class MerchantUser(BaseModel):
+    """A shop's staff member: signs in to the portal and sees only this merchant's data."""
+
+    user = models.OneToOneField(
+        "auth.User", on_delete=models.CASCADE, related_name="merchant_membership"
+    )
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="users")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.merchant}"
+
+
+class AuditLog(models.Model):
+    """Who changed what of a merchant's credentials, agreements or options, and when.
+
+    ``changes`` maps a field to ``[old, new]``; secrets appear only as "(changed)".
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="audit_log")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=30)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=100)
+    object_repr = models.CharField(max_length=255)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_repr}"
