@@ -35,3 +35,5 @@ CHECKOUT_ANSWER_CACHE_SECONDS = 0
 CHECKOUT_CONFIG_CACHE_SECONDS = 0.0
 # Traces are written by the request thread, so tests can read them at once.
 CARRIER_TRACE_BACKGROUND = False
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAP_TILE_URL = ""

@@ -1,0 +1,1 @@
+"""The merchant portal: shop staff follow their bookings (see urls.py)."""
