@@ -9,7 +9,7 @@ SANDBOX_PORT ?= 8090
 export CARRIER_SANDBOX_URL ?= http://127.0.0.1:$(SANDBOX_PORT)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install migrate seed clean bench
+.PHONY: run test lint typecheck pytest install migrate seed clean browser bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,15 @@ run: seed
 	trap 'kill $$SANDBOX $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
+## Browser tests drive Debian's chromium (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
+
 ## make test: ruff, mypy and the whole suite against PostgreSQL and Redis
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
