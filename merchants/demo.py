@@ -736,3 +736,34 @@ def demo_merchant_seed(*, identifier: str, key: str) -> Merchant:
                 values=addon_values,
             )
     return merchant
+
+
+@transaction.atomic
+def demo_users_seed(
+    *,
+    merchant: Merchant,
+    staff_username: str,
+    staff_password: str,
+    shop_email: str,
+    shop_password: str,
+) -> None:
+    """A partner staff superuser for the admin and a shop user for the portal (demo only).
+
+    Passwords are (re)set to the configured ones on every seed, so the banner stays true.
+    """
+    from django.contrib.auth.models import User
+
+    from .models import MerchantUser
+
+    staff, _ = User.objects.get_or_create(
+        username=staff_username, defaults={"email": f"{staff_username}@localhost"}
+    )
+    staff.is_staff = True
+    staff.is_superuser = True
+    staff.set_password(staff_password)
+    staff.save()
+
+    shop, _ = User.objects.get_or_create(username=shop_email, defaults={"email": shop_email})
+    shop.set_password(shop_password)
+    shop.save()
+    MerchantUser.objects.update_or_create(user=shop, defaults={"merchant": merchant})

@@ -223,3 +223,21 @@ def test_every_carrier_option_uses_a_product_its_adapter_knows() -> None:
         adapter = get_adapter(option.carrier)
         assert option.carrier_product in adapter.products, option.code
         assert set(option.countries) <= set(getattr(adapter, "countries", option.countries))
+
+
+def test_the_command_seeds_a_staff_user_and_a_shop_user_for_make_run(settings: Settings) -> None:
+    from django.contrib.auth import authenticate
+    from django.contrib.auth.models import User
+
+    settings.DEMO_SEED_ENABLED = True
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+
+    staff = authenticate(
+        username=settings.DEMO_STAFF_USERNAME, password=settings.DEMO_STAFF_PASSWORD
+    )
+    shop = authenticate(username=settings.DEMO_SHOP_EMAIL, password=settings.DEMO_SHOP_PASSWORD)
+    assert staff is not None and staff.is_staff and staff.is_superuser
+    assert shop is not None and not shop.is_staff
+    assert shop.merchant_membership.merchant.slug == "demo"
+    assert User.objects.count() == 2

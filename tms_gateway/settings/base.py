@@ -257,6 +257,10 @@ CARRIER_TRACE_FLUSH_SECONDS = env.float("CARRIER_TRACE_FLUSH_SECONDS", default=2
 DEMO_SEED_ENABLED = env.bool("DEMO_SEED_ENABLED", default=True)
 DEMO_KSA_IDENTIFIER = env("DEMO_KSA_IDENTIFIER", default="demo")
 DEMO_KSA_KEY = env("DEMO_KSA_KEY", default="demo-key")
+DEMO_STAFF_USERNAME = env("DEMO_STAFF_USERNAME", default="admin")
+DEMO_STAFF_PASSWORD = env("DEMO_STAFF_PASSWORD", default="demo-admin")
+DEMO_SHOP_EMAIL = env("DEMO_SHOP_EMAIL", default="shop@demo-shop.example")
+DEMO_SHOP_PASSWORD = env("DEMO_SHOP_PASSWORD", default="demo-shop")
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from merchants.demo import demo_merchant_seed
+from merchants.demo import demo_merchant_seed, demo_users_seed
 
 
 class Command(BaseCommand):
@@ -32,4 +32,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{merchant.options.count()} delivery options, {merchant.stores.count()} stores, "
             f"{merchant.agreements.count()} carrier agreements."
+        )
+        demo_users_seed(
+            merchant=merchant,
+            staff_username=settings.DEMO_STAFF_USERNAME,
+            staff_password=settings.DEMO_STAFF_PASSWORD,
+            shop_email=settings.DEMO_SHOP_EMAIL,
+            shop_password=settings.DEMO_SHOP_PASSWORD,
+        )
+        self.stdout.write(
+            f"Admin user: {settings.DEMO_STAFF_USERNAME}; portal user: {settings.DEMO_SHOP_EMAIL} "
+            "(passwords: DEMO_STAFF_PASSWORD, DEMO_SHOP_PASSWORD)."
         )

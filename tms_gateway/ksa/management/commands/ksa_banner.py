@@ -37,6 +37,10 @@ class Command(BaseCommand):
                     f"Klarna Shipping Assistant endpoint: {base}",
                     "  (a merchant enters this as the TMS endpoint in Klarna's portal)",
                     f"Demo shop credentials: identifier {identifier!r}, key {key!r}",
+                    f"Partner staff admin: {base.rsplit('/ksa/', 1)[0]}/admin/ "
+                    f"({settings.DEMO_STAFF_USERNAME} / {settings.DEMO_STAFF_PASSWORD})",
+                    f"Merchant portal:     {base.rsplit('/ksa/', 1)[0]}/portal/ "
+                    f"({settings.DEMO_SHOP_EMAIL} / {settings.DEMO_SHOP_PASSWORD})",
                     "",
                     "Play a whole Klarna checkout against it (in another terminal):",
                     f"  .venv/bin/python manage.py ksa_simulate --base-url {base} "
