@@ -1,8 +1,38 @@
-from django.urls import path
+"""The merchant portal: shop staff follow their bookings (see views.py)."""
+
+from django.urls import include, path
 from django.views.generic import RedirectView
+
+from . import views
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/"), name="home"),
+    path("", RedirectView.as_view(pattern_name="portal:bookings"), name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("bookings/", views.BookingListView.as_view(), name="bookings"),
+    path("bookings/export.csv", views.BookingExportView.as_view(), name="bookings_export"),
+    path("bookings/<uuid:public_id>/", views.BookingDetailView.as_view(), name="booking"),
+    path("labels/<int:label_id>/", views.BookingLabelView.as_view(), name="booking_label"),
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("fallback/", views.FallbackView.as_view(), name="fallback"),
+    path("preview/", views.PreviewView.as_view(), name="preview"),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,0 +1,119 @@
+"""Forms of the merchant portal: the bookings filter, the fallback block's market, the
+password reset restricted to shop accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from merchants.models import DeliveryOption, MerchantUser
+
+from . import labels
+from .selectors import STATUS_ALL, BookingFilters
+
+
+class ShopPasswordResetForm(PasswordResetForm):
+    """Mails a reset link only to shop accounts: partner staff reset theirs elsewhere, so a
+    staff password can never be changed through the shop portal. Unknown addresses get the
+    same answer as known ones (Django's form never says which)."""
+
+    def get_users(self, email: str) -> Iterable[Any]:
+        return (
+            user
+            for user in super().get_users(email)
+            if MerchantUser.objects.filter(user_id=user.pk).exists()
+        )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class BookingFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Order id, tracking number, name")}
+        ),
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    carrier = forms.ChoiceField(label=_("Carrier"), required=False)
+    option = forms.ChoiceField(label=_("Option"), required=False)
+    created_from = forms.DateField(label=_("Created from"), required=False, widget=DateInput())
+    created_to = forms.DateField(label=_("Created to"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, options: list[DeliveryOption], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        status.choices = [
+            ("", _("Orders (not unconfirmed checkouts)")),
+            (STATUS_ALL, _("All, unconfirmed checkouts too")),
+            *((value, name) for value, name in labels.STATUS.items()),
+        ]
+        carrier = self.fields["carrier"]
+        assert isinstance(carrier, forms.ChoiceField)
+        carrier.choices = [("", _("Any carrier")), *labels.CARRIER.items()]
+        option = self.fields["option"]
+        assert isinstance(option, forms.ChoiceField)
+        option.choices = [("", _("Any option")), *labels.option_names(options).items()]
+
+    def filters(self) -> BookingFilters:
+        """The valid fields' values; a field that does not validate filters nothing."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return BookingFilters(
+            q=data.get("q") or "",
+            status=data.get("status") or "",
+            carrier=data.get("carrier") or "",
+            option=data.get("option") or "",
+            created_from=data.get("created_from"),
+            created_to=data.get("created_to"),
+        )
+
+
+class FallbackForm(forms.Form):
+    """The market of a fallback block: a country, a currency, a locale."""
+
+    country = forms.CharField(
+        label=_("Country"),
+        max_length=2,
+        min_length=2,
+        validators=[RegexValidator(r"^[A-Za-z]{2}$", _("Enter a two-letter country code."))],
+        help_text=_("ISO 3166-1 alpha-2, e.g. SE"),
+    )
+    currency = forms.ChoiceField(label=_("Currency"))
+    locale = forms.CharField(
+        label=_("Locale"),
+        max_length=5,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z]{2}(-[A-Za-z]{2})?$", _("Enter a locale such as sv-SE or en-GB.")
+            )
+        ],
+        help_text=_("The shopper's language, e.g. sv-SE"),
+    )
+
+    def __init__(self, *args: Any, currencies: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        currency = self.fields["currency"]
+        assert isinstance(currency, forms.ChoiceField)
+        currency.choices = [(c, c) for c in currencies]
+
+    def clean_country(self) -> str:
+        return str(self.cleaned_data["country"]).upper()
+
+    def clean_locale(self) -> str:
+        language, _sep, region = str(self.cleaned_data["locale"]).partition("-")
+        return f"{language.lower()}-{region.upper()}" if region else language.lower()

@@ -1,0 +1,386 @@
+"""Pages of the merchant portal.
+
+Every page but sign-in and password reset is a ``ShopView``: it needs a signed-in user with a
+shop membership (others are sent to sign in, or get 403 when they have no shop, like partner
+staff), and reads only through ``selectors`` with that shop as ``merchant=``. Another shop's
+booking or label is 404, the same as an unknown one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.template.response import TemplateResponse
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from merchants.models import Merchant
+from merchants.preview import MARKETS, PreviewForm, preview_context
+from tms_gateway.checkout.services import merchant_currencies
+from tms_gateway.common.errors import ApplicationError
+from tms_gateway.shipments.models import Shipment
+
+from . import labels
+from .charts import bar_chart, column_chart
+from .exports import bookings_csv, recipient_name
+from .fallback import fallback_block_render, fallback_options_build
+from .forms import BookingFilterForm, FallbackForm, ShopPasswordResetForm
+from .selectors import (
+    merchant_user_get,
+    portal_booking_get,
+    portal_bookings,
+    portal_dashboard,
+    portal_label_get,
+    portal_options,
+)
+from .throttle import (
+    client_address,
+    login_failure_record,
+    login_is_throttled,
+    login_success_record,
+)
+
+PAGE_SIZE = 25
+LABEL_CONTENT_TYPES = {"pdf": "application/pdf", "zpl": "text/plain", "png": "image/png"}
+
+# --- sign-in, sign-out, password reset ------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in, refused with 429 once the username or address is throttled."""
+
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        username = str(request.POST.get("username", ""))
+        if login_is_throttled(username=username, address=client_address(request)):
+            response = TemplateResponse(
+                request,
+                "portal/login_throttled.html",
+                {"window_minutes": max(1, settings.PORTAL_LOGIN_WINDOW_SECONDS // 60)},
+                status=429,
+            )
+            response["Retry-After"] = str(settings.PORTAL_LOGIN_WINDOW_SECONDS)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        login_success_record(username=str(self.request.POST.get("username", "")))
+        return super().form_valid(form)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        login_failure_record(
+            username=str(self.request.POST.get("username", "")),
+            address=client_address(self.request),
+        )
+        return super().form_invalid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's own rule since 5.0): a link or an image cannot sign anyone out."""
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = ShopPasswordResetForm
+    template_name = "portal/password_reset_form.html"
+    email_template_name = "portal/password_reset_email.txt"
+    subject_template_name = "portal/password_reset_subject.txt"
+    success_url = reverse_lazy("portal:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "portal/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "portal/password_reset_confirm.html"
+    success_url = reverse_lazy("portal:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "portal/password_reset_complete.html"
+
+
+# --- the shop's pages -----------------------------------------------------------------------
+
+
+class ShopView(View):
+    """A page of one shop: the signed-in user's membership decides which."""
+
+    merchant: Merchant
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = merchant_user_get(user=request.user)
+        if membership is None:
+            return TemplateResponse(request, "portal/forbidden.html", status=403)
+        self.merchant = membership.merchant
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ShopPage(ShopView, TemplateView):
+    section = ""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(merchant=self.merchant, section=self.section)
+        return context
+
+
+def _booking_row(shipment: Shipment, *, option_names: dict[str, str]) -> dict[str, Any]:
+    """A shipment as the lists show it. The option is named in the portal's language from the
+    shop's configuration; ``shopper_option`` is the name the shopper saw (in theirs)."""
+    selection = shipment.selection or {}
+    code = selection.get("option_id") or ""
+    shopper_option = selection.get("name") or code
+    return {
+        "shipment": shipment,
+        "recipient": recipient_name(shipment.recipient or {}),
+        "option": option_names.get(code) or shopper_option,
+        "shopper_option": shopper_option,
+        "carrier": labels.label(labels.CARRIER, selection.get("carrier") or ""),
+        "status": labels.label(labels.STATUS, shipment.status),
+    }
+
+
+class BookingListView(ShopPage):
+    template_name = "portal/bookings.html"
+    section = "bookings"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        options = portal_options(merchant=self.merchant)
+        form = BookingFilterForm(self.request.GET or None, options=options)
+        shipments = portal_bookings(merchant=self.merchant, filters=form.filters())
+        page = Paginator(shipments, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        names = labels.option_names(options)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            form=form,
+            page_obj=page,
+            rows=[_booking_row(s, option_names=names) for s in page.object_list],
+            query=query.urlencode(),
+        )
+        return context
+
+
+class BookingExportView(ShopView):
+    def get(self, request: HttpRequest) -> StreamingHttpResponse:
+        form = BookingFilterForm(
+            request.GET or None, options=portal_options(merchant=self.merchant)
+        )
+        shipments = portal_bookings(merchant=self.merchant, filters=form.filters())
+        response = StreamingHttpResponse(
+            bookings_csv(shipments), content_type="text/csv; charset=utf-8"
+        )
+        filename = f"bookings-{self.merchant.slug}-{timezone.now():%Y%m%d-%H%M}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class BookingDetailView(ShopPage):
+    template_name = "portal/booking_detail.html"
+    section = "bookings"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        shipment = portal_booking_get(merchant=self.merchant, public_id=kwargs["public_id"])
+        if shipment is None:
+            raise Http404
+        selection = shipment.selection or {}
+        location = selection.get("location") or None
+        timeslot = selection.get("timeslot") or None
+        options = portal_options(merchant=self.merchant)
+        chosen = next((o for o in options if o.code == selection.get("option_id")), None)
+        addon_names = (
+            {addon.code: labels.localized(addon.names) for addon in chosen.addons.all()}
+            if chosen is not None
+            else {}
+        )
+        context.update(
+            shipment=shipment,
+            row=_booking_row(shipment, option_names=labels.option_names(options)),
+            selection=selection,
+            kind=labels.label(labels.KIND, selection.get("kind") or ""),
+            location=location,
+            location_address=_address_lines((location or {}).get("address") or {}),
+            timeslot=labels.local_time_range(timeslot["start"], timeslot["end"])
+            if timeslot
+            else "",
+            addons=[
+                {
+                    "name": addon_names.get(a.get("id"), "")
+                    or labels.label(labels.ADDON_TYPE, a.get("type") or ""),
+                    "id": a.get("id"),
+                    "text": a.get("text") or "",
+                    "price": labels.money(a.get("price"), shipment.currency),
+                }
+                for a in selection.get("addons") or []
+            ],
+            option_price=labels.money(selection.get("option_price"), shipment.currency),
+            price=labels.money(shipment.price, shipment.currency),
+            tax_rate=labels.percent(shipment.tax_rate),
+            recipient_address=_address_lines(shipment.recipient or {}),
+            events=[
+                {
+                    "event": e,
+                    "from": labels.label(labels.STATUS, e.from_status) if e.from_status else "",
+                    "to": labels.label(labels.STATUS, e.to_status),
+                }
+                for e in shipment.events.all()
+            ],
+            tracking_events=list(shipment.tracking_events.all()),
+            tracking_url=_safe_url(shipment.tracking_url),
+            labels=list(shipment.labels.all()),
+        )
+        return context
+
+
+def _address_lines(address: dict[str, Any]) -> list[str]:
+    street = [address.get("street_address"), address.get("street_address2")]
+    town = " ".join(p for p in (address.get("postal_code"), address.get("city")) if p)
+    return [p for p in (*street, town, address.get("country")) if p]
+
+
+def _safe_url(url: str) -> str:
+    """Only web addresses become links (a stored ``javascript:`` must not)."""
+    return url if url.startswith(("https://", "http://")) else ""
+
+
+class BookingLabelView(ShopView):
+    def get(self, request: HttpRequest, label_id: int) -> HttpResponse:
+        label = portal_label_get(merchant=self.merchant, label_id=label_id)
+        if label is None:
+            raise Http404
+        content = bytes(label.content or b"")
+        if content:
+            fmt = (label.format or "pdf").lower()
+            response = HttpResponse(
+                content, content_type=LABEL_CONTENT_TYPES.get(fmt, "application/octet-stream")
+            )
+            filename = (
+                f"label-{label.shipment.public_id}-{label.pk}.{fmt if fmt.isalnum() else 'bin'}"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            response["Cache-Control"] = "private, no-store"
+            return response
+        url = _safe_url(label.url)
+        if url:
+            return HttpResponseRedirect(url)
+        raise Http404
+
+
+class DashboardView(ShopPage):
+    template_name = "portal/dashboard.html"
+    section = "dashboard"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        data = portal_dashboard(merchant=self.merchant, today=today)
+        names = labels.option_names(portal_options(merchant=self.merchant))
+        carriers = [(labels.label(labels.CARRIER, c), n) for c, n in data.per_carrier]
+        options = [(names.get(code, code), code, n) for code, n in data.per_option]
+        context.update(
+            data=data,
+            days=[(day, n) for day, n in reversed(data.per_day)],
+            day_chart=column_chart([(f"{day:%m-%d}", n) for day, n in data.per_day]),
+            carriers=[(name, n, _share(n, data.total)) for name, n in carriers],
+            carrier_chart=bar_chart(carriers),
+            options=[(name, code, n, _share(n, data.total)) for name, code, n in options],
+            option_chart=bar_chart([(name, n) for name, _code, n in options]),
+            failed=[_booking_row(s, option_names=names) for s in data.failed],
+        )
+        return context
+
+
+def _share(part: int, total: int) -> str:
+    return f"{round(100 * part / total)} %" if total else "0 %"
+
+
+class FallbackView(ShopPage):
+    template_name = "portal/fallback.html"
+    section = "fallback"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        options = [o for o in portal_options(merchant=self.merchant) if o.is_active]
+        currencies = sorted(merchant_currencies(options=options))
+        form = FallbackForm(
+            self.request.GET or None,
+            currencies=currencies,
+            initial=_fallback_initial(self.merchant, currencies),
+        )
+        fallback_json = None
+        offered_count = 0
+        error = ""
+        postal_code_limited: list[str] = []
+        if form.is_bound and form.is_valid():
+            try:
+                result = fallback_options_build(merchant=self.merchant, **form.cleaned_data)
+            except ApplicationError as exc:
+                error = exc.message
+            else:
+                fallback_json = json.dumps(
+                    fallback_block_render(result), indent=2, ensure_ascii=False
+                )
+                offered = {o.id for o in result.options}
+                offered_count = len(offered)
+                postal_code_limited = [
+                    labels.localized(o.names, fallback=o.code)
+                    for o in options
+                    if o.code in offered and o.postal_codes
+                ]
+        context.update(
+            form=form,
+            fallback_json=fallback_json,
+            offered_count=offered_count,
+            error=error,
+            postal_code_limited=postal_code_limited,
+        )
+        return context
+
+
+def _fallback_initial(merchant: Merchant, currencies: list[str]) -> dict[str, str]:
+    """The shop's home market (its sender country), as the checkout preview knows markets."""
+    country = merchant.sender_country or "SE"
+    currency, locale = MARKETS.get(country, ("EUR", "en-GB"))
+    if currency not in currencies:
+        currency = next(iter(currencies), "")
+    return {"country": country, "currency": currency, "locale": locale}
+
+
+class PreviewView(ShopPage):
+    """The shared checkout preview (merchants.preview) for this shop. The form is POSTed:
+    a filled-in preview asks the carriers, which a link or a crawler should not do."""
+
+    template_name = "portal/preview.html"
+    section = "preview"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = PreviewForm(self.request.POST if self.request.method == "POST" else None)
+        context.update(preview_context(merchant=self.merchant, form=form))
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(**kwargs))
