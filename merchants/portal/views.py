@@ -33,12 +33,13 @@ from merchants.models import Merchant
 from merchants.preview import MARKETS, PreviewForm, preview_context
 from tms_gateway.checkout.services import merchant_currencies
 from tms_gateway.common.errors import ApplicationError
+from tms_gateway.ksa.serializers import order_shipping_options_render
 from tms_gateway.shipments.models import Shipment
 
 from . import labels
 from .charts import bar_chart, column_chart
 from .exports import bookings_csv, recipient_name
-from .fallback import fallback_block_render, fallback_options_build
+from .fallback import fallback_options_build
 from .forms import BookingFilterForm, FallbackForm, ShopPasswordResetForm
 from .selectors import (
     merchant_user_get,
@@ -341,7 +342,7 @@ class FallbackView(ShopPage):
                 error = exc.message
             else:
                 fallback_json = json.dumps(
-                    fallback_block_render(result), indent=2, ensure_ascii=False
+                    order_shipping_options_render(result), indent=2, ensure_ascii=False
                 )
                 offered = {o.id for o in result.options}
                 offered_count = len(offered)

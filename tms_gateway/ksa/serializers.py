@@ -522,3 +522,25 @@ def shipment_render(shipment: Shipment) -> dict[str, Any]:
             out["tracking_uri"] = shipment.tracking_url
         out["shipping_company"] = TRACKING_COMPANY.get(chosen["carrier"], chosen["carrier"])
     return out
+
+
+def order_shipping_option_render(option: OfferedOption) -> dict[str, Any]:
+    """One option in Klarna Checkout's order ``shipping_options`` format: what a shop sends
+    when it creates a Klarna order, shown by Klarna when the gateway cannot be reached."""
+    out: dict[str, Any] = {"id": option.id, "name": option.name}
+    if option.description:
+        out["description"] = option.description
+    out.update(
+        {
+            "price": option.price,
+            "tax_amount": tax_amount(price=option.price, tax_rate=option.tax_rate),
+            "tax_rate": option.tax_rate,
+            "preselected": option.preselected,
+            "shipping_method": SHIPPING_METHOD[option.kind],
+        }
+    )
+    return out
+
+
+def order_shipping_options_render(result: OptionsResult) -> dict[str, Any]:
+    return {"shipping_options": [order_shipping_option_render(o) for o in result.options]}
