@@ -1,0 +1,155 @@
+"""A shop user follows bookings in the portal, in a real browser (Debian's chromium).
+
+Sign in, search and filter, open a booking, download the CSV, run the checkout preview and
+see the pickup points as map markers. Every page is saved under var/screenshots/.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from pytest_django.fixtures import Settings
+
+from merchants.demo import demo_merchant_seed
+from merchants.models import MerchantUser
+from tests.checkout.conftest import STATIC_ADAPTERS
+from tests.portal.conftest import shipment_make
+
+from .conftest import screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "browser-test-password-1"
+
+
+@pytest.fixture
+def shop(settings: Settings) -> dict[str, Any]:
+    from carriers.breaker import breaker
+
+    settings.CARRIER_ADAPTERS = STATIC_ADAPTERS
+    settings.CARRIER_SANDBOX_URL = ""
+    breaker.reset()
+    merchant = demo_merchant_seed(identifier="demo", key="demo-key")
+    user = User.objects.create_user("anna@demo-shop.example", "anna@demo-shop.example", PASSWORD)
+    MerchantUser.objects.create(user=user, merchant=merchant)
+    booked = shipment_make(
+        merchant,
+        "postnord-service-point",
+        order_id="KL-1001",
+        given_name="Astrid",
+        family_name="Lindgren",
+        status="booked",
+        tracking_number="00373500400000010014",
+        tracking_url="https://tracking.postnord.com/se/?id=00373500400000010014",
+        carrier_shipment_id="PN-1",
+    )
+    failed = shipment_make(
+        merchant,
+        "budbee-box",
+        order_id="KL-1002",
+        given_name="Selma",
+        family_name="Lagerlöf",
+        status="failed",
+        booking_error="refused by Budbee: Postal code not served",
+    )
+    return {"merchant": merchant, "booked": booked, "failed": failed}
+
+
+def sign_in(page: Any, live_server: Any) -> None:
+    page.goto(f"{live_server.url}/portal/")
+    screenshot(page, "portal-login")
+    page.fill("input[name=username]", "anna@demo-shop.example")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action*='login'] button[type=submit]")
+    page.wait_for_url("**/portal/bookings/**")
+
+
+def test_sign_in_search_filter_open_a_booking_and_export(
+    page: Any, live_server: Any, shop: dict[str, Any]
+) -> None:
+    sign_in(page, live_server)
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 2
+    screenshot(page, "portal-bookings")
+
+    # search by recipient name
+    page.fill("input[name=q]", "Lindgren")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state()
+    assert rows.count() == 1
+    assert "KL-1001" in rows.first.inner_text()
+    screenshot(page, "portal-bookings-search")
+
+    # filter by status
+    page.goto(f"{live_server.url}/portal/bookings/")
+    page.select_option("select[name=status]", "failed")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state()
+    assert rows.count() == 1
+    assert "KL-1002" in rows.first.inner_text()
+    screenshot(page, "portal-bookings-filtered")
+
+    # the CSV of the filtered list
+    with page.expect_download() as download_info:
+        page.click("text=Export CSV")
+    content = download_info.value.path().read_text(encoding="utf-8-sig")
+    exported = list(csv.reader(io.StringIO(content)))
+    assert len(exported) == 2  # header and the one failed booking
+    assert any("KL-1002" in cell for cell in exported[1])
+
+    # a booking's detail
+    page.goto(f"{live_server.url}/portal/bookings/")
+    page.click(f"a[href*='{shop['booked'].public_id}']")
+    page.wait_for_load_state()
+    text = page.inner_text("body")
+    assert "00373500400000010014" in text
+    assert "Astrid" in text
+    screenshot(page, "portal-booking-detail")
+
+
+def test_dashboard_and_fallback_pages_render(
+    page: Any, live_server: Any, shop: dict[str, Any]
+) -> None:
+    sign_in(page, live_server)
+
+    page.goto(f"{live_server.url}/portal/dashboard/")
+    assert page.locator("svg").count() >= 1
+    assert "Postal code not served" in page.inner_text("body")
+    screenshot(page, "portal-dashboard")
+
+    page.goto(f"{live_server.url}/portal/fallback/")
+    screenshot(page, "portal-fallback")
+    assert page.locator("form").count() >= 1
+
+
+def test_the_checkout_preview_shows_pickup_points_on_the_map(
+    page: Any, live_server: Any, shop: dict[str, Any]
+) -> None:
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/portal/preview/")
+    page.fill("input[name=postal_code]", "11151")
+    page.fill("input[name=city]", "Stockholm")
+    page.click("form[action*='preview'] button[type=submit]")
+    page.wait_for_selector("#preview-map .leaflet-marker-icon")
+
+    markers = page.locator("#preview-map .leaflet-marker-icon")
+    expected = int(
+        page.locator("#preview-map").evaluate("e => JSON.parse(e.dataset.markers).length")
+    )
+    assert expected > 10
+    assert markers.count() == expected
+    assert page.locator("table.tms-preview-options tr[data-option-id]").count() >= 5
+    screenshot(page, "portal-preview-map")
+
+
+def test_swedish_is_offered(page: Any, live_server: Any, shop: dict[str, Any]) -> None:
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/portal/bookings/")
+    page.click("button[name=language][value=sv]")
+    page.wait_for_load_state()
+    assert "Bokningar" in page.inner_text("body")
+    screenshot(page, "portal-bookings-sv")
