@@ -1,17 +1,20 @@
-"""Writes on tenant data: Klarna credentials (issue, rotate, revoke)."""
+"""Writes on tenant data: Klarna credentials (issue, rotate, revoke), shop users (invite)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from tms_gateway.common.errors import ApplicationError
 
-from .models import KlarnaCredential, Merchant
+from .audit import AuditAction, audit_record
+from .models import KlarnaCredential, Merchant, MerchantUser
 
 
 def klarna_key_generate() -> str:
@@ -81,3 +84,35 @@ def klarna_credential_revoke(
     credential.save(
         update_fields=["revoked_at", "previous_key", "previous_key_valid_until", "updated_at"]
     )
+
+
+def merchant_user_invite(*, merchant: Merchant, email: str, actor: Any) -> MerchantUser:
+    """Create the portal account (username = e-mail, unusable password) of a shop user, or
+    find the pending one of this shop again; the caller sends the invitation mail."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    user = (
+        User.objects.filter(username__iexact=email).first()
+        or User.objects.filter(email__iexact=email).first()
+    )
+    if user is not None:
+        membership = MerchantUser.objects.filter(user=user).select_related("merchant").first()
+        if membership is None or membership.merchant_id != merchant.pk:
+            raise ApplicationError(
+                f"{email} already has an account"
+                + (f" with {membership.merchant}." if membership else " (staff)."),
+                code="user_exists",
+            )
+        return membership
+    with transaction.atomic():
+        user = User(username=email, email=email)
+        user.set_unusable_password()
+        user.save()
+        membership = MerchantUser.objects.create(user=user, merchant=merchant)
+        audit_record(
+            merchant=merchant,
+            actor=actor,
+            action=AuditAction.USER_INVITE,
+            obj=membership,
+            changes={"email": [None, email]},
+        )
+    return membership

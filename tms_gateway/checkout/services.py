@@ -51,7 +51,7 @@ from .types import (
     ValidatedSelection,
 )
 
-_PRODUCT_KIND = {
+PRODUCT_KIND = {
     OptionKind.HOME: ProductKind.HOME,
     OptionKind.LOCKER: ProductKind.LOCKER,
     OptionKind.PICKUP_POINT: ProductKind.PICKUP_POINT,
@@ -211,7 +211,7 @@ def _quote_requests(
         # One query per (product, kind): PostNord 19 serves pickup points and lockers.
         products: dict[tuple[str, ProductKind], ProductQuery] = {}
         for option in group:
-            kind = _PRODUCT_KIND[OptionKind(option.kind)]
+            kind = PRODUCT_KIND[OptionKind(option.kind)]
             previous = products.get((option.carrier_product, kind))
             products[(option.carrier_product, kind)] = ProductQuery(
                 code=option.carrier_product,
@@ -429,7 +429,7 @@ def _offer(
         if option.is_fallback:
             return replace(base, from_fallback=True)
         return SkippedOption(option.code, "carrier_unavailable", failed[option.agreement_id])
-    kind = _PRODUCT_KIND[OptionKind(option.kind)]
+    kind = PRODUCT_KIND[OptionKind(option.kind)]
     quote = quotes.get((option.agreement_id, option.carrier_product, kind))
     if quote is None or not quote.available:
         detail = quote.reason if quote is not None else "no answer for this product"

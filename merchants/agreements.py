@@ -1,0 +1,190 @@
+"""Checking a carrier agreement: one small real quote through the agreement's adapter.
+
+Partner staff run it from the admin after entering credentials ("check connection"); it
+answers what the carrier said, in its own words, with the time it took.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from carriers.budbee import units as budbee_units
+from carriers.exceptions import CarrierError
+from carriers.http import redact_text
+from carriers.models import CarrierTrace
+from carriers.registry import UnknownCarrier, get_adapter
+from carriers.types import (
+    Address,
+    AgreementCredentials,
+    Parcel,
+    ProductKind,
+    ProductQuery,
+    Quote,
+    QuoteRequest,
+)
+from tms_gateway.checkout.services import PRODUCT_KIND as _PRODUCT_KIND
+
+from .models import Carrier, CarrierAgreement, DeliveryOption, OptionKind
+
+# The sample recipient of a connection check: a real address in the carrier's home country
+# (or the option's first country), a parcel every product takes.
+_SAMPLE_ADDRESS: dict[str, Address] = {
+    "SE": Address("SE", "11151", "Stockholm", "Drottninggatan 53"),
+    "NO": Address("NO", "0150", "Oslo", "Karl Johans gate 1"),
+    "DK": Address("DK", "1050", "København", "Kongens Nytorv 1"),
+    "FI": Address("FI", "00100", "Helsinki", "Mannerheimintie 1"),
+    "DE": Address("DE", "10115", "Berlin", "Invalidenstraße 1"),
+    "NL": Address("NL", "1012JS", "Amsterdam", "Dam 1"),
+    "BE": Address("BE", "1000", "Bruxelles", "Grand-Place 1"),
+}
+_CURRENCY = {
+    "SE": "SEK",
+    "NO": "NOK",
+    "DK": "DKK",
+    "FI": "EUR",
+    "DE": "EUR",
+    "NL": "EUR",
+    "BE": "EUR",
+}
+_HOME_COUNTRY: dict[str, str] = {
+    Carrier.POSTNORD: "SE",
+    Carrier.BUDBEE: "SE",
+    Carrier.INSTABOX: "SE",
+    Carrier.DHL: "SE",
+    Carrier.BRING: "NO",
+}
+#: Without an option of the carrier: a product every agreement with it can quote.
+_DEFAULT_PRODUCT: dict[str, ProductQuery] = {
+    Carrier.POSTNORD: ProductQuery("19", ProductKind.PICKUP_POINT, wants_locations=True),
+    Carrier.BUDBEE: ProductQuery(budbee_units.PRODUCT_HOME, ProductKind.HOME, wants_timeslots=True),
+    Carrier.INSTABOX: ProductQuery("LOCKER_EXPRESS", ProductKind.LOCKER, wants_locations=True),
+    Carrier.DHL: ProductQuery("103", ProductKind.PICKUP_POINT, wants_locations=True),
+    Carrier.BRING: ProductQuery("5800", ProductKind.PICKUP_POINT, wants_locations=True),
+}
+_LOCATION_WORDS = {
+    ProductKind.LOCKER: "lockers",
+    ProductKind.PICKUP_POINT: "service points",
+}
+_CHECK_PARCEL = Parcel(weight_g=1000, length_mm=300, width_mm=200, height_mm=100)
+
+
+@dataclass(frozen=True)
+class AgreementCheck:
+    ok: bool
+    message: str
+    #: No call reached the carrier: the answer came from the carrier cache.
+    cached: bool = False
+
+
+def _check_query(agreement: CarrierAgreement) -> tuple[ProductQuery, Address]:
+    """One of the merchant's options with this carrier, else the carrier's default product;
+    to the sample address of the carrier's home country, or of the option's first country."""
+    option = (
+        DeliveryOption.objects.filter(
+            merchant_id=agreement.merchant_id,
+            carrier=agreement.carrier,
+            kind__in=list(_PRODUCT_KIND),
+        )
+        .exclude(carrier_product="")
+        .order_by("-is_active", "sort_order", "id")
+        .first()
+    )
+    home = _HOME_COUNTRY.get(agreement.carrier, "SE")
+    if option is None:
+        return _DEFAULT_PRODUCT[agreement.carrier], _SAMPLE_ADDRESS[home]
+    kind = _PRODUCT_KIND[OptionKind(option.kind)]
+    query = ProductQuery(
+        code=option.carrier_product,
+        kind=kind,
+        wants_locations=kind in _LOCATION_WORDS,
+        wants_timeslots=option.uses_timeslots,
+    )
+    country = home
+    if option.countries and home not in option.countries:
+        country = next((c for c in option.countries if c in _SAMPLE_ADDRESS), home)
+    return query, _SAMPLE_ADDRESS[country]
+
+
+def _quote_summary(quote: Quote, query: ProductQuery) -> str:
+    if not quote.available:
+        return f"not available there ({quote.reason or 'no reason given'})"
+    parts = []
+    if query.wants_locations:
+        parts.append(f"{len(quote.locations)} {_LOCATION_WORDS.get(query.kind, 'locations')}")
+    if query.wants_timeslots:
+        parts.append(f"{len(quote.timeslots)} delivery windows")
+    if quote.price is not None:
+        parts.append(f"price {quote.price.amount / 100:.2f} {quote.price.currency}")
+    if quote.delivery and quote.delivery.earliest_days is not None:
+        days = quote.delivery.earliest_days
+        latest = quote.delivery.latest_days
+        span = f"{days}-{latest}" if latest not in (None, days) else f"{days}"
+        parts.append(f"{span} day{'' if span == '1' else 's'}")
+    return "available" + (": " + ", ".join(parts) if parts else "")
+
+
+def carrier_agreement_check(*, agreement: CarrierAgreement) -> AgreementCheck:
+    """Ask the carrier (or the agreement's base URL, e.g. the sandbox) for one real quote.
+
+    Answers that do not depend on the cart (service points, availability) are cached per
+    agreement (CARRIER_CACHE_TTL) and the adapters cannot be told to skip the cache: the
+    message says how many calls reached the carrier, and says so when none did.
+    """
+    try:
+        adapter = get_adapter(agreement.carrier)
+    except UnknownCarrier:
+        return AgreementCheck(False, f"No adapter is configured for {agreement.carrier}.")
+    credentials = AgreementCredentials(
+        agreement_id=agreement.pk,
+        customer_number=agreement.customer_number,
+        credentials=dict(agreement.credentials or {}),
+        test_mode=agreement.test_mode,
+        merchant_id=agreement.merchant_id,
+        base_url=agreement.api_base_url,
+    )
+    query, address = _check_query(agreement)
+    merchant = agreement.merchant
+    request = QuoteRequest(
+        merchant_ref=str(merchant.public_id),
+        agreement=credentials,
+        products=(query,),
+        recipient=address,
+        parcels=(_CHECK_PARCEL,),
+        currency=_CURRENCY.get(address.country, "EUR"),
+        now=timezone.now(),
+        max_locations=settings.CHECKOUT_MAX_LOCATIONS,
+        sender=Address(
+            country=merchant.sender_country,
+            postal_code=merchant.sender_postal_code,
+            city=merchant.sender_city,
+            street_address=merchant.sender_street_address,
+        ),
+    )
+    asked = f"{adapter.product_name(query.code)} ({query.code}) to {address.country} {address.postal_code}"
+    since = timezone.now()
+    started = time.monotonic()
+    try:
+        quotes = adapter.quote(request=request)
+    except CarrierError as exc:
+        elapsed = int((time.monotonic() - started) * 1000)
+        text = "; ".join(m.text for m in exc.messages if m.text) or str(exc)
+        text = redact_text(text, credentials.secret_values())
+        return AgreementCheck(False, f"{adapter.name} failed after {elapsed} ms ({asked}): {text}")
+    elapsed = int((time.monotonic() - started) * 1000)
+    calls = CarrierTrace.objects.filter(agreement_id=agreement.pk, created_at__gte=since).count()
+    how = (
+        f"{calls} call{'s' if calls != 1 else ''}"
+        if calls
+        else "no call made: answered from the carrier cache, CARRIER_CACHE_TTL"
+    )
+    if not quotes:
+        return AgreementCheck(False, f"{adapter.name} answered nothing in {elapsed} ms ({asked}).")
+    return AgreementCheck(
+        True,
+        f"{adapter.name} OK in {elapsed} ms ({how}): {asked} {_quote_summary(quotes[0], query)}.",
+        cached=not calls,
+    )

@@ -1,0 +1,383 @@
+"""Shipments for partner staff: read-only, with their history, tracking and labels.
+
+Two things can be done, each through its service and only with the change permission:
+retry a failed booking (``shipment_retry``) and cancel (``shipment_cancel``, with the
+carrier where it allows it). The actor recorded is ``staff:<username>``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from merchants.models import Carrier
+from tms_gateway.common.errors import ApplicationError
+
+from .booking import shipment_cancel, shipment_retry
+from .models import Shipment, ShipmentEvent, ShipmentLabel, ShipmentStatus, ShipmentTrackingEvent
+
+LABEL_CONTENT_TYPES = {"pdf": "application/pdf", "zpl": "text/plain", "png": "image/png"}
+NO_SAVE = {
+    "show_save": False,
+    "show_save_and_continue": False,
+    "show_save_and_add_another": False,
+    "show_delete": False,
+}
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return "" if value is None else str(value)
+
+
+def staff_actor(request: HttpRequest) -> str:
+    return f"staff:{request.user.get_username()}"
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ShipmentEventInline(_ReadOnlyInline):
+    model = ShipmentEvent
+    fields = ("at", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+    verbose_name = "history entry"
+    verbose_name_plural = "history"
+
+
+class ShipmentTrackingEventInline(_ReadOnlyInline):
+    model = ShipmentTrackingEvent
+    fields = ("at", "status", "carrier_code", "description", "location")
+    readonly_fields = fields
+    verbose_name_plural = "tracking events"
+
+
+class ShipmentLabelInline(_ReadOnlyInline):
+    model = ShipmentLabel
+    fields = ("created_at", "format", "download")
+    readonly_fields = fields
+
+    @admin.display(description="label")
+    def download(self, obj: ShipmentLabel) -> SafeString | str:
+        if not obj.pk or not (obj.content or obj.url):
+            return "-"
+        url = reverse("admin:shipments_shipment_label", args=(obj.shipment_id, obj.pk))
+        return format_html('<a href="{}">Download</a>', url)
+
+
+class CarrierFilter(admin.SimpleListFilter):
+    """The carrier as chosen at checkout (the selection keeps it; the option may change)."""
+
+    title = "carrier"
+    parameter_name = "carrier"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(str(value), str(label)) for value, label in Carrier.choices]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value():
+            return queryset.filter(selection__carrier=self.value())
+        return queryset
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 60}),
+        help_text="Kept in the shipment's history.",
+    )
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = (
+        "public_id",
+        "merchant",
+        "status",
+        "carrier",
+        "option_code",
+        "recipient_name",
+        "klarna_order_id",
+        "tracking_number",
+        "created_at",
+    )
+    list_filter = ("status", "merchant", CarrierFilter, "created_at")
+    list_select_related = ("merchant",)
+    search_fields = (
+        "public_id",
+        "klarna_order_id",
+        "tracking_number",
+        "session_id",
+        "recipient__family_name",
+        "recipient__given_name",
+    )
+    date_hierarchy = "created_at"
+    inlines = [ShipmentEventInline, ShipmentTrackingEventInline, ShipmentLabelInline]
+    actions = ["retry_booking", "cancel_booking"]
+    change_form_template = "admin/merchants/shipment/change_form.html"
+    fieldsets = (
+        (
+            "Shipment",
+            {
+                "fields": (
+                    "public_id",
+                    "merchant",
+                    "status",
+                    "session_id",
+                    "klarna_order_id",
+                    "created_at",
+                    "confirmed_at",
+                )
+            },
+        ),
+        ("What the shopper chose", {"fields": ("option", "selection_view", "currency", "price")}),
+        ("Recipient and order", {"fields": ("recipient_view", "order_view")}),
+        (
+            "Booking",
+            {
+                "fields": (
+                    "booking_since",
+                    "booking_attempts",
+                    "booking_error",
+                    "booking_outcome_unknown",
+                    "next_booking_at",
+                    "booked_at",
+                    "carrier_shipment_id",
+                )
+            },
+        ),
+        (
+            "Tracking",
+            {
+                "fields": (
+                    "tracking_number",
+                    "tracking_numbers",
+                    "tracking_url",
+                    "tracking_status",
+                    "tracking_checked_at",
+                    "delivered_at",
+                )
+            },
+        ),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [name for _title, spec in self.fieldsets for name in spec["fields"]]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # Klarna reserves shipments
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the history is the record; cancel instead
+
+    @admin.display(description="carrier")
+    def carrier(self, obj: Shipment) -> str:
+        slug = str(obj.selection.get("carrier") or "")
+        return dict(Carrier.choices).get(slug, slug)
+
+    @admin.display(description="option")
+    def option_code(self, obj: Shipment) -> str:
+        return str(obj.selection.get("option_id") or obj.selection.get("code") or "")
+
+    @admin.display(description="recipient")
+    def recipient_name(self, obj: Shipment) -> str:
+        r = obj.recipient or {}
+        name = " ".join(p for p in (r.get("given_name"), r.get("family_name")) if p)
+        return name or str(r.get("company_name") or "")
+
+    @staticmethod
+    def _pairs(data: dict[str, Any]) -> SafeString | str:
+        if not data:
+            return "-"
+        return format_html(
+            "<table>{}</table>",
+            format_html_join(
+                "",
+                "<tr><th>{}</th><td>{}</td></tr>",
+                ((k, _plain(v)) for k, v in data.items()),
+            ),
+        )
+
+    @admin.display(description="selection")
+    def selection_view(self, obj: Shipment) -> SafeString | str:
+        return self._pairs(obj.selection)
+
+    @admin.display(description="recipient")
+    def recipient_view(self, obj: Shipment) -> SafeString | str:
+        return self._pairs(obj.recipient)
+
+    @admin.display(description="order")
+    def order_view(self, obj: Shipment) -> SafeString | str:
+        return self._pairs(obj.order)
+
+    # --- Views -------------------------------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/label/<int:label_id>/",
+                view(self.label_view),
+                name="shipments_shipment_label",
+            ),
+            path("<path:object_id>/retry/", view(self.retry_view), name="shipments_shipment_retry"),
+            path(
+                "<path:object_id>/cancel/", view(self.cancel_view), name="shipments_shipment_cancel"
+            ),
+            *super().get_urls(),
+        ]
+
+    def _shipment(self, request: HttpRequest, object_id: str) -> Shipment:
+        shipment = self.get_object(request, object_id)
+        if shipment is None or not self.has_view_permission(request, shipment):
+            raise Http404
+        return shipment
+
+    def _change_url(self, shipment: Shipment) -> str:
+        return reverse("admin:shipments_shipment_change", args=(shipment.pk,))
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST":
+            raise PermissionDenied  # read-only: the buttons have their own views
+        context: dict[str, Any] = dict(NO_SAVE)
+        shipment = self.get_object(request, object_id)
+        if shipment is not None and self.has_change_permission(request, shipment):
+            if shipment.status == ShipmentStatus.FAILED:
+                context["retry_url"] = reverse(
+                    "admin:shipments_shipment_retry", args=(shipment.pk,)
+                )
+            if shipment.status not in (ShipmentStatus.CANCELLED, ShipmentStatus.EXPIRED):
+                context["cancel_url"] = reverse(
+                    "admin:shipments_shipment_cancel", args=(shipment.pk,)
+                )
+        return super().change_view(
+            request, object_id, form_url, {**context, **(extra_context or {})}
+        )
+
+    def label_view(self, request: HttpRequest, object_id: str, label_id: int) -> HttpResponse:
+        shipment = self._shipment(request, object_id)
+        label = shipment.labels.filter(pk=label_id).first()
+        if label is None:
+            raise Http404
+        content = bytes(label.content or b"")
+        if content:
+            fmt = (label.format or "pdf").lower()
+            response = HttpResponse(
+                content, content_type=LABEL_CONTENT_TYPES.get(fmt, "application/octet-stream")
+            )
+            extension = fmt if fmt.isalnum() else "bin"
+            response["Content-Disposition"] = (
+                f'attachment; filename="label-{shipment.public_id}-{label.pk}.{extension}"'
+            )
+            response["Cache-Control"] = "private, no-store"
+            return response
+        if label.url.startswith(("https://", "http://")):
+            return HttpResponseRedirect(label.url)
+        raise Http404
+
+    def _retry(self, request: HttpRequest, shipment: Shipment) -> None:
+        try:
+            shipment_retry(shipment=shipment, actor=staff_actor(request))
+        except ApplicationError as exc:
+            self.message_user(request, f"{shipment}: {exc.message}", messages.ERROR)
+        else:
+            self.message_user(request, f"{shipment}: booking queued again.", messages.SUCCESS)
+
+    def _cancel(self, request: HttpRequest, shipment: Shipment, reason: str) -> None:
+        try:
+            shipment_cancel(shipment=shipment, actor=staff_actor(request), reason=reason)
+        except ApplicationError as exc:
+            self.message_user(request, f"{shipment}: {exc.message}", messages.ERROR)
+        else:
+            self.message_user(request, f"{shipment}: cancelled.", messages.SUCCESS)
+
+    def retry_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        shipment = self._shipment(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._change_url(shipment))
+        if not self.has_change_permission(request, shipment):
+            raise PermissionDenied
+        self._retry(request, shipment)
+        return HttpResponseRedirect(self._change_url(shipment))
+
+    def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        shipment = self._shipment(request, object_id)
+        if not self.has_change_permission(request, shipment):
+            raise PermissionDenied
+        form = CancelForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            self._cancel(request, shipment, form.cleaned_data["reason"])
+            return HttpResponseRedirect(self._change_url(shipment))
+        return self._cancel_page(request, [shipment], form, action_url=request.path)
+
+    def _cancel_page(
+        self,
+        request: HttpRequest,
+        shipments: list[Shipment],
+        form: CancelForm,
+        *,
+        action_url: str = "",
+    ) -> TemplateResponse:
+        return TemplateResponse(
+            request,
+            "admin/merchants/shipment/cancel_confirmation.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Cancel shipments" if len(shipments) > 1 else f"Cancel {shipments[0]}",
+                "shipments": shipments,
+                "form": form,
+                "action_url": action_url,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    # --- Actions -----------------------------------------------------------------------------
+
+    @admin.action(permissions=["change"], description="Retry failed booking")
+    def retry_booking(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
+        for shipment in queryset.select_related("merchant"):
+            self._retry(request, shipment)
+
+    @admin.action(permissions=["change"], description="Cancel booking")
+    def cancel_booking(
+        self, request: HttpRequest, queryset: QuerySet[Shipment]
+    ) -> TemplateResponse | None:
+        shipments = list(queryset.select_related("merchant"))
+        if request.POST.get("confirm") != "yes":
+            return self._cancel_page(request, shipments, CancelForm())
+        form = CancelForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        for shipment in shipments:
+            self._cancel(request, shipment, reason)
+        return None
