@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -20,6 +22,18 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 _MISS = object()
 VERSION = 1
+_bypass: ContextVar[bool] = ContextVar("carrier_cache_bypass", default=False)
+
+
+@contextmanager
+def cache_bypassed() -> Iterator[None]:
+    """Within this block carriers are asked afresh (their answers still refresh the cache):
+    a connection check must reach the carrier, not an earlier answer."""
+    token = _bypass.set(True)
+    try:
+        yield
+    finally:
+        _bypass.reset(token)
 
 
 def cache_key(*, carrier: str, agreement_id: int, operation: str, params: Any) -> str:
@@ -44,7 +58,7 @@ def cached(
     """
     key = cache_key(carrier=carrier, agreement_id=agreement_id, operation=operation, params=params)
     try:
-        hit = cache.get(key, _MISS)
+        hit: Any = _MISS if _bypass.get() else cache.get(key, _MISS)
     except Exception:
         logger.warning("carrier cache unreachable; asking %s directly", carrier)
         return compute()

@@ -9,6 +9,7 @@ their traces are buffered like the fan-out's (carriers/traces.py).
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +39,8 @@ def call_all(*calls: Callable[[], Any]) -> list[Any]:
     (after every call has finished, so none outlives the quote that needed it)."""
     if len(calls) <= 1:
         return [call() for call in calls]
-    futures = [_pool().submit(call) for call in calls]
+    # Each call runs in a copy of the caller's context (e.g. a cache bypass applies to it too).
+    futures = [_pool().submit(contextvars.copy_context().run, call) for call in calls]
     results: list[Any] = []
     error: BaseException | None = None
     for future in futures:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from carriers.budbee import units as budbee_units
+from carriers.cache import cache_bypassed
 from carriers.exceptions import CarrierError
 from carriers.http import redact_text
 from carriers.models import CarrierTrace
@@ -168,7 +169,8 @@ def carrier_agreement_check(*, agreement: CarrierAgreement) -> AgreementCheck:
     since = timezone.now()
     started = time.monotonic()
     try:
-        quotes = adapter.quote(request=request)
+        with cache_bypassed():  # the carrier itself must answer, not an earlier answer
+            quotes = adapter.quote(request=request)
     except CarrierError as exc:
         elapsed = int((time.monotonic() - started) * 1000)
         text = "; ".join(m.text for m in exc.messages if m.text) or str(exc)
