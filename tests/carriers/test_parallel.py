@@ -39,3 +39,14 @@ def test_the_first_failure_is_raised_after_all_finished() -> None:
 
 def test_one_call_runs_in_the_callers_thread() -> None:
     assert call_all(lambda: threading.current_thread().name) == [threading.current_thread().name]
+
+
+def test_a_cache_bypass_reaches_the_parallel_calls() -> None:
+    from carriers.cache import _bypass, cache_bypassed
+
+    with cache_bypassed():
+        inside = call_all(_bypass.get, _bypass.get)
+    outside = call_all(_bypass.get, _bypass.get)
+
+    assert inside == [True, True]
+    assert outside == [False, False]
