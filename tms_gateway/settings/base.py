@@ -269,3 +269,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Production concerns, one module each: observability (health, metrics, logs), limits
+# (per-merchant rate limits), api (OpenAPI). Each reads its own variables from `env`.
+from .api import *  # noqa: E402, F403
+from .limits import *  # noqa: E402, F403
+from .observability import *  # noqa: E402, F403
