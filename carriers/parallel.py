@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
 from .traces import BUFFERED_THREAD_PREFIX, trace_flush
+from .types import Quote
 
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
@@ -56,3 +58,24 @@ def call_all(*calls: Callable[[], Any]) -> list[Any]:
     if error is not None:
         raise error
     return results
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A product's quote that needs one carrier call: ``answer(call())``. Lookups with the
+    same ``key`` are one call (the same cached answer)."""
+
+    key: Hashable
+    call: Callable[[], Any]
+    answer: Callable[[Any], Quote]
+
+
+def quotes_resolve(plans: list[Quote | Lookup]) -> list[Quote]:
+    """Make the distinct calls of ``plans`` together and answer each product in order; the
+    error of the first product asking is raised when several fail."""
+    calls: dict[Hashable, Callable[[], Any]] = {}
+    for plan in plans:
+        if isinstance(plan, Lookup):
+            calls.setdefault(plan.key, plan.call)
+    answers = dict(zip(calls, call_all(*calls.values()), strict=True))
+    return [plan.answer(answers[plan.key]) if isinstance(plan, Lookup) else plan for plan in plans]

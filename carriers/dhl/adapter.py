@@ -28,15 +28,13 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from carriers.base import Capability, CarrierAdapter
 from carriers.cache import cached
 from carriers.exceptions import CarrierError, CarrierRejected
 from carriers.http import CarrierHttp
-from carriers.parallel import call_all
+from carriers.parallel import Lookup, quotes_resolve
 from carriers.types import (
     AgreementCredentials,
     Booking,
@@ -55,16 +53,6 @@ from . import mappers, units
 from .client import LOCATION_FINDER, TRACKING, DhlClient
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _Lookup:
-    """A product's quote that needs one carrier call: ``answer(call())``. Lookups with the
-    same ``key`` are one call (the same cached answer)."""
-
-    key: Hashable
-    call: Callable[[], Any]
-    answer: Callable[[Any], Quote]
 
 
 def _route_quote(product: str, route: tuple[bool, str]) -> Quote:
@@ -120,16 +108,9 @@ class DhlAdapter(CarrierAdapter):
         home delivery) and none needs another's answer: the distinct calls go out together.
         If several fail, the one of the first product asking is raised."""
         plans = [self._plan(query, request) for query in request.products]
-        calls: dict[Hashable, Callable[[], Any]] = {}
-        for plan in plans:
-            if isinstance(plan, _Lookup):
-                calls.setdefault(plan.key, plan.call)
-        answers = dict(zip(calls, call_all(*calls.values()), strict=True))
-        return [
-            plan.answer(answers[plan.key]) if isinstance(plan, _Lookup) else plan for plan in plans
-        ]
+        return quotes_resolve(plans)
 
-    def _plan(self, query: ProductQuery, request: QuoteRequest) -> Quote | _Lookup:
+    def _plan(self, query: ProductQuery, request: QuoteRequest) -> Quote | Lookup:
         """The product's quote when no call is needed, else the call it needs."""
         product = units.PRODUCTS.get(query.code)
         if product is None:
@@ -154,7 +135,7 @@ class DhlAdapter(CarrierAdapter):
         if not postal_code:  # preview: nothing to look up yet
             return Quote(product=query.code, available=True)
         if query.kind is ProductKind.HOME:
-            return _Lookup(
+            return Lookup(
                 key=("route", country, postal_code),
                 call=functools.partial(self._route, request.agreement, country, postal_code),
                 answer=functools.partial(_route_quote, query.code),
@@ -162,7 +143,7 @@ class DhlAdapter(CarrierAdapter):
         limit = max(0, min(request.max_locations, units.MAX_LOCATIONS))
         if not query.wants_locations or limit == 0:
             return Quote(product=query.code, available=True)
-        return _Lookup(
+        return Lookup(
             key=("service_points", country, postal_code, query.kind, limit),
             call=functools.partial(
                 self._service_points,

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -14,7 +13,7 @@ from carriers.base import Capability, CarrierAdapter
 from carriers.cache import cached
 from carriers.exceptions import CarrierError, CarrierRejected, OperationNotSupported
 from carriers.http import CarrierHttp
-from carriers.parallel import call_all
+from carriers.parallel import Lookup, quotes_resolve
 from carriers.types import (
     AgreementCredentials,
     Booking,
@@ -49,16 +48,6 @@ def _rejected(code: str, text: str) -> CarrierRejected:
     return CarrierRejected(
         f"instabox: {text}", carrier="instabox", messages=(CarrierMessage(code, text),)
     )
-
-
-@dataclass(frozen=True)
-class _Lookup:
-    """A product's quote that needs an availability call: ``answer(call())``. Lookups with the
-    same ``key`` are one call (the same cached answer)."""
-
-    key: Hashable
-    call: Callable[[], Availability]
-    answer: Callable[[Availability], Quote]
 
 
 class InstaboxAdapter(CarrierAdapter):
@@ -111,16 +100,9 @@ class InstaboxAdapter(CarrierAdapter):
         another's answer: the distinct calls go out together. If several fail, the one of the
         first product asking is raised."""
         plans = [self._plan(query, request) for query in request.products]
-        calls: dict[Hashable, Callable[[], Availability]] = {}
-        for plan in plans:
-            if isinstance(plan, _Lookup):
-                calls.setdefault(plan.key, plan.call)
-        answers = dict(zip(calls, call_all(*calls.values()), strict=True))
-        return [
-            plan.answer(answers[plan.key]) if isinstance(plan, _Lookup) else plan for plan in plans
-        ]
+        return quotes_resolve(plans)
 
-    def _plan(self, query: ProductQuery, request: QuoteRequest) -> Quote | _Lookup:
+    def _plan(self, query: ProductQuery, request: QuoteRequest) -> Quote | Lookup:
         """The product's quote when no call is needed, else the availability call it needs."""
         product = units.PRODUCTS.get(query.code)
         if product is None:
@@ -142,7 +124,7 @@ class InstaboxAdapter(CarrierAdapter):
             operation = "service_points"
         else:
             operation = "timeslots" if query.wants_timeslots else "availability"
-        return _Lookup(
+        return Lookup(
             key=(operation, country, postal_code, query.code),
             call=functools.partial(
                 self._availability,

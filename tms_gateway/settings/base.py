@@ -12,7 +12,7 @@ import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-env = environ.Env()
+env: environ.Env = environ.Env()
 # A .env file beside manage.py is read when present; real environment variables win.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -20,7 +20,7 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
-INSTALLED_APPS = [
+INSTALLED_APPS: list[str] = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "tms_gateway.ksa",
 ]
 
-MIDDLEWARE = [
+MIDDLEWARE: list[str] = [
     "tms_gateway.common.middleware.RequestStartMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -262,7 +262,7 @@ DEMO_STAFF_PASSWORD = env("DEMO_STAFF_PASSWORD", default="demo-admin")
 DEMO_SHOP_EMAIL = env("DEMO_SHOP_EMAIL", default="shop@demo-shop.example")
 DEMO_SHOP_PASSWORD = env("DEMO_SHOP_PASSWORD", default="demo-shop")
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
