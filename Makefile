@@ -9,7 +9,7 @@ SANDBOX_PORT ?= 8090
 export CARRIER_SANDBOX_URL ?= http://127.0.0.1:$(SANDBOX_PORT)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install migrate seed clean browser bench
+.PHONY: run test lint typecheck pytest install migrate seed clean browser bench fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ pytest: install
 ## make bench: load gunicorn + carrier sandbox (PostgreSQL and Redis needed); var/bench.json
 bench: install
 	$(BIN)/python -m tms_gateway.devtools.bench
+
+## make fuzz: schemathesis against every callback operation in-process, as the demo shop
+## (PostgreSQL and Redis needed); FUZZ_EXAMPLES examples per operation (default 200)
+fuzz: install
+	$(BIN)/python -m tms_gateway.devtools.fuzz
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3

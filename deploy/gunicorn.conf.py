@@ -20,3 +20,6 @@ max_requests_jitter = max_requests // 10
 # Per-request access lines cost CPU on the hot path; the load balancer logs requests too.
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "false").lower() == "true" else None
 errorlog = "-"
+# Heartbeat files on tmpfs: an overlay or read-only root filesystem (containers) would stall or
+# refuse them. /dev/shm exists in Docker and Kubernetes pods; elsewhere gunicorn's default.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108

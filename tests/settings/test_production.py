@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "FIELD_ENCRYPTION_KEYS": "ZGV2LW9ubHktZmllbGQta2V5LTAwMDAwMDAwMDAwMDA=",
     "KSA_SIGNING_KEYS": "p1:" + "s" * 40,
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/tms_gateway",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
     "DJANGO_ALLOWED_HOSTS": "gateway.example.com",
 }
 
@@ -40,7 +41,7 @@ def test_production_never_seeds_the_demo_shop() -> None:
 
 
 def test_production_refuses_to_start_without_its_secrets() -> None:
-    for missing in ("DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "KSA_SIGNING_KEYS"):
+    for missing in ("DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "KSA_SIGNING_KEYS", "REDIS_URL"):
         env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
         result = _manage("check", env=env)
         assert result.returncode != 0

@@ -44,6 +44,15 @@ from .authentication import (
     token_issue,
 )
 from .messages import message_for
+from .ratelimit import ksa_rate_limit
+from .schema import (
+    auth_schema,
+    shipment_confirm_schema,
+    shipment_create_schema,
+    shipment_get_schema,
+    shipment_update_schema,
+    shippingoptions_schema,
+)
 
 JSON = "application/json"
 
@@ -82,6 +91,7 @@ class KsaApi(APIView):
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             raise PayloadTooLarge("The request body is larger than 1 MiB.")
         super().initial(request, *args, **kwargs)
+        ksa_rate_limit(self, request)
 
     @property
     def principal(self) -> KsaPrincipal:
@@ -144,6 +154,7 @@ class AuthApi(KsaApi):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
 
+    @auth_schema
     def post(self, request: Request) -> Response:
         identifier, nonce, digest = s.auth_parse(self.body())
         credential = credential_authenticate(identifier=identifier, nonce=nonce, digest=digest)
@@ -153,6 +164,7 @@ class AuthApi(KsaApi):
 
 
 class ShippingOptionsApi(KsaApi):
+    @shippingoptions_schema
     def post(self, request: Request) -> HttpResponse:
         body = self.body()
         merchant = self.principal.merchant
@@ -174,6 +186,7 @@ class ShippingOptionsApi(KsaApi):
 
 
 class ShipmentCreateApi(KsaApi):
+    @shipment_create_schema
     def post(self, request: Request) -> Response:
         session, selection = s.selection_session_parse(self.body())
         shipment = shipment_reserve(
@@ -185,10 +198,12 @@ class ShipmentCreateApi(KsaApi):
 
 
 class ShipmentDetailApi(KsaApi):
+    @shipment_get_schema
     def get(self, request: Request, shipment_id: str) -> Response:
         shipment = shipment_refresh_expiry(shipment=self.shipment_or_404(shipment_id))
         return self.respond(s.shipment_render(shipment))
 
+    @shipment_update_schema
     def put(self, request: Request, shipment_id: str) -> Response:
         body = self.body()
         shipment = self.shipment_or_404(shipment_id)
@@ -203,6 +218,7 @@ class ShipmentDetailApi(KsaApi):
 
 
 class ShipmentConfirmApi(KsaApi):
+    @shipment_confirm_schema
     def post(self, request: Request, shipment_id: str) -> Response:
         shipment = self.shipment_or_404(shipment_id)
         shipment = shipment_confirm(merchant=self.principal.merchant, shipment=shipment)

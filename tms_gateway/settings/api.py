@@ -1,3 +1,44 @@
-"""The OpenAPI description of the callback API and the staff JSON API."""
+"""The OpenAPI description of the callback API and the staff JSON API.
 
-from .base import env  # noqa: F401  (base defines env before it imports this module)
+drf-spectacular builds the schema (/api/schema/) and Swagger UI (/api/docs/); the UI's assets
+come from drf-spectacular-sidecar, served as our own static files (no CDN).
+"""
+
+from typing import Any
+
+from .base import INSTALLED_APPS as _BASE_APPS
+from .base import REST_FRAMEWORK as _BASE_REST_FRAMEWORK
+
+INSTALLED_APPS: list[str] = [*_BASE_APPS, "drf_spectacular", "drf_spectacular_sidecar"]
+
+REST_FRAMEWORK: dict[str, Any] = {
+    **_BASE_REST_FRAMEWORK,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS: dict[str, Any] = {
+    "TITLE": "TMS gateway API",
+    "DESCRIPTION": (
+        "The Klarna Shipping Assistant (KSA) callback API this gateway serves under `/ksa/v1/`: "
+        "Klarna calls `POST /auth` with the merchant's identifier and SHA-256(nonce + key) and "
+        "gets a bearer JWT (1 hour), then calls the other endpoints with "
+        "`Authorization: Bearer <token>`.\n\n"
+        "Requests are JSON, sent as `application/json` or one of Klarna's "
+        "`application/vdn.klarna.shipping.*+json` types; an answer carries the media type of "
+        "its request. Every 4xx except 401 has the body `{failure_reason, message}`; 401 has "
+        'an empty body and `WWW-Authenticate: Bearer realm="ksa"`. A body over 1 MiB is '
+        "refused with 413 before anything else, then authentication (401), then validation.\n\n"
+        "Staff JSON API: there is none yet beyond this callback API; staff use the admin and the "
+        "merchant portal (HTML)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/ksa/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "TAGS": [{"name": "ksa", "description": "Klarna Shipping Assistant callback API"}],
+}

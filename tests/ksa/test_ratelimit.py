@@ -1,0 +1,97 @@
+"""Per-merchant rate limits on the callback API (fixed one-minute windows in Redis)."""
+
+from __future__ import annotations
+
+import time
+import types
+from typing import Any
+
+import pytest
+from django.core.cache.backends.locmem import LocMemCache
+from django.test import Client
+
+from tms_gateway.ksa import ratelimit
+
+from .conftest import Klarna, Shop, session
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen_window(monkeypatch: pytest.MonkeyPatch) -> float:
+    """One window for the whole test, so a minute boundary cannot reset the counters."""
+    now = time.time()
+    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: now))
+    monkeypatch.setattr(ratelimit, "_skip_until", 0.0)
+    return now
+
+
+def assert_limited(response: Any) -> None:
+    assert response.status_code == 429, response.content
+    assert response.json()["failure_reason"] == "rate_limited"
+    assert response.json()["message"]
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_fourth_call_of_a_merchant_is_refused_others_unaffected(
+    settings: Any, klarna: Klarna, klarna_b: Klarna
+) -> None:
+    settings.KSA_RATE_LIMIT_PER_MINUTE = 3
+    for _ in range(3):
+        assert klarna.post("shippingoptions", session()).status_code == 200
+    assert_limited(klarna.post("shippingoptions", session()))
+    assert_limited(klarna.get("shipment/00000000-0000-0000-0000-000000000000"))
+    for _ in range(3):
+        assert klarna_b.post("shippingoptions", session()).status_code == 200
+
+
+def test_unauthenticated_calls_get_401_not_counted(settings: Any, client: Client) -> None:
+    settings.KSA_RATE_LIMIT_PER_MINUTE = 1
+    for _ in range(3):
+        assert (
+            client.post(
+                "/ksa/v1/shippingoptions", data="{}", content_type="application/json"
+            ).status_code
+            == 401
+        )
+
+
+def test_auth_is_limited_per_identifier_before_the_digest(
+    settings: Any, shop: Shop, other_shop: Shop
+) -> None:
+    settings.KSA_RATE_LIMIT_AUTH_PER_MINUTE = 2
+    a, b = Klarna(Client(), shop), Klarna(Client(), other_shop)
+    assert a.auth(key="wrong").status_code == 401
+    assert a.auth().status_code == 201
+    assert_limited(a.auth())
+    assert b.auth().status_code == 201
+    assert b.auth().status_code == 201
+
+
+def test_zero_disables_the_limits(settings: Any, klarna: Klarna) -> None:
+    settings.KSA_RATE_LIMIT_PER_MINUTE = 0
+    settings.KSA_RATE_LIMIT_AUTH_PER_MINUTE = 0
+    for _ in range(4):
+        assert klarna.post("shippingoptions", session()).status_code == 200
+        assert klarna.auth().status_code == 201
+
+
+def test_cache_unreachable_allows_and_warns(
+    settings: Any, klarna: Klarna, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    settings.KSA_RATE_LIMIT_PER_MINUTE = 1
+
+    def down(key: str, expires_at: int) -> int:
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(ratelimit, "_hit", down)
+    with caplog.at_level("WARNING", logger="tms_gateway.ksa.ratelimit"):
+        for _ in range(3):
+            assert klarna.post("shippingoptions", session()).status_code == 200
+    assert "unreachable" in caplog.text
+
+
+def test_counter_on_a_non_redis_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ratelimit, "caches", {"default": LocMemCache("rl-test", {})})
+    expires = int(time.time()) + 60
+    assert [ratelimit._hit("k", expires) for _ in range(3)] == [1, 2, 3]
