@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
+from tms_gateway.ops import metrics  # ops hook: carrier cache hit/miss metrics
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -62,6 +64,7 @@ def cached(
     except Exception:
         logger.warning("carrier cache unreachable; asking %s directly", carrier)
         return compute()
+    metrics.carrier_cache_observe(carrier, operation, hit is not _MISS)  # ops hook: metrics
     if hit is not _MISS:
         return hit
     value = compute()

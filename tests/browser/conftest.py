@@ -14,10 +14,6 @@ from typing import Any
 
 import pytest
 
-# Playwright's sync API keeps an event loop running in this thread; the test's own database
-# calls are ordinary synchronous code all the same.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 
@@ -28,6 +24,9 @@ def browser() -> Iterator[Any]:
 
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
+    # From here on this thread runs Playwright's event loop; Django's session-wide test
+    # database set-up may come after it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -35,6 +34,14 @@ def browser() -> Iterator[Any]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _sync_database_calls_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright's sync API keeps an event loop running in this thread; the browser tests'
+    own database calls (fixtures, set-up, flush) are ordinary synchronous code all the same.
+    Set for these tests only: `check --deploy` refuses the variable anywhere else."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture

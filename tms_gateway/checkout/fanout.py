@@ -7,6 +7,7 @@ own timeout); an exception drops only its own job.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -19,6 +20,7 @@ from carriers.base import CarrierAdapter
 from carriers.breaker import breaker
 from carriers.exceptions import CarrierRejected
 from carriers.types import Quote, QuoteRequest
+from tms_gateway.ops.logging import secrets_remember  # ops hook: log redaction
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +71,10 @@ def quotes_collect(*, jobs: list[QuoteJob], deadline_seconds: float) -> list[Quo
     outcomes: dict[int, QuoteOutcome] = {}
     futures: dict[Future[tuple[tuple[Quote, ...], float]], QuoteJob] = {}
     for job in jobs:
+        secrets_remember(job.request.agreement.secret_values())  # ops hook: redact in logs
         if breaker.allow(_breaker_key(job)):
-            futures[_pool().submit(_run, job)] = job
+            # In the request's context: its log lines carry the request id.
+            futures[_pool().submit(contextvars.copy_context().run, _run, job)] = job
         else:
             outcomes[job.key] = QuoteOutcome(job.key, job.adapter.slug, None, 0, "circuit open")
     wait(futures, timeout=deadline_seconds)

@@ -1,3 +1,69 @@
-"""Health, readiness, Prometheus metrics and structured logs."""
+"""Health, readiness, Prometheus metrics and structured logs.
 
-from .base import env  # noqa: F401  (base defines env before it imports this module)
+* ``/healthz`` (alive), ``/readyz`` (database, cache, broker; 503 naming what failed) and
+  ``/metrics`` (Prometheus text format). ``/metrics`` has no authentication: in production
+  expose it on a private port or block it at the proxy. Metrics are per process unless
+  ``PROMETHEUS_MULTIPROC_DIR`` is set (see tms_gateway/ops/metrics.py).
+* Logs: ``LOG_FORMAT=json`` writes one JSON object per line (production), ``plain`` (default)
+  one readable line. Every record carries the request id (``X-Request-ID``) and is redacted
+  (bearer tokens, JWTs, labelled keys and secrets, known carrier credentials).
+"""
+
+import importlib
+from typing import Any
+
+import environ
+
+# base.py read .env into the environment before importing this module; a local Env keeps mypy
+# out of the base <-> observability import cycle.
+env = environ.Env()
+
+# Readiness: each check (database, cache, broker) gets at most this long, all in parallel.
+OPS_READYZ_TIMEOUT_SECONDS = 1.0
+# The Celery queue whose depth /metrics reports (Redis broker only).
+OPS_CELERY_QUEUE = "celery"
+
+# Every carrier call feeds the metrics first; CARRIER_TRACE_SINK (env) still chooses where the
+# trace then goes (the trace table by default, carriers.traces.trace_discard in benchmarks).
+_METRICS_SINK = "tms_gateway.ops.metrics.trace_sink"
+CARRIER_TRACE_SINK_NEXT: str = env("CARRIER_TRACE_SINK", default="carriers.traces.trace_store")
+if CARRIER_TRACE_SINK_NEXT == _METRICS_SINK:
+    CARRIER_TRACE_SINK_NEXT = "carriers.traces.trace_store"
+CARRIER_TRACE_SINK = _METRICS_SINK
+
+_START = "tms_gateway.common.middleware.RequestStartMiddleware"
+_OPS_MIDDLEWARE = [
+    "tms_gateway.ops.middleware.RequestIdMiddleware",
+    "tms_gateway.ops.middleware.RequestMetricsMiddleware",
+]
+# base's list, read from the (partly imported) module: `from .base import MIDDLEWARE` in the
+# import cycle leaves mypy unable to type it.
+MIDDLEWARE: list[str] = list(vars(importlib.import_module(".base", __package__))["MIDDLEWARE"])
+_at = MIDDLEWARE.index(_START) + 1 if _START in MIDDLEWARE else 0
+MIDDLEWARE[_at:_at] = [m for m in _OPS_MIDDLEWARE if m not in MIDDLEWARE]
+
+LOG_FORMAT: str = env("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    LOG_FORMAT = "plain"
+LOG_LEVEL: str = env("LOG_LEVEL", default="INFO")
+
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "redact": {"()": "tms_gateway.ops.logging.redacting_filter"},
+        "request_id": {"()": "tms_gateway.ops.logging.RequestIdFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "tms_gateway.ops.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact", "request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+}

@@ -58,8 +58,9 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Structured logs by default in production. settings/observability.py owns LOG_FORMAT and
-# builds LOGGING from it while base.py is imported, i.e. before this line: setting the name here
-# does not rebuild LOGGING. Export LOG_FORMAT=json (deploy/ does) until observability exposes a
-# helper this module can call to re-derive LOGGING.
+# Structured logs by default in production: LOGGING was built with the development default
+# while base.py was imported, so its console formatter is set again here.
 LOG_FORMAT = env("LOG_FORMAT", default="json")
+if LOG_FORMAT not in ("plain", "json"):
+    LOG_FORMAT = "json"
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405

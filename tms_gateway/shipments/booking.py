@@ -56,6 +56,8 @@ from merchants.models import CarrierAgreement, Merchant
 from tms_gateway.checkout.services import order_parcels
 from tms_gateway.checkout.types import Order, OrderLine, Session
 from tms_gateway.common.errors import ApplicationError
+from tms_gateway.ops import metrics  # ops hook: booking outcome counter
+from tms_gateway.ops.logging import secrets_remember  # ops hook: log redaction
 
 from .models import Shipment, ShipmentLabel, ShipmentStatus
 from .services import InvalidTransition, shipment_transition
@@ -400,6 +402,7 @@ def shipments_requeue(*, now: dt.datetime | None = None) -> int:
     return sum(booking_enqueue(shipment_id=pk) for pk in ids)
 
 
+@metrics.booking_observed  # ops hook: booking outcome counter
 def shipment_book(*, shipment_id: int, now: dt.datetime | None = None) -> BookingOutcome:
     """One booking attempt for a confirmed shipment; safe to run any number of times."""
     now = now or timezone.now()
@@ -410,6 +413,7 @@ def shipment_book(*, shipment_id: int, now: dt.datetime | None = None) -> Bookin
     try:
         adapter: CarrierAdapter = get_adapter(shipment.selection["carrier"])
         agreement = _credentials(_agreement(shipment), shipment.merchant)
+        secrets_remember(agreement.secret_values())  # ops hook: redact in logs
         request = booking_request_build(shipment=shipment, agreement=agreement)
     except (UnknownCarrier, CarrierRejected, KeyError, ValueError) as exc:
         return _fail(shipment=shipment, reason=f"cannot book: {exc}", now=now)

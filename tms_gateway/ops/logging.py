@@ -1,0 +1,167 @@
+"""Structured logs: request ids on every record, secrets redacted, JSON or plain lines.
+
+``LOGGING`` (tms_gateway/settings/observability.py) builds the ``redact`` filter through
+:func:`redacting_filter`, which also installs a log record factory: every record of every logger
+is redacted (message, arguments, exception text) and stamped with the request id when it is
+created, so every handler — the console, pytest's caplog, an error tracker — sees the same
+clean record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import threading
+import traceback
+from collections import OrderedDict
+from collections.abc import Iterable
+from contextvars import ContextVar
+from typing import Any
+
+REDACTED = "[redacted]"
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+
+_BEARER = re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{4,}")
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]*){0,2}")
+_LABELLED = re.compile(
+    r"(?i)((?:authorization|proxy-authorization|api[_-]?key|apikey|x-api-key|client[_-]?key"
+    r"|client[_-]?secret|access[_-]?token|refresh[_-]?token|password|passwd|secret|token"
+    r"|signing[_-]?key|digest)[\"']?\s*[:=]\s*[\"']?)(?!\[redacted\])([^\"'&\s,;}\]]+)"
+)
+
+# Credential values seen by this process (carrier agreements), redacted wherever they appear.
+_MAX_SECRETS = 2048
+_secrets: OrderedDict[str, None] = OrderedDict()
+_secrets_lock = threading.Lock()
+
+
+def secrets_remember(values: Iterable[str]) -> None:
+    """Remember credential values so a log line that repeats one (a carrier echoing a key in
+    its error text) is redacted. Values shorter than 6 characters are ignored."""
+    with _secrets_lock:
+        for value in values:
+            if value and len(value) >= 6:
+                _secrets[value] = None
+                _secrets.move_to_end(value)
+        while len(_secrets) > _MAX_SECRETS:
+            _secrets.popitem(last=False)
+
+
+def redact(text: str) -> str:
+    if _secrets:
+        with _secrets_lock:
+            known = list(_secrets)
+        for secret in known:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = _JWT.sub(REDACTED, text)
+    return _LABELLED.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+
+
+_STANDARD_ATTRS = frozenset(
+    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()
+    | {"message", "asctime", "request_id", "_ops_clean"}
+)
+
+
+def clean_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Redact a record in place (once): message with its args, exception text, extra fields."""
+    for key, value in list(vars(record).items()):
+        if key not in _STANDARD_ATTRS and isinstance(value, str):
+            setattr(record, key, redact(value))
+    if not hasattr(record, "request_id"):
+        record.request_id = request_id_var.get()
+    if getattr(record, "_ops_clean", False):
+        return record
+    try:
+        message = record.getMessage()
+    except Exception:
+        message = f"{record.msg} {record.args!r}"
+    record.msg = redact(message)
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+        # Formatters format exc_info again unless it is gone; the text above is what they show.
+        record.exc_info = None
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    record._ops_clean = True
+    return record
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts every record passing a handler (extra fields included) and stamps its id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        clean_record(record)
+        return True
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        return True
+
+
+_factory_lock = threading.Lock()
+_installed = False
+
+
+def install_record_factory() -> None:
+    """Redact every record at creation, whichever handler later receives it (idempotent).
+
+    Extra fields are set after the factory returns, so handlers still apply the filter."""
+    global _installed
+    with _factory_lock:
+        if _installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            try:
+                return clean_record(record)
+            except Exception:  # logging must never fail because of redaction
+                return record
+
+        logging.setLogRecordFactory(factory)
+        _installed = True
+
+
+def redacting_filter() -> RedactingFilter:
+    """The ``()`` factory of LOGGING's ``redact`` filter; installs the record factory too."""
+    install_record_factory()
+    return RedactingFilter()
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request_id, extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        clean_record(record)
+        payload: dict[str, Any] = {
+            "time": dt.datetime.fromtimestamp(record.created, tz=dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", request_id_var.get()),
+        }
+        for key, value in vars(record).items():
+            if key in _STANDARD_ATTRS or key.startswith("_") or key in payload:
+                continue
+            scalar = isinstance(value, str | int | float | bool | None)
+            payload[key] = value if scalar else redact(str(value))
+        if record.exc_text:
+            payload["exception"] = record.exc_text
+        if record.stack_info:
+            payload["stack"] = record.stack_info
+        return json.dumps(payload, ensure_ascii=False, default=str)

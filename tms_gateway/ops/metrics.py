@@ -1,0 +1,225 @@
+"""Prometheus metrics of the gateway (``/metrics``, text exposition format).
+
+Metrics live in the process that records them: under gunicorn with several workers each scrape
+sees one worker, unless ``PROMETHEUS_MULTIPROC_DIR`` is set (an empty directory, wiped before
+gunicorn starts), in which case counters and histograms of every worker are aggregated. The
+scrape-time gauges (breaker states, queue depth) always describe the answering process (breakers
+are per process anyway) or the broker itself.
+
+Labels carry carrier slugs, operation names, Django URL names and agreement ids only: never a
+merchant name, a credential, a URL with a query, or anything from a request body.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from prometheus_client.core import Metric
+
+    from carriers.http import TraceRecord
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.5, 5.0, 10.0, 30.0)
+
+HTTP_REQUEST_SECONDS = Histogram(
+    "tms_http_request_duration_seconds",
+    "Time from a request's arrival to its response, per Django URL name, method and status class.",
+    ["endpoint", "method", "status"],
+    buckets=_LATENCY_BUCKETS,
+)
+CARRIER_CALL_SECONDS = Histogram(
+    "tms_carrier_call_duration_seconds",
+    "Duration of one HTTP call to a carrier, per carrier and operation.",
+    ["carrier", "operation"],
+    buckets=_LATENCY_BUCKETS,
+)
+CARRIER_CALL_ERRORS = Counter(
+    "tms_carrier_call_errors",
+    "Carrier HTTP calls that failed: timeout, connection, http_4xx, http_5xx, http_429.",
+    ["carrier", "operation", "kind"],
+)
+CARRIER_CACHE = Counter(
+    "tms_carrier_cache_requests",
+    "Lookups in the carrier answer cache, per carrier, operation and result (hit or miss).",
+    ["carrier", "operation", "result"],
+)
+BOOKING_OUTCOMES = Counter(
+    "tms_booking_outcomes",
+    "Booking attempts by outcome (booked, retry, failed, skipped).",
+    ["outcome"],
+)
+
+BREAKER_STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+# --- Recording -------------------------------------------------------------------------------
+
+
+def http_request_observe(*, endpoint: str, method: str, status: int, seconds: float) -> None:
+    HTTP_REQUEST_SECONDS.labels(
+        endpoint=endpoint or "unmatched",
+        method=method if method in _METHODS else "other",
+        status=f"{status // 100}xx",
+    ).observe(max(seconds, 0.0))
+
+
+def _error_kind(status: int | None, error: str) -> str:
+    if status is None:
+        return "timeout" if error.startswith("timeout") else "connection"
+    if status == 429:
+        return "http_429"
+    if status >= 500:
+        return "http_5xx"
+    return "http_4xx"
+
+
+def carrier_call_observe(
+    *, carrier: str, operation: str, status: int | None, error: str, seconds: float
+) -> None:
+    CARRIER_CALL_SECONDS.labels(carrier=carrier, operation=operation).observe(max(seconds, 0.0))
+    if error or status is None:
+        CARRIER_CALL_ERRORS.labels(
+            carrier=carrier, operation=operation, kind=_error_kind(status, error)
+        ).inc()
+
+
+def carrier_cache_observe(carrier: str, operation: str, hit: bool) -> None:
+    CARRIER_CACHE.labels(
+        carrier=carrier, operation=operation, result="hit" if hit else "miss"
+    ).inc()
+
+
+def booking_observed(func: Callable[P, R]) -> Callable[P, R]:
+    """Counts the ``outcome`` of each ``BookingOutcome`` the wrapped service returns."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        result = func(*args, **kwargs)
+        outcome = getattr(result, "outcome", None)
+        if outcome is not None:
+            BOOKING_OUTCOMES.labels(outcome=str(getattr(outcome, "value", outcome))).inc()
+        return result
+
+    return wrapper
+
+
+def trace_sink(record: TraceRecord) -> None:
+    """The ``CARRIER_TRACE_SINK`` setting: observe the call, then hand the trace on to
+    ``CARRIER_TRACE_SINK_NEXT`` (the ``CARRIER_TRACE_SINK`` variable; the trace table by default)."""
+    try:
+        carrier_call_observe(
+            carrier=record.carrier,
+            operation=record.operation,
+            status=record.status,
+            error=record.error,
+            seconds=record.duration_ms / 1000,
+        )
+    except Exception:  # a metric must never cost a trace
+        logger.exception("carrier call metric not recorded")
+    import_string(settings.CARRIER_TRACE_SINK_NEXT)(record)
+
+
+# --- Scrape-time collectors ------------------------------------------------------------------
+
+
+class BreakerCollector(Collector):
+    """``tms_carrier_breaker_state`` per carrier and agreement id: 0 closed, 1 half-open, 2 open."""
+
+    def collect(self) -> Iterator[Metric]:
+        from carriers.breaker import breaker
+
+        family = GaugeMetricFamily(
+            "tms_carrier_breaker_state",
+            "Circuit breaker per carrier and agreement id in this process: "
+            "0 closed, 1 half-open, 2 open.",
+            labels=["carrier", "agreement"],
+        )
+        for (carrier, agreement_id), state in sorted(breaker.snapshot().items()):
+            family.add_metric([carrier, str(agreement_id)], BREAKER_STATE_VALUES[str(state)])
+        yield family
+
+
+_redis_clients: dict[str, Any] = {}
+
+
+def _broker_redis(url: str) -> Any:
+    import redis
+
+    client = _redis_clients.get(url)
+    if client is None:
+        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        _redis_clients[url] = client
+    return client
+
+
+class QueueCollector(Collector):
+    """``tms_celery_queue_length``: messages waiting in the "celery" queue (Redis broker only)."""
+
+    def collect(self) -> Iterator[Metric]:
+        url = str(getattr(settings, "CELERY_BROKER_URL", "") or "")
+        if not url.startswith(("redis://", "rediss://")):
+            return
+        family = GaugeMetricFamily(
+            "tms_celery_queue_length",
+            "Messages waiting in a Celery queue on the Redis broker.",
+            labels=["queue"],
+        )
+        queue = settings.OPS_CELERY_QUEUE
+        try:
+            family.add_metric([queue], float(_broker_redis(url).llen(queue)))
+        except Exception:
+            logger.warning("queue depth not read: broker unreachable")
+            return
+        yield family
+
+
+_SCRAPE_COLLECTORS: tuple[Collector, ...] = (BreakerCollector(), QueueCollector())
+_registered = False
+
+
+def _register_default() -> None:
+    global _registered
+    if not _registered:
+        for collector in _SCRAPE_COLLECTORS:
+            REGISTRY.register(collector)
+        _registered = True
+
+
+def _registries() -> Iterable[CollectorRegistry]:
+    multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if multiproc_dir:
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=multiproc_dir)
+        for collector in _SCRAPE_COLLECTORS:
+            registry.register(collector)
+        return (registry,)
+    _register_default()
+    return (REGISTRY,)
+
+
+def metrics_render() -> bytes:
+    return b"".join(generate_latest(registry) for registry in _registries())

@@ -1,0 +1,102 @@
+"""Readiness and metrics endpoints (liveness is tms_gateway.common.views.healthz)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+
+from . import metrics
+
+
+def check_database() -> None:
+    connection = connections["default"]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    finally:
+        connection.close()  # the check runs on its own thread: leave no connection behind
+
+
+def check_cache() -> None:
+    cache = caches["default"]
+    cache.set("ops:readyz", "1", timeout=10)
+    if cache.get("ops:readyz") != "1":
+        raise RuntimeError("cache did not return what was written")
+
+
+def check_broker() -> None:
+    url = str(settings.CELERY_BROKER_URL)
+    if url.startswith("filesystem"):
+        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        folder = options.get("data_folder_in") or options.get("data_folder_out")
+        if not folder or not Path(folder).is_dir():
+            raise RuntimeError("broker folder missing")
+        return
+    from kombu import Connection
+
+    timeout = settings.OPS_READYZ_TIMEOUT_SECONDS
+    with Connection(url, connect_timeout=timeout, transport_options={"max_retries": 0}) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+        if hasattr(conn.default_channel, "client"):
+            conn.default_channel.client.ping()  # Redis: connect lazily opened pools for real
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "database": check_database,
+    "cache": check_cache,
+    "broker": check_broker,
+}
+
+
+def _run_checks() -> dict[str, str]:
+    """Every check on its own daemon thread, all waited for together at most the timeout."""
+    timeout = settings.OPS_READYZ_TIMEOUT_SECONDS
+    results: dict[str, str] = {}
+
+    def run(name: str, check: Callable[[], None]) -> None:
+        try:
+            check()
+        except Exception as exc:
+            results[name] = f"error: {type(exc).__name__}"
+        else:
+            results[name] = "ok"
+
+    threads = {
+        name: threading.Thread(target=run, args=(name, check), name=f"readyz-{name}", daemon=True)
+        for name, check in CHECKS.items()
+    }
+    for thread in threads.values():
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads.values():
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return {name: results.get(name, "error: timeout") for name in CHECKS}
+
+
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """200 when the database, the cache and the broker answer; 503 naming the failing ones."""
+    checks = _run_checks()
+    failed = sorted(name for name, result in checks.items() if result != "ok")
+    if failed:
+        return JsonResponse(
+            {"status": "unavailable", "failed": failed, "checks": checks}, status=503
+        )
+    return JsonResponse({"status": "ok", "checks": checks})
+
+
+@require_GET
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus text exposition; serve it on a private port or path only (no auth here)."""
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    return HttpResponse(metrics.metrics_render(), content_type=CONTENT_TYPE_LATEST)
