@@ -354,6 +354,11 @@ def child_env(*, web_port: int, sandbox_port: int) -> dict[str, str]:
     # local settings default to DEBUG on, which records every SQL query: not what production
     # runs. DJANGO_DEBUG=true in the environment still wins.
     env.setdefault("DJANGO_DEBUG", "false")
+    # One demo merchant carries the whole load here: its per-merchant rate limits (sized for a
+    # shop's real traffic) would turn the measurement into one of 429s. Set them to measure
+    # the limiter itself.
+    env.setdefault("KSA_RATE_LIMIT_PER_MINUTE", "0")
+    env.setdefault("KSA_RATE_LIMIT_AUTH_PER_MINUTE", "0")
     return env
 
 
