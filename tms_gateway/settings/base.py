@@ -200,7 +200,7 @@ CHECKOUT_CONFIG_CACHE_SECONDS = env.float("CHECKOUT_CONFIG_CACHE_SECONDS", defau
 # Options fan-out: the whole /shippingoptions carrier phase has this deadline.
 CHECKOUT_DEADLINE_SECONDS = env.float("CHECKOUT_DEADLINE_SECONDS", default=1.5)
 # Kept back from the deadline for what follows the carriers: pricing, sorting, rendering.
-CHECKOUT_DEADLINE_MARGIN_SECONDS = env.float("CHECKOUT_DEADLINE_MARGIN_SECONDS", default=0.05)
+CHECKOUT_DEADLINE_MARGIN_SECONDS = env.float("CHECKOUT_DEADLINE_MARGIN_SECONDS", default=0.15)
 CHECKOUT_MAX_WORKERS = env.int("CHECKOUT_MAX_WORKERS", default=32)
 CHECKOUT_MAX_LOCATIONS = env.int("CHECKOUT_MAX_LOCATIONS", default=10)
 
