@@ -49,7 +49,7 @@ from carriers.types import (
     QuoteRequest,
 )
 
-from .core import CarrierSandbox, SandboxRequest, SandboxResponse, ledger
+from .core import CarrierSandbox, SandboxRequest, SandboxResponse, label_pdf, ledger
 
 SLUG = "bring"
 OSLO = ZoneInfo("Europe/Oslo")
@@ -830,33 +830,6 @@ def label_file(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse
     if number is None:
         return _error(404, "Label not found")
     return SandboxResponse(200, label_pdf(number), content_type="application/pdf")
-
-
-def label_pdf(text: str) -> bytes:
-    """A one-page A6 PDF with ``text`` on it: small, valid, and readable by any viewer."""
-    safe = re.sub(r"[^A-Za-z0-9 .:-]", "", text)
-    stream = f"BT /F1 14 Tf 20 250 Td (Bring {safe}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 298 420] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, content in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + content + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
 
 
 # --- Tracking API v2 ----------------------------------------------------------------------

@@ -41,7 +41,7 @@ from carriers.types import (
     QuoteRequest,
 )
 
-from .core import CarrierSandbox, SandboxRequest, SandboxResponse, ledger
+from .core import CarrierSandbox, SandboxRequest, SandboxResponse, label_pdf, ledger
 
 SLUG = "budbee"
 MEDIA_POSTALCODES = "application/vnd.budbee.postalcodes-v2+json"
@@ -651,34 +651,6 @@ def parcel_events(request: SandboxRequest, match: re.Match[str]) -> SandboxRespo
         return SandboxResponse(200, _events(order, parcel))
 
 
-def _pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with a few lines of text: small, valid, with a correct xref table."""
-    text = "".join(
-        f"BT /F1 14 Tf 40 {780 - 24 * i} Td ({line.replace('(', '[').replace(')', ']')}) Tj ET\n"
-        for i, line in enumerate(lines)
-    ).encode("latin-1", errors="replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 298 421] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(text)).encode() + b" >>\nstream\n" + text + b"endstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
-
-
 @sandbox.route("GET", r"/labels/(?P<parcel>\d+)\.pdf")
 def label(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
     parcel_id = int(match["parcel"])
@@ -700,7 +672,7 @@ def label(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
         str(order["delivery"].get("name", "")),
         f"{address.get('street', '')}, {address.get('postalCode', '')} {address.get('city', '')}",
     ]
-    return SandboxResponse(200, _pdf(lines), content_type="application/pdf")
+    return SandboxResponse(200, label_pdf(*lines), content_type="application/pdf")
 
 
 @sandbox.on_reset

@@ -169,3 +169,31 @@ class CarrierSandbox:
         if path_matched:
             return self.error(405, f"Method {request.method} not allowed")
         return self.error(404, f"No route for {request.method} {request.path}")
+
+
+def label_pdf(*lines: str) -> bytes:
+    """A one-page PDF with a few lines of text: small, valid, with a correct xref table."""
+    text = "".join(
+        f"BT /F1 14 Tf 40 {780 - 24 * i} Td ({line.replace('(', '[').replace(')', ']')}) Tj ET\n"
+        for i, line in enumerate(lines)
+    ).encode("latin-1", errors="replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 298 421] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(text)).encode() + b" >>\nstream\n" + text + b"endstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)

@@ -47,7 +47,7 @@ from carriers.types import (
     QuoteRequest,
 )
 
-from .core import CarrierSandbox, SandboxRequest, SandboxResponse, ledger
+from .core import CarrierSandbox, SandboxRequest, SandboxResponse, label_pdf, ledger
 
 SLUG = "dhl"
 _GROUP_PREFIXES = ("/location-finder/", "/track/")
@@ -457,39 +457,6 @@ def send_transport_instruction(request: SandboxRequest, match: re.Match[str]) ->
     return SandboxResponse(200, {"status": "Succes", "transportInstruction": instruction})
 
 
-def _pdf(lines: list[str]) -> bytes:
-    """A one-page PDF (105 x 210 mm) showing ``lines``; offsets computed so readers accept it."""
-    text = (
-        "BT /F1 11 Tf 20 560 Td 14 TL "
-        + " ".join(
-            "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '"
-            for line in lines
-        )
-        + " ET"
-    )
-    stream = text.encode("latin-1", errors="replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 298 595] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, obj in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + obj + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
-
-
 @sandbox.route("POST", r"/printapi/v1/print/printdocumentsbyid")
 def print_documents_by_id(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
     body = request.json()
@@ -503,8 +470,8 @@ def print_documents_by_id(request: SandboxRequest, match: re.Match[str]) -> Sand
         if shipment is None:
             return _error(400, f"No shipment found with id {shipment_id}")
         instruction = shipment["instruction"]
-        pdf = _pdf(
-            [
+        pdf = label_pdf(
+            *[
                 f"DHL {instruction['productCode']}  {shipment_id}",
                 instruction["routingCode"],
                 *shipment["piece_ids"],

@@ -40,7 +40,7 @@ from carriers.types import (
     Timeslot,
 )
 
-from .core import CarrierSandbox, SandboxRequest, SandboxResponse, ledger
+from .core import CarrierSandbox, SandboxRequest, SandboxResponse, label_pdf, ledger
 
 SLUG = "instabox"
 API_VERSION = "1.0.0"
@@ -376,39 +376,7 @@ def label(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
         f"Sort code {order['labelCode']}",
         f"{recipient.get('name', '')}, {recipient.get('postalCode', '')}",
     ]
-    return SandboxResponse(200, label_pdf(lines), content_type="application/pdf")
-
-
-def label_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF (A7 landscape) with the given lines; offsets computed so it is valid."""
-
-    def escape(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    shown = " ".join(f"({escape(line)}) Tj 0 -22 Td" for line in lines)
-    stream = f"BT /F1 14 Tf 24 170 Td {shown} ET".encode("latin-1", errors="replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 298 210] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    pdf = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(pdf))
-        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(pdf)
-    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        pdf += b"%010d 00000 n \n" % offset
-    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(pdf)
+    return SandboxResponse(200, label_pdf(*lines), content_type="application/pdf")
 
 
 @sandbox.on_reset

@@ -36,7 +36,7 @@ from carriers.types import (
     QuoteRequest,
 )
 
-from .core import CarrierSandbox, SandboxRequest, SandboxResponse, ledger
+from .core import CarrierSandbox, SandboxRequest, SandboxResponse, label_pdf, ledger
 
 SLUG = "postnord"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -403,31 +403,6 @@ def transit_time(request: SandboxRequest, match: re.Match[str]) -> SandboxRespon
 
 
 # --- Booking (EDI instruction v3) ----------------------------------------------------------
-
-
-def label_pdf(text: str) -> bytes:
-    """A one-page PDF (A6) with ``text`` on it, with a correct cross-reference table."""
-    stream = f"BT /F1 11 Tf 20 380 Td (PostNord sandbox label) Tj 0 -16 Td ({text}) Tj ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 298 420] "
-        "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
-    ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-    ).encode()
-    return out
 
 
 def gs1_check_digit(digits: str) -> str:
