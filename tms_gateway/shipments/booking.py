@@ -49,11 +49,10 @@ from carriers.types import (
     Location,
     LocationKind,
     Parcel,
-    ProductKind,
     Timeslot,
 )
-from merchants.models import CarrierAgreement, Merchant
-from tms_gateway.checkout.services import order_parcels
+from merchants.models import CarrierAgreement, Merchant, OptionKind
+from tms_gateway.checkout.services import PRODUCT_KIND, order_parcels
 from tms_gateway.checkout.types import Order, OrderLine, Session
 from tms_gateway.common.errors import ApplicationError
 from tms_gateway.ops import metrics  # ops hook: booking outcome counter
@@ -64,13 +63,6 @@ from .services import InvalidTransition, shipment_transition
 
 logger = logging.getLogger(__name__)
 S = ShipmentStatus
-
-_KIND = {
-    "home": ProductKind.HOME,
-    "locker": ProductKind.LOCKER,
-    "pickup_point": ProductKind.PICKUP_POINT,
-    "mailbox": ProductKind.MAILBOX,
-}
 
 
 class Outcome(enum.StrEnum):
@@ -183,7 +175,7 @@ def booking_request_build(*, shipment: Shipment, agreement: AgreementCredentials
         reference=shipment.booking_reference,
         agreement=agreement,
         product=chosen["carrier_product"],
-        kind=_KIND[chosen["kind"]],
+        kind=PRODUCT_KIND[OptionKind(chosen["kind"])],
         sender=Contact(
             name=merchant.sender_name or merchant.name,
             phone=merchant.sender_phone,
