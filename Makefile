@@ -64,7 +64,10 @@ typecheck: install
 pytest: install
 	$(BIN)/python -m pytest -q
 
-## make bench: load gunicorn + carrier sandbox (PostgreSQL and Redis needed); var/bench.json
+## make bench: load gunicorn + carrier sandbox (PostgreSQL and Redis needed); var/bench.json.
+## The scenarios, then a 10-minute soak (memory and latency over time): BENCH_SOAK_SECONDS=120
+## to shorten it, 0 to skip it; only the soak: .venv/bin/python -m tms_gateway.devtools.bench
+## --scenarios soak
 bench: install
 	$(BIN)/python -m tms_gateway.devtools.bench
 

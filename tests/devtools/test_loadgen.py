@@ -5,6 +5,8 @@ No servers here: ``make bench`` itself is the end-to-end run.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tms_gateway.devtools.bench import Check, checks_evaluate
@@ -12,13 +14,19 @@ from tms_gateway.devtools.loadgen import (
     HOT_ADDRESSES,
     UNIQUE_BLOCK_SIZE,
     UNIQUE_BLOCKS,
+    Client,
+    ClientThread,
     Outcome,
     ScenarioStats,
     WorkerResult,
+    Workload,
     aggregate,
     layout,
+    options_body,
     percentile,
     unique_address,
+    window_count,
+    window_index,
 )
 
 # --- percentile ------------------------------------------------------------------------------
@@ -123,6 +131,87 @@ def test_aggregate_refuses_an_empty_window() -> None:
         aggregate([], seconds=0)
 
 
+# --- windows ---------------------------------------------------------------------------------
+
+
+def test_record_with_a_window_counts_the_request_in_the_total_and_in_its_window() -> None:
+    result = WorkerResult()
+
+    result.record(Outcome(ms=5.0, status=200), expected_status=200, window=0)
+    result.record(Outcome(ms=9.0, status=500), expected_status=200, window=2)
+
+    assert result.latencies_ms == [5.0, 9.0]
+    assert result.errors == 1
+    assert [w.latencies_ms for w in result.windows] == [[5.0], [], [9.0]]
+    assert [w.errors for w in result.windows] == [0, 0, 1]
+
+
+def test_merge_adds_windows_up_one_by_one() -> None:
+    first = WorkerResult()
+    first.record(Outcome(ms=1.0, status=200), expected_status=200, window=0)
+    second = WorkerResult()
+    second.record(Outcome(ms=2.0, status=200), expected_status=200, window=0)
+    second.record(Outcome(ms=3.0, status=200), expected_status=200, window=1)
+
+    first.merge(second)
+
+    assert [sorted(w.latencies_ms) for w in first.windows] == [[1.0, 2.0], [3.0]]
+
+
+def test_aggregate_gives_each_window_its_own_numbers() -> None:
+    result = WorkerResult()
+    for ms in (10.0, 20.0, 30.0, 40.0):
+        result.record(Outcome(ms=ms, status=200), expected_status=200, window=0)
+    result.record(Outcome(ms=100.0, status=503), expected_status=200, window=1)
+
+    stats = aggregate([result], seconds=30.0, window_seconds=10.0)
+
+    assert stats.requests == 5
+    assert [w.requests for w in stats.windows] == [4, 1, 0]
+    assert [w.rps for w in stats.windows] == [0.4, 0.1, 0.0]
+    assert [w.errors for w in stats.windows] == [0, 1, 0]
+    assert stats.windows[0].p99_ms == 40.0
+    assert stats.windows[2].p99_ms is None
+    assert stats.windows[0].windows == []
+    assert "windows" not in stats.as_dict()
+
+
+def test_aggregate_rates_a_shorter_last_window_over_its_own_length() -> None:
+    result = WorkerResult()
+    result.record(Outcome(ms=1.0, status=200), expected_status=200, window=1)
+
+    stats = aggregate([result], seconds=15.0, window_seconds=10.0)
+
+    assert len(stats.windows) == 2
+    assert stats.windows[1].rps == 0.2
+
+
+def test_aggregate_without_windows_has_none() -> None:
+    assert aggregate([WorkerResult(latencies_ms=[1.0])], seconds=1.0).windows == []
+
+
+@pytest.mark.parametrize(
+    ("seconds", "window", "expected"),
+    [(90.0, 30.0, 3), (600.0, 30.0, 20), (100.0, 30.0, 4), (5.0, 30.0, 1), (90.0, 0.0, 0)],
+)
+def test_window_count(seconds: float, window: float, expected: int) -> None:
+    assert window_count(seconds, window) == expected
+
+
+def test_window_index_puts_a_request_in_the_window_it_started_in() -> None:
+    assert window_index(0.0, window_seconds=30.0, count=3) == 0
+    assert window_index(29.99, window_seconds=30.0, count=3) == 0
+    assert window_index(30.0, window_seconds=30.0, count=3) == 1
+    assert window_index(89.9, window_seconds=30.0, count=3) == 2
+    # Started at the very end (clock granularity): the last window, never a fourth.
+    assert window_index(90.0, window_seconds=30.0, count=3) == 2
+
+
+def test_window_index_refuses_a_negative_offset() -> None:
+    with pytest.raises(ValueError):
+        window_index(-0.1, window_seconds=30.0, count=3)
+
+
 def test_scenario_dict_has_the_report_keys() -> None:
     stats = aggregate([WorkerResult(latencies_ms=[1.234, 2.0])], seconds=2.0)
 
@@ -150,18 +239,18 @@ def test_layout_splits_clients_evenly(
 
 def test_unique_addresses_are_distinct_within_a_block_and_between_blocks() -> None:
     count = 4 * UNIQUE_BLOCK_SIZE
-    block0 = {unique_address(i, block=0)[:2] for i in range(count)}
-    block1 = {unique_address(i, block=1)[:2] for i in range(count)}
+    blocks = [{unique_address(i, block=b)[:2] for i in range(count)} for b in range(UNIQUE_BLOCKS)]
 
-    assert len(block0) == count
-    assert len(block1) == count
-    assert not block0 & block1
+    assert all(len(block) == count for block in blocks)
+    assert len(set().union(*blocks)) == count * UNIQUE_BLOCKS
 
 
 def test_unique_addresses_never_hit_a_hot_address() -> None:
     hot = {(country, code) for country, code, _ in HOT_ADDRESSES}
     generated = {
-        unique_address(i, block=b)[:2] for b in (0, 1) for i in range(4 * UNIQUE_BLOCK_SIZE)
+        unique_address(i, block=b)[:2]
+        for b in range(UNIQUE_BLOCKS)
+        for i in range(4 * UNIQUE_BLOCK_SIZE)
     }
 
     assert not hot & generated
@@ -169,7 +258,7 @@ def test_unique_addresses_never_hit_a_hot_address() -> None:
 
 def test_unique_postal_codes_have_each_countrys_format() -> None:
     widths = {"SE": 5, "NO": 4, "DK": 4, "FI": 5}
-    for block in (0, 1):
+    for block in range(UNIQUE_BLOCKS):
         for i in [0, 1, 2, 3, 4 * UNIQUE_BLOCK_SIZE - 4, 4 * UNIQUE_BLOCK_SIZE - 1]:
             country, code, city = unique_address(i, block=block)
             assert len(code) == widths[country], (country, code)
@@ -180,6 +269,69 @@ def test_unique_postal_codes_have_each_countrys_format() -> None:
 def test_unique_address_refuses_an_unknown_block() -> None:
     with pytest.raises(ValueError):
         unique_address(0, block=UNIQUE_BLOCKS)
+
+
+# --- what the clients send -------------------------------------------------------------------
+
+
+def _thread(workload: Workload, *, number: int, total: int) -> ClientThread:
+    thread = ClientThread(
+        client=Client("127.0.0.1", 1, timeout=1.0), workload=workload, number=number, total=total
+    )
+    thread.hot_bodies = [options_body(workload, *a) for a in HOT_ADDRESSES]
+    thread.token = "token"
+    return thread
+
+
+def _address(thread: ClientThread, seq: int) -> tuple[str, str]:
+    body = thread.request(seq).body
+    assert body is not None
+    recipient = json.loads(body)["recipient"]
+    return recipient["country"], recipient["postal_code"]
+
+
+HOT = {(country, code) for country, code, _ in HOT_ADDRESSES}
+
+
+def test_a_mixed_workload_asks_the_hot_addresses_and_one_new_postal_code_in_n() -> None:
+    workload = Workload("options", 200, addresses="mixed", unique_block=3, unique_every=20)
+    total = 8
+    new: list[tuple[str, str]] = []
+    asked_hot: set[tuple[str, str]] = set()
+    for number in range(total):
+        thread = _thread(workload, number=number, total=total)
+        addresses = [_address(thread, seq) for seq in range(200)]
+        fresh = [a for a in addresses if a not in HOT]
+        assert len(fresh) == 10, number  # 200 requests, one in 20
+        new += fresh
+        asked_hot |= {a for a in addresses if a in HOT}
+
+    assert len(set(new)) == len(new)  # no client asks a code another (or itself) asked
+    assert set(new) <= {unique_address(i, block=3)[:2] for i in range(4 * UNIQUE_BLOCK_SIZE)}
+    assert asked_hot == HOT
+
+
+def test_a_mixed_workload_spreads_the_new_codes_over_the_clients_turns() -> None:
+    workload = Workload("options", 200, addresses="mixed", unique_every=4)
+    firsts = []
+    for number in range(4):
+        thread = _thread(workload, number=number, total=4)
+        seqs = [seq for seq in range(8) if _address(thread, seq) not in HOT]
+        firsts.append(seqs[0])
+
+    assert sorted(firsts) == [0, 1, 2, 3]
+
+
+def test_hot_and_unique_workloads_ask_what_they_did_before() -> None:
+    hot = _thread(Workload("options", 200, addresses="hot"), number=3, total=4)
+    unique = _thread(
+        Workload("options", 200, addresses="unique", unique_block=1), number=3, total=4
+    )
+
+    assert {_address(hot, seq) for seq in range(50)} == HOT
+    assert [_address(unique, seq) for seq in range(3)] == [
+        unique_address(3 + seq * 4, block=1)[:2] for seq in range(3)
+    ]
 
 
 # --- checks ----------------------------------------------------------------------------------

@@ -8,8 +8,26 @@ Run as ``.venv/bin/python -m tms_gateway.devtools.bench [--seconds N] [--concurr
 2. Starts the carrier sandbox and gunicorn (2 workers x 16 threads) on free ports, every carrier
    pointed at the sandbox (``CARRIER_SANDBOX_URL``); stops both at the end, on errors and on
    Ctrl-C. Their output goes to ``var/bench-sandbox.log`` and ``var/bench-gunicorn.log``.
-3. Runs the scenarios in order (:func:`plans_build`) with :mod:`tms_gateway.devtools.loadgen`.
+3. Runs the scenarios in order (:func:`plans_build`) with :mod:`tms_gateway.devtools.loadgen`,
+   then the soak (below).
 4. Writes ``var/bench.json`` and prints a table and the checks against the aims.
+
+The soak (scenario ``soak``, last) holds a steady load for ``--soak-seconds`` (BENCH_SOAK_SECONDS,
+default 600; 0 skips it) to show that memory and latency stay flat: 8 clients
+(``--soak-concurrency``) paced to 60 requests/s together (``--soak-rate``; 0 = as fast as
+answered), on /shippingoptions for the hot addresses with one request in 20 a postal code never
+asked before (carrier calls, cache entries and traces keep coming). It is measured in windows of
+about 30 s (``--soak-window``; at least 3 windows): per window rps, p50/p99/max and errors, and at
+each window's end the resident memory of gunicorn (master and workers: the sum of VmRSS over its
+process group) and of the carrier sandbox. Its checks (:func:`soak_checks_evaluate`): no errors;
+gunicorn's memory grows by at most max(20 MiB, 10 %) from the end of the first window (warm) to the
+end of the last; the p99 of the last third of the windows at most max(1.5 x, +20 ms) that of the
+first third; their rps at least 0.8 x. After the hang scenario its warm-up lasts until the circuit
+breakers have closed again (``CARRIER_BREAKER_RESET_SECONDS`` + 5 s). Only the soak, shorter::
+
+    .venv/bin/python -m tms_gateway.devtools.bench --scenarios soak --soak-seconds 120
+
+The other scenarios without the soak: ``--soak-seconds 0`` (or ``BENCH_SOAK_SECONDS=0 make bench``).
 
 It reports and does not judge: the exit status is 0 whatever the numbers (1 only when the bench
 itself could not run, 130 on Ctrl-C).
@@ -25,6 +43,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -34,7 +53,17 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, Literal
 
-from .loadgen import LoadConfig, LoadError, ScenarioStats, Workload, layout, prime, run_scenario
+from .loadgen import (
+    UNIQUE_BLOCK_SIZE,
+    UNIQUE_COUNTRIES,
+    LoadConfig,
+    LoadError,
+    ScenarioStats,
+    Workload,
+    layout,
+    prime,
+    run_scenario,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var"
@@ -64,6 +93,23 @@ HOT_TO_FLOOR_RATIO = 0.5
 COLD_P99_MARGIN_MS = 60.0
 HANG_MAX_MARGIN_MS = 100.0
 
+# The soak: its load by default, and the aims of its stability checks.
+SOAK_SECONDS = 600.0
+SOAK_WINDOW_SECONDS = 30.0
+SOAK_MIN_WINDOWS = 3
+SOAK_CONCURRENCY = 8
+SOAK_RATE = 60.0
+#: One request in this many (per client) asks a postal code never asked before.
+SOAK_UNIQUE_EVERY = 20
+SOAK_UNIQUE_BLOCK = 3
+SOAK_RSS_GROWTH_MB = 20.0
+SOAK_RSS_GROWTH_RATIO = 0.10
+SOAK_P99_RATIO = 1.5
+SOAK_P99_MARGIN_MS = 20.0
+SOAK_RPS_RATIO = 0.8
+#: Below this share of the target rate in the first third, the machine did not keep up.
+SOAK_RATE_SHORTFALL = 0.9
+
 READY_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
 
@@ -88,9 +134,34 @@ class Plan:
     warmup: bool = True
     #: Clients for this scenario only (None: the bench's concurrency).
     concurrency: int | None = None
+    #: Measured seconds for this scenario only (None: the bench's).
+    seconds: float | None = None
+    #: Measured in windows of this length, the servers' memory read after each (0: no windows).
+    window_seconds: float = 0.0
+    #: Requests per second of all clients together (0: each client as fast as answered).
+    rate: float = 0.0
 
 
-def plans_build(*, identifier: str, key: str) -> tuple[Plan, ...]:
+@dataclass(frozen=True, slots=True)
+class SoakSettings:
+    seconds: float = SOAK_SECONDS
+    window_seconds: float = SOAK_WINDOW_SECONDS
+    concurrency: int = SOAK_CONCURRENCY
+    rate: float = SOAK_RATE
+
+
+def soak_windows(seconds: float, window_seconds: float) -> tuple[int, float]:
+    """(count, length): ``seconds`` cut into equal windows of about ``window_seconds``, at least
+    :data:`SOAK_MIN_WINDOWS` of them (so there is a first and a last third to compare)."""
+    if seconds <= 0 or window_seconds <= 0:
+        raise ValueError("seconds and window_seconds must be positive")
+    count = max(SOAK_MIN_WINDOWS, round(seconds / window_seconds))
+    return count, seconds / count
+
+
+def plans_build(*, identifier: str, key: str, soak: SoakSettings | None = None) -> tuple[Plan, ...]:
+    """The scenarios in order; the soak last, when ``soak`` is given with positive seconds."""
+
     def options(addresses: Literal["hot", "unique"], block: int = 0) -> Workload:
         return Workload(
             "options",
@@ -101,7 +172,7 @@ def plans_build(*, identifier: str, key: str) -> tuple[Plan, ...]:
             unique_block=block,
         )
 
-    return (
+    plans = (
         Plan("floor", "GET /healthz: static JSON, the ceiling", Workload("healthz", 200)),
         Plan(
             "auth",
@@ -135,6 +206,32 @@ def plans_build(*, identifier: str, key: str) -> tuple[Plan, ...]:
             options("unique", 1),
             faults=({"carrier": HANGING_CARRIER, "hang": True},),
             warmup=False,
+        ),
+    )
+    if soak is None or soak.seconds <= 0:
+        return plans
+    count, length = soak_windows(soak.seconds, soak.window_seconds)
+    rate = f"{soak.rate:g} requests/s" if soak.rate > 0 else "as fast as answered"
+    return (
+        *plans,
+        Plan(
+            "soak",
+            f"shippingoptions for the hot addresses, 1 in {SOAK_UNIQUE_EVERY} a new postal code, "
+            f"{rate}; {count} windows of {length:g} s",
+            Workload(
+                "options",
+                200,
+                identifier=identifier,
+                key=key,
+                addresses="mixed",
+                unique_block=SOAK_UNIQUE_BLOCK,
+                unique_every=SOAK_UNIQUE_EVERY,
+            ),
+            prime=True,
+            concurrency=soak.concurrency,
+            seconds=count * length,
+            window_seconds=length,
+            rate=soak.rate,
         ),
     )
 
@@ -272,6 +369,248 @@ def checks_evaluate(
 
 
 # --------------------------------------------------------------------------------------------
+# The soak's windows and checks (pure)
+
+KIB_PER_MIB = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class SoakWindow:
+    """One window of the soak: what the clients measured, and the servers as it ended."""
+
+    stats: ScenarioStats
+    #: Seconds from the start of the measurement to the end of this window.
+    ended_s: float
+    #: Sum of VmRSS over gunicorn's process group (master and workers), and how many they were.
+    web_rss_kib: int | None = None
+    web_processes: int = 0
+    sandbox_rss_kib: int | None = None
+    #: Requests the carrier sandbox received during the window.
+    carrier_calls: int | None = None
+    #: Keys in the bench's Redis db (carrier answers, answers, nonces) as the window ended.
+    cache_keys: int | None = None
+    load_1m: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        stats = self.stats.as_dict()
+        return {
+            "ended_s": round(self.ended_s, 1),
+            **{k: stats[k] for k in ("requests", "errors", "rps", "p50_ms", "p99_ms", "max_ms")},
+            "web_rss_mib": _mib(self.web_rss_kib),
+            "web_processes": self.web_processes,
+            "sandbox_rss_mib": _mib(self.sandbox_rss_kib),
+            "carrier_calls": self.carrier_calls,
+            "cache_keys": self.cache_keys,
+            "load_1m": None if self.load_1m is None else round(self.load_1m, 2),
+        }
+
+
+def _mib(kib: int | None) -> float | None:
+    return None if kib is None else round(kib / KIB_PER_MIB, 1)
+
+
+def soak_thirds(windows: Sequence[SoakWindow]) -> tuple[list[SoakWindow], list[SoakWindow]]:
+    """The first and the last third of the windows (one window each at least)."""
+    size = max(1, len(windows) // 3)
+    return list(windows[:size]), list(windows[-size:])
+
+
+def _median_p99(windows: Sequence[SoakWindow]) -> float | None:
+    values = [w.stats.p99_ms for w in windows if w.stats.p99_ms is not None]
+    return statistics.median(values) if values else None
+
+
+def _mean_rps(windows: Sequence[SoakWindow]) -> float | None:
+    return statistics.fmean(w.stats.rps for w in windows) if windows else None
+
+
+def soak_checks_evaluate(windows: Sequence[SoakWindow], *, target_rate: float = 0.0) -> list[Check]:
+    """Did the soak stay stable? Errors; gunicorn's memory from the first window's end (warm) to
+    the last's; the last third of the windows against the first third for p99 (the median of
+    the windows' p99s, so one noisy window does not decide) and rps (their mean).
+
+    ``target_rate`` (the paced rate asked, 0 if none) only adds a note when the first third
+    fell short of it: the load was then saturating, not steady.
+    """
+    enough = len(windows) >= 2
+    missing = [] if enough else [f"the soak has {len(windows)} windows, 2 at least are needed"]
+    requests = sum(w.stats.requests for w in windows)
+    errors = sum(w.stats.errors for w in windows)
+    error_notes = list(missing)
+    if windows and not requests:
+        error_notes.append("the soak made no requests")
+    bad = [f"window {i + 1}: {w.stats.errors}" for i, w in enumerate(windows) if w.stats.errors]
+    if bad:
+        error_notes.append("errors by window: " + ", ".join(bad))
+    checks = [
+        Check(
+            "soak_errors",
+            "soak: no errors",
+            float(errors) if windows else None,
+            0.0,
+            "<=",
+            "errors",
+            bool(windows) and bool(requests) and errors == 0,
+            error_notes,
+        )
+    ]
+
+    # Memory
+    first = windows[0] if windows else None
+    last = windows[-1] if windows else None
+    growth = target = None
+    rss_notes = list(missing)
+    if first and last and enough:
+        if first.web_rss_kib is None or last.web_rss_kib is None:
+            rss_notes.append("gunicorn's memory could not be read (/proc)")
+        else:
+            growth = (last.web_rss_kib - first.web_rss_kib) / KIB_PER_MIB
+            target = max(
+                SOAK_RSS_GROWTH_MB, SOAK_RSS_GROWTH_RATIO * first.web_rss_kib / KIB_PER_MIB
+            )
+            rss_notes.append(
+                f"gunicorn {first.web_rss_kib / KIB_PER_MIB:.1f} -> "
+                f"{last.web_rss_kib / KIB_PER_MIB:.1f} MiB"
+            )
+        if first.web_processes != last.web_processes:
+            rss_notes.append(
+                f"gunicorn had {first.web_processes} processes after the first window and "
+                f"{last.web_processes} after the last: a worker died or was replaced, which "
+                "resets its memory"
+            )
+        if first.sandbox_rss_kib is not None and last.sandbox_rss_kib is not None:
+            rss_notes.append(
+                f"carrier sandbox (not judged) {first.sandbox_rss_kib / KIB_PER_MIB:.1f} -> "
+                f"{last.sandbox_rss_kib / KIB_PER_MIB:.1f} MiB"
+            )
+    checks.append(
+        Check(
+            "soak_web_rss_growth",
+            f"soak: gunicorn memory (VmRSS, master + workers) grows <= max({SOAK_RSS_GROWTH_MB:g} "
+            f"MiB, {SOAK_RSS_GROWTH_RATIO:.0%}) from the end of window 1 to the end of the last",
+            growth,
+            target,
+            "<=",
+            "MiB",
+            growth is not None
+            and target is not None
+            and growth <= target
+            and (first is None or last is None or first.web_processes == last.web_processes),
+            rss_notes,
+        )
+    )
+
+    # Latency and throughput: last third against first third
+    early, late = soak_thirds(windows) if enough else ([], [])
+    thirds = (
+        f"windows {_span(1, len(early))} vs {_span(len(windows) - len(late) + 1, len(windows))}"
+        if enough
+        else ""
+    )
+    p99_base, p99_late = _median_p99(early), _median_p99(late)
+    p99_target = (
+        max(SOAK_P99_RATIO * p99_base, p99_base + SOAK_P99_MARGIN_MS)
+        if p99_base is not None
+        else None
+    )
+    p99_notes = list(missing)
+    if enough:
+        p99_notes.append(f"{thirds}; first third p99 {_ms_text(p99_base)} ms")
+    checks.append(
+        Check(
+            "soak_p99_drift",
+            f"soak: p99 of the last third of the windows <= max({SOAK_P99_RATIO:g} x, "
+            f"+{SOAK_P99_MARGIN_MS:g} ms) the first third's (median of the windows' p99)",
+            p99_late,
+            p99_target,
+            "<=",
+            "ms",
+            p99_late is not None and p99_target is not None and p99_late <= p99_target,
+            p99_notes,
+        )
+    )
+    rps_base, rps_late = _mean_rps(early), _mean_rps(late)
+    rps_target = SOAK_RPS_RATIO * rps_base if rps_base is not None else None
+    rps_notes = list(missing)
+    if enough:
+        rps_notes.append(f"{thirds}; first third {rps_base or 0:.1f} rps")
+    if rps_base is not None and target_rate > 0 and rps_base < SOAK_RATE_SHORTFALL * target_rate:
+        rps_notes.append(
+            f"the first third ran at {rps_base:.1f} of the {target_rate:g} requests/s asked: the "
+            "machine did not keep up, so the load was saturating rather than steady"
+        )
+    checks.append(
+        Check(
+            "soak_rps_drift",
+            f"soak: rps of the last third of the windows >= {SOAK_RPS_RATIO:g} x the first "
+            "third's (mean of the windows)",
+            rps_late,
+            rps_target,
+            ">=",
+            "rps",
+            rps_late is not None
+            and rps_target is not None
+            and rps_base is not None
+            and rps_base > 0
+            and rps_late >= rps_target,
+            rps_notes,
+        )
+    )
+    return checks
+
+
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}-{last}"
+
+
+def _ms_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+# --------------------------------------------------------------------------------------------
+# Memory of the servers, from /proc
+
+
+def proc_stat_pgrp(text: str) -> int:
+    """The process group in a ``/proc/<pid>/stat`` line (after the name, which may hold
+    spaces and parentheses: ``pid (comm) state ppid pgrp ...``)."""
+    rest = text[text.rindex(")") + 2 :].split()
+    return int(rest[2])
+
+
+def proc_status_rss_kib(text: str) -> int | None:
+    """VmRSS in kiB from a ``/proc/<pid>/status`` text (None for a zombie, which has none)."""
+    for line in text.splitlines():
+        if line.startswith("VmRSS:"):
+            parts = line.split()
+            return int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else None
+    return None
+
+
+def group_rss_kib(pgid: int, proc: Path = Path("/proc")) -> tuple[int, int] | None:
+    """(sum of VmRSS in kiB, processes counted) over process group ``pgid``; None if it has
+    no live member. Shared pages count once per process: a level to follow, not a total."""
+    total = count = 0
+    try:
+        entries = list(proc.iterdir())
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            if proc_stat_pgrp((entry / "stat").read_text()) != pgid:
+                continue
+            rss = proc_status_rss_kib((entry / "status").read_text())
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile, or not ours to read
+        if rss is not None:
+            total += rss
+            count += 1
+    return (total, count) if count else None
+
+
+# --------------------------------------------------------------------------------------------
 # Services, database, processes
 
 
@@ -385,6 +724,7 @@ django.setup()
 from django.conf import settings
 print(json.dumps({
     "deadline_s": settings.CHECKOUT_DEADLINE_SECONDS,
+    "breaker_reset_s": settings.CARRIER_BREAKER_RESET_SECONDS,
     "carrier_adapters": list(settings.CARRIER_ADAPTERS),
     "debug": settings.DEBUG,
 }))
@@ -531,6 +871,112 @@ class Sandbox:
         self.control("DELETE", "/faults")
 
 
+@dataclass(frozen=True, slots=True)
+class ServerSample:
+    at: float
+    web_rss_kib: int | None
+    web_processes: int
+    sandbox_rss_kib: int | None
+    carrier_requests: int | None
+    cache_keys: int | None
+    load_1m: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "web_rss_mib": _mib(self.web_rss_kib),
+            "web_processes": self.web_processes,
+            "sandbox_rss_mib": _mib(self.sandbox_rss_kib),
+            "cache_keys": self.cache_keys,
+            "load_1m": round(self.load_1m, 2),
+        }
+
+
+class ServerSampler:
+    """Reads the servers' memory, the sandbox's request count and the Redis db's size, as each
+    soak window ends (called from :func:`loadgen.run_scenario`, while the load goes on)."""
+
+    def __init__(self, *, web: Server, sandbox: Server, control: Sandbox) -> None:
+        import redis
+
+        self.web = web
+        self.sandbox = sandbox
+        self.control = control
+        self.redis = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+        self.start = self.sample()
+        self.samples: list[ServerSample] = []
+
+    def sample(self) -> ServerSample:
+        web = _server_rss(self.web)
+        sandbox = _server_rss(self.sandbox)
+        carrier_requests = None
+        with contextlib.suppress(BenchError):
+            carrier_requests = sum(self.control.request_counts().values())
+        cache_keys = None
+        with contextlib.suppress(Exception):  # redis errors: the number is only informative
+            cache_keys = int(self.redis.dbsize())  # type: ignore[arg-type]
+        return ServerSample(
+            at=time.monotonic(),
+            web_rss_kib=web[0] if web else None,
+            web_processes=web[1] if web else 0,
+            sandbox_rss_kib=sandbox[0] if sandbox else None,
+            carrier_requests=carrier_requests,
+            cache_keys=cache_keys,
+            load_1m=os.getloadavg()[0],
+        )
+
+    def on_window(self, index: int) -> None:
+        self.samples.append(self.sample())
+
+    def windows(self, stats: ScenarioStats, *, window_seconds: float) -> list[SoakWindow]:
+        """The clients' windows with the samples taken as each ended."""
+        out = []
+        previous = self.start
+        for i, window in enumerate(stats.windows):
+            sample = self.samples[i] if i < len(self.samples) else None
+            calls = None
+            if (
+                sample is not None
+                and sample.carrier_requests is not None
+                and previous.carrier_requests is not None
+            ):
+                calls = sample.carrier_requests - previous.carrier_requests
+            out.append(
+                SoakWindow(
+                    stats=window,
+                    ended_s=(i + 1) * window_seconds,
+                    web_rss_kib=sample.web_rss_kib if sample else None,
+                    web_processes=sample.web_processes if sample else 0,
+                    sandbox_rss_kib=sample.sandbox_rss_kib if sample else None,
+                    carrier_calls=calls,
+                    cache_keys=sample.cache_keys if sample else None,
+                    load_1m=sample.load_1m if sample else None,
+                )
+            )
+            if sample:
+                previous = sample
+        return out
+
+
+def _server_rss(server: Server) -> tuple[int, int] | None:
+    # start_new_session=True: the server's pid is its process group's id.
+    return group_rss_kib(server.proc.pid) if server.proc is not None else None
+
+
+def soak_notes(plan: Plan, stats: ScenarioStats) -> list[str]:
+    """What a reader of the soak's numbers should know."""
+    notes = []
+    new_codes = stats.requests // SOAK_UNIQUE_EVERY
+    distinct = len(UNIQUE_COUNTRIES) * UNIQUE_BLOCK_SIZE
+    if new_codes > distinct:
+        notes.append(
+            f"about {new_codes} requests asked a new postal code, but there are {distinct}: "
+            "after that they repeat and the carrier cache answers them"
+        )
+    if plan.rate > 0 and stats.rps < SOAK_RATE_SHORTFALL * plan.rate:
+        notes.append(f"{stats.rps:.1f} rps of the {plan.rate:g} asked: the machine did not keep up")
+    return notes
+
+
 # --------------------------------------------------------------------------------------------
 # Report
 
@@ -552,6 +998,29 @@ def table_format(
         lines.append(
             f"{name:<27}{s.requests:>9}{s.errors:>8}{s.rps:>9.1f}"
             f"{ms(s.p50_ms):>9}{ms(s.p95_ms):>9}{ms(s.p99_ms):>9}{ms(s.max_ms):>9}  {calls_text}"
+        )
+    return "\n".join(lines)
+
+
+def soak_table_format(windows: Sequence[SoakWindow]) -> str:
+    def num(value: float | None, spec: str = ".1f") -> str:
+        return "-" if value is None else format(value, spec)
+
+    header = (
+        f"{'window':>6}{'end s':>8}{'requests':>9}{'errors':>7}{'rps':>7}{'p50 ms':>8}"
+        f"{'p99 ms':>8}{'max ms':>8}{'gunicorn MiB':>13}{'sandbox MiB':>12}{'carrier':>8}"
+        f"{'redis keys':>11}{'load':>6}"
+    )
+    lines = [header, "-" * len(header)]
+    for i, w in enumerate(windows):
+        s = w.stats
+        web = _mib(w.web_rss_kib)
+        web_text = "-" if web is None else f"{web:.1f} ({w.web_processes})"
+        lines.append(
+            f"{i + 1:>6}{w.ended_s:>8.0f}{s.requests:>9}{s.errors:>7}{s.rps:>7.1f}"
+            f"{num(s.p50_ms):>8}{num(s.p99_ms):>8}{num(s.max_ms):>8}{web_text:>13}"
+            f"{num(_mib(w.sandbox_rss_kib)):>12}{num(w.carrier_calls, 'd'):>8}"
+            f"{num(w.cache_keys, 'd'):>11}{num(w.load_1m, '.2f'):>6}"
         )
     return "\n".join(lines)
 
@@ -623,7 +1092,34 @@ def args_parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--scenarios",
         default="",
         help="comma-separated subset of: floor, auth, options_hot, options_cold, "
-        "options_one_carrier_hangs (default: all, in that order)",
+        "options_cold_4_clients, options_one_carrier_hangs, soak (default: all, in that order)",
+    )
+    parser.add_argument(
+        "--soak-seconds",
+        type=float,
+        default=_env_number("BENCH_SOAK_SECONDS", SOAK_SECONDS),
+        help=f"measured seconds of the soak, 0 to skip it "
+        f"(BENCH_SOAK_SECONDS, default {SOAK_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--soak-window",
+        type=float,
+        default=_env_number("BENCH_SOAK_WINDOW", SOAK_WINDOW_SECONDS),
+        help=f"about this many seconds per soak window, {SOAK_MIN_WINDOWS} windows at least "
+        f"(BENCH_SOAK_WINDOW, default {SOAK_WINDOW_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--soak-concurrency",
+        type=int,
+        default=int(_env_number("BENCH_SOAK_CONCURRENCY", SOAK_CONCURRENCY)),
+        help=f"clients during the soak (BENCH_SOAK_CONCURRENCY, default {SOAK_CONCURRENCY})",
+    )
+    parser.add_argument(
+        "--soak-rate",
+        type=float,
+        default=_env_number("BENCH_SOAK_RATE", SOAK_RATE),
+        help=f"requests per second of all soak clients together, 0 for as fast as answered "
+        f"(BENCH_SOAK_RATE, default {SOAK_RATE:g})",
     )
     parser.add_argument("--output", type=Path, default=OUTPUT, help="default var/bench.json")
     args = parser.parse_args(argv)
@@ -631,6 +1127,12 @@ def args_parse(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--seconds and --timeout must be positive, --warmup not negative")
     if args.concurrency < 1 or args.workers < 1:
         parser.error("--concurrency and --workers must be at least 1")
+    if args.soak_seconds < 0 or args.soak_window <= 0 or args.soak_rate < 0:
+        parser.error(
+            "--soak-seconds and --soak-rate must not be negative, --soak-window must be positive"
+        )
+    if args.soak_concurrency < 1:
+        parser.error("--soak-concurrency must be at least 1")
     return args
 
 
@@ -654,9 +1156,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     identifier = os.environ.get("DEMO_KSA_IDENTIFIER", "demo")
     key = os.environ.get("DEMO_KSA_KEY", "demo-key")
-    plans = plans_build(identifier=identifier, key=key)
+    soak = SoakSettings(
+        seconds=args.soak_seconds,
+        window_seconds=args.soak_window,
+        concurrency=args.soak_concurrency,
+        rate=args.soak_rate,
+    )
+    plans = plans_build(identifier=identifier, key=key, soak=soak)
     if args.scenarios:
         wanted = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+        if "soak" in wanted and soak.seconds <= 0:
+            raise BenchError("--scenarios soak with --soak-seconds 0 (BENCH_SOAK_SECONDS): no soak")
         unknown = sorted(set(wanted) - {p.name for p in plans})
         if unknown:
             raise BenchError(f"unknown scenarios: {', '.join(unknown)}")
@@ -715,15 +1225,25 @@ def run(args: argparse.Namespace) -> int:
     carrier_calls: dict[str, dict[str, int]] = {}
     notes: dict[str, list[str]] = {}
     warmups: dict[str, float] = {}
+    soak_windows_seen: list[SoakWindow] = []
+    soak_extra: dict[str, Any] = {}
     print(f"Starting the carrier sandbox (:{sandbox_port}) and gunicorn (:{web_port})")
     with servers_running([sandbox, web]):
         control = Sandbox(sandbox_port)
+        hung_before = False
         for plan in plans:
-            warmup_s = warmups[plan.name] = config.warmup_seconds if plan.warmup else 0.0
+            warmup_s = config.warmup_seconds if plan.warmup else 0.0
+            if plan.window_seconds and hung_before:
+                # The hang opened that carrier's circuit breaker in each worker: warm up until it
+                # has closed again, or the first window would be lighter than the others.
+                warmup_s = max(warmup_s, float(probe.get("breaker_reset_s", 30.0)) + 5.0)
+            warmups[plan.name] = warmup_s
+            hung_before = hung_before or any(f.get("hang") for f in plan.faults)
             clients = plan.concurrency or config.concurrency
+            seconds = plan.seconds or config.seconds
             print(
                 f"→ {plan.name}: {plan.title} — {clients} clients, "
-                f"{warmup_s:g} s warm-up + {config.seconds:g} s",
+                f"{warmup_s:g} s warm-up + {seconds:g} s",
                 flush=True,
             )
             notes[plan.name] = []
@@ -739,12 +1259,31 @@ def run(args: argparse.Namespace) -> int:
                     warmup_seconds=warmup_s,
                     concurrency=plan.concurrency or config.concurrency,
                     workers=min(config.workers, plan.concurrency or config.workers),
+                    seconds=seconds,
+                    rate=plan.rate,
+                    window_seconds=plan.window_seconds,
                 )
+                sampler = (
+                    ServerSampler(web=web, sandbox=sandbox, control=control)
+                    if plan.window_seconds
+                    else None
+                )
+                if sampler is not None:
+                    soak_extra["servers_at_start"] = sampler.start.as_dict()
                 try:
-                    results[plan.name] = run_scenario(plan_config, plan.workload)
+                    results[plan.name] = run_scenario(
+                        plan_config,
+                        plan.workload,
+                        on_window=sampler.on_window if sampler is not None else None,
+                    )
                 except LoadError as exc:
                     raise BenchError(f"{plan.name}: {exc}") from exc
                 after = control.request_counts()
+                if sampler is not None:
+                    soak_windows_seen[:] = sampler.windows(
+                        results[plan.name], window_seconds=plan.window_seconds
+                    )
+                    notes[plan.name] += soak_notes(plan, results[plan.name])
             finally:
                 if plan.faults:
                     with contextlib.suppress(BenchError):
@@ -756,7 +1295,14 @@ def run(args: argparse.Namespace) -> int:
             for problem in stats.setup_errors + stats.error_samples:
                 print(f"    {problem}")
 
-    checks = checks_evaluate(results, deadline_s=deadline_s, carrier_calls=carrier_calls)
+    checks = (
+        checks_evaluate(results, deadline_s=deadline_s, carrier_calls=carrier_calls)
+        if any(p.name != "soak" for p in plans)
+        else []
+    )
+    soak_plan = next((p for p in plans if p.name == "soak"), None)
+    if soak_plan is not None and "soak" in results:
+        checks += soak_checks_evaluate(soak_windows_seen, target_rate=soak_plan.rate)
     report = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "config": {
@@ -775,6 +1321,15 @@ def run(args: argparse.Namespace) -> int:
             "settings_module": SETTINGS_MODULE,
             "debug": probe.get("debug"),
             "carrier_adapters": probe.get("carrier_adapters"),
+            "soak": {
+                "seconds": soak_plan.seconds,
+                "window_seconds": soak_plan.window_seconds,
+                "concurrency": soak_plan.concurrency,
+                "rate": soak_plan.rate,
+                "unique_every": SOAK_UNIQUE_EVERY,
+            }
+            if soak_plan is not None
+            else None,
         },
         "scenarios": {
             name: {
@@ -783,6 +1338,11 @@ def run(args: argparse.Namespace) -> int:
                 "warmup_s": warmups.get(name),
                 "carrier_calls": carrier_calls.get(name, {}),
                 "notes": notes.get(name, []),
+                **(
+                    {**soak_extra, "windows": [w.as_dict() for w in soak_windows_seen]}
+                    if name == "soak"
+                    else {}
+                ),
             }
             for name, stats in results.items()
         },
@@ -793,6 +1353,12 @@ def run(args: argparse.Namespace) -> int:
     output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print()
     print(table_format(results, carrier_calls))
+    if soak_windows_seen:
+        print()
+        print("soak, window by window (gunicorn: VmRSS of master + workers, their count):")
+        print(soak_table_format(soak_windows_seen))
+        for note in notes.get("soak", []):
+            print(f"  note: {note}")
     print()
     print(checks_format(checks))
     print(f"\nWrote {output}")

@@ -7,6 +7,19 @@ of requests in flight). All threads start together (a barrier), send for ``warmu
 without recording, then record every request *started* in the next ``seconds`` (a request still
 in flight at the end is awaited and recorded: a slow tail must not escape the measurement).
 
+Two additions serve the soak (``make bench``'s long scenario):
+
+* ``rate`` (requests per second, all clients together; 0 = the closed loop above) paces the
+  clients: each sends at most every ``concurrency / rate`` seconds, phases spread evenly, and
+  waits for its next turn after an answer. A client that falls behind (an answer slower than
+  its interval) sends at once and does not burst to catch up, so a server that cannot keep up
+  shows as fewer requests per second, and the latency is the server's, without queueing in the
+  client.
+* ``window_seconds`` splits the measured time into back-to-back windows of that length: every
+  request also counts in the window it started in (:attr:`ScenarioStats.windows`), and
+  :func:`run_scenario` calls ``on_window(i)`` in this process as window ``i`` ends, while the
+  load goes on (the bench reads the servers' memory there).
+
 Latency is ``time.perf_counter()`` around sending the request and reading the whole answer,
 for every request, errors included. An answer whose status is not the expected one is an error;
 so is a request that got no answer (connection refused or reset, timeout): a *connection error*,
@@ -14,8 +27,9 @@ counted in ``errors`` and on its own. A keep-alive connection found closed by th
 (a gunicorn worker recycled after ``max_requests``) is reopened and the request sent again once,
 within the same measured time, as an HTTP client library would do; that is a ``reconnect``.
 
-The pure parts (:func:`percentile`, :func:`aggregate`, :func:`unique_address`, :func:`layout`)
-are unit-tested in ``tests/devtools``; nothing here imports Django.
+The pure parts (:func:`percentile`, :func:`aggregate`, :func:`unique_address`, :func:`layout`,
+:func:`window_count`, :func:`window_index`, :meth:`ClientThread.request`) are unit-tested in
+``tests/devtools``; nothing here imports Django.
 """
 
 from __future__ import annotations
@@ -30,7 +44,7 @@ import secrets
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier, Event
@@ -82,9 +96,10 @@ UNIQUE_RANGES: dict[str, UniqueRange] = {
 }
 UNIQUE_COUNTRIES: tuple[str, ...] = tuple(UNIQUE_RANGES)
 #: Codes per country in one block; a scenario uses its own block, so two scenarios of one run
-#: never share a code. 4 countries x 2500 = 10,000 distinct addresses per scenario.
-UNIQUE_BLOCK_SIZE = 2500
-UNIQUE_BLOCKS = 3
+#: never share a code. 4 countries x 1875 = 7,500 distinct addresses per scenario; 4 blocks keep
+#: NO and DK codes within 4 digits.
+UNIQUE_BLOCK_SIZE = 1875
+UNIQUE_BLOCKS = 4
 
 
 def unique_address(index: int, *, block: int) -> tuple[str, str, str]:
@@ -142,8 +157,12 @@ class WorkerResult:
     statuses: dict[int, int] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
     setup_errors: list[str] = field(default_factory=list)
+    #: The same requests by the window they started in (only with ``window_seconds``).
+    windows: list[WorkerResult] = field(default_factory=list)
 
-    def record(self, outcome: Outcome, *, expected_status: int) -> None:
+    def record(self, outcome: Outcome, *, expected_status: int, window: int | None = None) -> None:
+        if window is not None:
+            self._window(window).record(outcome, expected_status=expected_status)
         self.latencies_ms.append(outcome.ms)
         if outcome.reconnected:
             self.reconnects += 1
@@ -167,6 +186,13 @@ class WorkerResult:
         for sample in other.error_samples:
             self._sample(sample)
         self.setup_errors.extend(e for e in other.setup_errors if e not in self.setup_errors)
+        for index, window in enumerate(other.windows):
+            self._window(index).merge(window)
+
+    def _window(self, index: int) -> WorkerResult:
+        while len(self.windows) <= index:
+            self.windows.append(WorkerResult())
+        return self.windows[index]
 
     def _sample(self, text: str) -> None:
         if len(self.error_samples) < ERROR_SAMPLES and text not in self.error_samples:
@@ -187,6 +213,8 @@ class ScenarioStats:
     statuses: dict[str, int] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
     setup_errors: list[str] = field(default_factory=list)
+    #: One entry per window when the scenario was measured in windows (not in :meth:`as_dict`).
+    windows: list[ScenarioStats] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         def ms(value: float | None) -> float | None:
@@ -208,13 +236,27 @@ class ScenarioStats:
         }
 
 
-def aggregate(results: Sequence[WorkerResult], *, seconds: float) -> ScenarioStats:
-    """One scenario's numbers from its workers' results over a measured window of ``seconds``."""
+def aggregate(
+    results: Sequence[WorkerResult], *, seconds: float, window_seconds: float = 0.0
+) -> ScenarioStats:
+    """One scenario's numbers from its workers' results over a measured time of ``seconds``.
+
+    With ``window_seconds`` the time was split into windows of that length
+    (:func:`window_count`): the result has one :class:`ScenarioStats` per window, a window
+    nobody recorded in counting zero requests.
+    """
     if seconds <= 0:
         raise ValueError("seconds must be positive")
     total = WorkerResult()
     for result in results:
         total.merge(result)
+    per_window = [
+        aggregate(
+            [total.windows[i] if i < len(total.windows) else WorkerResult()],
+            seconds=min(window_seconds, seconds - i * window_seconds),
+        )
+        for i in range(window_count(seconds, window_seconds))
+    ]
     latencies = sorted(total.latencies_ms)
     return ScenarioStats(
         requests=len(latencies),
@@ -229,7 +271,25 @@ def aggregate(results: Sequence[WorkerResult], *, seconds: float) -> ScenarioSta
         statuses={str(k): v for k, v in sorted(total.statuses.items())},
         error_samples=total.error_samples,
         setup_errors=total.setup_errors,
+        windows=per_window,
     )
+
+
+def window_count(seconds: float, window_seconds: float) -> int:
+    """How many windows of ``window_seconds`` the measured ``seconds`` hold (0: no windows).
+
+    The last one is cut short when ``seconds`` is not a multiple; the bench avoids that.
+    """
+    if window_seconds <= 0:
+        return 0
+    return max(1, math.ceil(seconds / window_seconds - 1e-9))
+
+
+def window_index(offset_seconds: float, *, window_seconds: float, count: int) -> int:
+    """The window a request started ``offset_seconds`` into the measurement belongs to."""
+    if offset_seconds < 0 or count < 1 or window_seconds <= 0:
+        raise ValueError("offset must not be negative; window length and count positive")
+    return min(int(offset_seconds // window_seconds), count - 1)
 
 
 def layout(concurrency: int, workers: int) -> tuple[int, int]:
@@ -261,16 +321,18 @@ class Workload:
 
     ``kind``: ``healthz`` (GET /healthz), ``auth`` (POST /ksa/v1/auth, a fresh nonce each
     time) or ``options`` (POST /ksa/v1/shippingoptions with a full address, the bearer token
-    obtained once per client); ``addresses``: the hot set or a new postal code every request
-    (from ``unique_block``).
+    obtained once per client); ``addresses``: the hot set, a new postal code every request
+    (from ``unique_block``), or ``mixed``: the hot set, with every ``unique_every``-th request
+    of a client a new postal code from ``unique_block``.
     """
 
     kind: Literal["healthz", "auth", "options"]
     expected_status: int
     identifier: str = "demo"
     key: str = "demo-key"
-    addresses: Literal["hot", "unique"] = "hot"
+    addresses: Literal["hot", "unique", "mixed"] = "hot"
     unique_block: int = 0
+    unique_every: int = 20
     api_prefix: str = "/ksa/v1"
 
 
@@ -313,7 +375,7 @@ class ClientThread:
         """Get what the requests need (the token, the hot bodies); an error text, or ''."""
         if self.workload.kind != "options":
             return ""
-        if self.workload.addresses == "hot":
+        if self.workload.addresses in ("hot", "mixed"):
             self.hot_bodies = [options_body(self.workload, *a) for a in HOT_ADDRESSES]
         outcome = self.client.send(auth_request(self.workload))
         if outcome.status != 201:
@@ -331,10 +393,11 @@ class ClientThread:
             return HttpRequest("GET", "/healthz", None, {"Accept": ACCEPT})
         if kind == "auth":
             return auth_request(self.workload)
-        if self.workload.addresses == "hot":
+        unique_seq = self._unique_seq(seq)
+        if unique_seq is None:
             body = self.hot_bodies[(self.number + seq) % len(self.hot_bodies)]
         else:
-            index = self.number + seq * self.total
+            index = self.number + unique_seq * self.total
             address = unique_address(index, block=self.workload.unique_block)
             body = options_body(self.workload, *address)
         headers = {
@@ -343,6 +406,18 @@ class ClientThread:
             "Authorization": f"Bearer {self.token}",
         }
         return HttpRequest("POST", f"{self.workload.api_prefix}/shippingoptions", body, headers)
+
+    def _unique_seq(self, seq: int) -> int | None:
+        """Which of this client's new postal codes request ``seq`` asks, or None: a hot one."""
+        addresses = self.workload.addresses
+        if addresses == "unique":
+            return seq
+        if addresses == "mixed":
+            every = max(self.workload.unique_every, 1)
+            # Clients take their turns at different requests, so new codes come evenly.
+            if (seq + self.number) % every == every - 1:
+                return (seq + self.number) // every
+        return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -412,6 +487,10 @@ class LoadConfig:
     seconds: float = 15.0
     warmup_seconds: float = 2.0
     timeout_seconds: float = 10.0
+    #: Requests per second of all clients together; 0: each client as fast as it is answered.
+    rate: float = 0.0
+    #: Measure in windows of this length too (0: no windows).
+    window_seconds: float = 0.0
 
 
 class LoadError(RuntimeError):
@@ -437,13 +516,24 @@ def _thread_main(
         result.setup_errors.append("the clients did not all start in time")
         thread.client.close()
         return
-    measure_from = time.monotonic() + config.warmup_seconds
+    started = time.monotonic()
+    measure_from = started + config.warmup_seconds
     end = measure_from + config.seconds
+    windows = window_count(config.seconds, config.window_seconds)
+    interval = config.concurrency / config.rate if config.rate > 0 else 0.0
+    next_at = started + interval * thread.number / thread.total  # phases spread evenly
     seq = 0
     while not stop.is_set():
         now = time.monotonic()
         if now >= end:
             break
+        if interval and next_at > now:
+            if stop.wait(min(next_at, end) - now):
+                break
+            now = time.monotonic()
+            if now >= end:
+                break
+        next_at = max(next_at + interval, now)  # no burst to catch up when behind
         try:
             request = thread.request(seq)
         except Exception as exc:  # a bug in building requests: say so rather than hang
@@ -452,7 +542,14 @@ def _thread_main(
         outcome = thread.client.send(request)
         seq += 1
         if now >= measure_from:
-            result.record(outcome, expected_status=thread.workload.expected_status)
+            window = (
+                window_index(
+                    now - measure_from, window_seconds=config.window_seconds, count=windows
+                )
+                if windows
+                else None
+            )
+            result.record(outcome, expected_status=thread.workload.expected_status, window=window)
     thread.client.close()
 
 
@@ -497,9 +594,19 @@ def _worker_main(
     results.put(merged)
 
 
-def run_scenario(config: LoadConfig, workload: Workload) -> ScenarioStats:
-    """Run one scenario with ``config.concurrency`` clients and return its numbers."""
+def run_scenario(
+    config: LoadConfig,
+    workload: Workload,
+    *,
+    on_window: Callable[[int], None] | None = None,
+) -> ScenarioStats:
+    """Run one scenario with ``config.concurrency`` clients and return its numbers.
+
+    With ``config.window_seconds``, ``on_window(i)`` is called here as window ``i`` ends (the
+    clients keep sending meanwhile); an exception from it stops the load and is raised.
+    """
     processes, threads = layout(config.concurrency, config.workers)
+    windows = window_count(config.seconds, config.window_seconds)
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(processes * threads + 1)  # every client, and this process
     stop = ctx.Event()
@@ -521,6 +628,9 @@ def run_scenario(config: LoadConfig, workload: Workload) -> ScenarioStats:
             barrier.wait(BARRIER_TIMEOUT_SECONDS)
         except threading.BrokenBarrierError:
             stop.set()
+        else:
+            if on_window is not None and windows:
+                _windows_follow(config, windows, procs, on_window)
         limit = time.monotonic() + BARRIER_TIMEOUT_SECONDS
         limit += config.warmup_seconds + config.seconds + config.timeout_seconds * 2
         while len(collected) < processes:
@@ -544,7 +654,24 @@ def run_scenario(config: LoadConfig, workload: Workload) -> ScenarioStats:
                 proc.terminate()
             proc.join(timeout=5)
         results.close()
-    return aggregate(collected, seconds=config.seconds)
+    return aggregate(collected, seconds=config.seconds, window_seconds=config.window_seconds)
+
+
+def _windows_follow(
+    config: LoadConfig,
+    windows: int,
+    procs: Sequence[multiprocessing.process.BaseProcess],
+    on_window: Callable[[int], None],
+) -> None:
+    """Call ``on_window(i)`` as each window ends (the clients started with the barrier)."""
+    measure_from = time.monotonic() + config.warmup_seconds
+    for index in range(windows):
+        ends = measure_from + min((index + 1) * config.window_seconds, config.seconds)
+        while (remaining := ends - time.monotonic()) > 0:
+            if not any(p.is_alive() for p in procs):
+                return  # the clients are gone: the results say why
+            time.sleep(min(remaining, 0.5))
+        on_window(index)
 
 
 def prime(config: LoadConfig, workload: Workload) -> list[str]:
