@@ -1,4 +1,14 @@
-"""Readiness and metrics endpoints (liveness is tms_gateway.common.views.healthz)."""
+"""Readiness and metrics endpoints (liveness is tms_gateway.common.views.healthz).
+
+``/readyz`` runs every check in ``CHECKS`` and reports each one, but only a failing check in
+``REQUIRED`` (the database: no reservation without it) makes the pod unready. The cache and the
+broker are Redis, and the checkout keeps answering without it: the cache degrades (a nonce is
+accepted after its digest check, carrier answers go uncached) and a confirm whose booking cannot
+be queued still answers, ``shipments_requeue`` sending it later. So a Redis outage answers 200
+"degraded" instead of taking every web pod out of the Service at once (Klarna would fall back to
+static options for every shop). ``?strict=1`` answers 503 when any check fails: for monitoring,
+alerting and deploy-time checks.
+"""
 
 from __future__ import annotations
 
@@ -55,6 +65,10 @@ CHECKS: dict[str, Callable[[], None]] = {
     "cache": check_cache,
     "broker": check_broker,
 }
+#: The checks without which the gateway cannot serve: their failure alone answers 503.
+REQUIRED: frozenset[str] = frozenset({"database"})
+#: What ``?strict=`` accepts as yes.
+_TRUTHY = frozenset({"1", "true", "yes", "on"})
 
 
 def _run_checks() -> dict[str, str]:
@@ -84,13 +98,23 @@ def _run_checks() -> dict[str, str]:
 
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """200 when the database, the cache and the broker answer; 503 naming the failing ones."""
+    """Every check's result under "checks", and:
+
+    * 200 ``{"status": "ok"}`` when all answer;
+    * 200 ``{"status": "degraded", "degraded": [...]}`` when only optional checks (cache,
+      broker) fail: the pod keeps serving;
+    * 503 ``{"status": "unavailable", "failed": [...]}`` when a required check (database)
+      fails, or, with ``?strict=1`` (or ``strict=true``), when any check fails.
+    """
+    strict = request.GET.get("strict", "").strip().lower() in _TRUTHY
     checks = _run_checks()
     failed = sorted(name for name, result in checks.items() if result != "ok")
-    if failed:
+    if failed and (strict or REQUIRED.intersection(failed)):
         return JsonResponse(
             {"status": "unavailable", "failed": failed, "checks": checks}, status=503
         )
+    if failed:
+        return JsonResponse({"status": "degraded", "degraded": failed, "checks": checks})
     return JsonResponse({"status": "ok", "checks": checks})
 
 

@@ -1,6 +1,7 @@
 """Health, readiness, Prometheus metrics and structured logs.
 
-* ``/healthz`` (alive), ``/readyz`` (database, cache, broker; 503 naming what failed) and
+* ``/healthz`` (alive), ``/readyz`` (database, cache, broker; 503 when the database fails,
+  200 "degraded" when only Redis does, 503 for any failure with ``?strict=1``) and
   ``/metrics`` (Prometheus text format). ``/metrics`` has no authentication: in production
   expose it on a private port or block it at the proxy. Metrics are per process unless
   ``PROMETHEUS_MULTIPROC_DIR`` is set (see tms_gateway/ops/metrics.py).
