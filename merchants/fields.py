@@ -1,7 +1,8 @@
 """Encrypted model fields: secrets at rest, Fernet keys from FIELD_ENCRYPTION_KEYS.
 
 The first key encrypts, every key decrypts, so a key is rotated by prepending a new one and
-re-saving rows (``manage.py rotate_field_keys`` in a later issue). Values are never rendered
+re-encrypting the stored values under it (``manage.py reencrypt_secrets``, see
+deploy/operations.md). Values are never rendered
 back in forms: the admin shows only whether a secret is set.
 """
 
