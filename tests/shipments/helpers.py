@@ -115,7 +115,11 @@ def _broker() -> redis.Redis:
 
 
 def queue_clear() -> None:
-    _broker().delete(QUEUE)
+    """Empty the booking queue and its queued notes, as a Redis restart does."""
+    broker = _broker()
+    broker.delete(QUEUE)
+    for key in broker.scan_iter(match="*booking:queued:*"):
+        broker.delete(key)
 
 
 def queued_bookings() -> list[int]:

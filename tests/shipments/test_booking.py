@@ -11,6 +11,9 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+import redis
+from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from pytest_django import Settings
@@ -35,6 +38,7 @@ from tms_gateway.celery import app as celery_app
 from tms_gateway.checkout.types import AddonSelection
 from tms_gateway.common.errors import ApplicationError
 from tms_gateway.shipments.booking import (
+    QUEUED_KEY,
     BookingOutcome,
     Outcome,
     booking_backoff,
@@ -967,6 +971,74 @@ def test_requeue_queues_late_confirmed_and_stalled_bookings_only(
     assert queued_bookings() == [s.pk for s in selected]
     assert {s.pk for s in skipped}.isdisjoint(queued_bookings())
     assert sandbox.bookings("postnord") == {}
+
+
+def test_requeue_leaves_a_shipment_whose_message_is_still_queued(
+    demo: Merchant, sandbox: Sandbox, settings: Settings
+) -> None:
+    # given: a backlog behind a stopped worker; the first requeue sent every late shipment
+    settings.BOOKING_REQUEUE_AFTER_SECONDS = 60
+    now = timezone.now()
+    late = [
+        shipment_force(
+            confirmed(demo, "postnord-home", session_id=f"late-{n}"),
+            confirmed_at=now - dt.timedelta(seconds=61),
+        )
+        for n in range(3)
+    ]
+    queue_clear()
+    assert shipments_requeue(now=now) == 3
+
+    # when: the sweeper runs again and again before the worker is back
+    again = [shipments_requeue(now=now + dt.timedelta(seconds=s)) for s in (60, 120)]
+
+    # then: one message per shipment, not one per run
+    assert again == [0, 0]
+    assert queued_bookings() == [s.pk for s in late]
+
+
+def test_a_queued_note_expires_so_a_message_lost_with_its_worker_is_sent_again(
+    demo: Merchant, sandbox: Sandbox, settings: Settings
+) -> None:
+    # given
+    settings.BOOKING_REQUEUE_AFTER_SECONDS = 60
+    settings.BOOKING_QUEUED_SECONDS = 600
+    now = timezone.now()
+    shipment = shipment_force(
+        confirmed(demo, "postnord-home"), confirmed_at=now - dt.timedelta(seconds=61)
+    )
+    key = cache.make_key(QUEUED_KEY.format(shipment.pk))
+    ttl = int(_redis().ttl(key))
+
+    # then: confirm left a note for BOOKING_QUEUED_SECONDS
+    assert 590 <= ttl <= 600
+    assert shipments_requeue(now=now) == 0
+
+    # when: the note expires (the message was taken by a worker that died holding it)
+    _redis().delete(key)
+
+    # then
+    queue_clear()
+    assert shipments_requeue(now=now) == 1
+    assert queued_bookings() == [shipment.pk]
+
+
+def test_an_attempt_clears_its_queued_note(demo: Merchant, sandbox: Sandbox) -> None:
+    # given
+    shipment = confirmed(demo, "postnord-home")
+    key = cache.make_key(QUEUED_KEY.format(shipment.pk))
+    assert _redis().exists(key)
+
+    # when
+    outcome = shipment_book(shipment_id=shipment.pk)
+
+    # then
+    assert outcome.outcome == "booked"
+    assert not _redis().exists(key)
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
 
 
 # --- 9. Confirm queues the booking after commit -------------------------------------------

@@ -1,11 +1,14 @@
-"""Request timing: the moment a request reached the gateway, for deadlines counted from it."""
+"""Request timing (the moment a request reached the gateway) and database outages as 503."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+logger = logging.getLogger(__name__)
 
 
 class RequestStartMiddleware:
@@ -21,3 +24,49 @@ class RequestStartMiddleware:
 
 def request_started_at(request: HttpRequest) -> float:
     return float(getattr(request, "started_at", time.monotonic()))
+
+
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseUnavailableMiddleware:
+    """503 with ``Retry-After`` instead of a 500 when the database cannot be reached.
+
+    A database restart or failover is an outage of ours, not a bug in a request: callers get a
+    status that says "try again" (Klarna shows the shop's fallback options meanwhile), in the
+    shape their API uses, and the log gets one warning line instead of a traceback per request.
+    Only connection failures are mapped (``OperationalError``, ``InterfaceError``); any other
+    database error is still a 500.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db.utils import InterfaceError, OperationalError
+
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning(
+            "database unavailable: %s %s answered 503 (%s)",
+            request.method,
+            request.path,
+            type(exception.__cause__ or exception).__name__,
+        )
+        message = "The gateway's database is unavailable. Retry shortly."
+        response: HttpResponse
+        if request.path.startswith("/ksa/"):
+            response = JsonResponse(
+                {"failure_reason": "service_unavailable", "message": message}, status=503
+            )
+        elif request.path.startswith("/api/"):
+            response = JsonResponse(
+                {"code": "service_unavailable", "message": message, "extra": {}}, status=503
+            )
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response

@@ -38,6 +38,7 @@ INSTALLED_APPS: list[str] = [
 
 MIDDLEWARE: list[str] = [
     "tms_gateway.common.middleware.RequestStartMiddleware",
+    "tms_gateway.common.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -224,6 +225,9 @@ BOOKING_RETRY_MAX_SECONDS = env.float("BOOKING_RETRY_MAX_SECONDS", default=600.0
 BOOKING_GIVE_UP_SECONDS = env.float("BOOKING_GIVE_UP_SECONDS", default=4 * 3600.0)
 BOOKING_LEASE_SECONDS = env.float("BOOKING_LEASE_SECONDS", default=60.0)
 BOOKING_REQUEUE_AFTER_SECONDS = env.float("BOOKING_REQUEUE_AFTER_SECONDS", default=60.0)
+# A queued booking message not started this long after its countdown is presumed lost (a worker
+# killed while holding it) and queued again; until then requeue leaves the shipment alone.
+BOOKING_QUEUED_SECONDS = env.float("BOOKING_QUEUED_SECONDS", default=600.0)
 BOOKING_DEFAULT_WEIGHT_G = env.int("BOOKING_DEFAULT_WEIGHT_G", default=1000)
 
 # Carrier transport. Hosts default to each carrier's own (test or live per agreement);

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -364,6 +365,41 @@ def _record(*, shipment: Shipment, booking: Booking, now: dt.datetime, how: str)
     return BookingOutcome(Outcome.BOOKED, detail=booking.carrier_shipment_id)
 
 
+QUEUED_KEY = "booking:queued:{}"
+REQUEUE_BATCH = 1000
+
+
+def booking_queued_mark(*, shipment_id: int, countdown: float | None = None) -> None:
+    """Note that a message for this shipment is queued, so ``shipments_requeue`` leaves it.
+
+    The note lives in the cache (the same Redis as the broker in production) and expires after
+    BOOKING_QUEUED_SECONDS past the message's countdown: a message not started by then is
+    presumed lost and queued again. When Redis restarts empty, queue and notes go together and
+    the next requeue sends everything waiting at once. Best effort: without the cache, requeue
+    sends as if nothing were queued (a duplicate message finds the work done).
+    """
+    timeout = (countdown or 0.0) + settings.BOOKING_QUEUED_SECONDS
+    try:
+        cache.set(QUEUED_KEY.format(shipment_id), 1, timeout=timeout)
+    except Exception:
+        logger.debug("queued note for shipment %s not written", shipment_id, exc_info=True)
+
+
+def _queued_clear(shipment_id: int) -> None:
+    try:
+        cache.delete(QUEUED_KEY.format(shipment_id))
+    except Exception:
+        logger.debug("queued note for shipment %s not cleared", shipment_id, exc_info=True)
+
+
+def _queued(ids: list[int]) -> set[int]:
+    try:
+        found = cache.get_many([QUEUED_KEY.format(pk) for pk in ids])
+    except Exception:
+        return set()
+    return {pk for pk in ids if QUEUED_KEY.format(pk) in found}
+
+
 def booking_enqueue(*, shipment_id: int, countdown: float | None = None) -> bool:
     """Queue a booking attempt. A broker that cannot be reached is logged, not raised: the row
     is the truth and ``shipments_requeue`` picks it up again."""
@@ -374,12 +410,18 @@ def booking_enqueue(*, shipment_id: int, countdown: float | None = None) -> bool
     except Exception:
         logger.warning("booking of shipment %s not queued (broker unreachable)", shipment_id)
         return False
+    booking_queued_mark(shipment_id=shipment_id, countdown=countdown)
     return True
 
 
 def shipments_requeue(*, now: dt.datetime | None = None) -> int:
     """Queue again what a lost message left behind: confirmed shipments not booked a while
-    after confirmation (or after their planned retry), and attempts whose lease ran out."""
+    after confirmation (or after their planned retry), and attempts whose lease ran out.
+
+    A shipment whose message is still queued (see :func:`booking_queued_mark`) is left alone:
+    with a backlog behind a slow or stopped worker, sending every waiting shipment again on
+    every run would bury the real work under copies.
+    """
     now = now or timezone.now()
     late = now - dt.timedelta(seconds=settings.BOOKING_REQUEUE_AFTER_SECONDS)
     waiting = Shipment.objects.filter(status=S.CONFIRMED, confirmed_at__lte=late).exclude(
@@ -390,14 +432,26 @@ def shipments_requeue(*, now: dt.datetime | None = None) -> int:
         .exclude(booking_started_at__gt=now - _lease())
         .exclude(next_booking_at__gt=late)
     )
-    ids = list((waiting | stalled).order_by("pk").values_list("pk", flat=True)[:1000])
-    return sum(booking_enqueue(shipment_id=pk) for pk in ids)
+    candidates = (waiting | stalled).order_by("pk").values_list("pk", flat=True)
+    sent = 0
+    after = 0
+    while sent < REQUEUE_BATCH:
+        chunk = list(candidates.filter(pk__gt=after)[:500])
+        if not chunk:
+            break
+        after = chunk[-1]
+        queued = _queued(chunk)
+        for pk in chunk:
+            if pk not in queued and sent < REQUEUE_BATCH:
+                sent += booking_enqueue(shipment_id=pk)
+    return sent
 
 
 @metrics.booking_observed  # ops hook: booking outcome counter
 def shipment_book(*, shipment_id: int, now: dt.datetime | None = None) -> BookingOutcome:
     """One booking attempt for a confirmed shipment; safe to run any number of times."""
     now = now or timezone.now()
+    _queued_clear(shipment_id)  # this message is the one queued: from here the row decides
     shipment, early, reconcile = _claim(shipment_id=shipment_id, now=now)
     if early is not None:
         return early
