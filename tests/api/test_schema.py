@@ -23,7 +23,14 @@ STATUSES = {
     ("/ksa/v1/shippingoptions", "post"): {"200", "400", "401", "413"},
     ("/ksa/v1/shipment", "post"): {"201", "400", "401", "409", "413"},
     ("/ksa/v1/shipment/{shipment_id}", "put"): {"200", "400", "401", "404", "409", "410", "413"},
-    ("/ksa/v1/shipment/{shipment_id}/confirm", "post"): {"200", "401", "404", "409", "410"},
+    ("/ksa/v1/shipment/{shipment_id}/confirm", "post"): {
+        "200",
+        "202",
+        "401",
+        "404",
+        "409",
+        "410",
+    },
     ("/ksa/v1/shipment/{shipment_id}", "get"): {"200", "401", "404"},
 }
 

@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from django.conf import settings
@@ -128,7 +129,12 @@ def token_verify(*, token: str) -> KsaPrincipal | None:
     return _token_verify(token=token)
 
 
-def _token_verify(*, token: str) -> KsaPrincipal | None:
+def token_claims(*, token: str) -> dict[str, Any] | None:
+    """The claims of a token we signed and that has not expired; None otherwise.
+
+    Signature and expiry only: whether the credential is still valid needs the database
+    (:func:`token_verify`). Used alone where the database cannot be reached.
+    """
     try:
         kid = jwt.get_unverified_header(token).get("kid")
     except jwt.PyJWTError:
@@ -137,7 +143,7 @@ def _token_verify(*, token: str) -> KsaPrincipal | None:
     if secret is None:
         return None
     try:
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
             secret,
             algorithms=["HS256"],
@@ -146,6 +152,20 @@ def _token_verify(*, token: str) -> KsaPrincipal | None:
             options={"require": ["exp", "iat", "sub", "cid"]},
         )
     except jwt.PyJWTError:
+        return None
+    return claims
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _token_verify(*, token: str) -> KsaPrincipal | None:
+    claims = token_claims(token=token)
+    if claims is None:
         return None
     cache_key = (claims["cid"], claims["sub"])
     principal = _principals.get(cache_key)
@@ -172,11 +192,10 @@ def _token_verify(*, token: str) -> KsaPrincipal | None:
 
 class KsaTokenAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[None, KsaPrincipal] | None:
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = bearer_token(request)
+        if token is None:
             return None
-        principal = token_verify(token=token.strip())
+        principal = token_verify(token=token)
         if principal is None:
             raise AuthenticationFailed()
         return None, principal

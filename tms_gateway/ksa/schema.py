@@ -259,6 +259,18 @@ GONE = _error(
     "reservation_expired",
 )
 
+CONFIRM_RECORDED = OpenApiResponse(
+    inline_serializer(
+        "KsaConfirmRecorded",
+        {"shipment_id": serializers.CharField(), "message": serializers.CharField()},
+    ),
+    description=(
+        "The database is unreachable: the confirm is recorded and applied once it is back "
+        "(Klarna sends a confirm once and ignores the answer, so it is never refused for an "
+        "outage of ours)."
+    ),
+)
+
 SHIPMENT_ID = OpenApiParameter(
     "shipment_id",
     OpenApiTypes.STR,
@@ -378,11 +390,16 @@ shipment_confirm_schema = extend_schema(
     operation_id="shipmentconfirm",
     tags=[TAG],
     summary="Confirm the reservation (the purchase went through)",
-    description="No request body. Idempotent: a confirmed shipment answers 200 again.",
+    description=(
+        "No request body. Idempotent: a confirmed shipment answers 200 again. While the "
+        "gateway's database is unreachable, a confirm with a valid token is recorded and "
+        "answered 202; it is applied (and the booking queued) once the database is back."
+    ),
     request=None,
     parameters=[SHIPMENT_ID, _location(200)],
     responses={
         200: Shipment,
+        202: CONFIRM_RECORDED,
         401: UNAUTHORIZED,
         404: NOT_FOUND,
         409: CONFLICT,

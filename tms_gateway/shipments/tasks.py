@@ -32,6 +32,9 @@ def shipment_book(self: Task[Any, Any], shipment_id: int) -> str:
 
 @shared_task(name="tms_gateway.shipments.tasks.shipments_requeue")
 def shipments_requeue() -> int:
+    from . import confirms
+
+    confirms.confirms_replay()  # confirms noted while the database was down, first
     return booking.shipments_requeue()
 
 

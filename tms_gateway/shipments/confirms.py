@@ -1,0 +1,166 @@
+"""Confirms that arrive while the database is unreachable: kept in Redis, applied once it is back.
+
+Klarna calls ``/confirm`` once, when the purchase has gone through, and ignores every answer but
+401 (docs/klarna-shipping-api.md §3.5): a confirm refused during a database restart or failover
+would be a paid order never booked. So the confirm view, when the database cannot be reached,
+checks the token's signature (no database needed), appends the confirm to a Redis list and
+answers 202; ``confirms_replay`` (run by beat before every requeue sweep) applies the list in
+order as Klarna's confirm at the moment it arrived, which queues the booking as usual.
+
+Redis keeps nothing on disk in our deployments: a confirm noted here is lost if Redis is lost
+before the database comes back. With Redis down as well the view answers 503.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db.utils import InterfaceError, OperationalError
+
+from merchants.models import Merchant
+from tms_gateway.common.errors import ApplicationError
+
+from .models import Shipment
+from .services import shipment_confirm
+
+logger = logging.getLogger(__name__)
+
+JOURNAL_KEY = "tms:ksa:confirms:pending"
+REPLAY_BATCH = 1000
+
+_clients: dict[str, redis.Redis] = {}
+_clients_lock = threading.Lock()
+
+
+def _client() -> redis.Redis | None:
+    url = str(settings.REDIS_URL or "")
+    if not url:
+        return None
+    with _clients_lock:
+        client = _clients.get(url)
+        if client is None:
+            client = _clients[url] = redis.Redis.from_url(
+                url, socket_connect_timeout=1, socket_timeout=2
+            )
+        return client
+
+
+@dataclass(frozen=True, slots=True)
+class PendingConfirm:
+    merchant_public_id: str
+    credential_id: int
+    shipment_id: str
+    received_at: str  # ISO 8601, aware
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> PendingConfirm | None:
+        try:
+            data: dict[str, Any] = json.loads(raw)
+            return cls(
+                merchant_public_id=str(data["merchant_public_id"]),
+                credential_id=int(data["credential_id"]),
+                shipment_id=str(data["shipment_id"]),
+                received_at=str(data["received_at"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def confirm_journal(
+    *, merchant_public_id: str, credential_id: int, shipment_id: str, now: dt.datetime
+) -> bool:
+    """Note a confirm for later; False when it cannot be noted (no Redis, or Redis down)."""
+    try:
+        uuid.UUID(shipment_id)
+    except ValueError:
+        return False
+    client = _client()
+    if client is None:
+        return False
+    entry = PendingConfirm(merchant_public_id, credential_id, shipment_id, now.isoformat())
+    try:
+        client.rpush(JOURNAL_KEY, entry.as_json())
+    except redis.RedisError:
+        return False
+    logger.warning(
+        "database unavailable: confirm of shipment %s noted, applied once it is back", shipment_id
+    )
+    return True
+
+
+def confirms_pending() -> int:
+    client = _client()
+    if client is None:
+        return 0
+    try:
+        return int(client.llen(JOURNAL_KEY))  # type: ignore[arg-type]
+    except redis.RedisError:
+        return 0
+
+
+def _apply(entry: PendingConfirm) -> str:
+    merchant = Merchant.objects.filter(public_id=entry.merchant_public_id).first()
+    shipment = (
+        Shipment.objects.filter(merchant=merchant, public_id=entry.shipment_id).first()
+        if merchant is not None
+        else None
+    )
+    if merchant is None or shipment is None:
+        return "no such shipment"
+    received_at = dt.datetime.fromisoformat(entry.received_at)
+    try:
+        confirmed = shipment_confirm(merchant=merchant, shipment=shipment, now=received_at)
+    except ApplicationError as exc:
+        return exc.message or exc.code
+    return f"now {confirmed.status}"
+
+
+def confirms_replay(*, limit: int = REPLAY_BATCH) -> int:
+    """Apply the confirms noted during a database outage, oldest first; returns how many.
+
+    One that cannot be applied because the database is still unreachable goes back to the head
+    of the list and the run stops; one for an unknown shipment, or refused (the reservation had
+    expired when it arrived), is logged and dropped, as the live confirm would have been refused.
+    """
+    client = _client()
+    if client is None:
+        return 0
+    applied = 0
+    for _ in range(limit):
+        try:
+            raw = client.lpop(JOURNAL_KEY)
+        except redis.RedisError:
+            break
+        if raw is None:
+            break
+        entry = PendingConfirm.from_json(raw)  # type: ignore[arg-type]
+        if entry is None:
+            logger.error("dropped an unreadable pending confirm")
+            continue
+        try:
+            outcome = _apply(entry)
+        except (OperationalError, InterfaceError):
+            try:
+                client.lpush(JOURNAL_KEY, raw)  # type: ignore[arg-type]
+            except redis.RedisError:
+                logger.error("pending confirm of shipment %s lost", entry.shipment_id)
+            break
+        applied += 1
+        logger.info(
+            "confirm of shipment %s received at %s applied: %s",
+            entry.shipment_id,
+            entry.received_at,
+            outcome,
+        )
+    return applied
