@@ -9,7 +9,7 @@ SANDBOX_PORT ?= 8090
 export CARRIER_SANDBOX_URL ?= http://127.0.0.1:$(SANDBOX_PORT)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install migrate seed clean browser bench fuzz
+.PHONY: run test lint typecheck pytest install migrate seed clean browser bench fuzz faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,12 @@ pytest: install
 ## --scenarios soak
 bench: install
 	$(BIN)/python -m tms_gateway.devtools.bench
+
+## make faults: the gateway, worker, beat and sandbox on a PostgreSQL and Redis of their own,
+## broken one part at a time under checkouts (carriers, Redis, PostgreSQL, the worker during
+## 1,000 bookings); var/faults.json
+faults: install
+	$(BIN)/python -m tms_gateway.devtools.faults
 
 ## make fuzz: schemathesis against every callback operation in-process, as the demo shop
 ## (PostgreSQL and Redis needed); FUZZ_EXAMPLES examples per operation (default 200)

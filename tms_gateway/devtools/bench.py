@@ -677,12 +677,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def child_env(*, web_port: int, sandbox_port: int) -> dict[str, str]:
+def child_env(
+    *,
+    web_port: int,
+    sandbox_port: int,
+    database_url: str = DATABASE_URL,
+    redis_url: str = REDIS_URL,
+) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE=SETTINGS_MODULE,
-        DATABASE_URL=DATABASE_URL,
-        REDIS_URL=REDIS_URL,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
         CARRIER_SANDBOX_URL=f"http://127.0.0.1:{sandbox_port}",
         HOST="127.0.0.1",
         PORT=str(web_port),
@@ -761,19 +767,29 @@ class Server:
     """A child server in its own session (Ctrl-C reaches us, not it), output to a log file."""
 
     def __init__(
-        self, *, name: str, argv: Sequence[str], env: Mapping[str, str], port: int, ready: str
+        self,
+        *,
+        name: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        port: int,
+        ready: str,
+        log_path: Path | None = None,
+        append: bool = False,
     ) -> None:
         self.name = name
         self.argv = list(argv)
         self.env = dict(env)
         self.port = port
         self.ready_path = ready
-        self.log_path = VAR / f"bench-{name}.log"
+        self.log_path = log_path or VAR / f"bench-{name}.log"
+        #: Append to the log (a restarted server keeps the log of the one before it).
+        self.append = append
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
     def start(self) -> None:
-        self._log = self.log_path.open("wb")
+        self._log = self.log_path.open("ab" if self.append else "wb")
         self.proc = subprocess.Popen(  # noqa: S603 - fixed argv of our own tools
             self.argv,
             cwd=ROOT,
