@@ -1008,7 +1008,7 @@ def test_a_queued_note_expires_so_a_message_lost_with_its_worker_is_sent_again(
         confirmed(demo, "postnord-home"), confirmed_at=now - dt.timedelta(seconds=61)
     )
     key = cache.make_key(QUEUED_KEY.format(shipment.pk))
-    ttl = int(_redis().ttl(key))
+    ttl = int(_redis().ttl(key))  # type: ignore[arg-type]
 
     # then: confirm left a note for BOOKING_QUEUED_SECONDS
     assert 590 <= ttl <= 600
