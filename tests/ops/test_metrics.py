@@ -123,3 +123,20 @@ def test_booking_outcomes_and_queue_depth(client: Client) -> None:
 
     assert sample(text, "tms_booking_outcomes_total", outcome="booked")
     assert re.search(r'^tms_celery_queue_length\{queue="celery"\} \d', text, re.MULTILINE)
+
+
+def test_confirms_waiting_for_the_database_are_a_gauge(client: Client) -> None:
+    import redis
+    from django.conf import settings
+
+    from tms_gateway.shipments.confirms import JOURNAL_KEY
+
+    journal = redis.Redis.from_url(settings.REDIS_URL)
+    journal.delete(JOURNAL_KEY)
+    journal.rpush(JOURNAL_KEY, "{}", "{}")
+    try:
+        text = scrape(client)
+    finally:
+        journal.delete(JOURNAL_KEY)
+
+    assert re.search(r"^tms_ksa_confirms_pending 2\.0$", text, re.MULTILINE)

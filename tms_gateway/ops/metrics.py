@@ -195,7 +195,26 @@ class QueueCollector(Collector):
         yield family
 
 
-_SCRAPE_COLLECTORS: tuple[Collector, ...] = (BreakerCollector(), QueueCollector())
+class PendingConfirmsCollector(Collector):
+    """``tms_ksa_confirms_pending``: confirms received while the database was unreachable and
+    not yet applied (tms_gateway/shipments/confirms.py); above 0 only during such an outage."""
+
+    def collect(self) -> Iterator[Metric]:
+        from tms_gateway.shipments.confirms import confirms_pending
+
+        family = GaugeMetricFamily(
+            "tms_ksa_confirms_pending",
+            "Klarna confirms recorded during a database outage, waiting to be applied.",
+        )
+        family.add_metric([], float(confirms_pending()))
+        yield family
+
+
+_SCRAPE_COLLECTORS: tuple[Collector, ...] = (
+    BreakerCollector(),
+    QueueCollector(),
+    PendingConfirmsCollector(),
+)
 _registered = False
 
 
