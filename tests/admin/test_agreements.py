@@ -212,7 +212,9 @@ def test_check_connection_asks_the_carrier_and_says_what_came_back(
     (message,) = messages_of(response)
     assert re.fullmatch(
         rf"{agreement}: PostNord OK in \d+ ms \(\d+ calls?\): MyPack Collect \(19\) to SE 11151 "
-        r"available: 10 service points, 2 days\.",
+        # The transit time depends on the hour and weekday the check runs (PostNord's latest
+        # booking time, weekends), so only its shape is asserted.
+        r"available: 10 service points, \d+ days?\.",
         message,
     ), message
     assert sandbox.requests("postnord") >= 1
