@@ -110,22 +110,23 @@ def booking_bodies(carrier: str) -> list[Any]:
     return [json.loads(t.request_body) for t in traces]
 
 
-def _broker() -> redis.Redis:
+def broker() -> redis.Redis:
+    """A client of the test broker (the test Redis db)."""
     return redis.Redis.from_url(settings.CELERY_BROKER_URL)
 
 
 def queue_clear() -> None:
     """Empty the booking queue and its queued notes, as a Redis restart does."""
-    broker = _broker()
-    broker.delete(QUEUE)
-    for key in broker.scan_iter(match="*booking:queued:*"):
-        broker.delete(key)
+    client = broker()
+    client.delete(QUEUE)
+    for key in client.scan_iter(match="*booking:queued:*"):
+        client.delete(key)
 
 
 def queued_bookings() -> list[int]:
     """The shipment ids of the booking tasks waiting in the default queue, oldest first."""
     shipment_ids = []
-    messages = cast(list[bytes], _broker().lrange(QUEUE, 0, -1))
+    messages = cast(list[bytes], broker().lrange(QUEUE, 0, -1))
     for raw in reversed(messages):  # LPUSHed: the newest comes first
         message = json.loads(raw)
         if message["headers"]["task"] != BOOK_TASK:

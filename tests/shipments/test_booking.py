@@ -11,8 +11,6 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-import redis
-from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -56,6 +54,7 @@ from .conftest import confirmed
 from .helpers import (
     agreement_credentials,
     booking_bodies,
+    broker,
     confirmed_choice,
     history,
     offered,
@@ -1008,14 +1007,14 @@ def test_a_queued_note_expires_so_a_message_lost_with_its_worker_is_sent_again(
         confirmed(demo, "postnord-home"), confirmed_at=now - dt.timedelta(seconds=61)
     )
     key = cache.make_key(QUEUED_KEY.format(shipment.pk))
-    ttl = int(_redis().ttl(key))  # type: ignore[arg-type]
+    ttl = int(broker().ttl(key))  # type: ignore[arg-type]
 
     # then: confirm left a note for BOOKING_QUEUED_SECONDS
     assert 590 <= ttl <= 600
     assert shipments_requeue(now=now) == 0
 
     # when: the note expires (the message was taken by a worker that died holding it)
-    _redis().delete(key)
+    broker().delete(key)
 
     # then
     queue_clear()
@@ -1027,18 +1026,14 @@ def test_an_attempt_clears_its_queued_note(demo: Merchant, sandbox: Sandbox) -> 
     # given
     shipment = confirmed(demo, "postnord-home")
     key = cache.make_key(QUEUED_KEY.format(shipment.pk))
-    assert _redis().exists(key)
+    assert broker().exists(key)
 
     # when
     outcome = shipment_book(shipment_id=shipment.pk)
 
     # then
     assert outcome.outcome == "booked"
-    assert not _redis().exists(key)
-
-
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
+    assert not broker().exists(key)
 
 
 # --- 9. Confirm queues the booking after commit -------------------------------------------

@@ -614,7 +614,7 @@ def group_rss_kib(pgid: int, proc: Path = Path("/proc")) -> tuple[int, int] | No
 # Services, database, processes
 
 
-def _reachable(host: str, port: int) -> bool:
+def reachable(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=2):
             return True
@@ -629,7 +629,7 @@ def services_check() -> None:
             ("PostgreSQL", PG_HOST, PG_PORT),
             ("Redis", REDIS_HOST, REDIS_PORT),
         )
-        if not _reachable(host, port)
+        if not reachable(host, port)
     ]
     if down:
         raise BenchError("\n".join(down))
@@ -1152,13 +1152,13 @@ def args_parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+def raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # SIGTERM: stop the servers like Ctrl-C does
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = args_parse(argv)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGTERM, raise_interrupt)
     try:
         return run(args)
     except BenchError as exc:

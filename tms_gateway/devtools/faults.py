@@ -61,7 +61,6 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from .bench import (
@@ -73,6 +72,8 @@ from .bench import (
     Server,
     free_port,
     manage,
+    raise_interrupt,
+    reachable,
 )
 from .bench import child_env as bench_child_env
 
@@ -361,11 +362,8 @@ class Redis:
         )
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                import socket
-
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
+            if reachable("127.0.0.1", self.port):
+                return
             time.sleep(0.05)
         raise FaultsError(f"redis-server did not listen on {self.port}")
 
@@ -698,13 +696,9 @@ def args_parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = args_parse(argv)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGTERM, raise_interrupt)
     try:
         return run(args)
     except (FaultsError, BenchError) as exc:

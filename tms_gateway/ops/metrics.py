@@ -16,7 +16,7 @@ import functools
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -29,6 +29,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from tms_gateway.common.redis_clients import redis_client
 
 if TYPE_CHECKING:
     from prometheus_client.core import Metric
@@ -161,19 +163,6 @@ class BreakerCollector(Collector):
         yield family
 
 
-_redis_clients: dict[str, Any] = {}
-
-
-def _broker_redis(url: str) -> Any:
-    import redis
-
-    client = _redis_clients.get(url)
-    if client is None:
-        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        _redis_clients[url] = client
-    return client
-
-
 class QueueCollector(Collector):
     """``tms_celery_queue_length``: messages waiting in the "celery" queue (Redis broker only)."""
 
@@ -188,7 +177,7 @@ class QueueCollector(Collector):
         )
         queue = settings.OPS_CELERY_QUEUE
         try:
-            family.add_metric([queue], float(_broker_redis(url).llen(queue)))
+            family.add_metric([queue], float(redis_client(url, timeout=0.5).llen(queue)))  # type: ignore[arg-type]
         except Exception:
             logger.warning("queue depth not read: broker unreachable")
             return

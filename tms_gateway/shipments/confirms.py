@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import threading
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from django.db.utils import InterfaceError, OperationalError
 
 from merchants.models import Merchant
 from tms_gateway.common.errors import ApplicationError
+from tms_gateway.common.redis_clients import redis_client
 
 from .models import Shipment
 from .services import shipment_confirm
@@ -36,21 +36,12 @@ logger = logging.getLogger(__name__)
 JOURNAL_KEY = "tms:ksa:confirms:pending"
 REPLAY_BATCH = 1000
 
-_clients: dict[str, redis.Redis] = {}
-_clients_lock = threading.Lock()
+REDIS_TIMEOUT_SECONDS = 1.0
 
 
 def _client() -> redis.Redis | None:
     url = str(settings.REDIS_URL or "")
-    if not url:
-        return None
-    with _clients_lock:
-        client = _clients.get(url)
-        if client is None:
-            client = _clients[url] = redis.Redis.from_url(
-                url, socket_connect_timeout=1, socket_timeout=2
-            )
-        return client
+    return redis_client(url, timeout=REDIS_TIMEOUT_SECONDS) if url else None
 
 
 @dataclass(frozen=True, slots=True)
