@@ -9,14 +9,25 @@ several adapters concurrently in worker threads under one deadline. All HTTP goe
 from __future__ import annotations
 
 import enum
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.conf import settings
 
+from .declaration import CarrierDeclaration
 from .exceptions import OperationNotSupported
-from .types import AgreementCredentials, Booking, BookingRequest, Quote, QuoteRequest, TrackingEvent
+from .reader import JsonReader
+from .types import (
+    AgreementCredentials,
+    Booking,
+    BookingRequest,
+    DeliveryEstimate,
+    ProductQuery,
+    Quote,
+    QuoteRequest,
+    TrackingEvent,
+)
 
 
 class Capability(enum.StrEnum):
@@ -33,7 +44,21 @@ class Capability(enum.StrEnum):
 PARSE_OPERATIONS = ("service_points", "availability", "timeslots", "booking", "tracking", "error")
 
 
+def json_parsers(
+    read: JsonReader, **operations: Callable[[Any], Any]
+) -> dict[str, Callable[[bytes], Any]]:
+    """``parsers`` for an adapter whose parsers take parsed JSON: each reads the body first."""
+
+    def body_parser(parse: Callable[[Any], Any]) -> Callable[[bytes], Any]:
+        return lambda body: parse(read.load(body))
+
+    return {operation: body_parser(parse) for operation, parse in operations.items()}
+
+
 class CarrierAdapter(ABC):
+    #: Everything particular to the carrier (carriers/declaration.py); ``slug``, ``name`` and
+    #: ``products`` follow from it.
+    declaration: ClassVar[CarrierDeclaration | None] = None
     slug: ClassVar[str]
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.QUOTE})
@@ -47,13 +72,71 @@ class CarrierAdapter(ABC):
     #: operation (PARSE_OPERATIONS) -> parser of a saved carrier response body (bytes).
     parsers: ClassVar[dict[str, Callable[[bytes], Any]]] = {}
 
-    @abstractmethod
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declaration = cls.__dict__.get("declaration")
+        if declaration is not None:
+            cls.slug = declaration.slug
+            cls.name = declaration.name
+            cls.products = declaration.product_names
+
     def quote(self, *, request: QuoteRequest) -> list[Quote]:
         """One Quote per ``request.products`` entry, in the same order.
 
         Each says whether the product is available for the recipient, and carries its
         locations, timeslots, agreement price and delivery estimate where asked and known.
+        The skeleton is the same for every carrier: a product the declaration does not know,
+        does not deliver to the asked kind or not to the recipient's country is refused here;
+        a preview (no postal code yet) is answered from the declaration without a call; the
+        rest go to ``quote_products`` together.
         """
+        country = request.recipient.country.strip().upper()
+        answers: list[Quote | None] = []
+        asked: list[ProductQuery] = []
+        for query in request.products:
+            refusal = self.quote_refusal(query=query, country=country)
+            if refusal:
+                answers.append(Quote(product=query.code, available=False, reason=refusal))
+            elif not request.recipient.postal_code.strip():
+                answers.append(self.quote_preview(query=query))
+            else:
+                answers.append(None)
+                asked.append(query)
+        if asked:
+            quoted = iter(self.quote_products(request=request, products=tuple(asked)))
+            answers = [answer if answer is not None else next(quoted) for answer in answers]
+        return [answer for answer in answers if answer is not None]
+
+    def quote_refusal(self, *, query: ProductQuery, country: str) -> str:
+        """Why the declaration alone rules this product out here; "" when it does not."""
+        declaration = self.declaration
+        if declaration is None:
+            return ""
+        product = declaration.product(query.code)
+        if product is None:
+            return "unknown product"
+        if query.kind not in product.kinds:
+            return f"product does not deliver to {query.kind.value}"
+        if country not in (product.countries or declaration.countries):
+            return "country not served"
+        return ""
+
+    def quote_preview(self, *, query: ProductQuery) -> Quote:
+        """A product offered before the postal code is known: the declared estimate."""
+        product = self.declaration.product(query.code) if self.declaration else None
+        estimate = product.estimate if product is not None else None
+        return Quote(
+            product=query.code,
+            available=True,
+            delivery=DeliveryEstimate(*estimate) if estimate else None,
+        )
+
+    def quote_products(
+        self, *, request: QuoteRequest, products: tuple[ProductQuery, ...]
+    ) -> list[Quote]:
+        """The carrier's calls for the products the skeleton left: one Quote per entry of
+        ``products``, in order. The recipient has a postal code."""
+        raise NotImplementedError
 
     def book(self, *, request: BookingRequest) -> Booking:
         raise OperationNotSupported(f"{self.slug} cannot book", carrier=self.slug)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from .base import CarrierAdapter
+from .declaration import CarrierDeclaration
 
 
 class UnknownCarrier(LookupError):
@@ -32,6 +33,22 @@ def get_adapter(slug: str) -> CarrierAdapter:
         return adapters()[slug]
     except KeyError:
         raise UnknownCarrier(slug) from None
+
+
+def declarations() -> dict[str, CarrierDeclaration]:
+    """Every configured carrier's declaration, by slug, in ``CARRIER_ADAPTERS`` order."""
+    return {
+        slug: adapter.declaration
+        for slug, adapter in adapters().items()
+        if adapter.declaration is not None
+    }
+
+
+def get_declaration(slug: str) -> CarrierDeclaration:
+    declaration = declarations().get(slug)
+    if declaration is None:
+        raise UnknownCarrier(slug)
+    return declaration
 
 
 def duplicate_slugs(paths: list[str]) -> list[str]:

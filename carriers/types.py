@@ -174,6 +174,19 @@ class Contact:
     company: str = ""
 
 
+class AddonType(enum.StrEnum):
+    """The add-on vocabulary of the carrier contract: what a shop configures and an adapter
+    translates into its carrier's services."""
+
+    SMS = "sms"
+    ENTRY_CODE = "entry-code"
+    CARRY_IN = "carry-in"
+    LEAVE_AT_DOOR = "leave-at-door"
+    SIGNATURE = "signature"
+    INSURANCE = "insurance"
+    OTHER = "other"
+
+
 @dataclass(frozen=True)
 class AddonChoice:
     """An add-on the shopper chose: ``type`` as configured (sms, entry-code, …) and its input."""
