@@ -41,7 +41,16 @@ class Capability(enum.StrEnum):
 
 
 #: The operations ``manage.py carrier_parse`` understands.
-PARSE_OPERATIONS = ("service_points", "availability", "timeslots", "booking", "tracking", "error")
+PARSE_OPERATIONS = (
+    "service_points",
+    "availability",
+    "timeslots",
+    "prices",
+    "booking",
+    "label",
+    "tracking",
+    "error",
+)
 
 
 def json_parsers(
