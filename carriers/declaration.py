@@ -107,6 +107,9 @@ class CarrierDeclaration:
     shipping_company: str = ""
     #: Request headers (lower case) whose values never reach a trace.
     secret_headers: frozenset[str] = frozenset()
+    #: Dotted path of the carrier's imitation in the local sandbox (a ``CarrierSandbox``);
+    #: empty means ``carriers.sandbox.<slug>.sandbox`` when that exists, else none.
+    sandbox: str = ""
     #: How each operation was checked against a published source (carriers/FIDELITY.md).
     fidelity: dict[Operation, Verdict] = field(default_factory=dict, hash=False, compare=False)
 

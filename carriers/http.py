@@ -27,21 +27,20 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from .exceptions import CarrierRejected, CarrierResponseInvalid, CarrierUnavailable
+from .registry import secret_headers
 from .types import AgreementCredentials, CarrierMessage
 
 logger = logging.getLogger(__name__)
 
 REDACTED = "[redacted]"
+#: Headers that carry secrets whatever the carrier; each carrier declares its own too
+#: (``CarrierDeclaration.secret_headers``).
 SECRET_HEADERS = frozenset(
     {
         "authorization",
         "proxy-authorization",
-        "apikey",
         "api-key",
         "x-api-key",
-        "client-key",
-        "x-mybring-api-key",
-        "dhl-api-key",
         "cookie",
         "set-cookie",
     }
@@ -124,8 +123,9 @@ def redact_url(url: str, secrets: Iterable[str]) -> str:
 
 
 def redact_headers(headers: Mapping[str, str], secrets: Iterable[str]) -> dict[str, str]:
+    hidden = SECRET_HEADERS | secret_headers()
     return {
-        k: REDACTED if k.lower() in SECRET_HEADERS else redact_text(str(v), secrets)
+        k: REDACTED if k.lower() in hidden else redact_text(str(v), secrets)
         for k, v in headers.items()
     }
 

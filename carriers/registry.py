@@ -51,6 +51,52 @@ def get_declaration(slug: str) -> CarrierDeclaration:
     return declaration
 
 
+def carrier_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every configured carrier: the choices of an agreement's carrier."""
+    return [(slug, declaration.name) for slug, declaration in declarations().items()]
+
+
+def carrier_name(slug: str) -> str:
+    """The carrier's display name; the slug itself for one not configured."""
+    declaration = declarations().get(slug)
+    return declaration.name if declaration is not None else slug
+
+
+#: Klarna's carrier value for options that are not a carrier's (store pickup, own courier).
+KLARNA_GENERIC = "generic"
+
+
+def klarna_carrier(slug: str, product: str = "") -> str:
+    """Klarna's ``carrier`` value for a carrier's product: settings ``KLARNA_CARRIER_VALUES``
+    ("slug:product", then "slug"), else the product's declared value, else the carrier's, else
+    ``generic`` (no logo, always accepted)."""
+    overrides = settings.KLARNA_CARRIER_VALUES
+    for key in (f"{slug}:{product}", slug):
+        if key in overrides:
+            return str(overrides[key])
+    declaration = declarations().get(slug)
+    if declaration is None:
+        return KLARNA_GENERIC
+    declared = declaration.product(product) if product else None
+    return (declared.klarna_carrier if declared else "") or declaration.klarna_carrier
+
+
+def shipping_company(slug: str) -> str:
+    """The name Klarna shows beside a tracking number."""
+    declaration = declarations().get(slug)
+    if declaration is None:
+        return slug
+    return declaration.shipping_company or declaration.name
+
+
+def secret_headers() -> frozenset[str]:
+    """Every configured carrier's secret request headers (lower case), for trace redaction."""
+    headers: set[str] = set()
+    for declaration in declarations().values():
+        headers |= {h.lower() for h in declaration.secret_headers}
+    return frozenset(headers)
+
+
 def duplicate_slugs(paths: list[str]) -> list[str]:
     seen: set[str] = set()
     duplicates: list[str] = []

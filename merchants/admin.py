@@ -13,7 +13,6 @@ that changes something checks ``has_change_permission`` of the model it changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -22,7 +21,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import User
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, QuerySet
 from django.forms import BaseModelForm
@@ -34,15 +33,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from carriers.bring import units as bring_units
-from carriers.budbee import units as budbee_units
-from carriers.dhl import units as dhl_units
-from carriers.instabox import units as instabox_units
-from carriers.postnord import units as postnord_units
-from carriers.registry import adapters
+from carriers.declaration import CredentialField
+from carriers.registry import adapters, declarations
 from tms_gateway.common.errors import ApplicationError
 
-from .agreements import carrier_agreement_check
+from .agreements import carrier_agreement_check, carrier_fidelity_note
 from .audit import (
     AuditAction,
     Snapshot,
@@ -53,7 +48,6 @@ from .audit import (
 )
 from .models import (
     AuditLog,
-    Carrier,
     CarrierAgreement,
     DeliveryOption,
     DeliveryOptionAddon,
@@ -61,6 +55,7 @@ from .models import (
     Merchant,
     MerchantUser,
     Store,
+    carrier_label,
 )
 from .preview import PreviewForm, preview_context
 from .services import (
@@ -326,69 +321,24 @@ class CredentialIssueForm(forms.Form):
 # --- Carrier agreements --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CredentialKey:
-    key: str
-    label: str
-    help: str = ""
+def _credential_specs(carrier: str) -> tuple[CredentialField, ...]:
+    declaration = declarations().get(carrier)
+    return declaration.credentials if declaration is not None else ()
 
 
-#: The credential keys each carrier's adapter reads (their units.py and package docstrings).
-CARRIER_CREDENTIAL_KEYS: dict[str, tuple[CredentialKey, ...]] = {
-    Carrier.POSTNORD: (
-        CredentialKey(postnord_units.CREDENTIAL_API_KEY, "API key", "Required: the apikey."),
-        CredentialKey(
-            postnord_units.CREDENTIAL_APPLICATION_ID, "EDI application id", "Optional, an integer."
-        ),
-        CredentialKey(
-            postnord_units.CREDENTIAL_ISSUER_CODE,
-            "EDI issuer code",
-            "Optional: Z11 DK, Z12 SE, Z13 NO, Z14 FI (default: from the sender country).",
-        ),
-        CredentialKey(
-            postnord_units.CREDENTIAL_ORIGIN_POSTAL_CODE,
-            "Origin postal code",
-            "Optional: where parcels leave from, for transit times.",
-        ),
-        CredentialKey(
-            postnord_units.CREDENTIAL_ORIGIN_COUNTRY, "Origin country", "Optional, e.g. SE."
-        ),
-    ),
-    Carrier.BUDBEE: (
-        CredentialKey(budbee_units.CREDENTIAL_API_KEY, "API key", "HTTP Basic user."),
-        CredentialKey(budbee_units.CREDENTIAL_API_SECRET, "API secret", "HTTP Basic password."),
-    ),
-    Carrier.INSTABOX: (
-        CredentialKey(instabox_units.CREDENTIAL_API_KEY, "API key", "Instabee ApiKey."),
-    ),
-    Carrier.DHL: (
-        CredentialKey(dhl_units.CREDENTIAL_CLIENT_KEY, "Client key", "API Farm client-key."),
-        CredentialKey(
-            dhl_units.CREDENTIAL_API_KEY,
-            "API key",
-            "DHL-API-Key (Location Finder, Shipment Tracking).",
-        ),
-    ),
-    Carrier.BRING: (
-        CredentialKey(bring_units.CREDENTIAL_API_UID, "API user id", "The Mybring login e-mail."),
-        CredentialKey(bring_units.CREDENTIAL_API_KEY, "API key", "The Mybring API key."),
-        CredentialKey(
-            bring_units.CREDENTIAL_CLIENT_URL, "Client URL", "X-Bring-Client-URL, the shop's URL."
-        ),
-    ),
-}
-#: Every key any carrier uses, in a stable order: one form field each.
-CREDENTIAL_KEYS: tuple[str, ...] = tuple(
-    dict.fromkeys(k.key for keys in CARRIER_CREDENTIAL_KEYS.values() for k in keys)
-)
+def credential_keys() -> tuple[str, ...]:
+    """Every key any configured carrier declares, in a stable order: one form field each."""
+    return tuple(
+        dict.fromkeys(f.key for d in declarations().values() for f in d.credentials)
+    )
 
 
 def _keys_of(carrier: str) -> set[str]:
-    return {k.key for k in CARRIER_CREDENTIAL_KEYS.get(carrier, ())}
+    return {f.key for f in _credential_specs(carrier)}
 
 
-def _key_spec(carrier: str, key: str) -> CredentialKey:
-    return next(k for k in CARRIER_CREDENTIAL_KEYS[carrier] if k.key == key)
+def _key_spec(carrier: str, key: str) -> CredentialField:
+    return next(f for f in _credential_specs(carrier) if f.key == key)
 
 
 def credential_field(key: str) -> str:
@@ -401,7 +351,7 @@ def credential_keys_set(agreement: CarrierAgreement) -> str:
 
 
 def _carrier_label(carrier: str) -> str:
-    return dict(Carrier.choices).get(carrier, carrier)
+    return carrier_label(carrier)
 
 
 def _secret_field() -> forms.CharField:
@@ -417,16 +367,7 @@ class CarrierAgreementForm(forms.ModelForm):
     """Credentials per key in masked inputs: never rendered back, a blank one keeps the stored
     value, "Remove keys" deletes some. The JSON itself is never a form field."""
 
-    # One masked field per key any carrier uses (CREDENTIAL_KEYS; checked below the class).
-    credential_api_key = _secret_field()
-    credential_api_secret = _secret_field()
-    credential_application_id = _secret_field()
-    credential_issuer_code = _secret_field()
-    credential_origin_postal_code = _secret_field()
-    credential_origin_country = _secret_field()
-    credential_client_key = _secret_field()
-    credential_api_uid = _secret_field()
-    credential_client_url = _secret_field()
+    # One masked field per key any carrier declares: added by agreement_form_class().
     api_base_url = forms.URLField(
         label="API base URL",
         required=False,
@@ -456,12 +397,16 @@ class CarrierAgreementForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         stored = self.instance.credentials if self.instance.pk else {}
         carrier = self._carrier()
-        for key in CREDENTIAL_KEYS:
-            users = [c for c, keys in CARRIER_CREDENTIAL_KEYS.items() if key in _keys_of(c)]
+        for key in credential_keys():
+            if credential_field(key) not in self.fields:
+                continue
+            users = [c for c in declarations() if key in _keys_of(c)]
             spec = _key_spec(carrier if carrier in users else users[0], key)
             state = "Set: leave blank to keep it." if stored.get(key) else "Not set."
             if carrier:
-                state += f" {spec.help}"
+                state += " Required." if spec.required else " Optional."
+                if spec.help_text:
+                    state += f" {spec.help_text}"
             else:
                 state += " Used by " + ", ".join(_carrier_label(c) for c in users) + "."
             field = self.fields[credential_field(key)]
@@ -475,7 +420,7 @@ class CarrierAgreementForm(forms.ModelForm):
         if self.instance.pk:
             return self.instance.carrier
         value = self.data.get("carrier") or self.initial.get("carrier") or ""
-        return str(value) if value in CARRIER_CREDENTIAL_KEYS else ""
+        return str(value) if value in declarations() else ""
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -484,7 +429,7 @@ class CarrierAgreementForm(forms.ModelForm):
             return cleaned
         allowed = _keys_of(carrier)
         credentials = dict(self.instance.credentials or {}) if self.instance.pk else {}
-        for key in CREDENTIAL_KEYS:
+        for key in credential_keys():
             value = cleaned.get(credential_field(key)) or ""
             if not value:
                 continue
@@ -499,8 +444,11 @@ class CarrierAgreementForm(forms.ModelForm):
         return cleaned
 
 
-if not {credential_field(k) for k in CREDENTIAL_KEYS} <= set(CarrierAgreementForm.base_fields):
-    raise ImproperlyConfigured("a carrier credential key has no field in CarrierAgreementForm")
+def agreement_form_class() -> type[CarrierAgreementForm]:
+    """The agreement form with one masked input per credential key the configured carriers
+    declare (a carrier added to CARRIER_ADAPTERS brings its keys with it)."""
+    fields = {credential_field(key): _secret_field() for key in credential_keys()}
+    return type("CarrierAgreementForm", (CarrierAgreementForm,), fields)
 
 
 class CarrierAgreementInline(admin.TabularInline):
@@ -547,15 +495,19 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
     search_fields = ("merchant__name", "merchant__slug", "customer_number")
     actions = ["check_connection"]
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["form"] = agreement_form_class()
+        return super().get_form(request, obj, change, **kwargs)
+
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None:
-            keys = [k.key for k in CARRIER_CREDENTIAL_KEYS.get(obj.carrier, ())]
+            keys = [f.key for f in _credential_specs(obj.carrier)]
             description = (
                 f"The keys {obj.get_carrier_display()} needs. Stored values are never shown."
             )
         else:
             chosen = request.POST.get("carrier") or request.GET.get("carrier") or ""
-            keys = [k.key for k in CARRIER_CREDENTIAL_KEYS.get(chosen, ())] or list(CREDENTIAL_KEYS)
+            keys = [f.key for f in _credential_specs(chosen)] or list(credential_keys())
             description = "Fill in the keys of the chosen carrier; the others stay empty."
         credential_fields = [credential_field(k) for k in keys]
         if obj is not None and not self.has_change_permission(request, obj):
@@ -571,6 +523,7 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
                     "fields": (
                         "merchant",
                         "carrier",
+                        *(("carrier_fidelity",) if obj is not None else ()),
                         "customer_number",
                         "test_mode",
                         "api_base_url",
@@ -583,7 +536,16 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The credential keys depend on the carrier, and its options on both.
-        return ("merchant", "carrier", "credentials_state") if obj else ()
+        return ("merchant", "carrier", "credentials_state", "carrier_fidelity") if obj else ()
+
+    @admin.display(description="checked against the carrier's published API")
+    def carrier_fidelity(self, obj: CarrierAgreement) -> str:
+        declaration = declarations().get(obj.carrier)
+        if declaration is None:
+            return "No adapter is configured for this carrier."
+        return carrier_fidelity_note(declaration) or (
+            "Every operation was checked against a published source (carriers/FIDELITY.md)."
+        )
 
     def response_post_save_add(self, request: HttpRequest, obj: Any) -> HttpResponseRedirect:
         # Its page has "Check connection": the next step.
@@ -625,6 +587,8 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
             else messages.SUCCESS
         )
         self.message_user(request, f"{agreement}: {result.message}", level)
+        if result.caveat:
+            self.message_user(request, f"{agreement}: {result.caveat}", messages.WARNING)
 
     def check_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if request.method != "POST":
@@ -1021,7 +985,7 @@ class MerchantAdmin(AuditedModelAdmin):
         pk = obj.pk
         active = [c for c in obj.credentials.all() if not c.revoked_at]
         agreements = list(obj.agreements.all())
-        missing = [c for c in CARRIER_CREDENTIAL_KEYS if c not in {a.carrier for a in agreements}]
+        missing = [c for c in declarations() if c not in {a.carrier for a in agreements}]
         add_agreement = format_html_join(
             " · ",
             '<a href="{}">{}</a>',

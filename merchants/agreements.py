@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from carriers.budbee import units as budbee_units
 from carriers.cache import cache_bypassed
 from carriers.exceptions import CarrierError
 from carriers.http import redact_text
 from carriers.models import CarrierTrace
+from carriers.declaration import CarrierDeclaration, Operation, Verdict
 from carriers.registry import UnknownCarrier, get_adapter
 from carriers.types import (
     Address,
@@ -51,21 +51,6 @@ _CURRENCY = {
     "NL": "EUR",
     "BE": "EUR",
 }
-_HOME_COUNTRY: dict[str, str] = {
-    Carrier.POSTNORD: "SE",
-    Carrier.BUDBEE: "SE",
-    Carrier.INSTABOX: "SE",
-    Carrier.DHL: "SE",
-    Carrier.BRING: "NO",
-}
-#: Without an option of the carrier: a product every agreement with it can quote.
-_DEFAULT_PRODUCT: dict[str, ProductQuery] = {
-    Carrier.POSTNORD: ProductQuery("19", ProductKind.PICKUP_POINT, wants_locations=True),
-    Carrier.BUDBEE: ProductQuery(budbee_units.PRODUCT_HOME, ProductKind.HOME, wants_timeslots=True),
-    Carrier.INSTABOX: ProductQuery("LOCKER_EXPRESS", ProductKind.LOCKER, wants_locations=True),
-    Carrier.DHL: ProductQuery("103", ProductKind.PICKUP_POINT, wants_locations=True),
-    Carrier.BRING: ProductQuery("5800", ProductKind.PICKUP_POINT, wants_locations=True),
-}
 _LOCATION_WORDS = {
     ProductKind.LOCKER: "lockers",
     ProductKind.PICKUP_POINT: "service points",
@@ -79,10 +64,46 @@ class AgreementCheck:
     message: str
     #: No call reached the carrier: the answer came from the carrier cache.
     cached: bool = False
+    #: What no published source of the carrier confirms (carriers/FIDELITY.md).
+    caveat: str = ""
 
 
-def _check_query(agreement: CarrierAgreement) -> tuple[ProductQuery, Address]:
-    """One of the merchant's options with this carrier, else the carrier's default product;
+def carrier_fidelity_note(declaration: CarrierDeclaration) -> str:
+    """Which of the carrier's operations were not checked against what it publishes, and which
+    it does not offer: said wherever staff rely on the carrier (agreement page, check)."""
+    parts = []
+    if declaration.unverified:
+        names = ", ".join(op.label for op in declaration.unverified)
+        parts.append(
+            f"Not checked against a published {declaration.name} source (unverified): {names}."
+        )
+    inferred = [op for op in Operation if declaration.fidelity.get(op) is Verdict.INFERRED]
+    if inferred:
+        names = ", ".join(op.label for op in inferred)
+        parts.append(f"Inferred from a neighbouring {declaration.name} operation: {names}.")
+    missing = [op for op in Operation if not declaration.supports(op)]
+    if missing:
+        parts.append(f"{declaration.name} offers no: {', '.join(op.label for op in missing)}.")
+    return " ".join(parts)
+
+
+def _default_query(declaration: CarrierDeclaration) -> ProductQuery:
+    """The declared check product, asked the way a checkout asks for its first kind."""
+    product = declaration.product(declaration.check_product)
+    kinds = sorted(product.kinds) if product is not None else [ProductKind.HOME]
+    kind = next((k for k in kinds if k in _LOCATION_WORDS), kinds[0])
+    return ProductQuery(
+        declaration.check_product,
+        kind,
+        wants_locations=kind in _LOCATION_WORDS,
+        wants_timeslots=kind is ProductKind.HOME and declaration.supports(Operation.TIMESLOTS),
+    )
+
+
+def _check_query(
+    agreement: CarrierAgreement, declaration: CarrierDeclaration
+) -> tuple[ProductQuery, Address]:
+    """One of the merchant's options with this carrier, else the carrier's check product;
     to the sample address of the carrier's home country, or of the option's first country."""
     option = (
         DeliveryOption.objects.filter(
@@ -94,9 +115,9 @@ def _check_query(agreement: CarrierAgreement) -> tuple[ProductQuery, Address]:
         .order_by("-is_active", "sort_order", "id")
         .first()
     )
-    home = _HOME_COUNTRY.get(agreement.carrier, "SE")
+    home = declaration.home_country if declaration.home_country in _SAMPLE_ADDRESS else "SE"
     if option is None:
-        return _DEFAULT_PRODUCT[agreement.carrier], _SAMPLE_ADDRESS[home]
+        return _default_query(declaration), _SAMPLE_ADDRESS[home]
     kind = _PRODUCT_KIND[OptionKind(option.kind)]
     query = ProductQuery(
         code=option.carrier_product,
@@ -147,7 +168,11 @@ def carrier_agreement_check(*, agreement: CarrierAgreement) -> AgreementCheck:
         merchant_id=agreement.merchant_id,
         base_url=agreement.api_base_url,
     )
-    query, address = _check_query(agreement)
+    declaration = adapter.declaration
+    if declaration is None:
+        return AgreementCheck(False, f"{adapter.name} has no declaration to check with.")
+    caveat = carrier_fidelity_note(declaration)
+    query, address = _check_query(agreement, declaration)
     merchant = agreement.merchant
     request = QuoteRequest(
         merchant_ref=str(merchant.public_id),
@@ -175,7 +200,9 @@ def carrier_agreement_check(*, agreement: CarrierAgreement) -> AgreementCheck:
         elapsed = int((time.monotonic() - started) * 1000)
         text = "; ".join(m.text for m in exc.messages if m.text) or str(exc)
         text = redact_text(text, credentials.secret_values())
-        return AgreementCheck(False, f"{adapter.name} failed after {elapsed} ms ({asked}): {text}")
+        return AgreementCheck(
+            False, f"{adapter.name} failed after {elapsed} ms ({asked}): {text}", caveat=caveat
+        )
     elapsed = int((time.monotonic() - started) * 1000)
     calls = CarrierTrace.objects.filter(agreement_id=agreement.pk, created_at__gte=since).count()
     how = (
@@ -184,9 +211,12 @@ def carrier_agreement_check(*, agreement: CarrierAgreement) -> AgreementCheck:
         else "no call made: answered from the carrier cache, CARRIER_CACHE_TTL"
     )
     if not quotes:
-        return AgreementCheck(False, f"{adapter.name} answered nothing in {elapsed} ms ({asked}).")
+        return AgreementCheck(
+            False, f"{adapter.name} answered nothing in {elapsed} ms ({asked}).", caveat=caveat
+        )
     return AgreementCheck(
         True,
         f"{adapter.name} OK in {elapsed} ms ({how}): {asked} {_quote_summary(quotes[0], query)}.",
         cached=not calls,
+        caveat=caveat,
     )

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import models, transaction
 
+from carriers.declaration import CarrierDeclaration
+from carriers.registry import declarations
 from tms_gateway.common.errors import ApplicationError
 
 from .models import (
@@ -88,25 +90,33 @@ _MERCHANT: dict[str, Any] = {
 }
 
 # Carrier customer numbers are made up; the credentials are the carrier sandbox's (any value
-# of the right keys is accepted there; real carriers would refuse them).
+# of the right keys is accepted there; real carriers would refuse them). A carrier not named
+# here gets an agreement too, with made-up values for the keys its declaration lists.
 _SANDBOX_CREDENTIALS: dict[str, dict[str, str]] = {
-    Carrier.POSTNORD: {"api_key": "sandbox-postnord-api-key"},
-    Carrier.BUDBEE: {"api_key": "sandbox-budbee-key", "api_secret": "sandbox-budbee-secret"},
-    Carrier.INSTABOX: {"api_key": "sandbox-instabox-api-key"},
-    Carrier.DHL: {"client_key": "sandbox-dhl-client-key", "api_key": "sandbox-dhl-api-key"},
-    Carrier.BRING: {
+    "postnord": {"api_key": "sandbox-postnord-api-key"},
+    "budbee": {"api_key": "sandbox-budbee-key", "api_secret": "sandbox-budbee-secret"},
+    "instabox": {"api_key": "sandbox-instabox-api-key"},
+    "dhl": {"client_key": "sandbox-dhl-client-key", "api_key": "sandbox-dhl-api-key"},
+    "bring": {
         "api_uid": "demo@demo-shop.example",
         "api_key": "sandbox-bring-api-key",
         "client_url": "https://demo-shop.example",
     },
 }
 _AGREEMENTS: dict[str, str] = {
-    Carrier.POSTNORD: "0020512345",
-    Carrier.BUDBEE: "1001",
-    Carrier.INSTABOX: "1054",
-    Carrier.DHL: "123456789",
-    Carrier.BRING: "20012345678",
+    "postnord": "0020512345",
+    "budbee": "1001",
+    "instabox": "1054",
+    "dhl": "123456789",
+    "bring": "20012345678",
 }
+
+
+def _sandbox_credentials(declaration: CarrierDeclaration) -> dict[str, str]:
+    known = _SANDBOX_CREDENTIALS.get(declaration.slug)
+    if known is not None:
+        return dict(known)
+    return {f.key: f"sandbox-{declaration.slug}-{f.key}" for f in declaration.credentials}
 
 
 def _hours(weekdays: range, opens: str, closes: str) -> list[dict[str, Any]]:
@@ -203,7 +213,7 @@ _OPTIONS: list[dict[str, Any]] = [
     {
         "code": "postnord-home",
         "kind": OptionKind.HOME,
-        "carrier": Carrier.POSTNORD,
+        "carrier": "postnord",
         "carrier_product": "17",
         "carrier_product_name": "MyPack Home",
         "names": _text(
@@ -237,7 +247,7 @@ _OPTIONS: list[dict[str, Any]] = [
     {
         "code": "budbee-home",
         "kind": OptionKind.HOME,
-        "carrier": Carrier.BUDBEE,
+        "carrier": "budbee",
         "carrier_product": "home",
         "carrier_product_name": "Budbee Home",
         "names": _text(
@@ -310,7 +320,7 @@ _OPTIONS: list[dict[str, Any]] = [
     {
         "code": "instabox-locker",
         "kind": OptionKind.LOCKER,
-        "carrier": Carrier.INSTABOX,
+        "carrier": "instabox",
         "carrier_product": "LOCKER_EXPRESS",
         "carrier_product_name": "Instabox locker",
         "names": _text(
@@ -342,7 +352,7 @@ _OPTIONS: list[dict[str, Any]] = [
     {
         "code": "budbee-box",
         "kind": OptionKind.LOCKER,
-        "carrier": Carrier.BUDBEE,
+        "carrier": "budbee",
         "carrier_product": "DLVBOX",
         "carrier_product_name": "Budbee Box",
         "names": _text(
@@ -374,7 +384,7 @@ _OPTIONS: list[dict[str, Any]] = [
     {
         "code": "postnord-service-point",
         "kind": OptionKind.PICKUP_POINT,
-        "carrier": Carrier.POSTNORD,
+        "carrier": "postnord",
         "carrier_product": "19",
         "carrier_product_name": "MyPack Collect",
         "names": _text(
@@ -407,9 +417,44 @@ _OPTIONS: list[dict[str, Any]] = [
         "sort_order": 60,
     },
     {
+        # DHL Service Point (103): DHL Freight's Swedish pickup network, the one Klarna's
+        # page names beside PostNord MyPack Collect.
+        "code": "dhl-service-point-se",
+        "kind": OptionKind.PICKUP_POINT,
+        "carrier": "dhl",
+        "carrier_product": "103",
+        "carrier_product_name": "DHL Service Point",
+        "names": _text(
+            sv="DHL Service Point",
+            nb="DHL Service Point",
+            da="DHL Service Point",
+            fi="DHL Service Point",
+            de="DHL Service Point",
+            nl="DHL Service Point",
+            en="DHL Service Point",
+        ),
+        "descriptions": _text(
+            sv="Hämta paketet hos ett DHL Service Point nära dig.",
+            nb="Hent pakken på et DHL Service Point nær deg.",
+            da="Hent pakken på et DHL Service Point nær dig.",
+            fi="Nouda paketti lähimmästä DHL Service Pointista.",
+            de="Holen Sie das Paket an einem DHL Service Point in Ihrer Nähe ab.",
+            nl="Haal het pakket op bij een DHL Service Point bij jou in de buurt.",
+            en="Collect the parcel at a DHL Service Point near you.",
+        ),
+        "countries": ["SE"],
+        "prices": {"SEK": 5900},
+        "free_shipping_thresholds": {"SEK": 50000},
+        "max_total_weight_g": 20000,
+        "earliest_days": 1,
+        "latest_days": 3,
+        "cutoff": dt.time(14, 0),
+        "sort_order": 65,
+    },
+    {
         "code": "dhl-service-point",
         "kind": OptionKind.PICKUP_POINT,
-        "carrier": Carrier.DHL,
+        "carrier": "dhl",
         # Parcel Connect: DHL's pickup network in Europe (103 Service Point is Swedish only).
         "carrier_product": "109",
         "carrier_product_name": "DHL Parcel Connect",
@@ -444,7 +489,7 @@ _OPTIONS: list[dict[str, Any]] = [
     {
         "code": "bring-pickup-point",
         "kind": OptionKind.PICKUP_POINT,
-        "carrier": Carrier.BRING,
+        "carrier": "bring",
         "carrier_product": "5800",
         "carrier_product_name": "Pakke til hentested",
         "names": _text(
@@ -508,7 +553,7 @@ _OPTIONS: list[dict[str, Any]] = [
     {
         "code": "postnord-letter",
         "kind": OptionKind.MAILBOX,
-        "carrier": Carrier.POSTNORD,
+        "carrier": "postnord",
         # PostNord's Varubrev code is unconfirmed (carriers/static.py); check it per tenant.
         "carrier_product": "11",
         "carrier_product_name": "Varubrev Ekonomi",
@@ -698,19 +743,19 @@ def demo_merchant_seed(*, identifier: str, key: str) -> Merchant:
     _demo_credential_seed(merchant=merchant, identifier=identifier, key=key)
 
     agreements = {
-        str(carrier): _upsert(
+        carrier: _upsert(
             CarrierAgreement,
             lookup={"merchant": merchant, "carrier": carrier},
             values={
-                "customer_number": number,
+                "customer_number": _AGREEMENTS.get(carrier, "1000"),
                 "test_mode": True,
                 "is_active": True,
-                "credentials": dict(_SANDBOX_CREDENTIALS[carrier]),
+                "credentials": _sandbox_credentials(declaration),
                 # The demo shop's agreements point at the carrier sandbox when one is configured.
                 "api_base_url": f"{sandbox_url.rstrip('/')}/{carrier}" if sandbox_url else "",
             },
         )
-        for carrier, number in _AGREEMENTS.items()
+        for carrier, declaration in declarations().items()
     }
     stores = {
         code: _upsert(

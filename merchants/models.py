@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from carriers.registry import carrier_choices, carrier_name
 from tms_gateway.common.models import BaseModel
 
 from .fields import EncryptedJSONField, EncryptedTextField
@@ -25,12 +26,25 @@ from .validators import (
 
 
 class Carrier(models.TextChoices):
-    POSTNORD = "postnord", "PostNord"
-    BUDBEE = "budbee", "Budbee"
-    INSTABOX = "instabox", "Instabox"
-    DHL = "dhl", "DHL"
-    BRING = "bring", "Bring"
+    """Not a carrier: the shop's own options (store pickup, own courier). The carriers come
+    from their declarations (``carriers.registry``), so a new one needs no migration."""
+
     GENERIC = "generic", "Shop's own"
+
+
+def agreement_carrier_choices() -> list[tuple[str, str]]:
+    return carrier_choices()
+
+
+def option_carrier_choices() -> list[tuple[str, str]]:
+    return [*carrier_choices(), *Carrier.choices]
+
+
+def carrier_label(slug: str) -> str:
+    """A carrier's display name, or "Shop's own" for the shop's own options."""
+    if slug == Carrier.GENERIC:
+        return str(Carrier.GENERIC.label)
+    return carrier_name(slug)
 
 
 class OptionKind(models.TextChoices):
@@ -97,9 +111,7 @@ class KlarnaCredential(BaseModel):
 
 class CarrierAgreement(BaseModel):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="agreements")
-    carrier = models.CharField(
-        max_length=20, choices=[c for c in Carrier.choices if c[0] != Carrier.GENERIC]
-    )
+    carrier = models.CharField(max_length=20, choices=agreement_carrier_choices)
     customer_number = models.CharField(max_length=100, blank=True)
     credentials = EncryptedJSONField(blank=True, default=dict)
     test_mode = models.BooleanField(default=True, help_text="Use the carrier's test environment.")
@@ -161,7 +173,7 @@ class DeliveryOption(BaseModel):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="options")
     code = models.SlugField(max_length=64, help_text="The option id Klarna receives.")
     kind = models.CharField(max_length=20, choices=OptionKind.choices)
-    carrier = models.CharField(max_length=20, choices=Carrier.choices)
+    carrier = models.CharField(max_length=20, choices=option_carrier_choices)
     agreement = models.ForeignKey(
         CarrierAgreement, on_delete=models.PROTECT, null=True, blank=True, related_name="options"
     )

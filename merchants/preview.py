@@ -38,7 +38,7 @@ from tms_gateway.checkout.types import (
 )
 from tms_gateway.ksa.serializers import shipping_options_render
 
-from .models import Carrier, DeliveryOption, Merchant, OptionKind
+from .models import DeliveryOption, Merchant, OptionKind, carrier_label
 
 # The ten markets: each country's currency and the shopper language Klarna would send.
 MARKETS: dict[str, tuple[str, str]] = {
@@ -336,7 +336,7 @@ def preview_context(
 
 
 def _carrier_name(slug: str) -> str:
-    return str(Carrier(slug).label) if slug in Carrier.values else slug
+    return carrier_label(slug)
 
 
 def _price(amount: int, *, currency: str) -> str:

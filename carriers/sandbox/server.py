@@ -4,7 +4,7 @@ Control API (JSON):
 
 * ``POST /_sandbox/faults`` ``{"carrier": "budbee", "latency_ms": 100, "status": 503,
   "malformed": false, "hang": false, "times": null, "path": ""}`` — from now on, requests to
-  that carrier (whose path contains ``path``, if given) get the fault; ``times`` limits how many.
+  that carrier (``"*"``: every carrier) (whose path contains ``path``, if given) get the fault; ``times`` limits how many.
   ``status`` answers in the carrier's own error shape (``429`` adds ``Retry-After: 1``);
   ``malformed`` answers 200 with a broken body; ``hang`` never answers (until the client gives
   up); ``latency_ms`` delays a normal answer.
@@ -24,15 +24,35 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import bring, budbee, dhl, instabox, postnord
+from django.utils.module_loading import import_string
+
+from carriers.registry import adapters
+
 from .core import CarrierSandbox, SandboxRequest, SandboxResponse, ledger
 
 logger = logging.getLogger(__name__)
 
-SANDBOXES: dict[str, CarrierSandbox] = {
-    module.sandbox.slug: module.sandbox for module in (postnord, budbee, instabox, dhl, bring)
-}
+
+def _sandboxes() -> dict[str, CarrierSandbox]:
+    """The imitation of every configured carrier that declares one (or has one at the usual
+    place, ``carriers.sandbox.<slug>``)."""
+    found: dict[str, CarrierSandbox] = {}
+    for slug, adapter in adapters().items():
+        declared = adapter.declaration.sandbox if adapter.declaration is not None else ""
+        try:
+            sandbox = import_string(declared or f"carriers.sandbox.{slug}.sandbox")
+        except ImportError:
+            if declared:
+                raise
+            continue
+        found[sandbox.slug] = sandbox
+    return found
+
+
+SANDBOXES: dict[str, CarrierSandbox] = _sandboxes()
 HANG_SECONDS = 120.0
+#: A fault for every carrier at once: ``{"carrier": "*", ...}``.
+ALL_CARRIERS = "*"
 
 
 @dataclass
@@ -158,9 +178,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/faults" and method == "POST":
             data = json.loads(body or b"{}")
             carrier = data.pop("carrier", "")
-            if carrier not in SANDBOXES:
+            if carrier != ALL_CARRIERS and carrier not in SANDBOXES:
                 return SandboxResponse(400, {"message": f"unknown carrier {carrier!r}"})
-            state.set_fault(carrier, Fault(**data))
+            for slug in SANDBOXES if carrier == ALL_CARRIERS else (carrier,):
+                state.set_fault(slug, Fault(**data))
             return SandboxResponse(200, state.stats())
         if path == "/faults" and method == "DELETE":
             state.clear_faults()

@@ -63,7 +63,7 @@ class BookingFilterForm(forms.Form):
         ]
         carrier = self.fields["carrier"]
         assert isinstance(carrier, forms.ChoiceField)
-        carrier.choices = [("", _("Any carrier")), *labels.CARRIER.items()]
+        carrier.choices = [("", _("Any carrier")), *labels.carrier_choices()]
         option = self.fields["option"]
         assert isinstance(option, forms.ChoiceField)
         option.choices = [("", _("Any option")), *labels.option_names(options).items()]

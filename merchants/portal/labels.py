@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from carriers import registry
 from merchants.models import DeliveryOption
 
 STATUS: dict[str, Promise] = {
@@ -34,14 +35,16 @@ KIND: dict[str, Promise] = {
     "mailbox": _("Letter / mailbox"),
     "own": _("Shop's own courier"),
 }
-CARRIER: dict[str, str | Promise] = {
-    "postnord": "PostNord",
-    "budbee": "Budbee",
-    "instabox": "Instabox",
-    "dhl": "DHL",
-    "bring": "Bring",
-    "generic": _("Shop's own"),
-}
+GENERIC_CARRIER = _("Shop's own")
+
+
+def carrier_choices() -> list[tuple[str, str | Promise]]:
+    """Every configured carrier by its declared name, then the shop's own options."""
+    return [*registry.carrier_choices(), ("generic", GENERIC_CARRIER)]
+
+
+def carrier(slug: str) -> str:
+    return str(GENERIC_CARRIER) if slug == "generic" else registry.carrier_name(slug)
 ADDON_TYPE: dict[str, Promise] = {
     "sms": _("SMS notification"),
     "entry-code": _("Door / entry code"),

@@ -156,7 +156,7 @@ def _booking_row(shipment: Shipment, *, option_names: dict[str, str]) -> dict[st
         "recipient": recipient_name(shipment.recipient or {}),
         "option": option_names.get(code) or shopper_option,
         "shopper_option": shopper_option,
-        "carrier": labels.label(labels.CARRIER, selection.get("carrier") or ""),
+        "carrier": labels.carrier(selection.get("carrier") or ""),
         "status": labels.label(labels.STATUS, shipment.status),
     }
 
@@ -299,7 +299,7 @@ class DashboardView(ShopPage):
         today = timezone.localdate()
         data = portal_dashboard(merchant=self.merchant, today=today)
         names = labels.option_names(portal_options(merchant=self.merchant))
-        carriers = [(labels.label(labels.CARRIER, c), n) for c, n in data.per_carrier]
+        carriers = [(labels.carrier(c), n) for c, n in data.per_carrier]
         options = [(names.get(code, code), code, n) for code, n in data.per_option]
         context.update(
             data=data,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from carriers.types import Address
-from merchants.models import Carrier, CarrierAgreement, OptionKind
+from merchants.models import CarrierAgreement, OptionKind
 from tests.factories import DeliveryOptionFactory, MerchantFactory
 from tms_gateway.checkout.services import options_build
 from tms_gateway.checkout.types import Recipient, Session
@@ -56,7 +56,7 @@ def test_when_every_carrier_fails_the_options_come_from_configuration() -> None:
         merchant=merchant,
         code="pickup",
         kind=OptionKind.PICKUP_POINT,
-        carrier=Carrier.POSTNORD,
+        carrier="postnord",
         carrier_product="19",
         sort_order=2,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from carriers.types import Address
-from merchants.models import Carrier, DeliveryOption, OptionKind
+from merchants.models import DeliveryOption, OptionKind
 from tms_gateway.checkout.rules import option_conditions_check, order_weight_g, postal_code_matches
 from tms_gateway.checkout.types import Order, OrderLine, Recipient, Session, SkippedOption
 
@@ -14,7 +14,7 @@ def _option(**fields: Any) -> DeliveryOption:
     values: dict[str, Any] = {
         "code": "pn-home",
         "kind": OptionKind.HOME,
-        "carrier": Carrier.POSTNORD,
+        "carrier": "postnord",
         "carrier_product": "17",
         "names": {"en": "Home delivery"},
         "prices": {"SEK": 4900},

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from carriers.types import Address, Timeslot
-from merchants.models import AddonType, Carrier, DeliveryOption, Merchant, OptionKind
+from merchants.models import AddonType, DeliveryOption, Merchant, OptionKind
 from tests.factories import DeliveryOptionAddonFactory, DeliveryOptionFactory, MerchantFactory
 from tms_gateway.checkout.recipient import mobile_number_normalize
 from tms_gateway.checkout.services import SelectionRejected, selection_validate
@@ -73,7 +73,7 @@ def _evening(merchant: Merchant) -> DeliveryOption:
         merchant=merchant,
         code="budbee-evening",
         kind=OptionKind.HOME,
-        carrier=Carrier.BUDBEE,
+        carrier="budbee",
         carrier_product="home",
         uses_timeslots=True,
         prices={"SEK": 7900},

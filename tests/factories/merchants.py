@@ -52,7 +52,7 @@ class CarrierAgreementFactory(DjangoModelFactory[CarrierAgreement]):
         django_get_or_create = ("merchant", "carrier")
 
     merchant = factory.SubFactory(MerchantFactory)
-    carrier = Carrier.POSTNORD
+    carrier = "postnord"
     customer_number = factory.Sequence(lambda n: f"{10000000 + n}")
     credentials = factory.LazyFunction(dict)
     test_mode = True
@@ -87,7 +87,7 @@ class DeliveryOptionFactory(DjangoModelFactory[DeliveryOption]):
     merchant = factory.SubFactory(MerchantFactory)
     code = factory.Sequence(lambda n: f"option-{n}")
     kind = OptionKind.HOME
-    carrier = Carrier.POSTNORD
+    carrier = "postnord"
     # The merchant's agreement with the option's carrier; none for the shop's own options.
     agreement = factory.Maybe(
         factory.LazyAttribute(lambda o: o.carrier != Carrier.GENERIC),

@@ -17,6 +17,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from carriers.registry import klarna_carrier, shipping_company
 from carriers.types import Address, DeliveryEstimate, Location, Timeslot
 from tms_gateway.checkout.types import (
     AddonSelection,
@@ -50,13 +51,6 @@ SHIPPING_METHOD = {
     "own": "Own",
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-TRACKING_COMPANY = {
-    "postnord": "PostNord",
-    "budbee": "Budbee",
-    "instabox": "Instabox",
-    "dhl": "DHL",
-    "bring": "Bring",
-}
 
 
 class MalformedRequest(ApplicationError):
@@ -430,7 +424,7 @@ def option_render(option: OfferedOption) -> dict[str, Any]:
         {
             "type": KSA_TYPE[option.kind],
             "shipping_method": SHIPPING_METHOD[option.kind],
-            "carrier": option.carrier,
+            "carrier": klarna_carrier(option.carrier, option.carrier_product),
             "class": option.service_class,
             "price": option.price,
             "tax_rate": option.tax_rate,
@@ -479,7 +473,7 @@ def shipment_render(shipment: Shipment) -> dict[str, Any]:
         "name": chosen["name"],
         "type": KSA_TYPE[kind],
         "shipping_method": SHIPPING_METHOD[kind],
-        "carrier": chosen["carrier"],
+        "carrier": klarna_carrier(chosen["carrier"], chosen.get("carrier_product") or ""),
         "class": chosen["service_class"],
         "price": shipment.price,
         "tax_rate": shipment.tax_rate,
@@ -520,7 +514,7 @@ def shipment_render(shipment: Shipment) -> dict[str, Any]:
         out["tracking_number"] = shipment.tracking_number
         if shipment.tracking_url:
             out["tracking_uri"] = shipment.tracking_url
-        out["shipping_company"] = TRACKING_COMPANY.get(chosen["carrier"], chosen["carrier"])
+        out["shipping_company"] = shipping_company(chosen["carrier"])
     return out
 
 

@@ -235,6 +235,9 @@ BOOKING_DEFAULT_WEIGHT_G = env.int("BOOKING_DEFAULT_WEIGHT_G", default=1000)
 # carrier to the local carrier sandbox (make run, tests, benchmarks).
 CARRIER_BASE_URLS: dict[str, dict[str, str]] = env.json("CARRIER_BASE_URLS", default={})
 CARRIER_SANDBOX_URL = env("CARRIER_SANDBOX_URL", default="")
+# Klarna's ``carrier`` value (its logo) per carrier, or per "carrier:product", overriding the
+# carrier's declaration (JSON, e.g. {"bring": "generic"}); Klarna's enum is not public.
+KLARNA_CARRIER_VALUES: dict[str, str] = env.json("KLARNA_CARRIER_VALUES", default={})
 # Per call: connect and read timeouts for checkout calls, and for bookings.
 CARRIER_CONNECT_TIMEOUT = env.float("CARRIER_CONNECT_TIMEOUT", default=0.5)
 # An outbound proxy for carrier calls, if the network needs one (http://host:port).

@@ -21,7 +21,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from merchants.models import Carrier
+from merchants.models import carrier_label, option_carrier_choices
 from tms_gateway.common.errors import ApplicationError
 
 from .booking import shipment_cancel, shipment_retry
@@ -95,7 +95,7 @@ class CarrierFilter(admin.SimpleListFilter):
     parameter_name = "carrier"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(str(value), str(label)) for value, label in Carrier.choices]
+        return [(str(value), str(label)) for value, label in option_carrier_choices()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value():
@@ -197,7 +197,7 @@ class ShipmentAdmin(admin.ModelAdmin):
     @admin.display(description="carrier")
     def carrier(self, obj: Shipment) -> str:
         slug = str(obj.selection.get("carrier") or "")
-        return dict(Carrier.choices).get(slug, slug)
+        return carrier_label(slug)
 
     @admin.display(description="option")
     def option_code(self, obj: Shipment) -> str:

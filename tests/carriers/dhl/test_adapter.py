@@ -34,7 +34,6 @@ from carriers.types import (
     Quote,
     TrackingStatus,
 )
-from merchants.models import Carrier
 from tests.conftest import Sandbox
 from tests.factories import CarrierAgreementFactory, MerchantFactory
 
@@ -645,7 +644,7 @@ def test_tracking_failures_are_mapped(
 @pytest.mark.django_db
 def test_credentials_never_reach_the_stored_traces(adapter: DhlAdapter, sandbox: Sandbox) -> None:
     merchant = MerchantFactory.create()
-    row = CarrierAgreementFactory.create(merchant=merchant, carrier=Carrier.DHL)
+    row = CarrierAgreementFactory.create(merchant=merchant, carrier="dhl")
     traced = agreement(sandbox.url("dhl"), merchant_id=merchant.pk, agreement_id=row.pk)
 
     adapter.quote(request=quote_request(traced, pickup(), home()))

@@ -35,7 +35,6 @@ from carriers.types import (
     Quote,
     Timeslot,
 )
-from merchants.models import Carrier
 from tests.conftest import Sandbox
 from tests.factories import CarrierAgreementFactory
 
@@ -582,7 +581,7 @@ def test_tracking_is_webhooks_only(adapter: InstaboxAdapter) -> None:
 def test_the_api_key_never_reaches_a_trace(adapter: InstaboxAdapter, sandbox: Sandbox) -> None:
     # given an agreement row of a real merchant (so calls are traced)
     row = CarrierAgreementFactory.create(
-        carrier=Carrier.INSTABOX, customer_number="SHOP", credentials={"api_key": API_KEY}
+        carrier="instabox", customer_number="SHOP", credentials={"api_key": API_KEY}
     )
     base_url = sandbox.url("instabox")
     traced = dataclasses.replace(
