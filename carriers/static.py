@@ -1,7 +1,8 @@
 """Static carrier source: an offline stand-in for the five carrier adapters.
 
-The PostNord, Budbee, Instabox, DHL and Bring classes below implement only
-``CarrierAdapter.quote``, from code tables and arithmetic: no network, no ORM,
+The PostNord, Budbee, Instabox, DHL and Bring classes below answer only quotes, from the
+carriers' own declarations (products, kinds, countries, estimates: no second catalogue) and
+arithmetic: no network, no ORM,
 no clock and no randomness. Every answer is a pure function of the ``QuoteRequest``, so the
 checkout can be built, demoed and tested before the real adapters exist, and the same request
 always shows the same service points and timeslots (a shopper reloading the checkout sees no
@@ -49,7 +50,13 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from .base import Capability, CarrierAdapter
+from .bring.declaration import DECLARATION as BRING
+from .budbee.declaration import DECLARATION as BUDBEE
+from .declaration import CarrierDeclaration, Operation
+from .dhl.declaration import DECLARATION as DHL
 from .exceptions import CarrierRejected, CarrierUnavailable
+from .instabox.declaration import DECLARATION as INSTABOX
+from .postnord.declaration import DECLARATION as POSTNORD
 from .types import (
     Address,
     AgreementCredentials,
@@ -218,7 +225,7 @@ MARKETS: dict[str, Market] = {
 
 @dataclass(frozen=True)
 class StaticProduct:
-    """One carrier product as the static source models it."""
+    """One carrier product as the static source models it (derived from its declaration)."""
 
     name: str
     #: The option kinds the product can serve; a ``ProductQuery`` of another kind is refused.
@@ -235,32 +242,64 @@ class StaticProduct:
         return DeliveryEstimate(self.earliest_days, self.latest_days)
 
 
-def _product_names(catalogue: dict[str, StaticProduct]) -> dict[str, str]:
-    return {code: product.name for code, product in catalogue.items()}
+#: Days shown for a product whose declaration gives no estimate.
+DEFAULT_ESTIMATE = (1, 3)
 
 
-_HOME = frozenset({ProductKind.HOME})
-_MAILBOX = frozenset({ProductKind.MAILBOX})
-_LOCKER = frozenset({ProductKind.LOCKER})
-_PICKUP = frozenset({ProductKind.PICKUP_POINT})
-_PICKUP_OR_LOCKER = frozenset({ProductKind.PICKUP_POINT, ProductKind.LOCKER})
+def static_catalogue(declaration: CarrierDeclaration) -> dict[str, StaticProduct]:
+    """The carrier's declared products as the static source models them: home delivery has
+    evening slots where the carrier offers time slots at all."""
+    slots = declaration.supports(Operation.TIMESLOTS)
+    return {
+        product.code: StaticProduct(
+            product.name,
+            product.kinds,
+            *(product.estimate or DEFAULT_ESTIMATE),
+            timeslots=slots and ProductKind.HOME in product.kinds,
+        )
+        for product in declaration.products
+    }
 
 
 class StaticCarrierAdapter(CarrierAdapter):
-    """Answers quotes from the subclass's tables; subclasses hold data only."""
+    """Answers quotes from its carrier's declaration; subclasses add only how its locations
+    are named."""
 
-    #: product code -> how the static source models it; ``products`` is derived from it.
-    catalogue: ClassVar[dict[str, StaticProduct]] = {}
-    #: ISO 3166-1 alpha-2 codes the carrier delivers to; each must be in ``MARKETS``.
-    countries: ClassVar[frozenset[str]] = frozenset()
     #: Name templates per location kind; ``{shop}`` and ``{street}`` are filled in.
     location_names: ClassVar[dict[LocationKind, str]] = {}
     #: Per-country exceptions to ``location_names``.
     local_location_names: ClassVar[dict[tuple[str, LocationKind], str]] = {}
 
+    @property
+    def catalogue(self) -> dict[str, StaticProduct]:
+        assert self.declaration is not None
+        return static_catalogue(self.declaration)
+
+    @property
+    def countries(self) -> frozenset[str]:
+        """The declared countries the static source has a map of."""
+        assert self.declaration is not None
+        return frozenset(c for c in self.declaration.countries if c in MARKETS)
+
     def quote(self, *, request: QuoteRequest) -> list[Quote]:
         self._act_on_behaviour(request.agreement)
-        return [self._quote_product(query, request) for query in request.products]
+        return super().quote(request=request)
+
+    def quote_refusal(self, *, query: ProductQuery, country: str) -> str:
+        return super().quote_refusal(query=query, country=country) or (
+            "" if country in MARKETS else "country not served"
+        )
+
+    def quote_preview(self, *, query: ProductQuery) -> Quote:
+        return Quote(
+            product=query.code, available=True, delivery=self.catalogue[query.code].estimate()
+        )
+
+    def quote_products(
+        self, *, request: QuoteRequest, products: tuple[ProductQuery, ...]
+    ) -> list[Quote]:
+        catalogue = self.catalogue
+        return [self._quote_product(query, catalogue[query.code], request) for query in products]
 
     def _act_on_behaviour(self, agreement: AgreementCredentials) -> None:
         behaviour = agreement.credentials.get(BEHAVIOUR_KEY)
@@ -276,25 +315,12 @@ class StaticCarrierAdapter(CarrierAdapter):
             delay = float(agreement.credentials.get(DELAY_KEY, DEFAULT_DELAY_SECONDS))
             time.sleep(max(0.0, delay))
 
-    def _quote_product(self, query: ProductQuery, request: QuoteRequest) -> Quote:
-        product = self.catalogue.get(query.code)
-        if product is None:
-            return Quote(product=query.code, available=False, reason="unknown product")
-        if query.kind not in product.kinds:
-            return Quote(
-                product=query.code,
-                available=False,
-                reason=f"product does not deliver to {query.kind.value}",
-            )
+    def _quote_product(
+        self, query: ProductQuery, product: StaticProduct, request: QuoteRequest
+    ) -> Quote:
         recipient = request.recipient
         country = recipient.country.strip().upper()
-        if country not in self.countries:
-            return Quote(product=query.code, available=False, reason="country not served")
-
         postal_code = _normalise_postal_code(recipient.postal_code)
-        if not postal_code:  # preview: nothing to look near yet
-            return Quote(product=query.code, available=True, delivery=product.estimate())
-
         locations: tuple[Location, ...] = ()
         location_kind = _LOCATION_KINDS.get(query.kind)
         if query.wants_locations and location_kind is not None:
@@ -433,19 +459,8 @@ def _timeslots(*, country: str, now: dt.datetime) -> tuple[Timeslot, ...]:
 
 
 class PostNordStaticAdapter(StaticCarrierAdapter):
-    slug = "postnord"
-    name = "PostNord"
+    declaration = POSTNORD
     capabilities = frozenset({Capability.QUOTE, Capability.LOCATIONS})
-    # basicServiceCode values (docs/carriers.md §1.6); 19 serves service points and lockers.
-    catalogue = {
-        "17": StaticProduct("MyPack Home", _HOME, 1, 2),
-        "19": StaticProduct("MyPack Collect", _PICKUP_OR_LOCKER, 1, 3),
-        "30": StaticProduct("MyPack Home Small", _MAILBOX, 1, 3),
-        # Varubrev's code is a guess in the docs; check it per tenant before relying on it.
-        "11": StaticProduct("Varubrev Ekonomi", _MAILBOX, 2, 4),
-    }
-    products = _product_names(catalogue)
-    countries = frozenset({"SE", "NO", "DK", "FI"})
     location_names = {
         LocationKind.SERVICE_POINT: "{shop} {street}",
         LocationKind.LOCKER: "PostNord Parcel Locker {street}",
@@ -453,46 +468,20 @@ class PostNordStaticAdapter(StaticCarrierAdapter):
 
 
 class BudbeeStaticAdapter(StaticCarrierAdapter):
-    slug = "budbee"
-    name = "Budbee"
+    declaration = BUDBEE
     capabilities = frozenset({Capability.QUOTE, Capability.LOCATIONS, Capability.TIMESLOTS})
-    # Budbee's API has no code for home delivery (it is the default) and DLVBOX for its lockers
-    # (docs/carriers.md §3.3); "home" names the default so that options can refer to it.
-    catalogue = {
-        "home": StaticProduct("Budbee Home", _HOME, 1, 2, timeslots=True),
-        "DLVBOX": StaticProduct("Budbee Box", _LOCKER, 1, 2),
-    }
-    products = _product_names(catalogue)
-    countries = frozenset({"SE", "NO", "DK", "FI", "NL"})
     location_names = {LocationKind.LOCKER: "Budbee Box {street}"}
 
 
 class InstaboxStaticAdapter(StaticCarrierAdapter):
-    slug = "instabox"
-    name = "Instabox"
+    declaration = INSTABOX
     capabilities = frozenset({Capability.QUOTE, Capability.LOCATIONS, Capability.TIMESLOTS})
-    # Instabee Availability API ``product`` values (docs/carriers.md §4.1).
-    catalogue = {
-        "LOCKER_EXPRESS": StaticProduct("Instabox locker", _LOCKER, 1, 2),
-        "HOME_DELIVERY": StaticProduct("Instabox Home", _HOME, 1, 2, timeslots=True),
-    }
-    products = _product_names(catalogue)
-    countries = frozenset({"SE", "NO", "DK"})
     location_names = {LocationKind.LOCKER: "Instabox {shop} {street}"}
 
 
 class DhlStaticAdapter(StaticCarrierAdapter):
-    slug = "dhl"
-    name = "DHL"
+    declaration = DHL
     capabilities = frozenset({Capability.QUOTE, Capability.LOCATIONS})
-    # DHL Freight Sweden product codes (docs/carriers.md §5.1).
-    catalogue = {
-        "103": StaticProduct("DHL Service Point", _PICKUP_OR_LOCKER, 1, 3),
-        "109": StaticProduct("DHL Parcel Connect", _PICKUP, 2, 5),
-        "401": StaticProduct("DHL Home Delivery", _HOME, 1, 3),
-    }
-    products = _product_names(catalogue)
-    countries = frozenset({"SE", "NO", "DK", "FI", "DE", "AT", "NL", "CH", "GB", "US"})
     location_names = {
         LocationKind.SERVICE_POINT: "DHL Service Point {shop} {street}",
         LocationKind.LOCKER: "DHL Parcel Locker {street}",
@@ -500,18 +489,8 @@ class DhlStaticAdapter(StaticCarrierAdapter):
 
 
 class BringStaticAdapter(StaticCarrierAdapter):
-    slug = "bring"
-    name = "Bring"
+    declaration = BRING
     capabilities = frozenset({Capability.QUOTE, Capability.LOCATIONS, Capability.TIMESLOTS})
-    # Shipping Guide product ids (docs/carriers.md §2.5).
-    catalogue = {
-        "5800": StaticProduct("Pakke til hentested", _PICKUP_OR_LOCKER, 1, 3),
-        "5600": StaticProduct("Pakke levert hjem", _HOME, 1, 2, timeslots=True),
-        "3584": StaticProduct("Pakke i postkassen", _MAILBOX, 1, 3),
-        "3570": StaticProduct("Pakke i postkassen med RFID", _MAILBOX, 1, 3),
-    }
-    products = _product_names(catalogue)
-    countries = frozenset({"SE", "NO", "DK", "FI"})
     location_names = {
         LocationKind.SERVICE_POINT: "{shop} {street}",
         LocationKind.LOCKER: "Bring Pakkeboks {street}",

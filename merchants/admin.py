@@ -328,9 +328,7 @@ def _credential_specs(carrier: str) -> tuple[CredentialField, ...]:
 
 def credential_keys() -> tuple[str, ...]:
     """Every key any configured carrier declares, in a stable order: one form field each."""
-    return tuple(
-        dict.fromkeys(f.key for d in declarations().values() for f in d.credentials)
-    )
+    return tuple(dict.fromkeys(f.key for d in declarations().values() for f in d.credentials))
 
 
 def _keys_of(carrier: str) -> set[str]:
@@ -495,7 +493,9 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
     search_fields = ("merchant__name", "merchant__slug", "customer_number")
     actions = ["check_connection"]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         kwargs["form"] = agreement_form_class()
         return super().get_form(request, obj, change, **kwargs)
 

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from carriers.cache import cache_bypassed
+from carriers.declaration import CarrierDeclaration, Operation, Verdict
 from carriers.exceptions import CarrierError
 from carriers.http import redact_text
 from carriers.models import CarrierTrace
-from carriers.declaration import CarrierDeclaration, Operation, Verdict
 from carriers.registry import UnknownCarrier, get_adapter
 from carriers.types import (
     Address,
@@ -29,7 +29,7 @@ from carriers.types import (
 )
 from tms_gateway.checkout.services import PRODUCT_KIND as _PRODUCT_KIND
 
-from .models import Carrier, CarrierAgreement, DeliveryOption, OptionKind
+from .models import CarrierAgreement, DeliveryOption, OptionKind
 
 # The sample recipient of a connection check: a real address in the carrier's home country
 # (or the option's first country), a parcel every product takes.

@@ -86,7 +86,6 @@ DECLARATION = CarrierDeclaration(
             "11",
             "Varubrev Ekonomi",
             frozenset({ProductKind.MAILBOX}),
-            countries=frozenset({"SE"}),
             estimate=(2, 4),
         ),
     ),

@@ -1,5 +1,6 @@
 """PostNord code tables: products, additional services, party and reference codes, service
-point types, tracking statuses and time zones (docs/carriers.md §1.2, §1.5-§1.7).
+point types and tracking statuses (docs/carriers.md §1.2, §1.5-§1.7). The product catalogue and
+the countries are the declaration's (declaration.py); local times come from carriers.calendar.
 
 Nothing here talks to PostNord; the adapter, the mappers and the sandbox read these tables.
 """
@@ -7,58 +8,39 @@ Nothing here talks to PostNord; the adapter, the mappers and the sandbox read th
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-from carriers.types import LocationKind, ProductKind, TrackingStatus
+from carriers.declaration import CarrierProduct
+from carriers.types import AddonType, LocationKind, ProductKind, TrackingStatus
+
+from . import declaration
+from .declaration import DECLARATION
 
 logger = logging.getLogger(__name__)
 
-# --- Credentials (keys of ``AgreementCredentials.credentials``) -----------------------------
+# --- Credentials (keys of ``AgreementCredentials.credentials``; declared in declaration.py) ---
 
-#: The API key, sent as the ``apikey`` query parameter on every call (§1.1). Required.
-CREDENTIAL_API_KEY = "api_key"
-#: The EDI application id PostNord issues to an integrator (§1.5); an integer. Optional.
-CREDENTIAL_APPLICATION_ID = "application_id"
-#: The EDI issuer code of the agreement (Z11-Z14); by default derived from the sender country.
-CREDENTIAL_ISSUER_CODE = "issuer_code"
-#: Where parcels leave from, for the transit-time ETA (a ``QuoteRequest`` has no sender
-#: address). Without them quotes carry the product's default estimate and skip that call.
-CREDENTIAL_ORIGIN_POSTAL_CODE = "origin_postal_code"
-CREDENTIAL_ORIGIN_COUNTRY = "origin_country"
+CREDENTIAL_API_KEY = declaration.CREDENTIAL_API_KEY
+CREDENTIAL_APPLICATION_ID = declaration.CREDENTIAL_APPLICATION_ID
+CREDENTIAL_ISSUER_CODE = declaration.CREDENTIAL_ISSUER_CODE
+CREDENTIAL_ORIGIN_POSTAL_CODE = declaration.CREDENTIAL_ORIGIN_POSTAL_CODE
+CREDENTIAL_ORIGIN_COUNTRY = declaration.CREDENTIAL_ORIGIN_COUNTRY
 
-# --- Products (EDI basicServiceCode, §1.6) ---------------------------------------------------
+# --- Products (EDI basicServiceCode): the declaration's, by code ------------------------------
 
-
-@dataclass(frozen=True)
-class Product:
-    name: str
-    kinds: frozenset[ProductKind]
-    #: Business days shown when PostNord gives no ETA (no postal code yet, no origin known).
-    earliest_days: int
-    latest_days: int
-
-
-PRODUCTS: dict[str, Product] = {
-    "17": Product("MyPack Home", frozenset({ProductKind.HOME}), 1, 2),
-    # MyPack Collect goes to a manned service point or, with the locker as delivery party, to
-    # a parcel locker: PostNord's own checkout books both as 19 + A7 (Delivery Options sample).
-    "19": Product(
-        "MyPack Collect", frozenset({ProductKind.PICKUP_POINT, ProductKind.LOCKER}), 1, 3
-    ),
-    "30": Product("MyPack Home Small", frozenset({ProductKind.MAILBOX}), 1, 3),
-    # Varubrev Ekonomi: 11 per Zenkraft (§1.6) and PostNord's Delivery Options example, where
-    # the "mailbox" option books serviceCode 11.
-    "11": Product("Varubrev Ekonomi", frozenset({ProductKind.MAILBOX}), 2, 4),
-}
-PRODUCT_NAMES: dict[str, str] = {code: product.name for code, product in PRODUCTS.items()}
-
+PRODUCTS: dict[str, CarrierProduct] = {p.code: p for p in DECLARATION.products}
+PRODUCT_NAMES: dict[str, str] = DECLARATION.product_names
 #: Recipient countries served: the Nordic markets of MyPack and Varubrev.
-COUNTRIES = frozenset({"SE", "NO", "DK", "FI"})
+COUNTRIES = DECLARATION.countries
 
 # --- EDI instruction codes (§1.5, Booking API swagger) ---------------------------------------
 
 #: issuerCode: the PostNord company the customer number belongs to.
 ISSUER_CODES = {"DK": "Z11", "SE": "Z12", "NO": "Z13", "FI": "Z14"}
+ISSUER_COUNTRIES = {code: country for country, code in ISSUER_CODES.items()}
+#: updateIndicator (booking swagger 3.5.29.1, definition ``updateIndicator``): "Update and
+#: Deletion are not supported for (Z11=PostNord Denmark, Z13=PostNord Norway, Z14=PostNord
+#: Finland)". Only a Swedish (Z12) instruction can be deleted.
+DELETION_ISSUER_CODES = frozenset({"Z12"})
 #: partyIdType values.
 PARTY_ID_CUSTOMER_NUMBER = "160"
 PARTY_ID_SERVICE_POINT = "156"
@@ -77,11 +59,12 @@ WEIGHT_UNIT = "KGM"
 DIMENSION_UNIT = "CMT"
 LABEL_PAPER_SIZE = "LABEL"
 
-#: Add-on types (``AddonChoice.type``) the adapter understands. PostNord has no separate
-#: additional service for SMS notice: the recipient's mobile in ``consignee.contact.smsNo`` is
-#: the notice (and PostNord charges for EDI without it, §1.5), so it is always sent.
-ADDON_SMS = "sms"
-ADDON_ENTRY_CODE = "entry-code"
+#: Add-on types (``AddonType``) the adapter understands. PostNord has no separate additional
+#: service for SMS notice: the recipient's mobile in ``consignee.contact.smsNo`` is the notice
+#: (and PostNord charges for EDI without it, §1.5), so it is always sent. The entry code goes
+#: in a ``DEL`` free text.
+ADDON_SMS = AddonType.SMS
+ADDON_ENTRY_CODE = AddonType.ENTRY_CODE
 
 # --- Service points (§1.2, Service Points v5 swagger) ---------------------------------------
 
@@ -113,30 +96,17 @@ WEEKDAYS = {
     "sunday": 6,
 }
 
-# --- Time zones -------------------------------------------------------------------------------
-
-#: PostNord sends local times without an offset (transit times, tracking events); the
-#: country (ISO alpha-2, or alpha-3 as in tracking locations) says which local time.
-TIMEZONES = {
-    "SE": "Europe/Stockholm",
-    "SWE": "Europe/Stockholm",
-    "NO": "Europe/Oslo",
-    "NOR": "Europe/Oslo",
-    "DK": "Europe/Copenhagen",
-    "DNK": "Europe/Copenhagen",
-    "FI": "Europe/Helsinki",
-    "FIN": "Europe/Helsinki",
-    "DE": "Europe/Berlin",
-    "DEU": "Europe/Berlin",
-}
-DEFAULT_TIMEZONE = "Europe/Stockholm"
+# --- Cancel ---------------------------------------------------------------------------------
 
 
-def timezone_name(country: str) -> str:
-    return TIMEZONES.get(country.strip().upper(), DEFAULT_TIMEZONE)
+def cancel_supported(country: str) -> bool:
+    """Whether PostNord deletes an EDI instruction of the agreement of this country (ISO
+    alpha-2 of the issuer: the sender's country, or the agreement's issuer code's)."""
+    code = country.strip().upper()
+    return ISSUER_CODES.get(code, code) in DELETION_ISSUER_CODES
 
 
-# --- Tracking (§1.7; status enum of the Track & Trace swagger) -------------------------------
+# --- Tracking (Track & Trace v7 status enums ``Status18`` and ``ItemStatus``) -------------------------------
 
 TRACKING_STATUSES: dict[str, TrackingStatus] = {
     "CREATED": TrackingStatus.PENDING,

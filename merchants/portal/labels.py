@@ -45,6 +45,8 @@ def carrier_choices() -> list[tuple[str, str | Promise]]:
 
 def carrier(slug: str) -> str:
     return str(GENERIC_CARRIER) if slug == "generic" else registry.carrier_name(slug)
+
+
 ADDON_TYPE: dict[str, Promise] = {
     "sms": _("SMS notification"),
     "entry-code": _("Door / entry code"),

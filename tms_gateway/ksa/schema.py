@@ -144,7 +144,11 @@ _common_option_fields: dict[str, serializers.Field] = {
     "name": serializers.CharField(),
     "type": serializers.ChoiceField(choices=_KSA_TYPES),
     "shipping_method": serializers.ChoiceField(choices=_METHODS),
-    "carrier": serializers.CharField(help_text="postnord, budbee, instabox, dhl, bring, generic."),
+    "carrier": serializers.CharField(
+        help_text="Klarna's carrier value as the carrier declares it (postnord, budbee, "
+        "budbee-box, instabox, dhl, bring; KLARNA_CARRIER_VALUES overrides it); generic for "
+        "the shop's own options."
+    ),
     "class": serializers.CharField(),
     "price": serializers.IntegerField(help_text="Minor units, tax included."),
     "tax_rate": serializers.IntegerField(help_text="Two implied decimals: 2500 = 25 %."),

@@ -45,7 +45,7 @@ DECLARATION = CarrierDeclaration(
     shipping_company="Sixth Parcel AB",
     secret_headers=frozenset({"x-sixth-token"}),
     fidelity={
-        **{operation: Verdict.NOT_OFFERED for operation in Operation},
+        **dict.fromkeys(Operation, Verdict.NOT_OFFERED),
         Operation.SERVICE_POINTS: Verdict.UNVERIFIED,
         Operation.AVAILABILITY: Verdict.VERIFIED,
     },
