@@ -1,12 +1,16 @@
 """Pure translation between our dataclasses and PostNord's JSON (no I/O).
 
-Request builders: service point search, transit time, EDI instruction (booking and deletion),
-label reprint. Response parsers: service points, transit times and delivery options, the EDI
-booking answer with its labels, track and trace, and PostNord's two error shapes (the API
-gateway's ``{"error": {...}}`` and the services' ``{"message", "compositeFault"}``), whose
-texts are kept verbatim.
+Request builders (``<operation>_request``): service point search (Service Points v5), transit
+time (v2), the EDI instruction (Booking 3.5.29.1: booking, and the deletion that cancels), label
+reprint by printId, track and trace v7 by identifier and by reference. Parsers
+(``parse_<operation>``) take parsed JSON: service points, transit times and delivery options,
+the EDI booking answer with its labels, a reprint's labels, track and trace, and PostNord's two
+error shapes (the API gateway's ``{"error": {...}}`` and the services' ``{"message",
+"compositeFault"}``), whose texts are kept verbatim. Each was checked against PostNord's
+published specifications (carriers/postnord/FIDELITY.md).
 
-A JSON body of the wrong shape raises ``CarrierResponseInvalid``, never KeyError/TypeError.
+A JSON body of the wrong shape raises ``CarrierResponseInvalid`` (from the one shared reader,
+``read``), never KeyError/TypeError.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, NamedTuple
+from urllib.parse import quote
 
+from carriers.calendar import aware, zone_for
 from carriers.exceptions import CarrierRejected, CarrierResponseInvalid
 from carriers.http import HttpResponse
+from carriers.reader import JsonReader
 from carriers.types import (
     Address,
     AgreementCredentials,
@@ -45,83 +51,35 @@ from . import units
 logger = logging.getLogger(__name__)
 
 SLUG = "postnord"
+read = JsonReader(SLUG)
 TRACKING_URL = "https://tracking.postnord.com/{country}/?id={id}"
 _ALPHA3 = {"SWE": "SE", "NOR": "NO", "DNK": "DK", "FIN": "FI", "DEU": "DE"}
+#: Track & Trace v7 paths (findbyidentifier 1.0.1, findbyreference 1.0.0 swaggers).
+TRACKING_PATH = "/rest/shipment/v7/trackandtrace/id/{id}/public"
+FIND_BOOKING_PATH = (
+    "/rest/shipment/v7/trackandtrace/customernumber/{customer_number}/reference/{reference}/public"
+)
+#: Booking swagger limits: messageId maxLength 36, referenceNo and shipmentId maxLength 35.
+MESSAGE_ID_MAX = 36
+REFERENCE_MAX = 35
 
 
-# --- Shape checks --------------------------------------------------------------------------
+class PathQuery(NamedTuple):
+    """A GET whose identifiers are in the path: the path and its query parameters."""
 
-
-def _invalid(what: str) -> CarrierResponseInvalid:
-    return CarrierResponseInvalid(f"{SLUG} answered an unexpected {what}", carrier=SLUG)
-
-
-def _dict(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _invalid(what)
-    return value
-
-
-def _optional_dict(value: Any, what: str) -> dict[str, Any]:
-    return {} if value is None else _dict(value, what)
-
-
-def _list(value: Any, what: str) -> list[Any]:
-    """A JSON array; a missing (null) one is empty."""
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise _invalid(what)
-    return value
-
-
-def _text(value: Any, what: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _invalid(what)
-    return str(value)
-
-
-def _int(value: Any, what: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise _invalid(what)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise _invalid(what) from None
-
-
-def _float(value: Any, what: str) -> float:
-    if isinstance(value, bool):
-        raise _invalid(what)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise _invalid(what) from None
+    path: str
+    params: dict[str, str]
 
 
 def _datetime(value: Any, what: str) -> dt.datetime | None:
     """PostNord's ISO 8601 text as it comes: naive (local time) or with an offset."""
-    text = _text(value, what)
+    text = read.text(value, what)
     if not text:
         return None
     try:
         return dt.datetime.fromisoformat(text)
     except ValueError:
-        raise _invalid(what) from None
-
-
-def load(body: bytes) -> Any:
-    """A saved body as JSON; garbage is ``CarrierResponseInvalid``."""
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise CarrierResponseInvalid(
-            f"{SLUG} answered a body that is not JSON", carrier=SLUG
-        ) from exc
+        raise read.invalid(f"{what} is not a date and time") from None
 
 
 def postal_code_normalise(postal_code: str) -> str:
@@ -133,15 +91,15 @@ def postal_code_normalise(postal_code: str) -> str:
 
 
 def _fault_code(fault: dict[str, Any]) -> str:
-    code = _text(fault.get("faultCode"), "fault")
+    code = read.text(fault.get("faultCode"), "fault")
     if code:
         return code
     # EDI validation faults name the field in faultReferences instead of a faultCode.
     references = {
-        _text(_dict(ref, "faultReferences").get("key"), "fault"): _text(
-            _dict(ref, "faultReferences").get("value"), "fault"
+        read.text(read.object(ref, "faultReferences").get("key"), "fault"): read.text(
+            read.object(ref, "faultReferences").get("value"), "fault"
         )
-        for ref in _list(fault.get("faultReferences"), "faultReferences")
+        for ref in read.array(fault.get("faultReferences"), "faultReferences")
     }
     for suffix in (".subType", ".type"):
         for key, value in references.items():
@@ -151,11 +109,11 @@ def _fault_code(fault: dict[str, Any]) -> str:
 
 
 def _fault_messages(composite: Any) -> list[CarrierMessage]:
-    faults = _list(_optional_dict(composite, "compositeFault").get("faults"), "faults")
+    faults = read.array(read.optional_object(composite, "compositeFault").get("faults"), "faults")
     return [
         CarrierMessage(
-            code=_fault_code(_dict(fault, "fault")),
-            text=_text(_dict(fault, "fault").get("explanationText"), "fault"),
+            code=_fault_code(read.object(fault, "fault")),
+            text=read.text(read.object(fault, "fault").get("explanationText"), "fault"),
         )
         for fault in faults
     ]
@@ -163,15 +121,15 @@ def _fault_messages(composite: Any) -> list[CarrierMessage]:
 
 def error_messages(data: Any, status: int = 0) -> tuple[CarrierMessage, ...]:
     """PostNord's error texts, verbatim, from either of its error shapes."""
-    root = _dict(data, "error body")
+    root = read.object(data, "error body")
     gateway = root.get("error")
     if isinstance(gateway, dict):  # the API gateway: bad key, quota, unknown path
-        code = _text(gateway.get("error_type"), "error") or _text(
+        code = read.text(gateway.get("error_type"), "error") or read.text(
             gateway.get("status_code"), "error"
         )
-        return (CarrierMessage(code=code, text=_text(gateway.get("message"), "error")),)
+        return (CarrierMessage(code=code, text=read.text(gateway.get("message"), "error")),)
     messages: list[CarrierMessage] = []
-    message = _text(root.get("message"), "message")
+    message = read.text(root.get("message"), "message")
     if message:
         messages.append(CarrierMessage(code=str(status) if status else "", text=message))
     composite = root.get("compositeFault")
@@ -191,7 +149,7 @@ def parse_error(response: HttpResponse) -> tuple[CarrierMessage, ...]:
 
 
 def parse_error_body(body: bytes) -> tuple[CarrierMessage, ...]:
-    return error_messages(load(body))
+    return error_messages(read.load(body))
 
 
 # --- Service points (Service Points v5) -----------------------------------------------------
@@ -218,8 +176,8 @@ def service_points_params(
 
 
 def _street(address: dict[str, Any], what: str) -> str:
-    name = _text(address.get("streetName"), what)
-    number = _text(address.get("streetNumber"), what)
+    name = read.text(address.get("streetName"), what)
+    number = read.text(address.get("streetNumber"), what)
     return f"{name} {number}".strip()
 
 
@@ -229,22 +187,22 @@ def _time(value: str, what: str) -> dt.time:
     try:
         return dt.time.fromisoformat(value)
     except ValueError:
-        raise _invalid(what) from None
+        raise read.invalid(what) from None
 
 
 def _opening_hours(data: Any) -> tuple[OpeningHours, ...]:
     hours = []
-    for entry in _list(_optional_dict(data, "openingHours").get("postalServices"), "hours"):
-        entry = _dict(entry, "opening hours")
-        day = _text(entry.get("openDay"), "opening hours").strip().lower()
+    for entry in read.array(read.optional_object(data, "openingHours").get("postalServices"), "hours"):
+        entry = read.object(entry, "opening hours")
+        day = read.text(entry.get("openDay"), "opening hours").strip().lower()
         if day not in units.WEEKDAYS:
             logger.warning("PostNord opening hours with unknown day %r", day)
             continue
         hours.append(
             OpeningHours(
                 weekday=units.WEEKDAYS[day],
-                opens=_time(_text(entry.get("openTime"), "opening hours"), "opening hours"),
-                closes=_time(_text(entry.get("closeTime"), "opening hours"), "opening hours"),
+                opens=_time(read.text(entry.get("openTime"), "opening hours"), "opening hours"),
+                closes=_time(read.text(entry.get("closeTime"), "opening hours"), "opening hours"),
             )
         )
     # Split days (08:00-09:30 and 15:00-18:00) come in any order; keep them in day order.
@@ -252,8 +210,8 @@ def _opening_hours(data: Any) -> tuple[OpeningHours, ...]:
 
 
 def _coordinates(data: Any) -> Coordinates | None:
-    points = [_dict(p, "coordinates") for p in _list(data, "coordinates")]
-    wgs84 = [p for p in points if _text(p.get("srId"), "coordinates") in ("", "EPSG:4326")]
+    points = [read.object(p, "coordinates") for p in read.array(data, "coordinates")]
+    wgs84 = [p for p in points if read.text(p.get("srId"), "coordinates") in ("", "EPSG:4326")]
     if not wgs84:
         return None
     point = wgs84[0]
@@ -265,42 +223,42 @@ def _coordinates(data: Any) -> Coordinates | None:
 
 
 def _location(data: Any) -> Location:
-    point = _dict(data, "service point")
-    point_id = _text(point.get("servicePointId"), "servicePointId")
+    point = read.object(data, "service point")
+    point_id = read.text(point.get("servicePointId"), "servicePointId")
     if not point_id:
-        raise _invalid("service point without servicePointId")
-    kind_info = _optional_dict(point.get("type"), "service point type")
-    type_id = _int(kind_info.get("typeId"), "typeId")
-    group_type_id = _int(kind_info.get("groupTypeId"), "groupTypeId")
+        raise read.invalid("service point without servicePointId")
+    kind_info = read.optional_object(point.get("type"), "service point type")
+    type_id = read.integer(kind_info.get("typeId"), "typeId")
+    group_type_id = read.integer(kind_info.get("groupTypeId"), "groupTypeId")
     is_locker = type_id == units.LOCKER_TYPE_ID or group_type_id == units.LOCKER_GROUP_TYPE_ID
-    visiting = _optional_dict(point.get("visitingAddress"), "visitingAddress")
-    delivery = _optional_dict(point.get("deliveryAddress"), "deliveryAddress") or visiting
-    box = _optional_dict(kind_info.get("boxType"), "boxType")
+    visiting = read.optional_object(point.get("visitingAddress"), "visitingAddress")
+    delivery = read.optional_object(point.get("deliveryAddress"), "deliveryAddress") or visiting
+    box = read.optional_object(kind_info.get("boxType"), "boxType")
     extra = {
-        "country": _text(visiting.get("countryCode") or delivery.get("countryCode"), "country"),
+        "country": read.text(visiting.get("countryCode") or delivery.get("countryCode"), "country"),
         "type_id": "" if type_id is None else str(type_id),
         "group_type_id": "" if group_type_id is None else str(group_type_id),
         # The EDI names the point by its delivery address, not the visiting one (swagger).
-        "delivery_name": _text(point.get("name"), "name"),
+        "delivery_name": read.text(point.get("name"), "name"),
         "delivery_street": _street(delivery, "deliveryAddress"),
-        "delivery_postal_code": _text(delivery.get("postalCode"), "deliveryAddress"),
-        "delivery_city": _text(delivery.get("city"), "deliveryAddress"),
-        "delivery_country": _text(delivery.get("countryCode"), "deliveryAddress"),
-        "located": _text(box.get("located"), "boxType"),
+        "delivery_postal_code": read.text(delivery.get("postalCode"), "deliveryAddress"),
+        "delivery_city": read.text(delivery.get("city"), "deliveryAddress"),
+        "delivery_country": read.text(delivery.get("countryCode"), "deliveryAddress"),
+        "located": read.text(box.get("located"), "boxType"),
     }
     return Location(
         id=point_id,
-        name=_text(point.get("name"), "name"),
+        name=read.text(point.get("name"), "name"),
         kind=LocationKind.LOCKER if is_locker else LocationKind.SERVICE_POINT,
         address=Address(
-            country=_text(visiting.get("countryCode"), "visitingAddress"),
-            postal_code=_text(visiting.get("postalCode"), "visitingAddress"),
-            city=_text(visiting.get("city"), "visitingAddress"),
+            country=read.text(visiting.get("countryCode"), "visitingAddress"),
+            postal_code=read.text(visiting.get("postalCode"), "visitingAddress"),
+            city=read.text(visiting.get("city"), "visitingAddress"),
             street_address=_street(visiting, "visitingAddress"),
         ),
         coordinates=_coordinates(point.get("coordinates")),
         opening_hours=_opening_hours(point.get("openingHours")),
-        distance_m=_int(point.get("routeDistance"), "routeDistance"),
+        distance_m=read.integer(point.get("routeDistance"), "routeDistance"),
         extra={key: value for key, value in extra.items() if value},
     )
 
@@ -308,8 +266,8 @@ def _location(data: Any) -> Location:
 def parse_service_points(data: Any) -> list[Location]:
     """``servicePointInformationResponse.servicePoints`` as locations, in PostNord's order
     (nearest first by driving distance)."""
-    response = _dict(
-        _dict(data, "service points body").get("servicePointInformationResponse"),
+    response = read.object(
+        read.object(data, "service points body").get("servicePointInformationResponse"),
         "servicePointInformationResponse",
     )
     points = response.get("servicePoints")
@@ -319,11 +277,11 @@ def parse_service_points(data: Any) -> list[Location]:
             carrier=SLUG,
             messages=tuple(_fault_messages(response.get("compositeFault"))),
         )
-    return [_location(point) for point in _list(points, "servicePoints")]
+    return [_location(point) for point in read.array(points, "servicePoints")]
 
 
 def parse_service_points_body(body: bytes) -> list[Location]:
-    return parse_service_points(load(body))
+    return parse_service_points(read.load(body))
 
 
 # --- Transit time and delivery options ------------------------------------------------------
@@ -374,31 +332,31 @@ def transit_time_params(
 
 def _additional_codes(value: Any, what: str) -> tuple[str, ...]:
     # v1 and v2-with-codes send a list; plain v2 sends one object.
-    entries = [value] if isinstance(value, dict) else _list(value, what)
+    entries = [value] if isinstance(value, dict) else read.array(value, what)
     codes = []
     for entry in entries:
-        entry = _dict(entry, what)
+        entry = read.object(entry, what)
         codes.append(
-            _text(entry.get("additionalServiceCode"), what) or _text(entry.get("code"), what)
+            read.text(entry.get("additionalServiceCode"), what) or read.text(entry.get("code"), what)
         )
     return tuple(codes)
 
 
 def _day_range(eta: dict[str, Any]) -> tuple[int | None, int | None]:
-    days = _optional_dict(eta.get("dayRangeOfArrival"), "dayRangeOfArrival")
+    days = read.optional_object(eta.get("dayRangeOfArrival"), "dayRangeOfArrival")
     return (
-        _int(days.get("daysMinimum"), "dayRangeOfArrival"),
-        _int(days.get("daysMaximum"), "dayRangeOfArrival"),
+        read.integer(days.get("daysMinimum"), "dayRangeOfArrival"),
+        read.integer(days.get("daysMaximum"), "dayRangeOfArrival"),
     )
 
 
 def _transit_v1(entry: dict[str, Any]) -> ServiceAvailability:
-    service = _dict(entry.get("serviceInformation"), "serviceInformation")
+    service = read.object(entry.get("serviceInformation"), "serviceInformation")
     days_min, days_max = _day_range(entry)
-    point = _optional_dict(entry.get("deliveryPoint"), "deliveryPoint")
+    point = read.optional_object(entry.get("deliveryPoint"), "deliveryPoint")
     return ServiceAvailability(
-        product=_text(service.get("serviceCode"), "serviceCode"),
-        name=_text(service.get("name"), "name"),
+        product=read.text(service.get("serviceCode"), "serviceCode"),
+        name=read.text(service.get("name"), "name"),
         available=True,  # v1 leaves out the services it cannot route
         additional_services=_additional_codes(
             service.get("additionalServices"), "additionalServices"
@@ -408,18 +366,18 @@ def _transit_v1(entry: dict[str, Any]) -> ServiceAvailability:
         arrival_latest=_datetime(entry.get("timeOfArrival"), "timeOfArrival"),
         days_min=days_min,
         days_max=days_max,
-        delivery_point_id=_text(point.get("locationId"), "deliveryPoint"),
+        delivery_point_id=read.text(point.get("locationId"), "deliveryPoint"),
     )
 
 
 def _transit_v2(entry: dict[str, Any]) -> ServiceAvailability:
-    service = _dict(entry.get("service"), "service")
-    eta = _optional_dict(entry.get("estimatedTimeOfArrival"), "estimatedTimeOfArrival")
+    service = read.object(entry.get("service"), "service")
+    eta = read.optional_object(entry.get("estimatedTimeOfArrival"), "estimatedTimeOfArrival")
     days_min, days_max = _day_range(eta)
-    point = _optional_dict(eta.get("deliveryPoint"), "deliveryPoint")
+    point = read.optional_object(eta.get("deliveryPoint"), "deliveryPoint")
     return ServiceAvailability(
-        product=_text(service.get("basicServiceCode"), "basicServiceCode"),
-        name=_text(service.get("name"), "name"),
+        product=read.text(service.get("basicServiceCode"), "basicServiceCode"),
+        name=read.text(service.get("name"), "name"),
         available=entry.get("isBookable", True) is True
         and entry.get("isSupported", True) is not False,
         additional_services=_additional_codes(
@@ -430,47 +388,47 @@ def _transit_v2(entry: dict[str, Any]) -> ServiceAvailability:
         arrival_latest=_datetime(eta.get("timeOfArrival"), "timeOfArrival"),
         days_min=days_min,
         days_max=days_max,
-        delivery_point_id=_text(point.get("locationId"), "deliveryPoint"),
-        reason=_text(entry.get("errorMessage"), "errorMessage"),
+        delivery_point_id=read.text(point.get("locationId"), "deliveryPoint"),
+        reason=read.text(entry.get("errorMessage"), "errorMessage"),
     )
 
 
 def _delivery_options(root: dict[str, Any]) -> list[ServiceAvailability]:
     found = []
-    for warehouse in _list(root.get("warehouseToDeliveryOptions"), "warehouseToDeliveryOptions"):
-        warehouse = _dict(warehouse, "warehouseToDeliveryOptions")
-        for group in _list(warehouse.get("deliveryOptions"), "deliveryOptions"):
-            group = _dict(group, "deliveryOptions")
+    for warehouse in read.array(root.get("warehouseToDeliveryOptions"), "warehouseToDeliveryOptions"):
+        warehouse = read.object(warehouse, "warehouseToDeliveryOptions")
+        for group in read.array(warehouse.get("deliveryOptions"), "deliveryOptions"):
+            group = read.object(group, "deliveryOptions")
             options = [group["defaultOption"]] if group.get("defaultOption") else []
-            options += _list(group.get("additionalOptions"), "additionalOptions")
+            options += read.array(group.get("additionalOptions"), "additionalOptions")
             for option in options:
-                option = _dict(option, "delivery option")
-                booking = _dict(option.get("bookingInstructions"), "bookingInstructions")
-                window = _optional_dict(
-                    _optional_dict(option.get("deliveryTime"), "deliveryTime").get("date"),
+                option = read.object(option, "delivery option")
+                booking = read.object(option.get("bookingInstructions"), "bookingInstructions")
+                window = read.optional_object(
+                    read.optional_object(option.get("deliveryTime"), "deliveryTime").get("date"),
                     "deliveryTime",
                 )
-                title = _optional_dict(
-                    _optional_dict(option.get("descriptiveTexts"), "descriptiveTexts").get(
+                title = read.optional_object(
+                    read.optional_object(option.get("descriptiveTexts"), "descriptiveTexts").get(
                         "checkout"
                     ),
                     "descriptiveTexts",
                 ).get("title")
                 found.append(
                     ServiceAvailability(
-                        product=_text(booking.get("serviceCode"), "serviceCode"),
-                        name=_text(title, "title"),
+                        product=read.text(booking.get("serviceCode"), "serviceCode"),
+                        name=read.text(title, "title"),
                         available=True,
                         additional_services=tuple(
-                            _text(code, "additionalServiceCodes")
-                            for code in _list(
+                            read.text(code, "additionalServiceCodes")
+                            for code in read.array(
                                 booking.get("additionalServiceCodes"), "additionalServiceCodes"
                             )
                         ),
                         arrival_earliest=_datetime(window.get("earliest"), "deliveryTime"),
                         arrival_latest=_datetime(window.get("latest"), "deliveryTime"),
-                        delivery_point_id=_text(booking.get("servicePointId"), "servicePointId"),
-                        option_type=_text(group.get("type"), "type"),
+                        delivery_point_id=read.text(booking.get("servicePointId"), "servicePointId"),
+                        option_type=read.text(group.get("type"), "type"),
                     )
                 )
     return found
@@ -481,21 +439,21 @@ def parse_availability(data: Any) -> list[ServiceAvailability]:
     if isinstance(data, dict) and "warehouseToDeliveryOptions" in data:
         return _delivery_options(data)
     if not isinstance(data, list):
-        raise _invalid("transit time body")
+        raise read.invalid("transit time body")
     found = []
     for entry in data:
-        entry = _dict(entry, "transit time")
+        entry = read.object(entry, "transit time")
         if "serviceInformation" in entry:
             found.append(_transit_v1(entry))
         elif "service" in entry:
             found.append(_transit_v2(entry))
         else:
-            raise _invalid("transit time entry")
+            raise read.invalid("transit time entry")
     return found
 
 
 def parse_availability_body(body: bytes) -> list[ServiceAvailability]:
-    return parse_availability(load(body))
+    return parse_availability(read.load(body))
 
 
 def base_services(entries: Iterable[ServiceAvailability]) -> dict[str, ServiceAvailability]:
@@ -775,7 +733,7 @@ def label_reprint_body(item_ids: Iterable[str]) -> list[dict[str, str]]:
 def _error_response_messages(value: Any) -> list[CarrierMessage]:
     if not value:
         return []
-    messages = list(error_messages(_dict(value, "errorResponse")))
+    messages = list(error_messages(read.object(value, "errorResponse")))
     return messages or [CarrierMessage(code="FAIL", text="PostNord refused the item")]
 
 
@@ -784,26 +742,26 @@ def _labels(printouts: Any) -> tuple[tuple[Label, ...], list[str], list[CarrierM
     labels: list[Label] = []
     item_ids: list[str] = []
     failures: list[CarrierMessage] = []
-    for entry in _list(printouts, "labelPrintout"):
-        entry = _dict(entry, "labelPrintout")
-        for item in _list(entry.get("itemIds"), "itemIds"):
-            item = _dict(item, "itemIds")
-            if _text(item.get("status"), "status").upper() == "FAIL":
+    for entry in read.array(printouts, "labelPrintout"):
+        entry = read.object(entry, "labelPrintout")
+        for item in read.array(entry.get("itemIds"), "itemIds"):
+            item = read.object(item, "itemIds")
+            if read.text(item.get("status"), "status").upper() == "FAIL":
                 failures.extend(_error_response_messages(item.get("errorResponse")))
                 continue
-            item_id = _text(item.get("itemIds"), "itemIds")
+            item_id = read.text(item.get("itemIds"), "itemIds")
             if item_id:
                 item_ids.append(item_id)
-        printout = _optional_dict(entry.get("printout"), "printout")
-        data = _text(printout.get("data"), "printout")
+        printout = read.optional_object(entry.get("printout"), "printout")
+        data = read.text(printout.get("data"), "printout")
         if not data:
             continue
-        label_format = _text(printout.get("labelFormat"), "printout").lower() or "pdf"
-        if (_text(printout.get("encoding"), "printout") or "base64").lower() == "base64":
+        label_format = read.text(printout.get("labelFormat"), "printout").lower() or "pdf"
+        if (read.text(printout.get("encoding"), "printout") or "base64").lower() == "base64":
             try:
                 content = base64.b64decode(data, validate=True)
             except (binascii.Error, ValueError):
-                raise _invalid("label data (not base64)") from None
+                raise read.invalid("label data (not base64)") from None
         else:  # ZPL has been seen raw with encoding "none"
             content = data.encode()
         labels.append(Label(content=content, format=label_format))
@@ -825,27 +783,27 @@ def tracking_url(item_id: str, country: str) -> str:
 def _booking_response(root: dict[str, Any]) -> tuple[str, list[str], list[str], str]:
     """bookingId, item ids, shipment ids and tracking URL; raises on per-shipment FAIL."""
     # /v3/edi/labels/* wrap it in "bookingResponse"; /v3/edi answers the bookingResponse itself.
-    booking = _dict(root.get("bookingResponse", root), "bookingResponse")
+    booking = read.object(root.get("bookingResponse", root), "bookingResponse")
     failures: list[CarrierMessage] = []
     item_ids: list[str] = []
     shipment_ids: list[str] = []
     url = ""
-    for info in _list(booking.get("idInformation"), "idInformation"):
-        info = _dict(info, "idInformation")
-        if _text(info.get("status"), "status").upper() == "FAIL":
+    for info in read.array(booking.get("idInformation"), "idInformation"):
+        info = read.object(info, "idInformation")
+        if read.text(info.get("status"), "status").upper() == "FAIL":
             failures.extend(_error_response_messages(info.get("errorResponse")))
-        for assigned in _list(info.get("ids"), "ids"):
-            assigned = _dict(assigned, "ids")
-            id_type = _text(assigned.get("idType"), "idType").lower()
-            value = _text(assigned.get("value"), "ids")
+        for assigned in read.array(info.get("ids"), "ids"):
+            assigned = read.object(assigned, "ids")
+            id_type = read.text(assigned.get("idType"), "idType").lower()
+            value = read.text(assigned.get("value"), "ids")
             if id_type == "itemid" and value:
                 item_ids.append(value)
             elif id_type == "shipmentid" and value:
                 shipment_ids.append(value)
-        for link in _list(info.get("urls"), "urls"):
-            link = _dict(link, "urls")
-            if not url and _text(link.get("type"), "urls").upper() == "TRACKING":
-                url = _text(link.get("url"), "urls")
+        for link in read.array(info.get("urls"), "urls"):
+            link = read.object(link, "urls")
+            if not url and read.text(link.get("type"), "urls").upper() == "TRACKING":
+                url = read.text(link.get("url"), "urls")
     if not item_ids and not shipment_ids and booking.get("handlingResponse"):
         failures.extend(_error_response_messages(booking.get("handlingResponse")))
     if failures:
@@ -854,7 +812,7 @@ def _booking_response(root: dict[str, Any]) -> tuple[str, list[str], list[str], 
             carrier=SLUG,
             messages=tuple(failures),
         )
-    return _text(booking.get("bookingId"), "bookingId"), item_ids, shipment_ids, url
+    return read.text(booking.get("bookingId"), "bookingId"), item_ids, shipment_ids, url
 
 
 def parse_booking(data: Any, *, country: str = "") -> Booking:
@@ -862,7 +820,7 @@ def parse_booking(data: Any, *, country: str = "") -> Booking:
 
     PostNord answers 200 even when an item failed (``status: FAIL``); that is a rejection.
     """
-    root = _dict(data, "booking body")
+    root = read.object(data, "booking body")
     booking_id, item_ids, shipment_ids, url = _booking_response(root)
     labels, printed_ids, failures = _labels(root.get("labelPrintout"))
     if failures:
@@ -873,7 +831,7 @@ def parse_booking(data: Any, *, country: str = "") -> Booking:
         )
     item_ids = item_ids or printed_ids
     if not item_ids:
-        raise _invalid("booking answer without item ids")
+        raise read.invalid("booking answer without item ids")
     return Booking(
         carrier_shipment_id=(shipment_ids[0] if shipment_ids else booking_id),
         tracking_numbers=tuple(dict.fromkeys(item_ids)),
@@ -884,12 +842,12 @@ def parse_booking(data: Any, *, country: str = "") -> Booking:
 
 
 def parse_booking_body(body: bytes) -> Booking:
-    return parse_booking(load(body))
+    return parse_booking(read.load(body))
 
 
 def check_instruction_answer(data: Any) -> str:
     """The bookingId of a ``/v3/edi`` answer (e.g. a deletion); raises on FAIL."""
-    booking_id, _, _, _ = _booking_response(_dict(data, "instruction answer"))
+    booking_id, _, _, _ = _booking_response(read.object(data, "instruction answer"))
     return booking_id
 
 
@@ -920,58 +878,58 @@ def _country2(code: str) -> str:
 
 
 def _event_location(location: dict[str, Any]) -> str:
-    name = _text(location.get("displayName"), "location") or _text(location.get("name"), "location")
-    city = _text(location.get("city"), "location")
+    name = read.text(location.get("displayName"), "location") or read.text(location.get("name"), "location")
+    city = read.text(location.get("city"), "location")
     parts = [name] if name else []
     if city and city.casefold() != name.casefold():
         parts.append(city)
-    return ", ".join(parts) or _text(location.get("country"), "location")
+    return ", ".join(parts) or read.text(location.get("country"), "location")
 
 
 def _event(data: Any) -> TrackingEvent:
-    event = _dict(data, "event")
-    location = _optional_dict(event.get("location"), "location")
+    event = read.object(data, "event")
+    location = read.optional_object(event.get("location"), "location")
     at = _datetime(event.get("eventTime"), "eventTime")
     if at is None:
-        raise _invalid("event without eventTime")
+        raise read.invalid("event without eventTime")
     if at.tzinfo is None:  # local time where the event happened
-        zone = units.timezone_name(_text(location.get("countryCode"), "location"))
+        zone = units.timezone_name(read.text(location.get("countryCode"), "location"))
         at = at.replace(tzinfo=ZoneInfo(zone))
-    code = _text(event.get("eventCode"), "eventCode")
+    code = read.text(event.get("eventCode"), "eventCode")
     return TrackingEvent(
         at=at,
-        status=units.tracking_status(_text(event.get("status"), "status"), code),
+        status=units.tracking_status(read.text(event.get("status"), "status"), code),
         carrier_code=code,
-        description=_text(event.get("eventDescription"), "eventDescription"),
+        description=read.text(event.get("eventDescription"), "eventDescription"),
         location=_event_location(location),
     )
 
 
 def parse_shipments(data: Any) -> list[TrackedShipment]:
     """``TrackingInformationResponse.shipments``; no shipment is PostNord's "not found"."""
-    response = _dict(
-        _dict(data, "tracking body").get("TrackingInformationResponse"),
+    response = read.object(
+        read.object(data, "tracking body").get("TrackingInformationResponse"),
         "TrackingInformationResponse",
     )
     shipments = []
-    for shipment in _list(response.get("shipments"), "shipments"):
-        shipment = _dict(shipment, "shipment")
-        consignee = _optional_dict(shipment.get("consignee"), "consignee")
-        address = _optional_dict(consignee.get("address"), "consignee")
+    for shipment in read.array(response.get("shipments"), "shipments"):
+        shipment = read.object(shipment, "shipment")
+        consignee = read.optional_object(shipment.get("consignee"), "consignee")
+        address = read.optional_object(consignee.get("address"), "consignee")
         items = []
-        for item in _list(shipment.get("items"), "items"):
-            item = _dict(item, "item")
+        for item in read.array(shipment.get("items"), "items"):
+            item = read.object(item, "item")
             events = sorted(
-                (_event(e) for e in _list(item.get("events"), "events")), key=lambda e: e.at
+                (_event(e) for e in read.array(item.get("events"), "events")), key=lambda e: e.at
             )
             items.append(
-                TrackedItem(item_id=_text(item.get("itemId"), "itemId"), events=tuple(events))
+                TrackedItem(item_id=read.text(item.get("itemId"), "itemId"), events=tuple(events))
             )
         shipments.append(
             TrackedShipment(
-                shipment_id=_text(shipment.get("shipmentId"), "shipmentId"),
-                status=_text(shipment.get("status"), "status"),
-                country=_country2(_text(address.get("countryCode"), "consignee")),
+                shipment_id=read.text(shipment.get("shipmentId"), "shipmentId"),
+                status=read.text(shipment.get("status"), "status"),
+                country=_country2(read.text(address.get("countryCode"), "consignee")),
                 items=tuple(items),
             )
         )
@@ -998,4 +956,4 @@ def parse_tracking(data: Any) -> list[TrackingEvent]:
 
 
 def parse_tracking_body(body: bytes) -> list[TrackingEvent]:
-    return parse_tracking(load(body))
+    return parse_tracking(read.load(body))

@@ -19,7 +19,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from carriers.base import PARSE_OPERATIONS
-from carriers.registry import UnknownCarrier, get_adapter
+from carriers.registry import UnknownCarrier, adapters, get_adapter
 
 
 def to_jsonable(value: Any) -> Any:
@@ -42,7 +42,7 @@ class Command(BaseCommand):
     help = "Parse a saved carrier response with the adapter's parser and print it as JSON."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("carrier", help="postnord, budbee, instabox, dhl or bring")
+        parser.add_argument("carrier", help="a configured carrier's slug (e.g. postnord)")
         parser.add_argument("operation", choices=PARSE_OPERATIONS)
         parser.add_argument("file", help="the saved response body ('-' reads standard input)")
 
@@ -50,7 +50,10 @@ class Command(BaseCommand):
         try:
             adapter = get_adapter(options["carrier"])
         except UnknownCarrier:
-            raise CommandError(f"unknown carrier {options['carrier']!r}") from None
+            known = ", ".join(adapters()) or "none"
+            raise CommandError(
+                f"unknown carrier {options['carrier']!r} (configured: {known})"
+            ) from None
         operation = options["operation"]
         parse = adapter.parsers.get(operation)
         if parse is None:
