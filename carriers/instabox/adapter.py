@@ -7,10 +7,10 @@ import functools
 import logging
 from collections.abc import Callable
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
-from carriers.base import Capability, CarrierAdapter
+from carriers.base import Capability, CarrierAdapter, json_parsers
 from carriers.cache import cached
+from carriers.calendar import business_days_between, local_today, zone_for
 from carriers.exceptions import CarrierError, CarrierRejected, OperationNotSupported
 from carriers.http import CarrierHttp
 from carriers.parallel import Lookup, quotes_resolve
@@ -21,27 +21,18 @@ from carriers.types import (
     CarrierMessage,
     DeliveryEstimate,
     Label,
-    Location,
     ProductQuery,
     Quote,
     QuoteRequest,
-    Timeslot,
     TrackingEvent,
 )
 
 from . import mappers, units
 from .client import InstaboxClient
+from .declaration import DECLARATION
 from .mappers import SORT_CODE, TOKEN, Availability
 
 logger = logging.getLogger(__name__)
-
-
-def _parse_lockers(body: bytes) -> list[Location]:
-    return list(mappers.parse_availability(body, home=False).lockers)
-
-
-def _parse_timeslots(body: bytes) -> list[Timeslot]:
-    return list(mappers.parse_availability(body, home=True).timeslots)
 
 
 def _rejected(code: str, text: str) -> CarrierRejected:
@@ -51,7 +42,8 @@ def _rejected(code: str, text: str) -> CarrierRejected:
 
 
 class InstaboxAdapter(CarrierAdapter):
-    """Instabox lockers (``LOCKER_EXPRESS``) and home delivery (``HOME_DELIVERY``) via Instabee.
+    """Instabox lockers (``LOCKER_EXPRESS``) and Budbee home delivery (``HOME_DELIVERY``) via
+    the Instabee API.
 
     Credentials: ``{"api_key": "<Instabee API key>"}`` (sent as ``Authorization: ApiKey …``).
     ``customer_number``: the merchant's Instabee parcel-id prefix (may be empty).
@@ -62,30 +54,30 @@ class InstaboxAdapter(CarrierAdapter):
     which is the sort code) asks for availability again to get a token.
 
     Instabee has no pull tracking, lookup or cancel endpoint: events come by webhook (see
-    ``mappers.parse_tracking_events``), and ``PUT /orders`` is an upsert on the parcel id we
-    derive from our reference, so booking again with the same reference updates the same order.
+    ``mappers.parse_tracking``), and ``PUT /orders`` is an upsert on the parcel id we derive
+    from our reference, so booking again with the same reference updates the same order.
     """
 
-    slug = "instabox"
+    declaration = DECLARATION
     # PUT /orders is an upsert on the parcel id, which is built from our reference.
     idempotent_booking = True
-    name = "Instabox"
     capabilities = frozenset(
         {Capability.QUOTE, Capability.LOCATIONS, Capability.TIMESLOTS, Capability.BOOKING}
     )
-    products: ClassVar[dict[str, str]] = {
-        code: product.name for code, product in units.PRODUCTS.items()
-    }
     hosts: ClassVar[dict[str, str]] = {
         "live": "https://api.integration.instabee.com",
         "test": "https://sandbox-api.integration.instabee.com",
     }
     parsers: ClassVar[dict[str, Callable[[bytes], Any]]] = {
-        "service_points": _parse_lockers,
-        "availability": mappers.parse_availability,
-        "timeslots": _parse_timeslots,
-        "booking": mappers.parse_order,
-        "tracking": mappers.parse_tracking_events,
+        **json_parsers(
+            mappers.read,
+            service_points=mappers.parse_service_points,
+            availability=mappers.parse_availability,
+            timeslots=mappers.parse_timeslots,
+            booking=mappers.parse_booking,
+            label=mappers.parse_label,
+            tracking=mappers.parse_tracking,
+        ),
         "error": mappers.parse_error_body,
     }
 
@@ -95,31 +87,20 @@ class InstaboxAdapter(CarrierAdapter):
 
     # -- quote ----------------------------------------------------------------------------------
 
-    def quote(self, *, request: QuoteRequest) -> list[Quote]:
+    def quote_products(
+        self, *, request: QuoteRequest, products: tuple[ProductQuery, ...]
+    ) -> list[Quote]:
         """Availability is asked once per product (and operation) and no product needs
         another's answer: the distinct calls go out together. If several fail, the one of the
         first product asking is raised."""
-        plans = [self._plan(query, request) for query in request.products]
+        plans: list[Quote | Lookup] = [self._plan(query, request) for query in products]
         return quotes_resolve(plans)
 
-    def _plan(self, query: ProductQuery, request: QuoteRequest) -> Quote | Lookup:
-        """The product's quote when no call is needed, else the availability call it needs."""
-        product = units.PRODUCTS.get(query.code)
-        if product is None:
-            return Quote(product=query.code, available=False, reason="unknown product")
-        if query.kind is not product.kind:
-            return Quote(
-                product=query.code,
-                available=False,
-                reason=f"product does not deliver to {query.kind.value}",
-            )
+    def _plan(self, query: ProductQuery, request: QuoteRequest) -> Lookup:
+        """The availability call the product needs (the skeleton already refused the rest)."""
+        product = units.PRODUCTS[query.code]
         country = request.recipient.country.strip().upper()
-        if country not in units.COUNTRIES:
-            return Quote(product=query.code, available=False, reason="country not served")
         postal_code = mappers.postal_code_normalise(request.recipient.postal_code)
-        if not postal_code:  # a preview: nothing to ask Instabee yet
-            return Quote(product=query.code, available=True)
-
         if product.locker:
             operation = "service_points"
         else:
@@ -162,15 +143,13 @@ class InstaboxAdapter(CarrierAdapter):
                     available=False,
                     reason="no Instabox locker near this postal code",
                 )
-            # Nearest first; lockers without a distance keep Instabee's (best-first) order.
-            nearest = sorted(
-                answer.lockers, key=lambda loc: (loc.distance_m is None, loc.distance_m or 0)
-            )
+            # Instabee's order (its example marks the answer "preselection": "RECOMMENDED");
+            # it sends no distance to sort by.
             limit = max(0, request.max_locations)
             return Quote(
                 product=query.code,
                 available=True,
-                locations=tuple(nearest[:limit]) if query.wants_locations else (),
+                locations=answer.lockers[:limit] if query.wants_locations else (),
                 delivery=delivery,
                 extra=extra,
             )
@@ -201,14 +180,16 @@ class InstaboxAdapter(CarrierAdapter):
                 operation=operation,
                 country=country,
                 postal_code=postal_code,
-                params=mappers.availability_params(product=product),
+                params=mappers.availability_request(product=product),
             )
             if response.status == 404:
                 return Availability(served=False)
             if not response.body.strip():  # the standard home check: 200 is the whole answer
                 return Availability(served=True)
             return mappers.parse_availability(
-                response.body, country=country, home=not units.PRODUCTS[product].locker
+                mappers.read.load(response.body),
+                country=country,
+                home=not units.PRODUCTS[product].locker,
             )
 
         return cached(
@@ -220,7 +201,7 @@ class InstaboxAdapter(CarrierAdapter):
                 "country": country,
                 "postal_code": postal_code,
                 "product": product,
-                "brand": units.BRAND,
+                "brand": units.PRODUCTS[product].brand,
             },
             compute=compute,
         )
@@ -247,7 +228,7 @@ class InstaboxAdapter(CarrierAdapter):
         booking = self._put_order(
             base_url,
             agreement,
-            mappers.order_request(
+            mappers.booking_request(
                 request=request, parcel_id=parcel_id, token=token, sort_code=sort_code
             ),
         )
@@ -255,7 +236,7 @@ class InstaboxAdapter(CarrierAdapter):
             booking = self._put_order(
                 base_url,
                 agreement,
-                mappers.packing_request(
+                mappers.booking_packing_request(
                     request=request, parcel_id=booking.carrier_shipment_id, token=token
                 ),
             )
@@ -310,7 +291,7 @@ class InstaboxAdapter(CarrierAdapter):
         self, base_url: str, agreement: AgreementCredentials, body: dict[str, Any]
     ) -> Booking:
         response = self.client.put_order(base_url=base_url, agreement=agreement, body=body)
-        return mappers.parse_order(response.body)
+        return mappers.parse_booking(mappers.read.load(response.body))
 
     def _label(self, base_url: str, agreement: AgreementCredentials, url: str) -> Label:
         """The label's PDF; on failure only its link (the parcel is booked all the same)."""
@@ -329,23 +310,21 @@ class InstaboxAdapter(CarrierAdapter):
     ) -> list[TrackingEvent]:
         raise OperationNotSupported(
             "Instabee has no tracking API to ask: it pushes events by webhook "
-            "(parse them with carriers.instabox.mappers.parse_tracking_events)",
+            "(parse them with carriers.instabox.mappers.parse_tracking)",
             carrier=self.slug,
         )
 
 
 def _estimate(answer: Availability, *, now: dt.datetime, country: str) -> DeliveryEstimate | None:
-    """Days from the shopper's today to the first option's ETA interval, in local dates.
-
-    Calendar days: Instabox delivers on weekends too.
-    """
+    """Business days from the shopper's today to the first option's ETA interval, in local
+    dates; an ETA on a weekend counts (Instabox lockers are filled at weekends too)."""
     if answer.eta_from is None:
         return None
-    zone = ZoneInfo(units.TIMEZONES.get(country, units.DEFAULT_TIMEZONE))
-    if now.tzinfo is None:  # the contract says aware; read a naive one as UTC
-        now = now.replace(tzinfo=dt.UTC)
-    today = now.astimezone(zone).date()
-    earliest = max(0, (answer.eta_from.astimezone(zone).date() - today).days)
+    zone = zone_for(country)
+    today = local_today(now, zone)
     last = answer.eta_to or answer.eta_from
-    latest = max(earliest, (last.astimezone(zone).date() - today).days)
-    return DeliveryEstimate(earliest_days=earliest, latest_days=latest)
+    earliest = business_days_between(
+        today, answer.eta_from.astimezone(zone).date(), weekend_end=True
+    )
+    latest = business_days_between(today, last.astimezone(zone).date(), weekend_end=True)
+    return DeliveryEstimate(earliest_days=earliest, latest_days=max(earliest, latest))

@@ -1,6 +1,7 @@
-"""Instabee code tables: products, countries, credentials, location types and tracking statuses.
+"""Instabee code tables: brands per product, location types and tracking statuses.
 
-Everything here is data (docs/carriers.md §4.1); mappers.py and adapter.py read it.
+The product catalogue and the countries come from declaration.py; mappers.py and adapter.py
+read these tables.
 """
 
 from __future__ import annotations
@@ -10,65 +11,45 @@ from dataclasses import dataclass
 
 from carriers.types import LocationKind, ProductKind, TrackingStatus
 
+from .declaration import CREDENTIAL_API_KEY as CREDENTIAL_API_KEY
+from .declaration import DECLARATION
+
 logger = logging.getLogger(__name__)
 
-#: ``agreement.credentials`` keys. Only the API key: the brand is a constant below, because every
-#: credential value is redacted wherever it appears, and "instabox" is also our slug.
-CREDENTIAL_API_KEY = "api_key"
 #: The ``Accept-Version`` header value of the new Instabee API.
 API_VERSION = "1.0.0"
-#: The ``brand`` query/body value for every product we sell under the Instabox name.
-BRAND = "instabox"
 
 
 @dataclass(frozen=True)
 class Product:
     name: str
     kind: ProductKind
+    #: The ``brand`` query/body value Instabee wants with this product.
+    brand: str
     #: The consumer picks a locker in checkout (the option's ``sortCode`` is the locker).
     locker: bool = False
 
 
-#: Instabee ``product`` values we offer (docs/carriers.md §4.1); the same codes and names as
-#: ``carriers.static.InstaboxStaticAdapter``. The other Instabee products (returns, Locker Light,
-#: allocation, consumer-to-consumer) have no place in a merchant's checkout here.
+#: Instabee ``brand`` per ``product``: lockers are Instabox; home delivery is Budbee's (docs,
+#: home-delivery/validate-postalcode: "brand … e.g. budbee, porterbuddy").
+BRANDS: dict[str, str] = {"LOCKER_EXPRESS": "instabox", "HOME_DELIVERY": "budbee"}
+
+#: Instabee ``product`` values we offer, from the declaration (the one catalogue).
 PRODUCTS: dict[str, Product] = {
-    "LOCKER_EXPRESS": Product("Instabox locker", ProductKind.LOCKER, locker=True),
-    "HOME_DELIVERY": Product("Instabox Home", ProductKind.HOME),
+    p.code: Product(
+        p.name,
+        next(iter(p.kinds)),
+        brand=BRANDS[p.code],
+        locker=ProductKind.LOCKER in p.kinds,
+    )
+    for p in DECLARATION.products
 }
 
-#: Countries the availability path accepts (``{countryCode}``: BE, DK, FI, NL, NO, SE).
-COUNTRIES = frozenset({"BE", "DK", "FI", "NL", "NO", "SE"})
-
-#: Home delivery slots come as a local date and HH:MM times: the recipient's country's zone.
-TIMEZONES: dict[str, str] = {
-    "BE": "Europe/Brussels",
-    "DK": "Europe/Copenhagen",
-    "FI": "Europe/Helsinki",
-    "NL": "Europe/Amsterdam",
-    "NO": "Europe/Oslo",
-    "SE": "Europe/Stockholm",
-}
-DEFAULT_TIMEZONE = "Europe/Stockholm"
+#: Countries the availability path accepts, from the declaration.
+COUNTRIES = DECLARATION.countries
 
 #: ``deliveryOptions[].type`` values that are places the consumer collects from.
 LOCATION_TYPES: dict[str, LocationKind] = {"LOCKER": LocationKind.LOCKER}
-
-#: Add-on types (as merchants configure them) and what they become at Instabee. Instabee texts
-#: and mails every recipient from ``recipient.phone``/``email``, so "sms" needs no extra field.
-ADDON_SMS = "sms"
-ADDON_ENTRY_CODE = "entry-code"
-
-#: Opening-hours day names (``openingHours.periods[].open.day``) -> weekday, Monday = 0.
-WEEKDAYS: dict[str, int] = {
-    "MONDAY": 0,
-    "TUESDAY": 1,
-    "WEDNESDAY": 2,
-    "THURSDAY": 3,
-    "FRIDAY": 4,
-    "SATURDAY": 5,
-    "SUNDAY": 6,
-}
 
 _S = TrackingStatus
 #: Home delivery webhook V2 ``eventType`` values and locker-delivery checkpoint ``type`` values

@@ -3,10 +3,12 @@
 Routes (docs/carriers.md §4.1), below ``/instabox``:
 
 * ``GET|POST /availability/countries/{cc}/postal-codes/{pc}/delivery-options?brand=&product=``:
-  ``LOCKER_EXPRESS`` answers up to ten lockers around the postal code (``carriers.static``'s
-  Instabox lockers: sort code, name, address, coordinates, distance, opening hours, ETA);
-  ``HOME_DELIVERY`` answers delivery slots, 17:00-22:00 local on the next five business days
-  (as with the slot flow enabled). Both carry an ``availabilityToken``. Not served (404): postal
+  ``LOCKER_EXPRESS`` (brand ``instabox``) answers up to ten lockers around the postal code
+  (``carriers.static``'s Instabox lockers) with exactly the fields of Instabee's documented
+  example: sort code, name, ETA, pack-before time (no address, coordinates or opening hours);
+  ``HOME_DELIVERY`` (brand ``budbee``) answers delivery slots, 17:00-22:00 local on the next
+  five business days (as with the slot flow enabled). A product asked with the other brand is
+  a 400. Both carry an ``availabilityToken``. Not served (404): postal
   codes of Swedish Lapland (98xxx) and countries the sandbox has no map of (BE).
 * ``PUT /orders``: the post-purchase / post-packing upsert, keyed by ``parcelId`` (or
   ``orderId``). Packing books the parcel once (``ledger``, reference = ``orderId``) and answers
@@ -58,6 +60,9 @@ INSTABEE_PRODUCTS = frozenset(
     }
 )
 BRANDS = frozenset({"instabox", "budbee"})
+#: The brand of each product the sandbox serves: Instabox lockers, Budbee home delivery (Instabee
+#: docs: home delivery's brand is "e.g. budbee, porterbuddy").
+PRODUCT_BRANDS = {"LOCKER_EXPRESS": "instabox", "HOME_DELIVERY": "budbee"}
 #: Postal-code prefixes Instabox does not reach, per country (Kiruna, Gällivare, Jokkmokk…).
 NOT_SERVED = {"SE": ("98",)}
 LOCKER_COUNT = 10
@@ -77,16 +82,10 @@ CITIES: dict[str, dict[str, str]] = {
     "NL": dict(zip("123456789", ("Amsterdam", "Den Haag", "Utrecht", "Breda", "Eindhoven",
                                  "Nijmegen", "Enschede", "Zwolle", "Groningen"), strict=True)),
 }  # fmt: skip
-_DAY_NAMES = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
 
-class _Network(InstaboxStaticAdapter):
-    """The static Instabox network, widened to every Instabee country the static maps know."""
-
-    countries = frozenset(c for c in COUNTRIES if c in MARKETS)
-
-
-_network = _Network()
+#: The static Instabox network (its declared countries the static maps know).
+_network = InstaboxStaticAdapter()
 _lock = threading.Lock()
 _orders: dict[str, dict[str, Any]] = {}
 _generated_ids = itertools.count(1)
@@ -149,7 +148,8 @@ def _locker(location: Location, *, now: dt.datetime, zone: ZoneInfo) -> dict[str
     start = dt.datetime.combine(eta_day, LOCKER_ETA[0], tzinfo=zone)
     end = dt.datetime.combine(eta_day, LOCKER_ETA[1], tzinfo=zone)
     eta = _eta(start, end, today)
-    coordinates = location.coordinates
+    # Only the fields of Instabee's documented availability example: no address, coordinates,
+    # distance or opening hours (the docs show none for a delivery option).
     return {
         "sortCode": _sort_code(location),
         "type": "LOCKER",
@@ -157,26 +157,6 @@ def _locker(location: Location, *, now: dt.datetime, zone: ZoneInfo) -> dict[str
         "deliveryOption": location.name,
         "deliveryOptionWithEta": f"{location.name} ({eta['localEta']['dayText'].lower()} "
         f"~{start:%H:%M})",
-        "address": {
-            "street": location.address.street_address,
-            "postalCode": location.address.postal_code,
-            "city": location.address.city,
-            "countryCode": location.address.country,
-        },
-        "coordinates": {
-            "latitude": coordinates.lat if coordinates else None,
-            "longitude": coordinates.lng if coordinates else None,
-        },
-        "distance": location.distance_m,
-        "openingHours": {
-            "periods": [
-                {
-                    "open": {"day": _DAY_NAMES[h.weekday], "time": f"{h.opens:%H:%M}"},
-                    "close": {"day": _DAY_NAMES[h.weekday], "time": f"{h.closes:%H:%M}"},
-                }
-                for h in location.opening_hours
-            ]
-        },
         "eta": eta,
         "packBeforeDatetime": _utc(pack_before),
         "consolidation": False,
@@ -189,9 +169,9 @@ def _slot(slot: Timeslot, *, postal_code: str, today: dt.date) -> dict[str, Any]
     return {
         "sortCode": f"HD{postal_code}{day:%m%d}",
         "type": "HOME",
-        "brand": "Instabox",
-        "deliveryOption": "Instabox Home",
-        "deliveryOptionWithEta": f"Instabox Home ({day.isoformat()} "
+        "brand": "Budbee",
+        "deliveryOption": "Budbee Home",
+        "deliveryOptionWithEta": f"Budbee Home ({day.isoformat()} "
         f"{slot.start:%H:%M}-{slot.end:%H:%M})",
         "deliverySlot": {
             "date": day.isoformat(),
@@ -222,6 +202,8 @@ def delivery_options(request: SandboxRequest, match: re.Match[str]) -> SandboxRe
         errors.append(("postalCode", "must be a postal code without spaces"))
     if brand not in BRANDS:
         errors.append(("brand", "must be one of budbee, instabox"))
+    elif product in PRODUCT_BRANDS and brand != PRODUCT_BRANDS[product]:
+        errors.append(("brand", f"{product} is offered by {PRODUCT_BRANDS[product]}"))
     if product not in INSTABEE_PRODUCTS:
         errors.append(("product", "must be an Instabee product"))
     if request.method == "POST" and not isinstance(request.json(), dict):
@@ -284,8 +266,11 @@ def _validate(order: dict[str, Any]) -> list[tuple[str, str]]:
     product = order.get("product")
     if product not in INSTABEE_PRODUCTS:
         errors.append(("product", "must be an Instabee product"))
-    if order.get("brand", "instabox") not in BRANDS:
+    brand = order.get("brand", PRODUCT_BRANDS.get(str(product), "instabox"))
+    if brand not in BRANDS:
         errors.append(("brand", "must be one of budbee, instabox"))
+    elif product in PRODUCT_BRANDS and brand != PRODUCT_BRANDS[product]:
+        errors.append(("brand", f"{product} is offered by {PRODUCT_BRANDS[product]}"))
     token = order.get("availabilityToken")
     try:
         uuid.UUID(str(token))

@@ -12,6 +12,8 @@ import pytest
 import requests
 from django.core.cache import cache
 
+from carriers.calendar import business_days_between
+from carriers.declaration import Operation
 from carriers.exceptions import (
     CarrierRejected,
     CarrierResponseInvalid,
@@ -21,14 +23,14 @@ from carriers.exceptions import (
 from carriers.http import HttpResponse
 from carriers.instabox import InstaboxAdapter
 from carriers.models import CarrierTrace
+from carriers.sandbox.core import ledger
 from carriers.types import (
     Address,
+    Booking,
     CarrierMessage,
-    Coordinates,
     DeliveryEstimate,
     Location,
     LocationKind,
-    OpeningHours,
     Parcel,
     ProductKind,
     ProductQuery,
@@ -46,13 +48,13 @@ from .builders import (
     agreement,
     booking_request,
     fixture_bytes,
+    fixture_json,
     locker,
     quote_request,
 )
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PARCEL_ID = "SHOP7D0F5A524A0E4B5C9F3E2A1D6C9B8E01"
-ALWAYS_OPEN = tuple(OpeningHours(day, dt.time(0, 0), dt.time(23, 59)) for day in range(7))
 
 
 @pytest.fixture
@@ -61,9 +63,11 @@ def adapter() -> InstaboxAdapter:
 
 
 def _locker_days(now: dt.datetime) -> int:
-    """The sandbox's locker ETA: the day after the next 20:00 (local) packing deadline."""
+    """The sandbox's locker ETA, the day after the next 20:00 (local) packing deadline, in
+    business days (an ETA on a weekend day counts)."""
     local = now.astimezone(STOCKHOLM)
-    return 1 if local.time() < dt.time(20, 0) else 2
+    eta = local.date() + dt.timedelta(days=1 if local.time() < dt.time(20, 0) else 2)
+    return business_days_between(local.date(), eta, weekend_end=True)
 
 
 def _next_business_days(now: dt.datetime, count: int) -> list[dt.date]:
@@ -79,7 +83,7 @@ def _next_business_days(now: dt.datetime, count: int) -> list[dt.date]:
 # -- quotes ------------------------------------------------------------------------------------
 
 
-def test_quote_lists_lockers_nearest_first_with_what_the_booking_needs(
+def test_quote_lists_lockers_in_instabees_order_with_what_the_booking_needs(
     adapter: InstaboxAdapter, sandbox: Sandbox
 ) -> None:
     # given a Stockholm postal code
@@ -89,7 +93,7 @@ def test_quote_lists_lockers_nearest_first_with_what_the_booking_needs(
     # when the lockers are quoted
     (quote,) = adapter.quote(request=request)
 
-    # then five lockers come back, nearest first, each one's id its sort code
+    # then five lockers come back in Instabee's order, each one's id its sort code
     assert quote.available is True
     assert [loc.id for loc in quote.locations] == [
         "IN999D5B",
@@ -98,19 +102,14 @@ def test_quote_lists_lockers_nearest_first_with_what_the_booking_needs(
         "IN6628D8",
         "IN3BB0F0",
     ]
+    # and only what Instabee's documented answer has: the name, no address, coordinates,
+    # opening hours or distance (FIDELITY.md)
     assert quote.locations[0] == Location(
         id="IN999D5B",
         name="Instabox Coop Skolgatan",
         kind=LocationKind.LOCKER,
-        address=Address(
-            country="SE", postal_code="11151", city="Stockholm", street_address="Skolgatan 34"
-        ),
-        coordinates=Coordinates(61.403393, 16.179276),
-        opening_hours=ALWAYS_OPEN,
-        distance_m=1381,
+        address=Address(country="SE"),
     )
-    distances = [loc.distance_m or 0 for loc in quote.locations]
-    assert distances == sorted(distances)
     token = quote.extra["availabilityToken"]
     assert [loc.extra for loc in quote.locations] == [
         {"sortCode": loc.id, "availabilityToken": token} for loc in quote.locations
@@ -192,8 +191,16 @@ def test_a_home_quote_without_slots_asked_has_none(
             "10115",
             Quote(product="LOCKER_EXPRESS", available=False, reason="country not served"),
         ),
-        ("SE", "", Quote(product="LOCKER_EXPRESS", available=True)),
-        ("SE", "  ", Quote(product="LOCKER_EXPRESS", available=True)),
+        (
+            "SE",
+            "",
+            Quote(product="LOCKER_EXPRESS", available=True, delivery=DeliveryEstimate(1, 2)),
+        ),
+        (
+            "SE",
+            "  ",
+            Quote(product="LOCKER_EXPRESS", available=True, delivery=DeliveryEstimate(1, 2)),
+        ),
     ],
 )
 def test_an_unserved_country_or_a_preview_makes_no_carrier_call(
@@ -207,13 +214,12 @@ def test_an_unserved_country_or_a_preview_makes_no_carrier_call(
     assert sandbox.requests("instabox") == 0
 
 
-@pytest.mark.parametrize(("country", "postal_code"), [("SE", "981 31"), ("BE", "1000")])
 def test_a_postal_code_instabox_does_not_serve_is_unavailable(
-    adapter: InstaboxAdapter, sandbox: Sandbox, country: str, postal_code: str
+    adapter: InstaboxAdapter, sandbox: Sandbox
 ) -> None:
-    # given Kiruna (Swedish Lapland) or Brussels: Instabee answers 404
+    # given Kiruna (Swedish Lapland): Instabee answers 404 for both products
     request = quote_request(
-        LOCKER, HOME, base_url=sandbox.url("instabox"), country=country, postal_code=postal_code
+        LOCKER, HOME, base_url=sandbox.url("instabox"), country="SE", postal_code="981 31"
     )
 
     quotes = adapter.quote(request=request)
@@ -223,6 +229,28 @@ def test_a_postal_code_instabox_does_not_serve_is_unavailable(
         Quote(product="LOCKER_EXPRESS", available=False, reason=reason),
         Quote(product="HOME_DELIVERY", available=False, reason=reason),
     ]
+    assert sandbox.requests("instabox") == 2
+
+
+def test_brussels_has_no_instabox_locker_and_instabee_says_no_home_delivery(
+    adapter: InstaboxAdapter, sandbox: Sandbox
+) -> None:
+    # given Belgium: no Instabox lockers (no call), home delivery asked and answered 404
+    request = quote_request(
+        LOCKER, HOME, base_url=sandbox.url("instabox"), country="BE", postal_code="1000"
+    )
+
+    quotes = adapter.quote(request=request)
+
+    assert quotes == [
+        Quote(product="LOCKER_EXPRESS", available=False, reason="country not served"),
+        Quote(
+            product="HOME_DELIVERY",
+            available=False,
+            reason="Instabox does not deliver to this postal code",
+        ),
+    ]
+    assert sandbox.requests("instabox") == 1
 
 
 def test_a_second_identical_quote_makes_no_carrier_call(
@@ -246,10 +274,10 @@ def test_a_second_identical_quote_makes_no_carrier_call(
     assert fewer[0].locations == first[0].locations[:2]
 
 
-def test_lockers_without_distance_keep_instabees_order_after_the_nearest(
+def test_lockers_keep_instabees_order_and_the_first_options_eta(
     adapter: InstaboxAdapter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given Instabee's answer (our fixture) listing 640 m, 320 m, then a locker without distance
+    # given Instabee's answer in the documented shape (no distance to sort by)
     body = fixture_bytes("availability-locker-express-response.json")
 
     def answer(**kwargs: Any) -> HttpResponse:
@@ -260,10 +288,52 @@ def test_lockers_without_distance_keep_instabees_order_after_the_nearest(
 
     (quote,) = adapter.quote(request=quote_request(LOCKER, base_url="http://unused", now=now))
 
-    assert [loc.id for loc in quote.locations] == ["IN2217", "IN1043", "IN3381"]
+    assert [loc.id for loc in quote.locations] == ["IN1043", "IN2217"]
     # the first (recommended) option's ETA, 2026-05-05 in Stockholm: one day
     assert quote.delivery == DeliveryEstimate(earliest_days=1, latest_days=1)
     assert quote.extra == {"availabilityToken": "019d8c17-7f32-74bf-8257-bde6184c63db"}
+
+
+@pytest.mark.parametrize(("status", "body", "available"), [(200, b"", True), (404, b"", False)])
+def test_a_bare_200_is_served_and_a_404_is_not(
+    adapter: InstaboxAdapter,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    body: bytes,
+    available: bool,
+) -> None:
+    # the standard home integration (docs, home-delivery/validate-postalcode): 200 means
+    # Instabee delivers there, 404 that it does not; neither is "Instabee unavailable"
+    home = ProductQuery("HOME_DELIVERY", ProductKind.HOME)
+    monkeypatch.setattr(
+        adapter.client,
+        "delivery_options",
+        lambda **kwargs: HttpResponse(status=status, headers={}, body=body, duration_ms=1),
+    )
+
+    (quote,) = adapter.quote(request=quote_request(home, base_url="http://unused"))
+
+    assert (quote.available, quote.timeslots) == (available, ())
+    assert quote.reason == ("" if available else "Instabox does not deliver to this postal code")
+
+
+def test_an_answer_without_lockers_is_no_hit_not_a_failure(
+    adapter: InstaboxAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = b'{"availabilityToken": "t-1", "deliveryOptions": [], "showAsOptionInCheckout": true}'
+    monkeypatch.setattr(
+        adapter.client,
+        "delivery_options",
+        lambda **kwargs: HttpResponse(status=200, headers={}, body=body, duration_ms=1),
+    )
+
+    (quote,) = adapter.quote(request=quote_request(LOCKER, base_url="http://unused"))
+
+    assert quote == Quote(
+        product="LOCKER_EXPRESS",
+        available=False,
+        reason="no Instabox locker near this postal code",
+    )
 
 
 def test_an_option_instabee_asks_not_to_show_is_unavailable(
@@ -574,6 +644,23 @@ def test_tracking_is_webhooks_only(adapter: InstaboxAdapter) -> None:
         adapter.track(agreement=agreement(), tracking_number=PARCEL_ID)
 
 
+def test_operations_instabee_does_not_offer_are_refused(adapter: InstaboxAdapter) -> None:
+    # Instabee documents no cancel, lookup or label-reprint endpoint (FIDELITY.md)
+    booked = Booking(carrier_shipment_id=PARCEL_ID, tracking_numbers=(PARCEL_ID,))
+
+    with pytest.raises(OperationNotSupported):
+        adapter.cancel(agreement=agreement(), booking=booked)
+    with pytest.raises(OperationNotSupported):
+        adapter.find_booking(agreement=agreement(), reference=REFERENCE)
+    assert [op for op in Operation if not adapter.declaration.supports(op)] == [
+        Operation.PRICES,
+        Operation.LABEL_REPRINT,
+        Operation.CANCEL,
+        Operation.FIND_BOOKING,
+        Operation.TRACKING,
+    ]
+
+
 # -- traces ------------------------------------------------------------------------------------
 
 
@@ -691,6 +778,50 @@ def test_the_sandbox_validates_availability_like_instabee(
     response = _get(sandbox, OPTIONS.format(cc=country, pc="11151", p=product), **AUTH)
 
     assert (response.status_code, response.json()) == (status, body)
+
+
+@pytest.mark.parametrize(
+    ("product", "brand", "status"),
+    [
+        ("LOCKER_EXPRESS", "instabox", 200),
+        ("HOME_DELIVERY", "budbee", 200),
+        ("HOME_DELIVERY", "instabox", 400),
+        ("LOCKER_EXPRESS", "budbee", 400),
+    ],
+)
+def test_the_sandbox_wants_each_products_brand(
+    sandbox: Sandbox, product: str, brand: str, status: int
+) -> None:
+    path = (
+        "/availability/countries/SE/postal-codes/11151/delivery-options"
+        f"?brand={brand}&product={product}"
+    )
+
+    assert _get(sandbox, path, **AUTH).status_code == status
+
+
+def test_the_sandbox_answers_lockers_with_the_documented_fields_only(sandbox: Sandbox) -> None:
+    response = _get(sandbox, OPTIONS.format(cc="SE", pc="11151", p="LOCKER_EXPRESS"), **AUTH)
+    documented = fixture_json("availability-locker-docs-example-response.json")
+
+    body = response.json()
+    assert set(body) == set(documented)
+    assert {frozenset(option) for option in body["deliveryOptions"]} == {
+        frozenset(documented["deliveryOptions"][0])
+    }
+
+
+def test_a_home_booking_is_sent_with_the_budbee_brand(
+    adapter: InstaboxAdapter, sandbox: Sandbox
+) -> None:
+    adapter.book(request=booking_request(base_url=sandbox.url("instabox"), product="HOME_DELIVERY"))
+
+    recorded = ledger.find("instabox", REFERENCE)
+    assert recorded is not None
+    assert (recorded["order"]["brand"], recorded["order"]["product"]) == (
+        "budbee",
+        "HOME_DELIVERY",
+    )
 
 
 def test_the_sandbox_has_no_label_for_an_unknown_parcel(sandbox: Sandbox) -> None:

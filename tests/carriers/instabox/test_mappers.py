@@ -22,11 +22,9 @@ from carriers.types import (
     Address,
     Booking,
     CarrierMessage,
-    Coordinates,
     Label,
     Location,
     LocationKind,
-    OpeningHours,
     Parcel,
     Timeslot,
     TrackingEvent,
@@ -68,7 +66,7 @@ def test_post_purchase_request_for_a_locker_is_built_exactly() -> None:
     request = booking_request()
 
     # when the post-purchase body is built
-    body = mappers.order_request(
+    body = mappers.booking_request(
         request=request, parcel_id=PARCEL_ID, token=TOKEN, sort_code="IN1043"
     )
 
@@ -77,7 +75,9 @@ def test_post_purchase_request_for_a_locker_is_built_exactly() -> None:
 
 
 def test_post_packing_request_is_built_exactly() -> None:
-    body = mappers.packing_request(request=booking_request(), parcel_id=PARCEL_ID, token=TOKEN)
+    body = mappers.booking_packing_request(
+        request=booking_request(), parcel_id=PARCEL_ID, token=TOKEN
+    )
 
     assert body == fixture_json("order-post-packing-request.json")
 
@@ -91,7 +91,7 @@ def test_home_delivery_request_carries_the_slot_sort_code_and_the_door_code() ->
     )
 
     # when the post-purchase body is built
-    body = mappers.order_request(
+    body = mappers.booking_request(
         request=request, parcel_id=PARCEL_ID, token=TOKEN, sort_code="HD11151A"
     )
 
@@ -108,12 +108,13 @@ def test_home_delivery_request_carries_the_slot_sort_code_and_the_door_code() ->
         "doorCode": "1234#",
     }
     assert body["deliveryOption"] == {"sort_code": "HD11151A"}
-    assert body["product"] == "HOME_DELIVERY"
+    # and Instabee's home delivery is the Budbee brand (docs, home-delivery/validate-postalcode)
+    assert (body["brand"], body["product"]) == ("budbee", "HOME_DELIVERY")
     assert body["dimensions"] == {"weight": 800}
 
 
 def test_home_delivery_without_a_slot_sends_no_delivery_option() -> None:
-    body = mappers.order_request(
+    body = mappers.booking_request(
         request=booking_request(product="HOME_DELIVERY"),
         parcel_id=PARCEL_ID,
         token=TOKEN,
@@ -126,9 +127,41 @@ def test_home_delivery_without_a_slot_sends_no_delivery_option() -> None:
 def test_a_locker_delivery_sends_no_door_code() -> None:
     request = booking_request(addons=(AddonChoice("entry-code", "1234"),))
 
-    body = mappers.order_request(request=request, parcel_id=PARCEL_ID, token=TOKEN, sort_code="IN1")
+    body = mappers.booking_request(
+        request=request, parcel_id=PARCEL_ID, token=TOKEN, sort_code="IN1"
+    )
 
     assert "doorCode" not in body["recipient"]
+
+
+def test_a_home_delivery_post_purchase_is_built_exactly_with_the_budbee_brand() -> None:
+    request = booking_request(product="HOME_DELIVERY", addons=(AddonChoice("entry-code", "1234#"),))
+
+    body = mappers.booking_request(
+        request=request, parcel_id=PARCEL_ID, token=TOKEN, sort_code="HD11151A"
+    )
+
+    assert body == fixture_json("order-post-purchase-home-request.json")
+
+
+def test_the_order_body_uses_the_documented_names_and_nesting() -> None:
+    # given the docs' post-packing "Minimum Integration" example, verbatim
+    documented = fixture_json("order-post-packing-docs-minimum-request.json")
+
+    # when we build a locker order
+    body = mappers.booking_request(
+        request=booking_request(), parcel_id=PARCEL_ID, token=TOKEN, sort_code="IN1043"
+    )
+
+    # then every documented field is there with the documented nesting and type
+    def shape(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: shape(item) for key, item in value.items()}
+        return type(value).__name__
+
+    assert {k: shape(v) for k, v in body.items() if k in documented} == shape(documented)
+    # and the rest is the documented root parameters and our marked guess (dimensions)
+    assert set(body) - set(documented) == {"orderId", "availabilityToken", "dimensions"}
 
 
 def test_parcel_id_is_the_prefix_and_the_reference_in_barcode_characters() -> None:
@@ -157,7 +190,7 @@ def test_availability_call_is_built_exactly() -> None:
         operation="service_points",
         country="SE",
         postal_code="11151",
-        params=mappers.availability_params(product="LOCKER_EXPRESS"),
+        params=mappers.availability_request(product="LOCKER_EXPRESS"),
     )
 
     # then one GET with the documented path, query, headers; 404 read as an answer
@@ -226,56 +259,34 @@ def test_an_agreement_without_api_key_is_refused_before_any_call() -> None:
 
 
 def test_locker_availability_is_parsed_exactly() -> None:
-    # when our locker fixture (documented fields plus address, coordinates, distance, hours) is read
+    # when an answer in the docs' shape (no address, coordinates, distance or hours) is read
     answer = mappers.parse_availability(
-        fixture_bytes("availability-locker-express-response.json"), country="SE", home=False
+        fixture_json("availability-locker-express-response.json"), country="SE", home=False
     )
 
-    # then the lockers keep Instabee's order, ids are sort codes, hours are per weekday
-    week = [OpeningHours(d, dt.time(7), dt.time(22)) for d in range(5)]
+    # then the lockers keep Instabee's order, ids are sort codes, and nothing is made up: the
+    # address holds only the recipient's country, no coordinates, hours or distance
     assert answer.lockers == (
         Location(
             id="IN1043",
             name="Instabox ICA Nära Drottninggatan",
             kind=LocationKind.LOCKER,
-            address=Address(
-                country="SE",
-                postal_code="11121",
-                city="Stockholm",
-                street_address="Drottninggatan 53",
-            ),
-            coordinates=Coordinates(59.33441, 18.06217),
-            opening_hours=(
-                *week,
-                OpeningHours(5, dt.time(9), dt.time(22)),
-                OpeningHours(6, dt.time(10), dt.time(23, 59)),  # close: null, open all day
-            ),
-            distance_m=640,
+            address=Address(country="SE"),
         ),
         Location(
             id="IN2217",
             name="Instabox Pressbyrån T-Centralen",
             kind=LocationKind.LOCKER,
-            address=Address(
-                country="SE", postal_code="11120", city="Stockholm", street_address="Vasagatan 22"
-            ),
-            coordinates=Coordinates(59.33125, 18.05912),
-            opening_hours=(
-                OpeningHours(0, dt.time(5, 30), dt.time(23, 59)),  # closes after midnight
-                OpeningHours(5, dt.time(7), dt.time(23)),
-            ),
-            distance_m=320,
-        ),
-        Location(
-            id="IN3381",
-            name="Instabox Coop Kungsholmen",
-            kind=LocationKind.LOCKER,
             address=Address(country="SE"),
         ),
     )
+    assert [(loc.coordinates, loc.opening_hours, loc.distance_m) for loc in answer.lockers] == [
+        (None, (), None),
+        (None, (), None),
+    ]
     # and each carries what the booking needs back (extra is not part of equality)
     assert [loc.extra for loc in answer.lockers] == [
-        {"sortCode": code, "availabilityToken": TOKEN} for code in ("IN1043", "IN2217", "IN3381")
+        {"sortCode": code, "availabilityToken": TOKEN} for code in ("IN1043", "IN2217")
     ]
     assert answer.token == TOKEN
     assert answer.served is True
@@ -287,27 +298,32 @@ def test_locker_availability_is_parsed_exactly() -> None:
     assert answer.timeslots == ()
 
 
-def test_the_documented_example_parses_with_only_documented_fields() -> None:
-    # the carriers.md §4.1 example: no address, coordinates or hours
+def test_the_documented_example_is_parsed_exactly() -> None:
+    # the Instabee docs' availability example (locker-light/resolve-sort-code), verbatim
     answer = mappers.parse_availability(
-        fixture_bytes("availability-locker-docs-example-response.json"), country="SE"
+        fixture_json("availability-locker-docs-example-response.json"), country="SE"
     )
 
     assert answer.lockers == (
         Location(
-            id="IN123",
+            id="XA000w0VHcO",
             name="Central Station Stockholm",
             kind=LocationKind.LOCKER,
             address=Address(country="SE"),
         ),
     )
-    assert answer.lockers[0].extra == {"sortCode": "IN123", "availabilityToken": TOKEN}
-    assert answer.expires_at is None
+    assert answer.lockers[0].extra == {"sortCode": "XA000w0VHcO", "availabilityToken": TOKEN}
+    assert answer.token == TOKEN
+    assert answer.eta_from == dt.datetime(2025, 7, 5, 14, 10, tzinfo=dt.UTC)
+    assert answer.eta_to == dt.datetime(2025, 7, 6, 15, 10, tzinfo=dt.UTC)
+    assert answer.expires_at == dt.datetime(2026, 4, 14, 14, 4, 3, 378000, tzinfo=dt.UTC)
+    assert answer.preselection == "RECOMMENDED"
+    assert answer.show_as_option is True
 
 
 def test_home_delivery_slots_are_parsed_exactly_in_local_time() -> None:
     answer = mappers.parse_availability(
-        fixture_bytes("availability-home-delivery-slots-response.json"), country="SE", home=True
+        fixture_json("availability-home-delivery-slots-response.json"), country="SE", home=True
     )
 
     assert answer.timeslots == (
@@ -335,7 +351,7 @@ def test_home_delivery_slots_are_parsed_exactly_in_local_time() -> None:
 
 def test_a_home_option_without_slot_object_takes_its_eta_interval_as_the_slot() -> None:
     answer = mappers.parse_availability(
-        fixture_bytes("availability-home-delivery-eta-response.json"), country="SE"
+        fixture_json("availability-home-delivery-eta-response.json"), country="SE"
     )
 
     assert answer.timeslots == (
@@ -356,10 +372,8 @@ def test_a_home_option_without_slot_object_takes_its_eta_interval_as_the_slot() 
         b'{"deliveryOptions": {}}',
         b'{"deliveryOptions": [1]}',
         b'{"deliveryOptions": [{"type": "LOCKER"}]}',
-        b'{"deliveryOptions": [{"sortCode": "IN1", "coordinates": {"latitude": "north"}}]}',
-        b'{"deliveryOptions": [{"sortCode": "IN1", "distance": [1]}]}',
+        b'{"deliveryOptions": [{"sortCode": "IN1", "deliveryOption": {"name": "x"}}]}',
         b'{"deliveryOptions": [{"sortCode": "IN1", "eta": {"etaInterval": {"from": "soon"}}}]}',
-        b'{"deliveryOptions": [{"sortCode": "IN1", "openingHours": {"periods": [{"open": {"day": "FUNDAY", "time": "08:00"}}]}}]}',
         b'{"deliveryOptions": [{"sortCode": "HD1", "deliverySlot": {"date": "5 May", "startTime": "17:00", "endTime": "22:00"}}]}',
         b'{"availabilityToken": 12, "showAsOptionInCheckout": "yes"}',
         b"<html>Bad gateway</html>",
@@ -367,21 +381,21 @@ def test_a_home_option_without_slot_object_takes_its_eta_interval_as_the_slot() 
 )
 def test_an_availability_answer_of_the_wrong_shape_is_invalid(body: bytes) -> None:
     with pytest.raises(CarrierResponseInvalid):
-        mappers.parse_availability(body, country="SE")
+        mappers.parse_availability(mappers.read.load(body), country="SE")
 
 
 # -- order answers -----------------------------------------------------------------------------
 
 
 def test_the_post_purchase_answer_is_parsed_exactly() -> None:
-    booking = mappers.parse_order(fixture_bytes("order-post-purchase-response.json"))
+    booking = mappers.parse_booking(fixture_json("order-post-purchase-response.json"))
 
     assert booking == Booking(carrier_shipment_id=PARCEL_ID, tracking_numbers=(PARCEL_ID,))
     assert booking.extra == {"orderId": REFERENCE, "availabilityToken": TOKEN}
 
 
 def test_the_post_packing_answer_is_parsed_exactly() -> None:
-    booking = mappers.parse_order(fixture_bytes("order-post-packing-response.json"))
+    booking = mappers.parse_booking(fixture_json("order-post-packing-response.json"))
 
     assert booking == Booking(
         carrier_shipment_id=PARCEL_ID,
@@ -396,17 +410,26 @@ def test_the_post_packing_answer_is_parsed_exactly() -> None:
     }
 
 
+def test_the_label_link_of_a_packed_order_is_read() -> None:
+    assert mappers.parse_label(fixture_json("order-post-packing-response.json")) == [
+        Label(url=f"https://labels.integration.instabee.com/{PARCEL_ID}.pdf")
+    ]
+    assert mappers.parse_label(fixture_json("order-post-purchase-response.json")) == []
+
+
 @pytest.mark.parametrize("body", [b"{}", b'{"parcelId": {"id": 1}}', b"[1]", b"not json"])
 def test_an_order_answer_of_the_wrong_shape_is_invalid(body: bytes) -> None:
     with pytest.raises(CarrierResponseInvalid):
-        mappers.parse_order(body)
+        mappers.parse_booking(mappers.read.load(body))
 
 
 # -- errors ------------------------------------------------------------------------------------
 
 
 def test_a_validation_error_keeps_every_message_verbatim() -> None:
-    messages = mappers.parse_error_body(fixture_bytes("error-400-validation-response.json"))
+    messages = mappers.parse_error_body(
+        fixture_bytes("error-400-validation-response.json"), status=400
+    )
 
     assert messages == (
         CarrierMessage("400", "Validation failed"),
@@ -432,14 +455,23 @@ def test_problem_details_and_plain_error_lists_are_read_too() -> None:
     assert mappers.parse_error_body(problem, status=403) == (
         CarrierMessage("403", "Key not enabled for LOCKER_RETURN"),
     )
-    assert mappers.parse_error_body(listed) == (CarrierMessage("400", "postalCode is invalid"),)
+    assert mappers.parse_error_body(listed, 400) == (
+        CarrierMessage("400", "postalCode is invalid"),
+    )
+    # a saved body without its status keeps the text under a neutral code
+    assert mappers.parse_error_body(listed) == (CarrierMessage("error", "postalCode is invalid"),)
+
+
+@pytest.mark.parametrize("body", [b"", b"<html>Bad gateway</html>", b"[1]", b'"x"'])
+def test_an_error_body_that_is_no_json_object_gives_no_message(body: bytes) -> None:
+    assert mappers.parse_error_body(body, 502) == ()
 
 
 # -- tracking (webhook payloads) ---------------------------------------------------------------
 
 
 def test_locker_checkpoints_are_parsed_oldest_first() -> None:
-    events = mappers.parse_tracking_events(fixture_bytes("webhook-locker-checkpoints.json"))
+    events = mappers.parse_tracking(fixture_json("webhook-locker-checkpoints.json"))
 
     assert events == [
         TrackingEvent(
@@ -472,8 +504,22 @@ def test_locker_checkpoints_are_parsed_oldest_first() -> None:
     ]
 
 
+def test_the_documented_checkpoint_example_is_parsed_exactly() -> None:
+    events = mappers.parse_tracking(fixture_json("webhook-locker-checkpoint-docs-example.json"))
+
+    assert events == [
+        TrackingEvent(
+            at=dt.datetime(2025, 6, 1, 16, 10, tzinfo=dt.UTC),
+            status=TrackingStatus.DELIVERED,
+            carrier_code="CustomerPickupCheckpoint",
+            description="Consumer picked up parcel from locker",
+            location="Central Station Stockholm",
+        )
+    ]
+
+
 def test_a_home_delivery_v2_event_is_parsed() -> None:
-    events = mappers.parse_tracking_events(fixture_bytes("webhook-home-delivery-v2-event.json"))
+    events = mappers.parse_tracking(fixture_json("webhook-home-delivery-v2-event.json"))
 
     assert events == [
         TrackingEvent(
@@ -488,7 +534,7 @@ def test_an_unknown_event_is_unknown_with_a_warning(caplog: pytest.LogCaptureFix
     body = b'{"eventType": "PARCEL_TELEPORTED", "timestamp": "2026-05-05T18:42:10Z"}'
 
     with caplog.at_level(logging.WARNING, logger="carriers.instabox.units"):
-        (event,) = mappers.parse_tracking_events(body)
+        (event,) = mappers.parse_tracking(mappers.read.load(body))
 
     assert event.status is TrackingStatus.UNKNOWN
     assert event.carrier_code == "PARCEL_TELEPORTED"
@@ -498,7 +544,7 @@ def test_an_unknown_event_is_unknown_with_a_warning(caplog: pytest.LogCaptureFix
 @pytest.mark.parametrize("body", [b"{}", b'{"type": "InitialCheckpoint"}', b"[3]"])
 def test_a_webhook_payload_of_the_wrong_shape_is_invalid(body: bytes) -> None:
     with pytest.raises(CarrierResponseInvalid):
-        mappers.parse_tracking_events(body)
+        mappers.parse_tracking(mappers.read.load(body))
 
 
 def test_every_documented_event_and_checkpoint_has_a_status() -> None:
