@@ -18,17 +18,17 @@ from typing import Any, ClassVar
 
 from django.utils import timezone
 
-from carriers.base import Capability, CarrierAdapter
+from carriers.base import Capability, CarrierAdapter, json_parsers
 from carriers.cache import cached
+from carriers.calendar import local_today, zone_for
 from carriers.exceptions import CarrierError
-from carriers.http import CarrierHttp, HttpResponse
+from carriers.http import CarrierHttp
 from carriers.parallel import call_all
 from carriers.types import (
     Address,
     AgreementCredentials,
     Booking,
     BookingRequest,
-    CarrierMessage,
     Label,
     Location,
     LocationKind,
@@ -41,6 +41,7 @@ from carriers.types import (
 
 from . import mappers, units
 from .client import BringClient
+from .declaration import DECLARATION
 
 logger = logging.getLogger(__name__)
 
@@ -54,28 +55,6 @@ _LOCATION_KINDS = {
 }
 
 
-def _error_body(body: bytes) -> tuple[CarrierMessage, ...]:
-    return mappers.parse_error(
-        HttpResponse(status=400, headers={}, body=body, duration_ms=0, carrier="bring")
-    )
-
-
-def _quotes_body(body: bytes) -> list[Quote]:
-    return mappers.shipping_guide_quotes(mappers.load_json(body))
-
-
-def _service_points_body(body: bytes) -> list[Location]:
-    return mappers.pickup_points(mappers.load_json(body))
-
-
-def _booking_body(body: bytes) -> Booking:
-    return mappers.booking_result(mappers.load_json(body))
-
-
-def _tracking_body(body: bytes) -> list[TrackingEvent]:
-    return mappers.tracking_events(mappers.load_json(body))
-
-
 def _limit(request: QuoteRequest) -> int:
     """How many points of one kind a quote carries."""
     return max(0, min(request.max_locations, MAX_PICKUP_POINTS))
@@ -87,7 +66,7 @@ def _params_key(params: dict[str, Any]) -> str:
 
 def _outcome(call: Callable[[], list[Location]]) -> list[Location] | Exception:
     """The call's answer, or the exception it raised: raised later only if the answer was
-    needed (see ``BringAdapter.quote``)."""
+    needed (see ``BringAdapter.quote_products``)."""
     try:
         return call()
     except Exception as exc:
@@ -97,13 +76,12 @@ def _outcome(call: Callable[[], list[Location]]) -> list[Location] | Exception:
 class BringAdapter(CarrierAdapter):
     """Bring (Posten Bring) through its own APIs; replaces ``BringStaticAdapter``.
 
-    ``quote`` asks the Shipping Guide once per checkout for every product (agreement price,
+    ``quote_products`` asks the Shipping Guide once per checkout for every product (agreement price,
     expected delivery, time slots) and, at the same time, the Pickup Point API for the nearest
     points; both answers are cached. Bring has no cancel API, so ``cancel`` is not offered.
     """
 
-    slug = "bring"
-    name = "Bring"
+    declaration = DECLARATION
     capabilities = frozenset(
         {
             Capability.QUOTE,
@@ -114,43 +92,34 @@ class BringAdapter(CarrierAdapter):
             Capability.TRACKING,
         }
     )
-    products: ClassVar[dict[str, str]] = {
-        code: product.name for code, product in units.PRODUCTS.items()
-    }
     hosts: ClassVar[dict[str, str]] = {
         "live": "https://api.bring.com",
         "test": "https://api.bring.com",
     }
     parsers: ClassVar[dict[str, Callable[[bytes], Any]]] = {
-        "service_points": _service_points_body,
-        "availability": _quotes_body,
-        "timeslots": _quotes_body,
-        "booking": _booking_body,
-        "tracking": _tracking_body,
-        "error": _error_body,
+        **json_parsers(
+            mappers.read,
+            service_points=mappers.parse_service_points,
+            availability=mappers.parse_availability,
+            timeslots=mappers.parse_timeslots,
+            prices=mappers.parse_prices,
+            booking=mappers.parse_booking,
+            tracking=mappers.parse_tracking,
+        ),
+        "label": mappers.parse_label,
+        "error": mappers.parse_error_body,
     }
 
     def __init__(self) -> None:
-        self.client = BringClient(CarrierHttp(self.slug, error_parser=mappers.parse_error))
+        self.http = CarrierHttp(self.slug, error_parser=mappers.parse_error)
+        self.client = BringClient(self.http)
 
     # --- quote ------------------------------------------------------------------------------
 
-    def quote(self, *, request: QuoteRequest) -> list[Quote]:
-        country = request.recipient.country.strip().upper()
-        postal_code = mappers.normalise_postal_code(request.recipient.postal_code)
-        answers: list[Quote | None] = []
-        asked: list[ProductQuery] = []
-        for query in request.products:
-            refusal = self._refusal(query, country)
-            if refusal:
-                answers.append(Quote(product=query.code, available=False, reason=refusal))
-            elif not postal_code:  # a preview: nothing to ask Bring yet
-                answers.append(Quote(product=query.code, available=True))
-            else:
-                answers.append(None)
-                asked.append(query)
-        if not asked:
-            return [answer for answer in answers if answer is not None]
+    def quote_products(
+        self, *, request: QuoteRequest, products: tuple[ProductQuery, ...]
+    ) -> list[Quote]:
+        asked = list(products)
         # The Pickup Point API needs only the recipient's postal code, not the Shipping Guide's
         # answer: both are asked at the same time. Points are used only for products the
         # Shipping Guide offers, so a search that turns out unneeded is dropped, its failure
@@ -164,27 +133,12 @@ class BringAdapter(CarrierAdapter):
             ],
         )
         points = dict(zip(map(_params_key, searches), found, strict=True))
-        return [
-            answer if answer is not None else self._answer(request, query, offered, points)
-            for query, answer in zip(request.products, answers, strict=True)
-        ]
-
-    def _refusal(self, query: ProductQuery, country: str) -> str:
-        product = units.PRODUCTS.get(query.code)
-        if product is None:
-            return "unknown product"
-        if query.kind not in product.kinds:
-            return f"product does not deliver to {query.kind.value}"
-        if country not in units.COUNTRIES:
-            return "country not served"
-        if country not in product.countries:
-            return f"product {query.code} does not deliver to {country}"
-        return ""
+        return [self._answer(request, query, offered, points) for query in asked]
 
     def _shipping_guide(self, request: QuoteRequest, asked: list[ProductQuery]) -> dict[str, Quote]:
         country = request.recipient.country.strip().upper()
-        zone = mappers.zone_for(country)
-        today = mappers.local_today(request.now, zone)
+        zone = zone_for(country)
+        today = local_today(request.now, zone)
         # Bring's products here are domestic: the merchant's warehouse when it is in the
         # recipient's country, else a default origin there.
         origin_country, origin_postal_code = units.DEFAULT_ORIGINS[country]
@@ -193,11 +147,11 @@ class BringAdapter(CarrierAdapter):
         alternative_dates = (
             ALTERNATIVE_DELIVERY_DATES if any(q.wants_timeslots for q in asked) else 0
         )
-        body = mappers.shipping_guide_request(
+        body = mappers.availability_request(
             request=request,
             products=list(dict.fromkeys(q.code for q in asked)),
             origin=Address(country=origin_country, postal_code=origin_postal_code),
-            shipping_at=mappers.shipping_hour(request.now, mappers.zone_for(origin_country)),
+            shipping_at=mappers.shipping_hour(request.now, zone_for(origin_country)),
             alternative_dates=alternative_dates,
         )
         # The answer depends on the body (route, parcels, products, shipping hour) and the day
@@ -212,7 +166,7 @@ class BringAdapter(CarrierAdapter):
                 body=body,
                 operation=operation,
             )
-            quotes = mappers.shipping_guide_quotes(data, zone=zone, today=today)
+            quotes = mappers.parse_timeslots(data, zone=zone, today=today)
             return {quote.product: quote for quote in reversed(quotes)}  # first one wins
 
         return cached(
@@ -255,7 +209,7 @@ class BringAdapter(CarrierAdapter):
         if limit == 0:
             return None
         country = request.recipient.country.strip().upper()
-        return mappers.pickup_point_params(country=country, kind=kind, limit=limit)
+        return mappers.service_points_request(country=country, kind=kind, limit=limit)
 
     def _point_searches(
         self, request: QuoteRequest, asked: list[ProductQuery]
@@ -292,7 +246,7 @@ class BringAdapter(CarrierAdapter):
         agreement = request.agreement
 
         def ask() -> list[Location]:
-            return mappers.pickup_points(
+            return mappers.parse_service_points(
                 self.client.pickup_points(
                     base_url=self.base_url(agreement),
                     agreement=agreement,
@@ -321,7 +275,7 @@ class BringAdapter(CarrierAdapter):
         agreement = request.agreement
         base_url = self.base_url(agreement)
         body = mappers.booking_request(request=request, now=timezone.now())
-        booking = mappers.booking_result(
+        booking = mappers.parse_booking(
             self.client.book(base_url=base_url, agreement=agreement, body=body)
         )
         labels = tuple(self._fetch(agreement, base_url, label) for label in booking.labels)
@@ -344,10 +298,10 @@ class BringAdapter(CarrierAdapter):
         data = self.client.tracking(
             base_url=self.base_url(agreement),
             agreement=agreement,
-            query=reference,
+            params=mappers.find_booking_request(reference),
             operation="find_booking",
         )
-        return mappers.booking_from_tracking(data, reference=reference)
+        return mappers.parse_find_booking(data, reference=reference)
 
     # --- tracking ---------------------------------------------------------------------------
 
@@ -359,7 +313,7 @@ class BringAdapter(CarrierAdapter):
         data = self.client.tracking(
             base_url=self.base_url(agreement),
             agreement=agreement,
-            query=tracking_number,
+            params=mappers.tracking_request(tracking_number),
             operation="tracking",
         )
-        return mappers.tracking_events(data)
+        return mappers.parse_tracking(data)

@@ -130,7 +130,12 @@ class BringClient:
         return b""
 
     def tracking(
-        self, *, base_url: str, agreement: AgreementCredentials, query: str, operation: str
+        self,
+        *,
+        base_url: str,
+        agreement: AgreementCredentials,
+        params: dict[str, str],
+        operation: str,
     ) -> Any:
         """Tracking API v2 by package number, consignment number or reference.
 
@@ -140,7 +145,7 @@ class BringClient:
             "GET",
             base_url + TRACKING_PATH,
             ctx=CallContext(carrier=CARRIER, operation=operation, agreement=agreement),
-            params={"q": query, "lang": "en"},
+            params=params,
             headers=auth_headers(agreement),
             accept=(404,),
             retries=1,

@@ -9,8 +9,8 @@ sends inside a 200 (per-consignment booking errors, tracking "not found") raise
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import json
 import logging
 import math
 import re
@@ -19,9 +19,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from carriers.exceptions import CarrierRejected, CarrierResponseInvalid
+from carriers.calendar import business_days_between, local_today, zone_for
+from carriers.exceptions import CarrierRejected, CarrierUnavailable
 from carriers.http import HttpResponse
+from carriers.reader import JsonReader
 from carriers.types import (
+    AddonType,
     Address,
     Booking,
     BookingRequest,
@@ -47,73 +50,16 @@ from . import units
 logger = logging.getLogger(__name__)
 
 CARRIER = "bring"
+read = JsonReader(CARRIER)
 TRACKING_PAGE = "https://sporing.bring.no/sporing.html?q={number}"
 #: The hour a booking for a future shipping date says the parcel is handed in.
 FUTURE_SHIPPING_TIME = dt.time(8, 0)
 #: Bring's Shipping Guide caps ``addressLine`` at 35 characters.
 ADDRESS_LINE_MAX = 35
+#: Time slots and dates are Norwegian local times unless told otherwise.
+DEFAULT_ZONE = zone_for("NO")
 
-
-# --- shape helpers -------------------------------------------------------------------------
-
-
-def _invalid(what: str) -> CarrierResponseInvalid:
-    return CarrierResponseInvalid(f"bring answered an unexpected body: {what}", carrier=CARRIER)
-
-
-def load_json(body: bytes) -> Any:
-    """A saved or received body as JSON; garbage raises ``CarrierResponseInvalid``."""
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise _invalid("not JSON") from exc
-
-
-def _object(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _invalid(f"{what} is not an object")
-    return value
-
-
-def _array(value: Any, what: str) -> list[Any]:
-    """A JSON array; Bring writes ``null`` for empty ones."""
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise _invalid(f"{what} is not a list")
-    return value
-
-
-def _text(value: Any, what: str = "a field") -> str:
-    """Bring sends numbers as strings ("1.3", "4"), sometimes as numbers; both read as text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _invalid(f"{what} is not text")
-    return str(value)
-
-
-def _integer(value: Any, what: str) -> int | None:
-    text = _text(value, what).strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError as exc:
-        raise _invalid(f"{what} is not a whole number") from exc
-
-
-def _number(value: Any, what: str) -> float | None:
-    text = _text(value, what).strip()
-    if not text:
-        return None
-    try:
-        number = float(text)
-    except ValueError as exc:
-        raise _invalid(f"{what} is not a number") from exc
-    if not math.isfinite(number):
-        raise _invalid(f"{what} is not a finite number")
-    return number
+__all__ = ["business_days_between", "local_today", "zone_for"]
 
 
 def normalise_postal_code(postal_code: str) -> str:
@@ -121,17 +67,7 @@ def normalise_postal_code(postal_code: str) -> str:
     return "".join(char for char in postal_code.upper() if char.isalnum())
 
 
-def zone_for(country: str) -> ZoneInfo:
-    return units.TIMEZONES.get(country.strip().upper(), units.DEFAULT_TIMEZONE)
-
-
 # --- Shipping Guide API v2 (docs/carriers.md §2.2) ----------------------------------------
-
-
-def local_today(now: dt.datetime, zone: ZoneInfo) -> dt.date:
-    if now.tzinfo is None:  # the contract says aware; read a naive one as UTC
-        now = now.replace(tzinfo=dt.UTC)
-    return now.astimezone(zone).date()
 
 
 def shipping_hour(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
@@ -167,7 +103,7 @@ def _shipping_guide_package(index: int, parcel: Parcel) -> dict[str, Any]:
     return package
 
 
-def shipping_guide_request(
+def availability_request(
     *,
     request: QuoteRequest,
     products: Sequence[str],
@@ -224,11 +160,11 @@ def minor_units(amount: Any, currency: str) -> int:
     """``"938.70"`` NOK -> ``93870``; the currency's ISO 4217 exponent decides the factor."""
     exponent = units.CURRENCY_EXPONENTS.get(currency, 2)
     try:
-        value = Decimal(_text(amount, "a price").strip())
+        value = Decimal(read.text(amount, "a price").strip())
     except InvalidOperation as exc:
-        raise _invalid(f"price {amount!r} is not a number") from exc
+        raise read.invalid(f"price {amount!r} is not a number") from exc
     if not value.is_finite():
-        raise _invalid(f"price {amount!r} is not a number")
+        raise read.invalid(f"price {amount!r} is not a number")
     return int((value * (10**exponent)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -236,18 +172,18 @@ def _price(value: Any) -> tuple[Money | None, str]:
     """The agreement (net) price with VAT; the list price when Bring gives no net price."""
     if value is None:
         return None, ""
-    price = _object(value, "price")
+    price = read.object(value, "price")
     for key, source in (("netPrice", "net"), ("listPrice", "list")):
         if price.get(key) is None:
             continue
-        block = _object(price[key], key)
+        block = read.object(price[key], key)
         amounts = block.get("priceWithAdditionalServices") or block.get(
             "priceWithoutAdditionalServices"
         )
         if amounts is None:
             continue
-        amount = _object(amounts, f"{key} amounts").get("amountWithVAT")
-        currency = _text(block.get("currencyCode"), "currencyCode").strip().upper()
+        amount = read.object(amounts, f"{key} amounts").get("amountWithVAT")
+        currency = read.text(block.get("currencyCode"), "currencyCode").strip().upper()
         if amount in (None, "") or not currency:
             continue
         return Money(minor_units(amount, currency), currency), source
@@ -255,59 +191,49 @@ def _price(value: Any) -> tuple[Money | None, str]:
 
 
 def _clock(value: Any, what: str) -> dt.time:
-    clock = _object(value, what)
-    hour = _integer(clock.get("hour"), f"{what} hour")
-    minute = _integer(clock.get("minute"), f"{what} minute") or 0
+    clock = read.object(value, what)
+    hour = read.integer(clock.get("hour"), f"{what} hour")
+    minute = read.integer(clock.get("minute"), f"{what} minute") or 0
     if hour is None or not (0 <= hour <= 24 and 0 <= minute <= 59):
-        raise _invalid(f"{what} is not a time of day")
+        raise read.invalid(f"{what} is not a time of day")
     if hour == 24:
         return dt.time(23, 59)
     return dt.time(hour, minute)
 
 
 def _date(value: Any, what: str) -> dt.date:
-    date = _object(value, what)
+    date = read.object(value, what)
     try:
         return dt.date(
-            _integer(date.get("year"), f"{what} year") or 0,
-            _integer(date.get("month"), f"{what} month") or 0,
-            _integer(date.get("day"), f"{what} day") or 0,
+            read.integer(date.get("year"), f"{what} year") or 0,
+            read.integer(date.get("month"), f"{what} month") or 0,
+            read.integer(date.get("day"), f"{what} day") or 0,
         )
     except ValueError as exc:
-        raise _invalid(f"{what} is not a date") from exc
+        raise read.invalid(f"{what} is not a date") from exc
 
 
 def _windows(value: Any, what: str) -> list[tuple[dt.time, dt.time]]:
     windows = []
-    for slot in _array(value, f"{what} timeSlots"):
-        slot = _object(slot, f"{what} time slot")
+    for slot in read.array(value, f"{what} timeSlots"):
+        slot = read.object(slot, f"{what} time slot")
         windows.append(
             (_clock(slot.get("startTime"), "startTime"), _clock(slot.get("endTime"), "endTime"))
         )
     return windows
 
 
-def business_days(start: dt.date, end: dt.date) -> int:
-    """Monday-Friday days after ``start`` up to and including ``end`` (holidays not known)."""
-    days, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            days += 1
-    return days
-
-
 def _estimate(expected: dict[str, Any], today: dt.date | None) -> DeliveryEstimate | None:
     """Business days until Bring's expected date, counted from ``today`` when given (Bring's
     ``workingDays`` count from the handover, which may be a later day); the expected date's
     arrival window as the time of day."""
-    days = _integer(expected.get("workingDays"), "workingDays")
+    days = read.integer(expected.get("workingDays"), "workingDays")
     date = expected.get("expectedDeliveryDate")
     windows: list[tuple[dt.time, dt.time]] = []
     if date is not None:
-        windows = _windows(_object(date, "expectedDeliveryDate").get("timeSlots"), "expected")
+        windows = _windows(read.object(date, "expectedDeliveryDate").get("timeSlots"), "expected")
         if today is not None:
-            days = business_days(today, _date(date, "expectedDeliveryDate"))
+            days = business_days_between(today, _date(date, "expectedDeliveryDate"))
     if days is None and not windows:
         return None
     return DeliveryEstimate(
@@ -321,14 +247,14 @@ def _estimate(expected: dict[str, Any], today: dt.date | None) -> DeliveryEstima
 def _timeslots(expected: dict[str, Any], zone: ZoneInfo) -> tuple[Timeslot, ...]:
     """The expected date's time slots and those of the alternative delivery dates."""
     dates = [expected.get("expectedDeliveryDate")]
-    for alternative in _array(expected.get("alternativeDeliveryDates"), "alternatives"):
-        dates.append(_object(alternative, "alternative date").get("expectedDeliveryDate"))
+    for alternative in read.array(expected.get("alternativeDeliveryDates"), "alternatives"):
+        dates.append(read.object(alternative, "alternative date").get("expectedDeliveryDate"))
     slots: dict[str, Timeslot] = {}
     for value in dates:
         if value is None:
             continue
         day = _date(value, "expectedDeliveryDate")
-        for start, end in _windows(_object(value, "date").get("timeSlots"), "date"):
+        for start, end in _windows(read.object(value, "date").get("timeSlots"), "date"):
             slot_id = f"{day.isoformat()}T{start:%H:%M}-{end:%H:%M}"
             slots.setdefault(
                 slot_id,
@@ -343,17 +269,19 @@ def _timeslots(expected: dict[str, Any], zone: ZoneInfo) -> tuple[Timeslot, ...]
 
 def _product_messages(value: Any, what: str) -> tuple[CarrierMessage, ...]:
     messages = []
-    for item in _array(value, what):
-        item = _object(item, what)
+    for item in read.array(value, what):
+        item = read.object(item, what)
         text = item.get("description") or item.get("message") or ""
-        messages.append(CarrierMessage(_text(item.get("code"), "code"), _text(text, "text")))
+        messages.append(
+            CarrierMessage(read.text(item.get("code"), "code"), read.text(text, "text"))
+        )
     return tuple(messages)
 
 
 def _product_quote(product: dict[str, Any], zone: ZoneInfo, today: dt.date | None) -> Quote:
-    code = _text(product.get("id"), "product id")
+    code = read.text(product.get("id"), "product id")
     if not code:
-        raise _invalid("a product without id")
+        raise read.invalid("a product without id")
     errors = _product_messages(product.get("errors"), "product errors")
     if errors:
         return Quote(
@@ -365,7 +293,7 @@ def _product_quote(product: dict[str, Any], zone: ZoneInfo, today: dt.date | Non
     delivery = None
     timeslots: tuple[Timeslot, ...] = ()
     if product.get("expectedDelivery") is not None:
-        expected = _object(product["expectedDelivery"], "expectedDelivery")
+        expected = read.object(product["expectedDelivery"], "expectedDelivery")
         delivery = _estimate(expected, today)
         timeslots = _timeslots(expected, zone)
     return Quote(
@@ -378,8 +306,8 @@ def _product_quote(product: dict[str, Any], zone: ZoneInfo, today: dt.date | Non
     )
 
 
-def shipping_guide_quotes(
-    data: Any, *, zone: ZoneInfo = units.DEFAULT_TIMEZONE, today: dt.date | None = None
+def parse_availability(
+    data: Any, *, zone: ZoneInfo = DEFAULT_ZONE, today: dt.date | None = None
 ) -> list[Quote]:
     """One Quote per product Bring answered (available, or not with Bring's errors verbatim).
 
@@ -387,13 +315,27 @@ def shipping_guide_quotes(
     ``today`` (else they are Bring's ``workingDays``). A product Bring left out is not served
     for this shipment (an empty answer is normal, docs/carriers.md §2.2).
     """
-    root = _object(data, "Shipping Guide answer")
+    root = read.object(data, "Shipping Guide answer")
     quotes = []
-    for consignment in _array(root.get("consignments"), "consignments"):
-        consignment = _object(consignment, "consignment")
-        for product in _array(consignment.get("products"), "products"):
-            quotes.append(_product_quote(_object(product, "product"), zone, today))
+    for consignment in read.array(root.get("consignments"), "consignments"):
+        consignment = read.object(consignment, "consignment")
+        for product in read.array(consignment.get("products"), "products"):
+            quotes.append(_product_quote(read.object(product, "product"), zone, today))
     return quotes
+
+
+def parse_timeslots(
+    data: Any, *, zone: ZoneInfo = DEFAULT_ZONE, today: dt.date | None = None
+) -> list[Quote]:
+    """The same Shipping Guide answer, asked with ``numberOfAlternativeDeliveryDates``: each
+    product's time slots are those of its expected and alternative delivery dates."""
+    return parse_availability(data, zone=zone, today=today)
+
+
+def parse_prices(data: Any) -> list[Quote]:
+    """The same Shipping Guide answer read for its agreement prices (``price.netPrice``, else
+    ``price.listPrice``, with VAT and additional services)."""
+    return parse_availability(data)
 
 
 # --- Pickup Point API (docs/carriers.md §2.3) ---------------------------------------------
@@ -456,10 +398,10 @@ def opening_hours_text(text: str) -> tuple[OpeningHours, ...]:
 def _structured_hours(value: list[Any]) -> tuple[OpeningHours, ...]:
     hours = []
     for item in value:
-        item = _object(item, "openingHours entry")
-        day = _WEEKDAYS.get(_text(item.get("day"), "day").upper())
-        opening = _text(item.get("opening"), "opening").replace(":", "")
-        closing = _text(item.get("closing"), "closing").replace(":", "")
+        item = read.object(item, "openingHours entry")
+        day = _WEEKDAYS.get(read.text(item.get("day"), "day").upper())
+        opening = read.text(item.get("opening"), "opening").replace(":", "")
+        closing = read.text(item.get("closing"), "closing").replace(":", "")
         if day is None or not (opening.isdigit() and closing.isdigit()):
             continue
         if len(opening) != 4 or len(closing) != 4:
@@ -471,18 +413,18 @@ def _structured_hours(value: list[Any]) -> tuple[OpeningHours, ...]:
 
 
 def _location(point: dict[str, Any]) -> Location:
-    point_id = _text(point.get("id"), "pickup point id")
+    point_id = read.text(point.get("id"), "pickup point id")
     if not point_id:
-        raise _invalid("a pickup point without id")
-    country = _text(point.get("countryCode"), "countryCode").upper()
-    point_type = _text(point.get("type"), "type")
-    latitude = _number(point.get("latitude"), "latitude")
-    longitude = _number(point.get("longitude"), "longitude")
-    distance_km = _number(point.get("distanceInKm"), "distanceInKm")
-    structured = _array(point.get("openingHours"), "openingHours")
+        raise read.invalid("a pickup point without id")
+    country = read.text(point.get("countryCode"), "countryCode").upper()
+    point_type = read.text(point.get("type"), "type")
+    latitude = read.number(point.get("latitude"), "latitude")
+    longitude = read.number(point.get("longitude"), "longitude")
+    distance_km = read.number(point.get("distanceInKm"), "distanceInKm")
+    structured = read.array(point.get("openingHours"), "openingHours")
     return Location(
         id=point_id,
-        name=_text(point.get("name"), "name"),
+        name=read.text(point.get("name"), "name"),
         kind=(
             LocationKind.LOCKER
             if units.is_locker(country=country, point_type=point_type)
@@ -491,12 +433,12 @@ def _location(point: dict[str, Any]) -> Location:
         # The visiting address is where the shopper goes; ``address`` is often a post box.
         address=Address(
             country=country,
-            postal_code=_text(point.get("visitingPostalCode"), "visitingPostalCode")
-            or _text(point.get("postalCode"), "postalCode"),
-            city=_text(point.get("visitingCity"), "visitingCity")
-            or _text(point.get("city"), "city"),
-            street_address=_text(point.get("visitingAddress"), "visitingAddress")
-            or _text(point.get("address"), "address"),
+            postal_code=read.text(point.get("visitingPostalCode"), "visitingPostalCode")
+            or read.text(point.get("postalCode"), "postalCode"),
+            city=read.text(point.get("visitingCity"), "visitingCity")
+            or read.text(point.get("city"), "city"),
+            street_address=read.text(point.get("visitingAddress"), "visitingAddress")
+            or read.text(point.get("address"), "address"),
         ),
         coordinates=(
             Coordinates(lat=latitude, lng=longitude)
@@ -506,27 +448,27 @@ def _location(point: dict[str, Any]) -> Location:
         opening_hours=(
             _structured_hours(structured)
             if structured
-            else opening_hours_text(_text(point.get("openingHoursEnglish"), "opening hours"))
+            else opening_hours_text(read.text(point.get("openingHoursEnglish"), "opening hours"))
         ),
         distance_m=round(distance_km * 1000) if distance_km is not None else None,
         extra={"type": point_type, "country": country},
     )
 
 
-def pickup_points(data: Any) -> list[Location]:
+def parse_service_points(data: Any) -> list[Location]:
     """The points of a Pickup Point API answer, in Bring's order (by driving time)."""
-    root = _object(data, "Pickup Point answer")
+    root = read.object(data, "Pickup Point answer")
     return [
-        _location(_object(point, "pickup point"))
-        for point in _array(root.get("pickupPoint"), "pickupPoint")
+        _location(read.object(point, "pickup point"))
+        for point in read.array(root.get("pickupPoint"), "pickupPoint")
     ]
 
 
-def pickup_point_params(*, country: str, kind: LocationKind, limit: int) -> dict[str, Any]:
+def service_points_request(*, country: str, kind: LocationKind, limit: int) -> dict[str, Any]:
     """Query of ``/{country}/postalCode/{postalCode}.json`` for ``limit`` points of ``kind``.
 
-    Bring filters by type only in SE, DK and FI; in Norway the adapter filters, so it asks for
-    three times as many points to keep ``limit`` of the wanted kind.
+    The postal-code search filters by ``pickupPointType`` in every country it serves (Pickup
+    Point API RAML); elsewhere the adapter would filter, so it asks for three times as many.
     """
     if country in units.TYPE_FILTER_COUNTRIES:
         return {
@@ -569,17 +511,31 @@ def _party(
 
 
 def _additional_services(request: BookingRequest) -> list[dict[str, Any]]:
+    """``product.additionalServices`` for the chosen add-ons, each service once.
+
+    An add-on the product does without (5800 notifies from the recipient's contact) or that
+    Bring has no service for is not sent; the entry code goes to ``additionalAddressInfo``.
+    """
     services: list[dict[str, Any]] = []
     seen: set[str] = set()
     for addon in request.addons:
-        service = units.ADDON_SERVICES.get(addon.type)
-        if service is None or service in seen:
-            if service is None and addon.type != units.ADDON_ENTRY_CODE:
-                logger.info("bring: add-on %r has no Bring service; not sent", addon.type)
+        service = units.addon_service(addon.type, request.product)
+        if not service:
+            from_contact = units.ADDONS_FROM_CONTACT.get(AddonType.SMS, frozenset())
+            if addon.type == AddonType.ENTRY_CODE or (
+                addon.type == AddonType.SMS and request.product in from_contact
+            ):
+                continue
+            logger.info(
+                "bring: add-on %r has no Bring service on %s; not sent", addon.type, request.product
+            )
+            continue
+        if service in seen:
             continue
         seen.add(service)
         entry: dict[str, Any] = {"id": service}
         if service == units.SERVICE_NOTIFICATION:
+            # As Bring's 5600 example (bookingold basicRequestNew.json) sends it.
             if request.recipient.email:
                 entry["email"] = request.recipient.email
             if request.recipient.phone:
@@ -597,9 +553,13 @@ def _booking_package(index: int, parcel: Parcel, reference: str) -> dict[str, An
     return package
 
 
-def _local(at: dt.datetime, zone: ZoneInfo) -> str:
-    """A local wall-clock time without offset, as ``customerSpecifiedDelivery`` takes it."""
-    return at.astimezone(zone).replace(tzinfo=None).isoformat(timespec="seconds")
+def customer_specified_delivery(at: dt.datetime, zone: ZoneInfo) -> str:
+    """``customerSpecifiedDeliveryDateTime``: the chosen slot's start, local time with its
+    offset, as Bring's home-delivery booking example writes it ("2021-06-10T17:17:25+02:00",
+    checkout-guide-norway/example/book-home-delivery.html)."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(zone).replace(microsecond=0).isoformat()
 
 
 def shipping_datetime(*, shipping_date: dt.date | None, now: dt.datetime, zone: ZoneInfo) -> str:
@@ -619,7 +579,7 @@ def booking_request(*, request: BookingRequest, now: dt.datetime) -> dict[str, A
     ``find_booking`` can reconcile); the shop's order number in the recipient's.
     """
     entry_code = next(
-        (a.text.strip() for a in request.addons if a.type == units.ADDON_ENTRY_CODE), ""
+        (a.text.strip() for a in request.addons if a.type == AddonType.ENTRY_CODE), ""
     )
     recipient_country = request.recipient_address.country.strip().upper()
     parties: dict[str, Any] = {
@@ -663,11 +623,15 @@ def booking_request(*, request: BookingRequest, now: dt.datetime) -> dict[str, A
         ],
     }
     if request.timeslot is not None:
-        zone = zone_for(recipient_country)
-        consignment["customerSpecifiedDelivery"] = {
-            "startDateTime": _local(request.timeslot.start, zone),
-            "endDateTime": _local(request.timeslot.end, zone),
-        }
+        # 5600's chosen day goes in ``customerSpecifiedDeliveryDateTime`` (Booking API RAML and
+        # XSD; Bring's 5600 examples). ``customerSpecifiedDelivery {startDateTime, endDateTime}``
+        # is for the large-item Home Delivery and courier services, not for these products.
+        if request.product in units.CUSTOMER_SPECIFIED_DELIVERY_PRODUCTS:
+            consignment["customerSpecifiedDeliveryDateTime"] = customer_specified_delivery(
+                request.timeslot.start, zone_for(recipient_country)
+            )
+        else:
+            logger.info("bring: %s takes no chosen delivery time; not sent", request.product)
     return {
         "testIndicator": request.agreement.test_mode,
         "schemaVersion": 1,
@@ -704,16 +668,16 @@ def _epoch_or_iso(value: Any) -> str:
     """``dateAndTimes`` values: epoch milliseconds (older API) or ISO 8601 text (newer)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC).isoformat()
-    return _text(value, "dateAndTimes")
+    return read.text(value, "dateAndTimes")
 
 
-def booking_result(data: Any) -> Booking:
+def parse_booking(data: Any) -> Booking:
     """The booked consignment, or ``CarrierRejected`` with Bring's per-consignment errors."""
-    root = _object(data, "booking answer")
-    consignments = _array(root.get("consignments"), "consignments")
+    root = read.object(data, "booking answer")
+    consignments = read.array(root.get("consignments"), "consignments")
     messages = _booking_errors(root.get("errors"))
     for consignment in consignments:
-        messages += _booking_errors(_object(consignment, "consignment").get("errors"))
+        messages += _booking_errors(read.object(consignment, "consignment").get("errors"))
     if messages:
         raise CarrierRejected(
             "bring refused the booking: " + "; ".join(f"{m.code} {m.text}" for m in messages),
@@ -721,30 +685,30 @@ def booking_result(data: Any) -> Booking:
             messages=tuple(messages),
         )
     if not consignments:
-        raise _invalid("a booking answer without consignments")
-    consignment = _object(consignments[0], "consignment")
-    confirmation = _object(consignment.get("confirmation"), "confirmation")
-    number = _text(confirmation.get("consignmentNumber"), "consignmentNumber")
+        raise read.invalid("a booking answer without consignments")
+    consignment = read.object(consignments[0], "consignment")
+    confirmation = read.object(consignment.get("confirmation"), "confirmation")
+    number = read.text(confirmation.get("consignmentNumber"), "consignmentNumber")
     if not number:
-        raise _invalid("a confirmation without consignmentNumber")
-    links = _object(confirmation.get("links") or {}, "links")
+        raise read.invalid("a confirmation without consignmentNumber")
+    links = read.object(confirmation.get("links") or {}, "links")
     packages = [
-        _text(_object(package, "package").get("packageNumber"), "packageNumber")
-        for package in _array(confirmation.get("packages"), "packages")
+        read.text(read.object(package, "package").get("packageNumber"), "packageNumber")
+        for package in read.array(confirmation.get("packages"), "packages")
     ]
-    label_url = _text(links.get("labels"), "labels link")
-    extra = {"correlation_id": _text(consignment.get("correlationId"), "correlationId")}
-    times = _object(confirmation.get("dateAndTimes") or {}, "dateAndTimes")
+    label_url = read.text(links.get("labels"), "labels link")
+    extra = {"correlation_id": read.text(consignment.get("correlationId"), "correlationId")}
+    times = read.object(confirmation.get("dateAndTimes") or {}, "dateAndTimes")
     if times.get("expectedDelivery") is not None:
         extra["expected_delivery"] = _epoch_or_iso(times["expectedDelivery"])
     if confirmation.get("returnConsignmentNumber"):
-        extra["return_consignment_number"] = _text(
+        extra["return_consignment_number"] = read.text(
             confirmation["returnConsignmentNumber"], "returnConsignmentNumber"
         )
     return Booking(
         carrier_shipment_id=number,
         tracking_numbers=tuple(p for p in packages if p),
-        tracking_url=_text(links.get("tracking"), "tracking link")
+        tracking_url=read.text(links.get("tracking"), "tracking link")
         or TRACKING_PAGE.format(number=number),
         labels=(Label(url=label_url),) if label_url else (),
         extra={k: v for k, v in extra.items() if v},
@@ -752,6 +716,28 @@ def booking_result(data: Any) -> Booking:
 
 
 # --- Tracking API v2 (docs/carriers.md §2.6) ----------------------------------------------
+
+
+def tracking_request(query: str) -> dict[str, str]:
+    """Query of ``GET /tracking/api/v2/tracking.json``: a package, consignment or reference
+    number (``q``) and English texts (``lang``), as the Tracking API RAML names them."""
+    return {"q": query, "lang": "en"}
+
+
+def find_booking_request(reference: str) -> dict[str, str]:
+    """The Tracking API searches references too (RAML: "Reference, package number, shipment
+    number to search for"): our reference is the sender's ``reference`` of the booking."""
+    return tracking_request(reference)
+
+
+def _consignment_sets(root: dict[str, Any]) -> list[Any]:
+    """``consignmentSet``; Bring's "service unavailable" example wraps it in ``shipments[]``."""
+    sets = list(read.array(root.get("consignmentSet"), "consignmentSet"))
+    for shipment in read.array(root.get("shipments"), "shipments"):
+        sets += read.array(
+            read.object(shipment, "shipment").get("consignmentSet"), "consignmentSet"
+        )
+    return sets
 
 
 def _tracking_errors(sets: list[Any]) -> list[CarrierMessage]:
@@ -763,83 +749,101 @@ def _tracking_errors(sets: list[Any]) -> list[CarrierMessage]:
     return messages
 
 
+def _tracking_failure(messages: list[CarrierMessage]) -> Exception:
+    """Bring's errors inside a 200 tracking answer: 5xx codes (its "Server too busy" and
+    "Error getting track & trace information" examples) are Bring unavailable; the rest (404
+    "No shipments found", 400 "Invalid query") a refusal, with Bring's text."""
+    text = "bring: " + "; ".join(m.text for m in messages)
+    if any(m.code.isdigit() and int(m.code) >= 500 for m in messages):
+        return CarrierUnavailable(text, carrier=CARRIER, messages=tuple(messages))
+    return CarrierRejected(text, carrier=CARRIER, messages=tuple(messages))
+
+
 def _moment(value: Any) -> dt.datetime:
-    text = _text(value, "dateIso")
+    text = read.text(value, "dateIso")
     try:
         at = dt.datetime.fromisoformat(text)
     except ValueError as exc:
-        raise _invalid(f"event time {text!r} is not ISO 8601") from exc
-    return at if at.tzinfo is not None else at.replace(tzinfo=units.DEFAULT_TIMEZONE)
+        raise read.invalid(f"event time {text!r} is not ISO 8601") from exc
+    return at if at.tzinfo is not None else at.replace(tzinfo=DEFAULT_ZONE)
 
 
 def _event(event: dict[str, Any]) -> TrackingEvent:
-    code = _text(event.get("status"), "status")
+    code = read.text(event.get("status"), "status")
     place = " ".join(
         part
         for part in (
-            _text(event.get("postalCode"), "postalCode"),
-            _text(event.get("city"), "city"),
+            read.text(event.get("postalCode"), "postalCode"),
+            read.text(event.get("city"), "city"),
         )
         if part
     )
-    country = _text(event.get("countryCode"), "countryCode")
+    country = read.text(event.get("countryCode"), "countryCode")
     return TrackingEvent(
         at=_moment(event.get("dateIso")),
         status=units.tracking_status(code),
         carrier_code=code,
-        description=_text(event.get("description"), "description"),
+        description=read.text(event.get("description"), "description"),
         location=", ".join(part for part in (place, country) if part),
     )
 
 
-def tracking_events(data: Any) -> list[TrackingEvent]:
+def parse_tracking(data: Any) -> list[TrackingEvent]:
     """Every event of every package, oldest first (Bring lists newest first).
 
     A consignment-level event repeats under each package of a consignment; it is kept once.
     Bring's "not found" (a 200 whose ``consignmentSet`` holds an ``error``) raises
     ``CarrierRejected`` with Bring's code and text.
     """
-    root = _object(data, "tracking answer")
-    sets = _array(root.get("consignmentSet"), "consignmentSet")
+    root = read.object(data, "tracking answer")
+    sets = _consignment_sets(root)
     events: dict[tuple[Any, ...], TrackingEvent] = {}
     found = False
     for consignment in sets:
-        consignment = _object(consignment, "consignment")
+        consignment = read.object(consignment, "consignment")
         if consignment.get("error") is not None:
             continue
         found = True
-        for package in _array(consignment.get("packageSet"), "packageSet"):
-            package = _object(package, "package")
-            for raw in _array(package.get("eventSet"), "eventSet"):
-                event = _event(_object(raw, "event"))
+        for package in read.array(consignment.get("packageSet"), "packageSet"):
+            package = read.object(package, "package")
+            for raw in read.array(package.get("eventSet"), "eventSet"):
+                event = _event(read.object(raw, "event"))
                 key = (event.at, event.carrier_code, event.description, event.location)
                 events.setdefault(key, event)
     if not found:
-        messages = _tracking_errors(sets) or [CarrierMessage("404", "No shipments found")]
-        raise CarrierRejected(
-            "bring: " + "; ".join(m.text for m in messages),
-            carrier=CARRIER,
-            messages=tuple(messages),
+        raise _tracking_failure(
+            _tracking_errors(sets) or [CarrierMessage("404", "No shipments found")]
         )
     return sorted(events.values(), key=lambda e: e.at)
 
 
-def booking_from_tracking(data: Any, *, reference: str) -> Booking | None:
+def parse_find_booking(data: Any, *, reference: str = "") -> Booking | None:
     """The consignment a Tracking API search by our reference found (its sender reference
-    must be exactly ours), or None."""
-    root = _object(data, "tracking answer")
-    for consignment in _array(root.get("consignmentSet"), "consignmentSet"):
-        consignment = _object(consignment, "consignment")
+    must be exactly ours; any, when no reference is given), or None when Bring found none.
+
+    Bring's "No shipments found" (404 inside the 200) is None; its 5xx errors raise
+    ``CarrierUnavailable`` and others ``CarrierRejected``: "not found" is never confused with
+    "Bring could not answer".
+    """
+    root = read.object(data, "tracking answer")
+    sets = _consignment_sets(root)
+    errors = _tracking_errors(sets)
+    failures = [m for m in errors if m.code != str(units.TRACKING_NOT_FOUND)]
+    if failures and len(errors) == len(sets):
+        raise _tracking_failure(failures)
+    for consignment in sets:
+        consignment = read.object(consignment, "consignment")
         if consignment.get("error") is not None:
             continue
-        if _text(consignment.get("senderReference"), "senderReference") != reference:
+        sender_reference = read.text(consignment.get("senderReference"), "senderReference")
+        if reference and sender_reference != reference:
             continue
-        number = _text(consignment.get("consignmentId"), "consignmentId")
+        number = read.text(consignment.get("consignmentId"), "consignmentId")
         if not number:
             continue
         packages = [
-            _text(_object(package, "package").get("packageNumber"), "packageNumber")
-            for package in _array(consignment.get("packageSet"), "packageSet")
+            read.text(read.object(package, "package").get("packageNumber"), "packageNumber")
+            for package in read.array(consignment.get("packageSet"), "packageSet")
         ]
         return Booking(
             carrier_shipment_id=number,
@@ -871,9 +875,9 @@ def error_messages(data: Any) -> tuple[CarrierMessage, ...]:
     for item in data.get("fieldErrors") or []:
         if isinstance(item, dict):
             messages.append(CarrierMessage(_plain(item.get("code")), _plain(item.get("message"))))
-    consignment_set = data.get("consignmentSet")
-    if isinstance(consignment_set, list):
-        messages += _tracking_errors(consignment_set)
+    if isinstance(data.get("consignmentSet"), list) or isinstance(data.get("shipments"), list):
+        with contextlib.suppress(CarrierUnavailable):
+            messages += _tracking_errors(_consignment_sets(data))
     for item in data.get("errorTypes") or []:
         if isinstance(item, dict):
             messages.append(CarrierMessage(_plain(item.get("code")), _plain(item.get("message"))))
@@ -882,11 +886,26 @@ def error_messages(data: Any) -> tuple[CarrierMessage, ...]:
     return tuple(messages)
 
 
+def parse_error_body(body: bytes, status: int | None = None) -> tuple[CarrierMessage, ...]:
+    """A saved error body's messages, verbatim; () for a body that is not JSON."""
+    try:
+        data = read.load(body)
+    except CarrierUnavailable:
+        return ()
+    return error_messages(data)
+
+
 def parse_error(response: HttpResponse) -> tuple[CarrierMessage, ...]:
     """``CarrierHttp``'s error parser: Bring's messages, or () for a body that is not JSON
     (transport then keeps the raw text)."""
-    try:
-        data = json.loads(response.body)
-    except (ValueError, RecursionError):
-        return ()
-    return error_messages(data)
+    return parse_error_body(response.body, response.status)
+
+
+# --- labels -------------------------------------------------------------------------------
+
+
+def parse_label(body: bytes) -> Label:
+    """The body behind a booking's ``links.labels`` (after Bring's redirect): a PDF."""
+    if not body.startswith(b"%PDF-"):
+        raise read.invalid("the label is not a PDF")
+    return Label(content=body, format="pdf")

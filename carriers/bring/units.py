@@ -1,69 +1,43 @@
-"""Bring's codes: products, additional services, pickup-point types, tracking statuses.
+"""Bring's codes: additional services, pickup-point types, tracking statuses, headers.
 
-Sources: docs/carriers.md §2.3 (pickup-point types), §2.5 (product and service ids), §2.6
-(tracking statuses). Unknown codes never raise: a status maps to ``UNKNOWN`` with a warning.
+The product catalogue and the countries are the declaration's (declaration.py); the tables here
+are read from it. Unknown codes never raise: a status maps to ``UNKNOWN`` with a warning.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from carriers.types import ProductKind, TrackingStatus
+from carriers.types import AddonType, ProductKind, TrackingStatus
+
+from .declaration import (
+    CREDENTIAL_API_KEY,
+    CREDENTIAL_API_UID,
+    CREDENTIAL_CLIENT_URL,
+    DECLARATION,
+)
 
 logger = logging.getLogger(__name__)
 
-#: Keys of ``AgreementCredentials.credentials`` for Bring: the Mybring login (an e-mail), its
-#: API key, and the URL that identifies the caller (Bring's ``X-Bring-Client-URL``).
-CREDENTIAL_API_UID = "api_uid"
-CREDENTIAL_API_KEY = "api_key"
-CREDENTIAL_CLIENT_URL = "client_url"
+__all__ = [
+    "CREDENTIAL_API_KEY",
+    "CREDENTIAL_API_UID",
+    "CREDENTIAL_CLIENT_URL",
+]
 
 HEADER_API_UID = "X-Mybring-API-Uid"
 HEADER_API_KEY = "X-Mybring-API-Key"
 HEADER_CLIENT_URL = "X-Bring-Client-URL"
 
-
-@dataclass(frozen=True)
-class Product:
-    name: str
-    kinds: frozenset[ProductKind]
-    #: Recipient countries the product delivers to; these ids are Norwegian domestic services
-    #: (Nordic and cross-border parcels use other ids, e.g. 0340 PICKUP_PARCEL).
-    countries: frozenset[str]
-
-
-_NORWAY = frozenset({"NO"})
-
-#: Shipping Guide / Booking API product ids (docs/carriers.md §2.5); the same codes as
-#: ``carriers.static.BringStaticAdapter``. 5800 serves manned pickup points and parcel lockers
-#: (the recipient's chosen point decides which).
-PRODUCTS: dict[str, Product] = {
-    "5800": Product(
-        "Pakke til hentested",
-        frozenset({ProductKind.PICKUP_POINT, ProductKind.LOCKER}),
-        _NORWAY,
-    ),
-    "5600": Product("Pakke levert hjem", frozenset({ProductKind.HOME}), _NORWAY),
-    "3584": Product("Pakke i postkassen", frozenset({ProductKind.MAILBOX}), _NORWAY),
-    "3570": Product("Pakke i postkassen med RFID", frozenset({ProductKind.MAILBOX}), _NORWAY),
+#: Product id -> the kinds it delivers to, and the countries each product serves: both from the
+#: declaration, the one catalogue.
+PRODUCT_KINDS: dict[str, frozenset[ProductKind]] = {
+    product.code: product.kinds for product in DECLARATION.products
 }
+COUNTRIES = DECLARATION.countries
 
-#: Countries Bring's Pickup Point API covers; a recipient elsewhere is "not served".
-COUNTRIES = frozenset({"NO", "SE", "DK", "FI"})
-
-TIMEZONES: dict[str, ZoneInfo] = {
-    "NO": ZoneInfo("Europe/Oslo"),
-    "SE": ZoneInfo("Europe/Stockholm"),
-    "DK": ZoneInfo("Europe/Copenhagen"),
-    "FI": ZoneInfo("Europe/Helsinki"),
-}
-DEFAULT_TIMEZONE = TIMEZONES["NO"]
-
-#: Where the Shipping Guide is told a parcel leaves from. ``QuoteRequest`` carries no sender
-#: address, so a quote assumes the shop hands parcels in at Bring's main terminal of the
-#: recipient's country (Oslo for Norway); bookings send the real sender address.
+#: Where the Shipping Guide is told a parcel leaves from when the shop's sender address is not
+#: in the recipient's country: Bring's main terminal there (a guess, see FIDELITY.md).
 DEFAULT_ORIGINS: dict[str, tuple[str, str]] = {
     "NO": ("NO", "0150"),
     "SE": ("SE", "11120"),
@@ -71,20 +45,52 @@ DEFAULT_ORIGINS: dict[str, tuple[str, str]] = {
     "FI": ("FI", "00100"),
 }
 
-# Additional services (docs/carriers.md §2.5). EVARSLING is the SMS/e-mail notification.
+# Additional services (Booking API ``product.additionalServices[].id``). Which service a
+# product takes is Bring's data/services_vas.json (bring/developer-site): "Signature required"
+# 1280 for 5600, 3570, 3584; "Unattended delivery w/photo" 0041 for 5600; "Delivery outside
+# the door" 1081 for 3570, 3584. EVARSLING (e-notification) with the recipient's e-mail and
+# mobile is what Bring's own 5600 booking example sends (bookingold basicRequestNew.json); 5800
+# and the mailbox parcels notify the recipient from its contact, with no service (Bring's
+# pickup-parcel and mailbox-parcel booking examples send none).
 SERVICE_NOTIFICATION = "EVARSLING"
+SERVICE_UNATTENDED_DELIVERY = "0041"
 SERVICE_SIMPLE_DELIVERY = "1081"
 SERVICE_SIGNATURE = "1280"
-#: Add-on type (merchants.models.AddonType) -> Bring additional service id; "sms" also sends
-#: the recipient's mobile and e-mail, "entry-code" goes to the recipient's
-#: ``additionalAddressInfo`` (Bring has no door-code field).
-ADDON_SERVICES: dict[str, str] = {
-    "sms": SERVICE_NOTIFICATION,
-    "leave-at-door": SERVICE_SIMPLE_DELIVERY,
-    "signature": SERVICE_SIGNATURE,
+ADDON_SERVICES: dict[AddonType, dict[str, str]] = {
+    AddonType.SMS: {"5600": SERVICE_NOTIFICATION},
+    AddonType.LEAVE_AT_DOOR: {
+        "5600": SERVICE_UNATTENDED_DELIVERY,
+        "3584": SERVICE_SIMPLE_DELIVERY,
+        "3570": SERVICE_SIMPLE_DELIVERY,
+    },
+    AddonType.SIGNATURE: {
+        "5600": SERVICE_SIGNATURE,
+        "3584": SERVICE_SIGNATURE,
+        "3570": SERVICE_SIGNATURE,
+    },
 }
-ADDON_ENTRY_CODE = "entry-code"
+#: Add-ons that need no service because the product does it from the recipient's contact.
+ADDONS_FROM_CONTACT: dict[AddonType, frozenset[str]] = {
+    AddonType.SMS: frozenset({"5800", "3584", "3570"}),
+}
+#: Bring has no door-code field: the code goes to the recipient's ``additionalAddressInfo``.
 ENTRY_CODE_LABEL = "Door code"
+
+
+def addon_service(addon: str, product: str) -> str:
+    """The Bring service id for an add-on on ``product``; "" when none applies."""
+    try:
+        kind = AddonType(addon)
+    except ValueError:
+        return ""
+    return ADDON_SERVICES.get(kind, {}).get(product, "")
+
+
+#: Products whose booking takes the shopper's chosen day as ``customerSpecifiedDeliveryDateTime``
+#: (Booking API RAML: "applicable for 'PA_DOREN', '5600', and 'OIL_EXPRESS'").
+CUSTOMER_SPECIFIED_DELIVERY_PRODUCTS = frozenset({"5600", "PA_DOREN", "OIL_EXPRESS"})
+#: "For 'PA_DOREN' and '5600' the date cannot be set to more than current date + 10 days."
+CUSTOMER_SPECIFIED_DELIVERY_MAX_DAYS = 10
 
 #: Pickup Point API ``type`` values of unmanned parcel lockers, per country (docs/carriers.md
 #: §2.3 and the Pickup Point API's RAML; 27 is "Pakkeautomat" in Bring's own NO example).
@@ -94,11 +100,11 @@ LOCKER_TYPES: dict[str, frozenset[str]] = {
     "DK": frozenset({"43", "86"}),
     "FI": frozenset({"LOCKER", "SmartPOST"}),
 }
-#: Countries where the Pickup Point API filters by ``pickupPointType`` itself; in Norway the
-#: adapter filters by type.
-TYPE_FILTER_COUNTRIES = frozenset({"SE", "DK", "FI"})
+#: Countries where the Pickup Point API's postal-code search filters by ``pickupPointType``
+#: (its RAML: "Available for Swedish, Finnish, Danish and Norway pickup point request").
+TYPE_FILTER_COUNTRIES = frozenset({"NO", "SE", "DK", "FI"})
 
-#: Tracking API v2 event ``status`` -> our status (docs/carriers.md §2.6, §6.3).
+#: Tracking API v2 event ``status`` -> our status (the Tracking API RAML's event table).
 TRACKING_STATUSES: dict[str, TrackingStatus] = {
     "PRE_NOTIFIED": TrackingStatus.PENDING,
     "HANDED_IN": TrackingStatus.IN_TRANSIT,
@@ -112,6 +118,7 @@ TRACKING_STATUSES: dict[str, TrackingStatus] = {
     "DELIVERY_CHANGED": TrackingStatus.IN_TRANSIT,
     "NOTIFICATION_SENT": TrackingStatus.IN_TRANSIT,
     "TRANSPORT_TO_RECIPIENT": TrackingStatus.OUT_FOR_DELIVERY,
+    # Removed from the Tracking API on 22.06.2022 (its changelog); kept for older answers.
     "ARRIVED_DELIVERY": TrackingStatus.OUT_FOR_DELIVERY,
     "READY_FOR_PICKUP": TrackingStatus.READY_FOR_PICKUP,
     "ARRIVED_COLLECTION": TrackingStatus.READY_FOR_PICKUP,
@@ -122,6 +129,10 @@ TRACKING_STATUSES: dict[str, TrackingStatus] = {
     "DELIVERED_SENDER": TrackingStatus.RETURNED,
     "UNKNOWN": TrackingStatus.UNKNOWN,
 }
+
+#: Tracking API error codes inside a 200 (its RAML examples): 404 "No shipments found" is an
+#: answer (nothing found), 400 a refusal, 500/503 Bring being unavailable.
+TRACKING_NOT_FOUND = 404
 
 
 def tracking_status(code: str) -> TrackingStatus:

@@ -5,15 +5,18 @@ Wire formats follow docs/carriers.md §2 and Bring's published examples
 inside 200 answers. The data is deterministic:
 
 * pickup points are ``carriers.static.BringStaticAdapter``'s points for the postal code, with
-  Bring-style numeric ids and type codes (manned and lockers mixed in Norway, where Bring's
-  ``pickupPointType`` filter does not apply);
+  Bring-style numeric ids and type codes, manned and lockers mixed unless ``pickupPointType``
+  asks for one kind (the postal-code search filters in NO, SE, DK and FI);
 * the Shipping Guide serves 5800, 5600, 3584 and 3570 to Norway only (a product that does not
   fit is left out of the answer, as Bring does), prices them from a small table (list price;
   a net price 15 % lower when a customer number is sent), and computes expected delivery and
   5600's time slots from the shipping date, Monday to Friday;
 * bookings are counted in ``ledger`` per ``correlationId``; consignment and package numbers come
   from its sequence; the label link redirects (302) to a small PDF; input errors are a 400 with
-  ``consignments[].errors``, business-rule errors the same errors inside a 200;
+  ``consignments[].errors``, business-rule errors the same errors inside a 200; the chosen
+  day of 5600 is ``customerSpecifiedDeliveryDateTime`` (a date-time at most 10 days ahead, as
+  the Booking API RAML says), and ``customerSpecifiedDelivery`` (the large-item Home Delivery
+  services' window) is refused on the products the sandbox serves;
 * tracking knows the numbers and references it booked (events up to now: the booking is
   PRE_NOTIFIED at once, the rest follows over the next day) and Bring's test numbers
   ``TESTPACKAGEATPICKUPPOINT``, ``TESTPACKAGEEDI``, ``TESTPACKAGEDELIVERED``.
@@ -25,6 +28,7 @@ sandbox's own.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import math
@@ -36,6 +40,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from carriers.bring.declaration import DECLARATION
 from carriers.static import BringStaticAdapter
 from carriers.types import (
     Address,
@@ -215,11 +220,23 @@ def _point_id(location: Location) -> str:
     return str(100000 + int.from_bytes(digest[:4], "big") % 900000)
 
 
+class _PointSource(BringStaticAdapter):
+    """The static source's points in every country of the Pickup Point API: Bring's products
+    deliver in Norway only, but its pickup points are in NO, SE, DK and FI."""
+
+    declaration = dataclasses.replace(
+        BringStaticAdapter.declaration or DECLARATION,
+        products=tuple(
+            dataclasses.replace(product, countries=frozenset()) for product in DECLARATION.products
+        ),
+    )
+
+
 def _static_points(
     country: str, postal_code: str, kind: LocationKind, count: int
 ) -> list[Location]:
     town = _town(country, postal_code)
-    quote = BringStaticAdapter().quote(
+    quote = _PointSource().quote(
         request=QuoteRequest(
             merchant_ref="sandbox",
             agreement=AgreementCredentials(agreement_id=0, customer_number=""),
@@ -308,7 +325,7 @@ def pickup_points(request: SandboxRequest, match: re.Match[str]) -> SandboxRespo
     if not postal_code.isdigit():
         return SandboxResponse(200, {"pickupPoint": []})
     kinds = [LocationKind.SERVICE_POINT, LocationKind.LOCKER]
-    if wanted and country != "NO":  # Bring filters by type outside Norway only
+    if wanted:  # the postal-code search filters by type in NO, SE, DK and FI (its RAML)
         kinds = [LocationKind.LOCKER if wanted == "locker" else LocationKind.SERVICE_POINT]
     points = [
         point for kind in kinds for point in _static_points(country, postal_code, kind, count)
@@ -688,6 +705,49 @@ def _input_errors(body: dict[str, Any]) -> list[tuple[str, str]]:
     return errors
 
 
+#: Products that take ``customerSpecifiedDeliveryDateTime`` (Booking API RAML), and how far
+#: ahead ("For 'PA_DOREN' and '5600' the date cannot be set to more than current date + 10").
+_CUSTOMER_SPECIFIED_PRODUCTS = frozenset({"5600", "PA_DOREN", "OIL_EXPRESS"})
+_CUSTOMER_SPECIFIED_MAX_DAYS = 10
+
+
+def _delivery_time_errors(consignment: dict[str, Any], code: str) -> list[tuple[str, str]]:
+    """The shopper's chosen delivery time, as 5600 takes it. The codes are the sandbox's own."""
+    if consignment.get("customerSpecifiedDelivery") is not None:
+        return [
+            (
+                "SANDBOX-CSD-001",
+                f"customerSpecifiedDelivery is not applicable for product {code}; "
+                "use customerSpecifiedDeliveryDateTime",
+            )
+        ]
+    value = consignment.get("customerSpecifiedDeliveryDateTime")
+    if value is None:
+        return []
+    if code not in _CUSTOMER_SPECIFIED_PRODUCTS:
+        return [
+            (
+                "SANDBOX-CSD-002",
+                f"customerSpecifiedDeliveryDateTime is not applicable for product {code}",
+            )
+        ]
+    try:
+        chosen = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return [("SANDBOX-CSD-003", f"customerSpecifiedDeliveryDateTime {value!r} is invalid")]
+    today = dt.datetime.now(OSLO).date()
+    chosen_day = (chosen.astimezone(OSLO) if chosen.tzinfo else chosen).date()
+    if chosen_day > today + dt.timedelta(days=_CUSTOMER_SPECIFIED_MAX_DAYS):
+        return [
+            (
+                "SANDBOX-CSD-004",
+                "customerSpecifiedDeliveryDateTime cannot be set to more than current date + "
+                f"{_CUSTOMER_SPECIFIED_MAX_DAYS} days",
+            )
+        ]
+    return []
+
+
 def _business_errors(consignment: dict[str, Any]) -> list[tuple[str, str]]:
     """What Bring refuses inside a 200: the product, coverage, size, notification."""
     product = consignment["product"]
@@ -701,6 +761,9 @@ def _business_errors(consignment: dict[str, Any]) -> list[tuple[str, str]]:
         return [("BOOK-INPUT-022", f"Illegal product for country {country}")]
     if any(p["weightInKg"] * 1000 > known.max_weight_g for p in consignment["packages"]):
         return [("BOOK-INPUT-023", "The shipment is too big to send with the given product")]
+    errors = _delivery_time_errors(consignment, code)
+    if errors:
+        return errors
     for service in product.get("additionalServices") or []:
         if (
             isinstance(service, dict)

@@ -144,7 +144,9 @@ def test_a_second_identical_quote_makes_no_carrier_call(
 
     second = bring.quote(request=request)
 
-    assert calls == 2  # one Shipping Guide call, one Pickup Point call for both kinds
+    # One Shipping Guide call and one Pickup Point search per kind (the search filters by
+    # pickupPointType in Norway too).
+    assert calls == 3
     assert sandbox.requests("bring") == calls
     assert second == first
     assert [q.locations for q in second] == [q.locations for q in first]
@@ -164,7 +166,7 @@ def test_products_bring_does_not_serve_here_are_unavailable_without_a_call(
     )
 
     assert bring.quote(request=sweden) == [
-        Quote(product="5800", available=False, reason="product 5800 does not deliver to SE")
+        Quote(product="5800", available=False, reason="country not served")
     ]
     assert bring.quote(request=germany) == [
         Quote(product="5600", available=False, reason="country not served")
@@ -183,8 +185,8 @@ def test_a_preview_without_postal_code_is_available_and_asks_nothing(
     request = quote_request(agreement(sandbox.url("bring")), PICKUP_POINT, HOME, postal_code="")
 
     assert bring.quote(request=request) == [
-        Quote(product="5800", available=True),
-        Quote(product="5600", available=True),
+        Quote(product="5800", available=True, delivery=DeliveryEstimate(1, 3)),
+        Quote(product="5600", available=True, delivery=DeliveryEstimate(1, 2)),
     ]
     assert sandbox.requests("bring") == 0
 
@@ -237,10 +239,10 @@ def test_outside_norway_the_pickup_point_api_filters_by_type(
         agreement=credentials,
         country="SE",
         postal_code="11151",
-        params=mappers.pickup_point_params(country="SE", kind=LocationKind.LOCKER, limit=4),
+        params=mappers.service_points_request(country="SE", kind=LocationKind.LOCKER, limit=4),
     )
 
-    points = mappers.pickup_points(data)
+    points = mappers.parse_service_points(data)
     assert [(p.kind, p.extra["type"]) for p in points] == [(LocationKind.LOCKER, "39")] * 4
     assert [p.distance_m for p in points] == sorted(p.distance_m or 0 for p in points)
 
@@ -320,7 +322,7 @@ def test_a_failed_pickup_point_search_no_offered_product_needs_is_ignored(
         reason="Bring's Shipping Guide offers no such product for this shipment",
     )
     assert bring.quote(request=too_heavy) == [unavailable, unavailable]
-    assert sandbox.requests("bring") == 2  # one search serves both kinds in Norway
+    assert sandbox.requests("bring") == 3  # the Shipping Guide and a search per kind
 
 
 def test_a_shipping_guide_refusal_wins_over_points_that_answered(
@@ -374,7 +376,7 @@ def test_a_shipping_guide_400_is_rejected_with_brings_field_errors(
     sandbox: Sandbox, bring: BringAdapter
 ) -> None:
     credentials = agreement(sandbox.url("bring"))
-    body = mappers.shipping_guide_request(
+    body = mappers.availability_request(
         request=quote_request(credentials, HOME),
         products=["5600"],
         origin=Address(country="NO", postal_code="0150"),
@@ -427,12 +429,18 @@ def test_booking_returns_ids_tracking_numbers_and_a_pdf_label(
     sent = ledger.find("bring", "shp_book_1")
     assert sent is not None and sent["testIndicator"] is True
     assert sent["consignment"]["parties"]["pickupPoint"] == {"id": "121524", "countryCode": "NO"}
-    assert sent["consignment"]["product"]["additionalServices"] == [
-        {"id": "EVARSLING", "email": "kari@example.no", "mobile": "+4791234567"}
-    ]
+    # 5800 notifies from the recipient's contact: the sms add-on sends no service.
+    assert "additionalServices" not in sent["consignment"]["product"]
+    assert sent["consignment"]["parties"]["recipient"]["contact"] == {
+        "name": "Kari Nordmann",
+        "email": "kari@example.no",
+        "phoneNumber": "+4791234567",
+    }
 
 
-def test_booking_a_home_timeslot_sends_the_window(sandbox: Sandbox, bring: BringAdapter) -> None:
+def test_booking_a_home_timeslot_sends_the_chosen_delivery_date_time(
+    sandbox: Sandbox, bring: BringAdapter
+) -> None:
     request = booking_request(
         agreement(sandbox.url("bring")),
         reference="shp_home_1",
@@ -447,10 +455,13 @@ def test_booking_a_home_timeslot_sends_the_window(sandbox: Sandbox, bring: Bring
     assert booking.labels[0].content.startswith(b"%PDF-")
     sent = ledger.find("bring", "shp_home_1")
     assert sent is not None
-    assert sent["consignment"]["customerSpecifiedDelivery"] == {
-        "startDateTime": "2026-12-01T15:00:00",
-        "endDateTime": "2026-12-01T22:00:00",
-    }
+    # Bring's home-delivery booking example: customerSpecifiedDeliveryDateTime, local time
+    # with its offset; the sandbox refuses customerSpecifiedDelivery on 5600.
+    assert sent["consignment"]["customerSpecifiedDeliveryDateTime"] == "2026-12-01T15:00:00+01:00"
+    assert "customerSpecifiedDelivery" not in sent["consignment"]
+    assert sent["consignment"]["product"]["additionalServices"] == [
+        {"id": "EVARSLING", "email": "kari@example.no", "mobile": "+4791234567"}
+    ]
     assert "pickupPoint" not in sent["consignment"]["parties"]
 
 

@@ -63,7 +63,7 @@ def hours(*spans: tuple[range, str, str]) -> tuple[OpeningHours, ...]:
 def test_shipping_guide_request_is_built_exactly() -> None:
     request = quote_request(agreement(), PICKUP_POINT, LOCKER, HOME, MAILBOX)
 
-    body = mappers.shipping_guide_request(
+    body = mappers.availability_request(
         request=request,
         products=["5800", "5600", "3584"],
         origin=Address(country="NO", postal_code="0150"),
@@ -88,7 +88,7 @@ def test_shipping_guide_request_without_customer_number_or_street_or_dimensions(
         parcels=(Parcel(weight_g=400),),
     )
 
-    body = mappers.shipping_guide_request(
+    body = mappers.availability_request(
         request=request,
         products=["3584"],
         origin=Address(country="NO", postal_code="0150"),
@@ -157,7 +157,7 @@ def test_timeslots_and_alternative_dates_sample_parses_exactly() -> None:
         "shippingguide-v2-products-response-timeslots-alternative-dates__bring-devsite-checkout-guide.json"
     )
 
-    quotes = mappers.shipping_guide_quotes(data, zone=OSLO, today=dt.date(2021, 1, 6))
+    quotes = mappers.parse_availability(data, zone=OSLO, today=dt.date(2021, 1, 6))
 
     assert [q.product for q in quotes] == ["3584", "5800", "5600"]
     mailbox, pickup, home = quotes
@@ -196,7 +196,7 @@ def test_timeslots_and_alternative_dates_sample_parses_exactly() -> None:
 def test_price_and_eta_sample_prefers_the_net_price() -> None:
     data = sample("shippingguide-v2-products-response-price-eta__bring-devsite.json")
 
-    (quote,) = mappers.shipping_guide_quotes(data)
+    (quote,) = mappers.parse_availability(data)
 
     assert quote == Quote(
         product="5000",
@@ -210,7 +210,7 @@ def test_price_and_eta_sample_prefers_the_net_price() -> None:
 def test_gui_price_sample_takes_the_price_with_additional_services() -> None:
     data = sample("shippingguide-v2-products-response-gui-price__bring-devsite-doc.json")
 
-    (quote,) = mappers.shipping_guide_quotes(data)
+    (quote,) = mappers.parse_availability(data)
 
     assert quote == Quote(product="5800", available=True, price=Money(101995, "NOK"))
 
@@ -229,7 +229,7 @@ def test_a_product_with_errors_is_unavailable_with_brings_text() -> None:
         ]
     }
 
-    assert mappers.shipping_guide_quotes(data) == [
+    assert mappers.parse_availability(data) == [
         Quote(product="5600", available=False, reason="PRODUCT_NOT_AVAILABLE: Not here")
     ]
 
@@ -281,7 +281,7 @@ def test_a_product_with_errors_is_unavailable_with_brings_text() -> None:
 )
 def test_a_shipping_guide_answer_of_the_wrong_shape_is_invalid(body: object) -> None:
     with pytest.raises(CarrierResponseInvalid):
-        mappers.shipping_guide_quotes(body)
+        mappers.parse_availability(body)
 
 
 def test_prices_convert_to_minor_units_of_their_currency() -> None:
@@ -297,7 +297,7 @@ def test_prices_convert_to_minor_units_of_their_currency() -> None:
 def test_pickup_points_by_postal_code_sample_parses_exactly() -> None:
     data = sample("pickuppoint-by-postalcode-response__bring-devsite.json")
 
-    points = mappers.pickup_points(data)
+    points = mappers.parse_service_points(data)
 
     assert len(points) == 10
     first, locker = points[0], points[1]
@@ -336,7 +336,9 @@ def test_pickup_points_by_postal_code_sample_parses_exactly() -> None:
 
 
 def test_pickup_point_by_id_sample_reads_the_structured_opening_hours() -> None:
-    (point,) = mappers.pickup_points(sample("pickuppoint-by-id-response__bring-devsite.json"))
+    (point,) = mappers.parse_service_points(
+        sample("pickuppoint-by-id-response__bring-devsite.json")
+    )
 
     assert point.id == "121110"
     assert point.name == "Meny Greverud"
@@ -351,7 +353,7 @@ def test_pickup_point_by_id_sample_reads_the_structured_opening_hours() -> None:
 
 
 def test_default_pickup_point_sample_parses() -> None:
-    (point,) = mappers.pickup_points(
+    (point,) = mappers.parse_service_points(
         sample("pickuppoint-default-by-postalcode-response__bring-devsite.json")
     )
 
@@ -368,7 +370,9 @@ def test_default_pickup_point_sample_parses() -> None:
 
 
 def test_pickup_points_by_location_sample_keep_brings_order_and_sundays() -> None:
-    points = mappers.pickup_points(sample("pickuppoint-by-location-response__bring-devsite.json"))
+    points = mappers.parse_service_points(
+        sample("pickuppoint-by-location-response__bring-devsite.json")
+    )
 
     assert [p.id for p in points[:3]] == ["124817", "124436", "501131"]
     assert points[0].opening_hours == hours(
@@ -417,7 +421,7 @@ def test_opening_hours_text(text: str, expected: tuple[OpeningHours, ...]) -> No
 def test_locker_types_per_country(country: str, point_type: str, kind: LocationKind) -> None:
     point = {"id": "1", "countryCode": country, "type": point_type}
 
-    assert mappers.pickup_points({"pickupPoint": [point]})[0].kind is kind
+    assert mappers.parse_service_points({"pickupPoint": [point]})[0].kind is kind
 
 
 @pytest.mark.parametrize(
@@ -431,14 +435,14 @@ def test_locker_types_per_country(country: str, point_type: str, kind: LocationK
 )
 def test_a_pickup_point_answer_of_the_wrong_shape_is_invalid(body: object) -> None:
     with pytest.raises(CarrierResponseInvalid):
-        mappers.pickup_points(body)
+        mappers.parse_service_points(body)
 
 
 # --- Booking answers ------------------------------------------------------------------------
 
 
 def test_booking_success_sample_parses_exactly() -> None:
-    booking = mappers.booking_result(sample("booking-response-success__bring-devsite.json"))
+    booking = mappers.parse_booking(sample("booking-response-success__bring-devsite.json"))
 
     assert booking.carrier_shipment_id == "70438101268018539"
     assert booking.tracking_numbers == ("370438101268058536",)
@@ -453,7 +457,7 @@ def test_booking_success_sample_parses_exactly() -> None:
 
 
 def test_booking_success_with_iso_times_and_return_number_parses() -> None:
-    booking = mappers.booking_result(
+    booking = mappers.parse_booking(
         sample("booking-response-success-pickup-parcel__bring-devsite-checkout-guide.json")
     )
 
@@ -501,7 +505,7 @@ BOOKING_REFUSED = {
 
 def test_per_consignment_errors_in_a_200_booking_answer_are_a_rejection_verbatim() -> None:
     with pytest.raises(CarrierRejected) as raised:
-        mappers.booking_result(BOOKING_REFUSED)
+        mappers.parse_booking(BOOKING_REFUSED)
 
     assert raised.value.messages == (
         CarrierMessage(
@@ -525,7 +529,7 @@ def test_per_consignment_errors_in_a_200_booking_answer_are_a_rejection_verbatim
 )
 def test_a_booking_answer_of_the_wrong_shape_is_invalid(body: object) -> None:
     with pytest.raises(CarrierResponseInvalid):
-        mappers.booking_result(body)
+        mappers.parse_booking(body)
 
 
 # --- Tracking answers -----------------------------------------------------------------------
@@ -590,7 +594,7 @@ def test_tracking_events_are_oldest_first_once_each_unknown_codes_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="carriers.bring.units"):
-        events = mappers.tracking_events(TRACKED)
+        events = mappers.parse_tracking(TRACKED)
 
     plus_two = dt.timezone(dt.timedelta(hours=2))
     assert events == [
@@ -651,21 +655,21 @@ def test_every_documented_tracking_status_is_mapped() -> None:
 
 def test_tracking_not_found_is_a_rejection_with_brings_text() -> None:
     with pytest.raises(CarrierRejected) as raised:
-        mappers.tracking_events(sample("tracking-response-error-400__bring-devsite.json"))
+        mappers.parse_tracking(sample("tracking-response-error-400__bring-devsite.json"))
 
     assert raised.value.messages == (CarrierMessage("400", "Invalid query"),)
 
 
 def test_booking_found_by_reference_needs_the_exact_sender_reference() -> None:
-    found = mappers.booking_from_tracking(TRACKED, reference="shp_4f2a9c")
+    found = mappers.parse_find_booking(TRACKED, reference="shp_4f2a9c")
 
     assert found is not None
     assert found.carrier_shipment_id == "70438101268018539"
     assert found.tracking_numbers == ("370438101268058536", "370438101268058543")
     assert found.tracking_url == "https://sporing.bring.no/sporing.html?q=70438101268018539"
-    assert mappers.booking_from_tracking(TRACKED, reference="shp_4f2a") is None
+    assert mappers.parse_find_booking(TRACKED, reference="shp_4f2a") is None
     assert (
-        mappers.booking_from_tracking(
+        mappers.parse_find_booking(
             {"consignmentSet": [{"error": {"code": 404, "message": "No shipments found"}}]},
             reference="shp_4f2a9c",
         )
