@@ -1,5 +1,6 @@
 """The PostNord adapter: quotes from Service Points v5 and Transit Time v2, bookings through
-EDI instruction v3 with PDF labels, Track & Trace, lookup by reference and (GUESS) cancel.
+EDI instruction v3 with PDF labels, reprint by printId, Track & Trace v7 (by id, and by
+reference for lookups) and cancel by Deletion where PostNord supports it (Sweden, Z12).
 
 Credentials (``AgreementCredentials.credentials``):
 
@@ -19,12 +20,13 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from carriers.base import Capability, CarrierAdapter
+from carriers.base import Capability, CarrierAdapter, json_parsers
 from carriers.cache import cached
+from carriers.calendar import business_days_between, local_today, zone_for
+from carriers.declaration import CarrierProduct
 from carriers.exceptions import CarrierRejected, OperationNotSupported
 from carriers.http import CarrierHttp
 from carriers.parallel import call_all
@@ -45,6 +47,7 @@ from carriers.types import (
 
 from . import mappers, units
 from .client import PostNordClient
+from .declaration import DECLARATION
 
 logger = logging.getLogger(__name__)
 
@@ -78,22 +81,11 @@ def _attempt(call: Callable[[], T]) -> Callable[[], _Outcome[T]]:
     return run
 
 
-def business_days_between(start: dt.date, end: dt.date) -> int:
-    """Weekdays after ``start`` up to and including ``end``; a weekend ``end`` counts as a day
-    too, since PostNord delivers on Saturdays (0 when ``end`` is not later)."""
-    days = 0
-    day = start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5 or day == end:
-            days += 1
-    return days
-
-
 def delivery_estimate(
-    available: mappers.ServiceAvailability | None, *, today: dt.date, default: units.Product
+    available: mappers.ServiceAvailability | None, *, today: dt.date, default: CarrierProduct
 ) -> DeliveryEstimate:
-    """PostNord's ETA as business days from ``today``; the product's default without one."""
+    """PostNord's ETA as business days from ``today``; the product's declared estimate without
+    one. A weekend arrival counts as a day: PostNord delivers on Saturdays."""
     if available is not None:
         if available.days_min is not None or available.days_max is not None:
             return DeliveryEstimate(available.days_min, available.days_max)
@@ -101,15 +93,15 @@ def delivery_estimate(
         if latest is not None:
             earliest = available.arrival_earliest or latest
             return DeliveryEstimate(
-                business_days_between(today, earliest.date()),
-                business_days_between(today, latest.date()),
+                business_days_between(today, earliest.date(), weekend_end=True),
+                business_days_between(today, latest.date(), weekend_end=True),
             )
-    return DeliveryEstimate(default.earliest_days, default.latest_days)
+    estimate = default.estimate or (None, None)
+    return DeliveryEstimate(*estimate)
 
 
 class PostNordAdapter(CarrierAdapter):
-    slug = "postnord"
-    name = "PostNord"
+    declaration = DECLARATION
     capabilities = frozenset(
         {
             Capability.QUOTE,
@@ -119,13 +111,16 @@ class PostNordAdapter(CarrierAdapter):
             Capability.TRACKING,
         }
     )
-    products = units.PRODUCT_NAMES
     hosts = {"live": "https://api2.postnord.com", "test": "https://atapi2.postnord.com"}
     parsers: ClassVar[dict[str, Callable[[bytes], Any]]] = {
-        "service_points": mappers.parse_service_points_body,
-        "availability": mappers.parse_availability_body,
-        "booking": mappers.parse_booking_body,
-        "tracking": mappers.parse_tracking_body,
+        **json_parsers(
+            mappers.read,
+            service_points=mappers.parse_service_points,
+            availability=mappers.parse_availability,
+            booking=mappers.parse_booking,
+            label=mappers.parse_label,
+            tracking=mappers.parse_tracking,
+        ),
         "error": mappers.parse_error_body,
     }
 
@@ -135,79 +130,54 @@ class PostNordAdapter(CarrierAdapter):
 
     # --- Quote -----------------------------------------------------------------------------
 
-    def quote(self, *, request: QuoteRequest) -> list[Quote]:
+    def quote_products(
+        self, *, request: QuoteRequest, products: tuple[ProductQuery, ...]
+    ) -> list[Quote]:
         country = request.recipient.country.strip().upper()
         postal_code = mappers.postal_code_normalise(request.recipient.postal_code)
-        quotes: list[Quote | None] = []
-        to_ask: list[tuple[int, ProductQuery, units.Product]] = []
-        for index, query in enumerate(request.products):
-            product = units.PRODUCTS.get(query.code)
-            if product is None:
-                quotes.append(Quote(query.code, available=False, reason="unknown product"))
-            elif query.kind not in product.kinds:
-                quotes.append(
-                    Quote(
-                        query.code,
-                        available=False,
-                        reason=f"product does not deliver to {query.kind.value}",
-                    )
-                )
-            elif country not in units.COUNTRIES:
-                quotes.append(Quote(query.code, available=False, reason="country not served"))
-            elif not postal_code:  # a preview: nothing to look near yet, no carrier call
-                quotes.append(
-                    Quote(
-                        query.code,
-                        available=True,
-                        delivery=DeliveryEstimate(product.earliest_days, product.latest_days),
-                    )
-                )
-            else:
-                quotes.append(None)
-                to_ask.append((index, query, product))
-        if to_ask:
-            codes = sorted({query.code for _, query, _ in to_ask})
-            # One service-point search per kind (the same search serves every query of that
-            # kind), whichever product asks for it.
-            kinds = list(
-                dict.fromkeys(
-                    query.kind
-                    for _, query, _ in to_ask
-                    if query.wants_locations and query.kind in units.LOCATION_KINDS
-                )
+        codes = sorted({query.code for query in products})
+        # One service-point search per kind (the same search serves every query of that kind),
+        # whichever product asks for it.
+        kinds = list(
+            dict.fromkeys(
+                query.kind
+                for query in products
+                if query.wants_locations and query.kind in units.LOCATION_KINDS
             )
-            # Transit time and the searches go out together: a search needs nothing from
-            # transit time, which only says whether its product is offered here at all. So a
-            # search is made (or read from the cache) even for a product that then turns out
-            # unavailable; its answer, or its failure, is then simply not used.
-            services_outcome, *searches = call_all(
-                _attempt(
-                    lambda: self._services(request, codes, country=country, postal_code=postal_code)
-                ),
-                *(
-                    _attempt(self._locations_call(request, kind, country, postal_code))
-                    for kind in kinds
-                ),
+        )
+        # Transit time and the searches go out together: a search needs nothing from transit
+        # time, which only says whether its product is offered here at all. So a search is made
+        # (or read from the cache) even for a product that then turns out unavailable; its
+        # answer, or its failure, is then simply not used.
+        services_outcome, *searches = call_all(
+            _attempt(
+                lambda: self._services(request, codes, country=country, postal_code=postal_code)
+            ),
+            *(
+                _attempt(self._locations_call(request, kind, country, postal_code))
+                for kind in kinds
+            ),
+        )
+        # Errors surface in the order the calls used to be made: transit time first, then the
+        # search of the first product that needs one.
+        services = services_outcome.get()
+        locations = dict(zip(kinds, searches, strict=True))
+        today = local_today(request.now, zone_for(country))
+        return [
+            self._quote_product(
+                query,
+                units.PRODUCTS[query.code],
+                services.get(query.code) if services is not None else None,
+                locations=locations,
+                today=today,
             )
-            # Errors surface in the order the calls used to be made: transit time first, then
-            # the search of the first product that needs one.
-            services = services_outcome.get()
-            locations = dict(zip(kinds, searches, strict=True))
-            today = request.now.astimezone(ZoneInfo(units.timezone_name(country))).date()
-            for index, query, product in to_ask:
-                quotes[index] = self._quote_product(
-                    query,
-                    product,
-                    services.get(query.code) if services is not None else None,
-                    locations=locations,
-                    today=today,
-                )
-        return [quote for quote in quotes if quote is not None]
+            for query in products
+        ]
 
     def _quote_product(
         self,
         query: ProductQuery,
-        product: units.Product,
+        product: CarrierProduct,
         service: mappers.ServiceAvailability | None,
         *,
         locations: Mapping[ProductKind, _Outcome[tuple[Location, ...]]],
@@ -240,7 +210,7 @@ class PostNordAdapter(CarrierAdapter):
         limit = max(0, min(request.max_locations, units.MAX_SERVICE_POINTS))
         if limit == 0:
             return ()
-        params = mappers.service_points_params(
+        params = mappers.service_points_request(
             country=country, postal_code=postal_code, kind=kind, limit=limit
         )
         wanted = units.LOCATION_KINDS[kind]
@@ -279,10 +249,10 @@ class PostNordAdapter(CarrierAdapter):
         ).upper()
         # The hand-over time as local time, to the hour: the answer (and its cache entry)
         # holds for the hour, and PostNord's cut-offs are on the hour anyway.
-        start = request.now.astimezone(ZoneInfo(units.timezone_name(origin_country))).replace(
+        start = request.now.astimezone(zone_for(origin_country)).replace(
             minute=0, second=0, microsecond=0, tzinfo=None
         )
-        params = mappers.transit_time_params(
+        params = mappers.availability_request(
             origin_country=origin_country,
             origin_postal_code=origin_postal_code,
             destination_country=country,
@@ -338,11 +308,9 @@ class PostNordAdapter(CarrierAdapter):
                 ),
             )
         issuer_code = self._issuer_code(request.agreement, request.sender_address.country)
-        body = mappers.edi_instruction(
+        body = mappers.booking_request(
             request,
-            now=timezone.now().astimezone(
-                ZoneInfo(units.timezone_name(request.sender_address.country))
-            ),
+            now=timezone.now().astimezone(zone_for(request.sender_address.country)),
             issuer_code=issuer_code,
             application_id=self._application_id(request.agreement),
         )
@@ -358,59 +326,69 @@ class PostNordAdapter(CarrierAdapter):
             extra={**booking.extra, **mappers.booking_extra(request, issuer_code=issuer_code)},
         )
 
-    def find_booking(self, *, agreement: AgreementCredentials, reference: str) -> Booking | None:
-        """The shipment booked with ``reference`` (our CU reference), found by Track & Trace;
-        its labels reprinted by item id when PostNord still has them."""
-        base_url = self.base_url(agreement)
-        data = self.client.find_by_reference(
-            base_url=base_url, agreement=agreement, reference=reference, locale=TRACKING_LOCALE
-        )
-        shipments = mappers.parse_shipments(data) if data is not None else []
-        if not shipments:
-            return None
-        shipment = shipments[0]
-        item_ids = tuple(item.item_id for item in shipment.items if item.item_id)
-        labels: tuple[Label, ...] = ()
-        if item_ids:
-            try:
-                labels = mappers.parse_labels(
-                    self.client.reprint_labels(
-                        base_url=base_url,
-                        agreement=agreement,
-                        body=mappers.label_reprint_body(item_ids),
-                    )
-                )
-            except CarrierRejected:  # PostNord's test server keeps no labels (§1.5)
-                logger.warning("PostNord labels of %s could not be reprinted", reference)
-        first = item_ids[0] if item_ids else shipment.shipment_id
-        return Booking(
-            carrier_shipment_id=shipment.shipment_id,
-            tracking_numbers=item_ids,
-            tracking_url=mappers.tracking_url(first, shipment.country),
-            labels=labels,
-            extra={"reference": reference},
+    def reprint_labels(
+        self, *, agreement: AgreementCredentials, booking: Booking
+    ) -> tuple[Label, ...]:
+        """The booking's labels again, by the printIds its booking answer gave."""
+        print_ids = mappers.print_ids(booking)
+        if not print_ids:
+            raise OperationNotSupported(
+                f"{self.slug}: booking {booking.carrier_shipment_id} has no printId to reprint "
+                "its labels by (PostNord reprints by the booking answer's printId only)",
+                carrier=self.slug,
+            )
+        return mappers.parse_label(
+            self.client.reprint_labels(
+                base_url=self.base_url(agreement),
+                agreement=agreement,
+                body=mappers.label_reprint_request(print_ids),
+            )
         )
 
+    def find_booking(self, *, agreement: AgreementCredentials, reference: str) -> Booking | None:
+        """The shipment booked with ``reference`` (our CU reference), found by Track & Trace v7.
+
+        It has no labels: PostNord reprints by the booking answer's printId, which Track &
+        Trace does not give (the item id answers "id not found").
+        """
+        data = self.client.find_by_reference(
+            base_url=self.base_url(agreement),
+            agreement=agreement,
+            request=mappers.find_booking_request(
+                agreement.customer_number, reference, locale=TRACKING_LOCALE
+            ),
+        )
+        return None if data is None else mappers.parse_find_booking(data, reference=reference)
+
     def cancel(self, *, agreement: AgreementCredentials, booking: Booking) -> None:
-        """Re-send the instruction with ``updateIndicator: Deletion`` (GUESS, §1.5)."""
+        """Re-send the instruction with ``updateIndicator: Deletion``, only where PostNord
+        supports it (a Swedish, Z12, agreement: booking swagger ``updateIndicator``)."""
         if "product" not in booking.extra:
             raise OperationNotSupported(
                 f"{self.slug}: booking {booking.carrier_shipment_id} lacks its EDI data",
                 carrier=self.slug,
             )
+        issuer_code = booking.extra.get("issuer_code") or self._issuer_code(
+            agreement, booking.extra.get("sender_country", "")
+        )
+        if not units.cancel_supported(issuer_code):
+            country = units.ISSUER_COUNTRIES.get(issuer_code, issuer_code)
+            raise OperationNotSupported(
+                f"{self.slug}: PostNord cannot cancel a booking of its {country} agreement "
+                f"(issuer {issuer_code}) through the API; ask PostNord customer service",
+                carrier=self.slug,
+            )
         data = self.client.send_instruction(
             base_url=self.base_url(agreement),
             agreement=agreement,
-            body=mappers.deletion_instruction(
+            body=mappers.cancel_request(
                 booking,
                 agreement=agreement,
-                now=timezone.now().astimezone(
-                    ZoneInfo(units.timezone_name(booking.extra.get("sender_country", "SE")))
-                ),
+                now=timezone.now().astimezone(zone_for(booking.extra.get("sender_country", "SE"))),
                 application_id=self._application_id(agreement),
             ),
         )
-        mappers.check_instruction_answer(data)
+        mappers.parse_cancel(data, booking=booking)
 
     # --- Tracking ----------------------------------------------------------------------------
 
@@ -420,9 +398,10 @@ class PostNordAdapter(CarrierAdapter):
         data = self.client.track(
             base_url=self.base_url(agreement),
             agreement=agreement,
-            identifier=tracking_number,
-            locale=TRACKING_LOCALE,
+            request=mappers.tracking_request(tracking_number, locale=TRACKING_LOCALE),
         )
+        if data is None:  # PostNord knows no such id (yet): no events, not a failure
+            return []
         return mappers.events_for(mappers.parse_shipments(data), tracking_number)
 
 

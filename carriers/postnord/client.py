@@ -1,31 +1,30 @@
 """PostNord transport: URLs, the ``apikey`` query parameter, timeouts; returns parsed JSON.
 
 Every call goes through ``CarrierHttp`` (tracing, redaction: ``apikey`` is a secret query
-parameter there, and the key's value is redacted wherever else it appears).
+parameter there, and the key's value is redacted wherever else it appears). Every PostNord
+specification authenticates with the ``apikey`` query parameter.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 
+from carriers.exceptions import CarrierRejected
 from carriers.http import CallContext, CarrierHttp
 from carriers.types import AgreementCredentials
 
-from . import units
+from . import mappers, units
 
 SERVICE_POINTS_PATH = "/rest/businesslocation/v5/servicepoints/nearest/byaddress"
 TRANSIT_TIME_PATH = "/rest/transport/v2/transittime/addresstoaddress"
 EDI_PATH = "/rest/shipment/v3/edi"
 EDI_LABELS_PATH = "/rest/shipment/v3/edi/labels/pdf"
 LABELS_BY_ID_PATH = "/rest/shipment/v3/labels/ids/pdf"
-TRACKING_PATH = "/rest/shipment/v5/trackandtrace/findByIdentifier.json"
-TRACKING_BY_REFERENCE_PATH = (
-    "/rest/shipment/v7/trackandtrace/customernumber/{customer_number}/reference/{reference}/public"
-)
+TRACKING_PATH = mappers.TRACKING_PATH
+TRACKING_BY_REFERENCE_PATH = mappers.FIND_BOOKING_PATH
 SLUG = "postnord"
 
 
@@ -96,7 +95,7 @@ class PostNordClient:
         response = self.http.request(
             "POST",
             base_url + LABELS_BY_ID_PATH,
-            ctx=CallContext(carrier=SLUG, operation="label", agreement=agreement),
+            ctx=CallContext(carrier=SLUG, operation="label_reprint", agreement=agreement),
             params=self._params(agreement, {"paperSize": units.LABEL_PAPER_SIZE}),
             json_body=body,
             timeout=_booking_timeout(),
@@ -104,31 +103,41 @@ class PostNordClient:
         return response.json()
 
     def track(
-        self, *, base_url: str, agreement: AgreementCredentials, identifier: str, locale: str
-    ) -> Any:
-        response = self.http.request(
-            "GET",
-            base_url + TRACKING_PATH,
-            ctx=CallContext(carrier=SLUG, operation="tracking", agreement=agreement),
-            params=self._params(agreement, {"id": identifier, "locale": locale}),
-            retries=1,
-        )
-        return response.json()
+        self, *, base_url: str, agreement: AgreementCredentials, request: mappers.PathQuery
+    ) -> Any | None:
+        """Track & Trace v7 by identifier; None when PostNord answers its own 404."""
+        return self._find(base_url, agreement, request, operation="tracking")
 
     def find_by_reference(
-        self, *, base_url: str, agreement: AgreementCredentials, reference: str, locale: str
+        self, *, base_url: str, agreement: AgreementCredentials, request: mappers.PathQuery
     ) -> Any | None:
-        """The shipments booked with ``reference``; None when PostNord answers 404."""
-        path = TRACKING_BY_REFERENCE_PATH.format(
-            customer_number=quote(agreement.customer_number, safe=""),
-            reference=quote(reference, safe=""),
-        )
+        """The shipments booked with a reference; None when PostNord answers its own 404."""
+        return self._find(base_url, agreement, request, operation="find_booking")
+
+    def _find(
+        self,
+        base_url: str,
+        agreement: AgreementCredentials,
+        request: mappers.PathQuery,
+        *,
+        operation: str,
+    ) -> Any | None:
         response = self.http.request(
             "GET",
-            base_url + path,
-            ctx=CallContext(carrier=SLUG, operation="find_booking", agreement=agreement),
-            params=self._params(agreement, {"locale": locale}),
+            base_url + request.path,
+            ctx=CallContext(carrier=SLUG, operation=operation, agreement=agreement),
+            params=self._params(agreement, request.params),
             accept=(404,),
             retries=1,
         )
-        return None if response.status == 404 else response.json()
+        if response.status == 404:
+            if mappers.is_not_found(response):
+                return None
+            # The API gateway's 404 (an unknown path): a refusal, not "no such shipment".
+            messages = mappers.parse_error(response)
+            raise CarrierRejected(
+                f"{SLUG}: HTTP 404: " + "; ".join(m.text for m in messages)[:500],
+                carrier=SLUG,
+                messages=messages,
+            )
+        return response.json()

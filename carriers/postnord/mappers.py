@@ -148,20 +148,37 @@ def parse_error(response: HttpResponse) -> tuple[CarrierMessage, ...]:
         return ()
 
 
-def parse_error_body(body: bytes) -> tuple[CarrierMessage, ...]:
-    return error_messages(read.load(body))
+def parse_error_body(body: bytes, status: int | None = None) -> tuple[CarrierMessage, ...]:
+    """A saved error body's messages (``manage.py carrier_parse postnord error``)."""
+    return error_messages(read.load(body), status or 0)
+
+
+def is_not_found(response: HttpResponse) -> bool:
+    """A 404 of the service itself ("no such shipment"), not of PostNord's API gateway (an
+    unknown path or product answers ``{"error": {...}}``)."""
+    if response.status != 404:
+        return False
+    try:
+        data = json.loads(response.body)
+    except (ValueError, RecursionError):
+        return True
+    return not (isinstance(data, dict) and isinstance(data.get("error"), dict))
 
 
 # --- Service points (Service Points v5) -----------------------------------------------------
 
 
-def service_points_params(
+def service_points_request(
     *, country: str, postal_code: str, kind: ProductKind, limit: int
 ) -> dict[str, str]:
     """Query of ``nearest/byaddress``: the nearest points of one kind to a postal code.
 
-    Only the postal code is sent (no street), so the answer depends on the postal code alone
-    and one cached answer serves every shopper there.
+    Names and values as the Service Points v5 swagger (5.0.14) has them: ``returnType`` and
+    ``countryCode`` required; ``postalCode`` without spaces; ``typeId`` the comma-separated
+    list it recommends for checkouts (points and parcel boxes asked apart); ``context``
+    ``optionalservicepoint``, ``responseFilter`` ``public``. Only the postal code is sent (no
+    street), so the answer depends on the postal code alone and one cached answer serves every
+    shopper there.
     """
     return {
         "returnType": "json",
@@ -192,7 +209,9 @@ def _time(value: str, what: str) -> dt.time:
 
 def _opening_hours(data: Any) -> tuple[OpeningHours, ...]:
     hours = []
-    for entry in read.array(read.optional_object(data, "openingHours").get("postalServices"), "hours"):
+    for entry in read.array(
+        read.optional_object(data, "openingHours").get("postalServices"), "hours"
+    ):
         entry = read.object(entry, "opening hours")
         day = read.text(entry.get("openDay"), "opening hours").strip().lower()
         if day not in units.WEEKDAYS:
@@ -215,9 +234,11 @@ def _coordinates(data: Any) -> Coordinates | None:
     if not wgs84:
         return None
     point = wgs84[0]
-    lat = _float(point.get("northing"), "coordinates")
-    lng = _float(point.get("easting"), "coordinates")
-    if lat == 0 and lng == 0:  # PostNord's "no position" (seen in real answers), not a place
+    lat = read.number(point.get("northing"), "coordinates.northing", required=True)
+    lng = read.number(point.get("easting"), "coordinates.easting", required=True)
+    if (
+        lat is None or lng is None or (lat == 0 and lng == 0)
+    ):  # PostNord's "no position" (seen in real answers), not a place
         return None
     return Coordinates(lat=lat, lng=lng)
 
@@ -280,10 +301,6 @@ def parse_service_points(data: Any) -> list[Location]:
     return [_location(point) for point in read.array(points, "servicePoints")]
 
 
-def parse_service_points_body(body: bytes) -> list[Location]:
-    return parse_service_points(read.load(body))
-
-
 # --- Transit time and delivery options ------------------------------------------------------
 
 
@@ -310,7 +327,7 @@ class ServiceAvailability:
     reason: str = ""
 
 
-def transit_time_params(
+def availability_request(
     *,
     origin_country: str,
     origin_postal_code: str,
@@ -319,7 +336,9 @@ def transit_time_params(
     codes: Iterable[str],
     start: dt.datetime,
 ) -> dict[str, str]:
-    """Query of Transit Time v2 ``addresstoaddress``; ``start`` is the local hand-over time."""
+    """Query of Transit Time v2 ``addresstoaddress`` (swagger 2.0.3): ``startTime`` the local
+    hand-over time, ``serviceCodes`` comma-separated Nordic codes, origin and destination postal
+    codes and alpha-2 countries (all required but ``serviceCodes``)."""
     return {
         "startTime": start.strftime("%Y-%m-%dT%H:%M"),
         "serviceCodes": ",".join(codes),
@@ -337,7 +356,8 @@ def _additional_codes(value: Any, what: str) -> tuple[str, ...]:
     for entry in entries:
         entry = read.object(entry, what)
         codes.append(
-            read.text(entry.get("additionalServiceCode"), what) or read.text(entry.get("code"), what)
+            read.text(entry.get("additionalServiceCode"), what)
+            or read.text(entry.get("code"), what)
         )
     return tuple(codes)
 
@@ -395,7 +415,9 @@ def _transit_v2(entry: dict[str, Any]) -> ServiceAvailability:
 
 def _delivery_options(root: dict[str, Any]) -> list[ServiceAvailability]:
     found = []
-    for warehouse in read.array(root.get("warehouseToDeliveryOptions"), "warehouseToDeliveryOptions"):
+    for warehouse in read.array(
+        root.get("warehouseToDeliveryOptions"), "warehouseToDeliveryOptions"
+    ):
         warehouse = read.object(warehouse, "warehouseToDeliveryOptions")
         for group in read.array(warehouse.get("deliveryOptions"), "deliveryOptions"):
             group = read.object(group, "deliveryOptions")
@@ -427,7 +449,9 @@ def _delivery_options(root: dict[str, Any]) -> list[ServiceAvailability]:
                         ),
                         arrival_earliest=_datetime(window.get("earliest"), "deliveryTime"),
                         arrival_latest=_datetime(window.get("latest"), "deliveryTime"),
-                        delivery_point_id=read.text(booking.get("servicePointId"), "servicePointId"),
+                        delivery_point_id=read.text(
+                            booking.get("servicePointId"), "servicePointId"
+                        ),
                         option_type=read.text(group.get("type"), "type"),
                     )
                 )
@@ -450,10 +474,6 @@ def parse_availability(data: Any) -> list[ServiceAvailability]:
         else:
             raise read.invalid("transit time entry")
     return found
-
-
-def parse_availability_body(body: bytes) -> list[ServiceAvailability]:
-    return parse_availability(read.load(body))
 
 
 def base_services(entries: Iterable[ServiceAvailability]) -> dict[str, ServiceAvailability]:
@@ -564,14 +584,23 @@ def _application(application_id: int | str | None) -> dict[str, Any]:
     return application
 
 
-def edi_instruction(
+def _reference_no(reference: str) -> str:
+    """A reference within the swagger's 35 characters: a UUID (Klarna's order id, 36) loses
+    its hyphens, still readable as the same id; anything longer is cut."""
+    if len(reference) > REFERENCE_MAX:
+        reference = reference.replace("-", "")
+    return reference[:REFERENCE_MAX]
+
+
+def booking_request(
     request: BookingRequest,
     *,
     now: dt.datetime,
     issuer_code: str,
     application_id: int | str | None = None,
 ) -> dict[str, Any]:
-    """The EDI instruction booking ``request`` (body of ``/v3/edi/labels/pdf``).
+    """The EDI instruction booking ``request`` (body of ``/v3/edi/labels/pdf``), valid against
+    the booking swagger's ``ediInstruction``.
 
     Our reference is the shipment id and the customer reference (CU), so track and trace
     finds the booking by it; PostNord allocates the parcel ids (itemId "0"). A chosen point
@@ -583,10 +612,14 @@ def edi_instruction(
         loading = dt.datetime.combine(request.shipping_date, dt.time(8, 0), tzinfo=now.tzinfo)
     addons = {addon.type: addon.text.strip() for addon in request.addons}
     entry_code = addons.get(units.ADDON_ENTRY_CODE, "")
-    references = [{"referenceNo": request.reference, "referenceType": units.REFERENCE_CUSTOMER}]
+    reference = _reference_no(request.reference)
+    references = [{"referenceNo": reference, "referenceType": units.REFERENCE_CUSTOMER}]
     if request.order_reference and request.order_reference != request.reference:
         references.append(
-            {"referenceNo": request.order_reference, "referenceType": units.REFERENCE_ORDER}
+            {
+                "referenceNo": _reference_no(request.order_reference),
+                "referenceType": units.REFERENCE_ORDER,
+            }
         )
     parties: dict[str, Any] = {
         "consignor": {
@@ -609,7 +642,7 @@ def edi_instruction(
         additional_services.append(units.ADDON_OPTIONAL_SERVICE_POINT)
     shipment = _compact(
         {
-            "shipmentIdentification": {"shipmentId": request.reference},
+            "shipmentIdentification": {"shipmentId": reference},
             "dateAndTimes": {"loadingDate": _timestamp(loading)},
             "service": _compact(
                 {
@@ -643,7 +676,7 @@ def edi_instruction(
     return {
         "messageDate": _timestamp(now),
         "messageFunction": "Instruction",
-        "messageId": request.reference,
+        "messageId": request.reference[:MESSAGE_ID_MAX],
         "updateIndicator": "Original",
         "application": _application(application_id),
         "shipment": [shipment],
@@ -665,21 +698,28 @@ def booking_extra(request: BookingRequest, *, issuer_code: str) -> dict[str, str
     }
 
 
-def deletion_instruction(
+def cancel_request(
     booking: Booking,
     *,
     agreement: AgreementCredentials,
     now: dt.datetime,
     application_id: int | str | None = None,
 ) -> dict[str, Any]:
-    """The same shipment re-sent with ``updateIndicator: Deletion`` (GUESS, carriers.md §1.5:
-    PostNord documents no cancel endpoint; Deletion is in the EDI's updateIndicator enum)."""
+    """The booked shipment re-sent to ``/v3/edi`` with ``updateIndicator: Deletion``.
+
+    The booking swagger (3.5.29.1, ``updateIndicator``) says "A Deletion can only be performed,
+    if an Original exist" and "Update and Deletion are not supported for" Z11, Z13, Z14: the
+    adapter sends it only for a Swedish (Z12) agreement (``units.cancel_supported``). No public
+    capture of a successful Deletion exists (FIDELITY.md); the body is valid against
+    ``ediInstruction`` (consignor, service, the items by their ids).
+    """
     extra = booking.extra
-    shipment_id = extra.get("reference") or booking.carrier_shipment_id
+    shipment_id = _reference_no(extra.get("reference") or booking.carrier_shipment_id)
     return {
         "messageDate": _timestamp(now),
         "messageFunction": "Instruction",
-        "messageId": f"{shipment_id}-deletion",
+        # Unique per message within the swagger's 36 characters (our reference is 32).
+        "messageId": f"{shipment_id[: MESSAGE_ID_MAX - 4]}-DEL",
         "updateIndicator": "Deletion",
         "application": _application(application_id),
         "shipment": [
@@ -725,9 +765,15 @@ def deletion_instruction(
     }
 
 
-def label_reprint_body(item_ids: Iterable[str]) -> list[dict[str, str]]:
-    """Body of ``/v3/labels/ids/pdf``: the item id is the label id."""
-    return [{"id": item_id} for item_id in item_ids]
+def label_reprint_request(print_ids: Iterable[str]) -> list[dict[str, str]]:
+    """Body of ``/v3/labels/ids/pdf`` (swagger ``ids_label``): one ``{"id"}`` per label.
+
+    The id is the booking answer's ``printId``, not the item id: the swagger's ``assignedIds``
+    says "The printId is use to print the label, in the endpoints /v3/labels/ids/(zpl|pdf)",
+    and a production A/B (Joaqim/karrio docs/notes/postnord/customs-declaration-live-
+    verification.md) got "id not found" for the item id and the label for the printId.
+    """
+    return [{"id": print_id} for print_id in print_ids]
 
 
 def _error_response_messages(value: Any) -> list[CarrierMessage]:
@@ -737,23 +783,32 @@ def _error_response_messages(value: Any) -> list[CarrierMessage]:
     return messages or [CarrierMessage(code="FAIL", text="PostNord refused the item")]
 
 
-def _labels(printouts: Any) -> tuple[tuple[Label, ...], list[str], list[CarrierMessage]]:
-    """Labels, the item ids they print, and the per-item failures of a ``labelPrintout``."""
+@dataclass(frozen=True)
+class _Printouts:
+    labels: tuple[Label, ...]
+    #: item id -> printId, in the answer's order.
+    print_ids: dict[str, str]
+    failures: tuple[CarrierMessage, ...]
+
+
+def _printouts(printouts: Any) -> _Printouts:
+    """Labels, the items they print (with their printIds), and the per-item failures of a
+    ``labelPrintout`` array (swagger ``labelPrintout_inner``)."""
     labels: list[Label] = []
-    item_ids: list[str] = []
+    print_ids: dict[str, str] = {}
     failures: list[CarrierMessage] = []
     for entry in read.array(printouts, "labelPrintout"):
         entry = read.object(entry, "labelPrintout")
         for item in read.array(entry.get("itemIds"), "itemIds"):
             item = read.object(item, "itemIds")
-            if read.text(item.get("status"), "status").upper() == "FAIL":
+            if read.field(item, "status").upper() == "FAIL":
                 failures.extend(_error_response_messages(item.get("errorResponse")))
                 continue
-            item_id = read.text(item.get("itemIds"), "itemIds")
+            item_id = read.field(item, "itemIds")
             if item_id:
-                item_ids.append(item_id)
+                print_ids[item_id] = read.field(item, "printId")
         printout = read.optional_object(entry.get("printout"), "printout")
-        data = read.text(printout.get("data"), "printout")
+        data = read.text(printout.get("data"), "printout.data")
         if not data:
             continue
         label_format = read.text(printout.get("labelFormat"), "printout").lower() or "pdf"
@@ -762,49 +817,66 @@ def _labels(printouts: Any) -> tuple[tuple[Label, ...], list[str], list[CarrierM
                 content = base64.b64decode(data, validate=True)
             except (binascii.Error, ValueError):
                 raise read.invalid("label data (not base64)") from None
-        else:  # ZPL has been seen raw with encoding "none"
+        else:  # ZPL comes raw (the live note: "^XA" in printout.data)
             content = data.encode()
         labels.append(Label(content=content, format=label_format))
-    return tuple(labels), item_ids, failures
+    return _Printouts(tuple(labels), print_ids, tuple(failures))
 
 
-def parse_labels(data: Any) -> tuple[Label, ...]:
-    """The labels of a reprint (``/v3/labels/ids/pdf``: a ``labelPrintout`` array)."""
-    labels, _, failures = _labels(data)
-    if failures:
-        raise CarrierRejected(f"{SLUG}: label refused", carrier=SLUG, messages=tuple(failures))
-    return labels
+def parse_label(data: Any) -> tuple[Label, ...]:
+    """The labels of a reprint (``/v3/labels/ids/pdf`` answers a ``labelPrintout`` array); a
+    per-id ``FAIL`` (e.g. "id not found") is PostNord's refusal."""
+    printouts = _printouts(data)
+    if printouts.failures:
+        raise CarrierRejected(
+            f"{SLUG}: label refused: " + "; ".join(m.text for m in printouts.failures)[:300],
+            carrier=SLUG,
+            messages=printouts.failures,
+        )
+    return printouts.labels
 
 
 def tracking_url(item_id: str, country: str) -> str:
     return TRACKING_URL.format(country=(country or "SE").lower(), id=item_id)
 
 
-def _booking_response(root: dict[str, Any]) -> tuple[str, list[str], list[str], str]:
-    """bookingId, item ids, shipment ids and tracking URL; raises on per-shipment FAIL."""
+@dataclass(frozen=True)
+class _BookingIds:
+    booking_id: str
+    item_ids: list[str]
+    shipment_ids: list[str]
+    #: item id -> printId (``assignedIds.printId``).
+    print_ids: dict[str, str]
+    url: str
+
+
+def _booking_response(root: dict[str, Any]) -> _BookingIds:
+    """The ids of a ``bookingResponse``; raises on a per-shipment FAIL."""
     # /v3/edi/labels/* wrap it in "bookingResponse"; /v3/edi answers the bookingResponse itself.
     booking = read.object(root.get("bookingResponse", root), "bookingResponse")
     failures: list[CarrierMessage] = []
-    item_ids: list[str] = []
-    shipment_ids: list[str] = []
+    ids = _BookingIds(read.field(booking, "bookingId"), [], [], {}, "")
     url = ""
     for info in read.array(booking.get("idInformation"), "idInformation"):
         info = read.object(info, "idInformation")
-        if read.text(info.get("status"), "status").upper() == "FAIL":
+        if read.field(info, "status").upper() == "FAIL":
             failures.extend(_error_response_messages(info.get("errorResponse")))
         for assigned in read.array(info.get("ids"), "ids"):
             assigned = read.object(assigned, "ids")
-            id_type = read.text(assigned.get("idType"), "idType").lower()
-            value = read.text(assigned.get("value"), "ids")
+            # "itemId" in the swagger; "ITEMID" in a live production answer (the live note).
+            id_type = read.field(assigned, "idType").lower()
+            value = read.field(assigned, "value")
             if id_type == "itemid" and value:
-                item_ids.append(value)
+                ids.item_ids.append(value)
+                if read.field(assigned, "printId"):
+                    ids.print_ids[value] = read.field(assigned, "printId")
             elif id_type == "shipmentid" and value:
-                shipment_ids.append(value)
+                ids.shipment_ids.append(value)
         for link in read.array(info.get("urls"), "urls"):
             link = read.object(link, "urls")
-            if not url and read.text(link.get("type"), "urls").upper() == "TRACKING":
-                url = read.text(link.get("url"), "urls")
-    if not item_ids and not shipment_ids and booking.get("handlingResponse"):
+            if not url and read.field(link, "type").upper() == "TRACKING":
+                url = read.field(link, "url")
+    if not ids.item_ids and not ids.shipment_ids and booking.get("handlingResponse"):
         failures.extend(_error_response_messages(booking.get("handlingResponse")))
     if failures:
         raise CarrierRejected(
@@ -812,46 +884,86 @@ def _booking_response(root: dict[str, Any]) -> tuple[str, list[str], list[str], 
             carrier=SLUG,
             messages=tuple(failures),
         )
-    return read.text(booking.get("bookingId"), "bookingId"), item_ids, shipment_ids, url
+    return _BookingIds(ids.booking_id, ids.item_ids, ids.shipment_ids, ids.print_ids, url)
 
 
 def parse_booking(data: Any, *, country: str = "") -> Booking:
-    """The answer of ``/v3/edi/labels/pdf``: ids, tracking URL and the labels.
+    """The answer of ``/v3/edi/labels/pdf`` (swagger ``ediLabelResponse``): ids, tracking URL,
+    the labels, and in ``extra`` the ``booking_id`` and the ``print_id`` (comma-separated, one
+    per item) that a reprint needs.
 
     PostNord answers 200 even when an item failed (``status: FAIL``); that is a rejection.
     """
     root = read.object(data, "booking body")
-    booking_id, item_ids, shipment_ids, url = _booking_response(root)
-    labels, printed_ids, failures = _labels(root.get("labelPrintout"))
-    if failures:
+    ids = _booking_response(root)
+    printouts = _printouts(root.get("labelPrintout"))
+    if printouts.failures:
         raise CarrierRejected(
-            f"{SLUG}: label refused: " + "; ".join(m.text for m in failures)[:300],
+            f"{SLUG}: label refused: " + "; ".join(m.text for m in printouts.failures)[:300],
             carrier=SLUG,
-            messages=tuple(failures),
+            messages=printouts.failures,
         )
-    item_ids = item_ids or printed_ids
+    item_ids = list(dict.fromkeys(ids.item_ids or list(printouts.print_ids)))
     if not item_ids:
         raise read.invalid("booking answer without item ids")
+    print_ids = {**printouts.print_ids, **ids.print_ids}
+    extra = {
+        "booking_id": ids.booking_id,
+        "print_id": ",".join(print_ids[item] for item in item_ids if print_ids.get(item)),
+    }
     return Booking(
-        carrier_shipment_id=(shipment_ids[0] if shipment_ids else booking_id),
-        tracking_numbers=tuple(dict.fromkeys(item_ids)),
-        tracking_url=url or tracking_url(item_ids[0], country),
-        labels=labels,
-        extra={"booking_id": booking_id} if booking_id else {},
+        carrier_shipment_id=(ids.shipment_ids[0] if ids.shipment_ids else ids.booking_id),
+        tracking_numbers=tuple(item_ids),
+        tracking_url=ids.url or tracking_url(item_ids[0], country),
+        labels=printouts.labels,
+        extra={key: value for key, value in extra.items() if value},
     )
 
 
-def parse_booking_body(body: bytes) -> Booking:
-    return parse_booking(read.load(body))
+def print_ids(booking: Booking) -> tuple[str, ...]:
+    """The printIds a booking keeps in ``extra["print_id"]``."""
+    return tuple(p for p in booking.extra.get("print_id", "").split(",") if p)
 
 
-def check_instruction_answer(data: Any) -> str:
-    """The bookingId of a ``/v3/edi`` answer (e.g. a deletion); raises on FAIL."""
-    booking_id, _, _, _ = _booking_response(read.object(data, "instruction answer"))
-    return booking_id
+def parse_cancel(data: Any, *, booking: Booking) -> str:
+    """The bookingId of the ``/v3/edi`` answer to a Deletion; raises on FAIL.
+
+    A third party reports (Joaqim/karrio PRDs/PRD_POSTNORD_INTEGRATION.md, on PostNord's test
+    host) that ``/v3/edi`` may ignore the Deletion and book a new shipment with new ids. An
+    answer that assigns item ids other than the booking's is therefore not a cancellation.
+    """
+    ids = _booking_response(read.object(data, "instruction answer"))
+    new = [item for item in ids.item_ids if item not in booking.tracking_numbers]
+    if new:
+        raise CarrierRejected(
+            f"{SLUG}: the deletion was answered with new item ids {', '.join(new)}: PostNord "
+            "booked a new shipment instead of deleting; cancel both with PostNord customer "
+            "service",
+            carrier=SLUG,
+            messages=(CarrierMessage("DELETION_BOOKED", "Deletion answered with new item ids"),),
+        )
+    return ids.booking_id
 
 
-# --- Tracking (Track & Trace findByIdentifier / findByReference) ----------------------------
+# --- Tracking (Track & Trace v7: find by identifier, find by reference) ----------------------
+
+
+def tracking_request(identifier: str, *, locale: str) -> PathQuery:
+    """``GET /rest/shipment/v7/trackandtrace/id/{id}/public``: the id (shipment or item,
+    "A-Z, a-z, 0-9, 10-35 characters") in the path; ``locale`` en, sv, no, da or fi."""
+    return PathQuery(
+        TRACKING_PATH.format(id=quote(identifier.strip(), safe="")), {"locale": locale}
+    )
+
+
+def find_booking_request(customer_number: str, reference: str, *, locale: str) -> PathQuery:
+    """``GET .../v7/trackandtrace/customernumber/{customerNumber}/reference/{reference}/public``:
+    the shipments booked with our CU reference under the agreement's customer number."""
+    path = FIND_BOOKING_PATH.format(
+        customer_number=quote(customer_number, safe=""),
+        reference=quote(_reference_no(reference), safe=""),
+    )
+    return PathQuery(path, {"locale": locale})
 
 
 @dataclass(frozen=True)
@@ -878,12 +990,12 @@ def _country2(code: str) -> str:
 
 
 def _event_location(location: dict[str, Any]) -> str:
-    name = read.text(location.get("displayName"), "location") or read.text(location.get("name"), "location")
-    city = read.text(location.get("city"), "location")
+    name = read.field(location, "displayName") or read.field(location, "name")
+    city = read.field(location, "city")
     parts = [name] if name else []
     if city and city.casefold() != name.casefold():
         parts.append(city)
-    return ", ".join(parts) or read.text(location.get("country"), "location")
+    return ", ".join(parts) or read.field(location, "country")
 
 
 def _event(data: Any) -> TrackingEvent:
@@ -892,15 +1004,14 @@ def _event(data: Any) -> TrackingEvent:
     at = _datetime(event.get("eventTime"), "eventTime")
     if at is None:
         raise read.invalid("event without eventTime")
-    if at.tzinfo is None:  # local time where the event happened
-        zone = units.timezone_name(read.text(location.get("countryCode"), "location"))
-        at = at.replace(tzinfo=ZoneInfo(zone))
-    code = read.text(event.get("eventCode"), "eventCode")
+    # A naive eventTime is local time where the event happened (alpha-3 countryCode).
+    at = aware(at, zone_for(read.field(location, "countryCode")))
+    code = read.field(event, "eventCode")
     return TrackingEvent(
         at=at,
-        status=units.tracking_status(read.text(event.get("status"), "status"), code),
+        status=units.tracking_status(read.field(event, "status"), code),
         carrier_code=code,
-        description=read.text(event.get("eventDescription"), "eventDescription"),
+        description=read.field(event, "eventDescription"),
         location=_event_location(location),
     )
 
@@ -915,21 +1026,19 @@ def parse_shipments(data: Any) -> list[TrackedShipment]:
     for shipment in read.array(response.get("shipments"), "shipments"):
         shipment = read.object(shipment, "shipment")
         consignee = read.optional_object(shipment.get("consignee"), "consignee")
-        address = read.optional_object(consignee.get("address"), "consignee")
+        address = read.optional_object(consignee.get("address"), "consignee.address")
         items = []
         for item in read.array(shipment.get("items"), "items"):
             item = read.object(item, "item")
             events = sorted(
                 (_event(e) for e in read.array(item.get("events"), "events")), key=lambda e: e.at
             )
-            items.append(
-                TrackedItem(item_id=read.text(item.get("itemId"), "itemId"), events=tuple(events))
-            )
+            items.append(TrackedItem(item_id=read.field(item, "itemId"), events=tuple(events)))
         shipments.append(
             TrackedShipment(
-                shipment_id=read.text(shipment.get("shipmentId"), "shipmentId"),
-                status=read.text(shipment.get("status"), "status"),
-                country=_country2(read.text(address.get("countryCode"), "consignee")),
+                shipment_id=read.field(shipment, "shipmentId"),
+                status=read.field(shipment, "status"),
+                country=_country2(read.field(address, "countryCode")),
                 items=tuple(items),
             )
         )
@@ -955,5 +1064,19 @@ def parse_tracking(data: Any) -> list[TrackingEvent]:
     return events_for(parse_shipments(data), "")
 
 
-def parse_tracking_body(body: bytes) -> list[TrackingEvent]:
-    return parse_tracking(read.load(body))
+def parse_find_booking(data: Any, *, reference: str = "") -> Booking | None:
+    """The booking found by reference: the first shipment's id and its items' ids (the tracking
+    numbers); None when PostNord has no shipment with it. Track & Trace carries no printId, so
+    the booking has no labels (a reprint needs the booking answer's printId)."""
+    shipments = parse_shipments(data)
+    if not shipments:
+        return None
+    shipment = shipments[0]
+    item_ids = tuple(item.item_id for item in shipment.items if item.item_id)
+    first = item_ids[0] if item_ids else shipment.shipment_id
+    return Booking(
+        carrier_shipment_id=shipment.shipment_id,
+        tracking_numbers=item_ids,
+        tracking_url=tracking_url(first, shipment.country),
+        extra={"reference": reference} if reference else {},
+    )

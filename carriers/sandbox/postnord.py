@@ -6,8 +6,10 @@
   destinations only (others ``isBookable: false`` with PostNord's error message);
 * ``POST /rest/shipment/v3/edi/labels/pdf``: books an EDI instruction (ledger), answers ids,
   tracking URLs and base64 PDF labels; ``POST /rest/shipment/v3/edi``: books without labels, or
-  deletes with ``updateIndicator: Deletion``; ``POST /rest/shipment/v3/labels/ids/pdf``: reprint;
-* ``GET  /rest/shipment/v5/trackandtrace/findByIdentifier.json`` and v7 by customer number and
+  deletes with ``updateIndicator: Deletion`` (Swedish, Z12, instructions only: the swagger's
+  updateIndicator); ``POST /rest/shipment/v3/labels/ids/pdf``: reprint by the booking answer's
+  ``printId`` (an item id is "id not found", as in PostNord's production);
+* ``GET  /rest/shipment/v7/trackandtrace/id/{id}/public`` and v7 by customer number and
   reference: a fixed progression of events for what the sandbox booked, else no shipments.
 
 Every call needs an ``apikey`` query parameter (any non-empty value), else the API gateway's
@@ -352,7 +354,7 @@ def _transit_entry(
                 "locationType": "servicepoint",
                 "countryCode": country,
                 "name": nearest[0].name.upper(),
-                "isExpressServicePoint": False,
+                "isExpressDeliveryPoint": False,
             }
     return {
         "service": {"basicServiceCode": code, "name": name},
@@ -454,6 +456,10 @@ def validate_instruction(body: Any) -> list[dict[str, Any]]:
         faults.append(_missing("messageDate is a required field", "MESSAGE_DATE"))
     if body.get("updateIndicator") not in ("Original", "Update", "Deletion"):
         faults.append(_missing("updateIndicator is a required field", "UPDATE_INDICATOR"))
+    if len(str(body.get("messageId") or "")) > 36:
+        faults.append(
+            _validation_fault("messageId is longer than 36", "INVALID_VALUE", "MESSAGE_ID")
+        )
     application = body.get("application")
     if isinstance(application, dict) and "applicationId" in application:
         app_id = application["applicationId"]
@@ -558,16 +564,21 @@ def _tracking_link(data: dict[str, Any], item: str) -> str:
     return f"https://tracking.postnord.com/{str(data['country']).lower()}/?id={item}"
 
 
+def print_id(item: str) -> str:
+    """A printId like the swagger's example (32 hex digits), stable per item."""
+    return hashlib.sha256(f"print:{item}".encode()).hexdigest()[:32]
+
+
 def _id_information(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "status": "OK",
         "references": {"shipment": data["references"], "item": []},
         "ids": [
             *(
-                {"idType": "itemId", "value": item, "printId": item[2:]}
+                {"idType": "itemId", "value": item, "printId": print_id(item)}
                 for item in data["item_ids"]
             ),
-            {"idType": "shipmentId", "value": data["shipment_id"], "printId": data["shipment_id"]},
+            {"idType": "shipmentId", "value": data["shipment_id"]},
         ],
         "urls": [
             {"type": "TRACKING", "url": _tracking_link(data, item)} for item in data["item_ids"]
@@ -580,7 +591,7 @@ def _printout(data: dict[str, Any], item: str, number: int) -> dict[str, Any]:
         "itemIds": [
             {
                 "itemIds": item,
-                "printId": item[2:],
+                "printId": print_id(item),
                 "basicServiceCode": data["product"],
                 "status": "OK",
             }
@@ -643,6 +654,15 @@ def find_record(identifier: str) -> dict[str, Any] | None:
     return None
 
 
+def find_printed(identifier: str) -> tuple[dict[str, Any], str] | None:
+    """A booking and its item by the item's printId (the only id a reprint accepts)."""
+    for record in _records():
+        for item in record.get("item_ids", []):
+            if identifier == print_id(item):
+                return record, item
+    return None
+
+
 @sandbox.route("POST", r"/rest/shipment/v3/edi")
 def instruction(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
     body = request.json()
@@ -660,6 +680,17 @@ def instruction(request: SandboxRequest, match: re.Match[str]) -> SandboxRespons
         )
     deleted = []
     for shipment in body["shipment"]:
+        issuer = str(shipment["parties"]["consignor"].get("issuerCode") or "")
+        if issuer != "Z12":
+            return _invalid_instruction(
+                [
+                    _validation_fault(
+                        f"Deletion is not supported for issuerCode {issuer}",
+                        "INVALID_VALUE",
+                        "UPDATE_INDICATOR",
+                    )
+                ]
+            )
         shipment_id = str(shipment.get("shipmentIdentification", {}).get("shipmentId") or "")
         record = find_record(shipment_id)
         if record is None or record["cancelled"]:
@@ -698,20 +729,24 @@ def reprint(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
         )
     printouts = []
     for number, identifier in enumerate(ids, 1):
-        record = find_record(identifier)
-        if record is None or record["cancelled"]:
-            return fault_error(
-                400,
-                "Invalid indata",
-                [
-                    {
-                        "faultCode": "LABEL-001",
-                        "explanationText": f"No label found for id {identifier}",
-                        "paramValues": [{"param": "id", "value": identifier}],
-                    }
-                ],
+        found = find_printed(identifier)
+        if found is None or found[0]["cancelled"]:
+            # Production answers an item id (or an unknown id) per id, with 200 (Joaqim/karrio
+            # docs/notes/postnord/customs-declaration-live-verification.md).
+            printouts.append(
+                {
+                    "itemIds": [
+                        {
+                            "itemIds": identifier,
+                            "status": "FAIL",
+                            "errorResponse": {"message": "id not found"},
+                        }
+                    ],
+                    "printoutComposition": {"label": 0},
+                }
             )
-        printouts.append(_printout(record, identifier, number))
+            continue
+        printouts.append(_printout(found[0], found[1], number))
     return SandboxResponse(200, printouts)
 
 
@@ -759,6 +794,8 @@ def _event_location(record: dict[str, Any], where: str) -> dict[str, Any]:
     terminal = f"{city.title()} terminal"
     name = (str(record["delivery_party"]) or city) if where == "point" else terminal
     return {
+        # locationId and locationType are required by Track & Trace v7's LocationDto.
+        "locationId": str(100000 + int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % 900000),
         "displayName": name,
         "name": name,
         "countryCode": ALPHA3.get(country, country),
@@ -794,7 +831,11 @@ def render_shipment(record: dict[str, Any]) -> dict[str, Any]:
     return {
         "shipmentId": record["shipment_id"],
         "uri": f"/ntt-service-rest/api/shipment/{record['shipment_id']}/0",
-        "service": {"code": record["product"], "name": SERVICES.get(record["product"], "")},
+        "service": {
+            "code": record["product"],
+            "sourceSystem": "EDI",
+            "name": SERVICES.get(record["product"], ""),
+        },
         "status": status,
         "statusText": text,
         "splitStatuses": [],
@@ -834,11 +875,9 @@ def _tracking(records: list[dict[str, Any]]) -> SandboxResponse:
     )
 
 
-@sandbox.route("GET", r"/rest/shipment/v5/trackandtrace/findByIdentifier\.json")
+@sandbox.route("GET", r"/rest/shipment/v7/trackandtrace/id/(?P<id>[^/]+)/public")
 def find_by_identifier(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
-    identifier = request.param("id").strip()
-    if not identifier:
-        return missing_parameter("id")
+    identifier = unquote(match["id"]).strip()
     record = find_record(identifier)
     return _tracking([record] if record is not None and not record["cancelled"] else [])
 

@@ -35,6 +35,11 @@ def sample(name: str) -> bytes:
     return (SAMPLES / name).read_bytes()
 
 
+def load(name: str) -> Any:
+    """A shared sample, parsed as JSON."""
+    return json.loads(sample(name))
+
+
 def fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
 

@@ -14,13 +14,15 @@ from carriers.exceptions import (
     CarrierRejected,
     CarrierResponseInvalid,
     CarrierUnavailable,
+    OperationNotSupported,
 )
 from carriers.models import CarrierTrace
-from carriers.postnord import PostNordAdapter
+from carriers.postnord import PostNordAdapter, mappers
 from carriers.traces import trace_flush
 from carriers.types import (
     Address,
     AgreementCredentials,
+    Booking,
     CarrierMessage,
     DeliveryEstimate,
     LocationKind,
@@ -379,7 +381,40 @@ def test_booking_returns_ids_tracking_and_a_pdf_label(
     assert booking.labels[0].format == "pdf"
     assert booking.extra["product"] == "17"
     assert booking.extra["issuer_code"] == "Z12"
+    assert re.fullmatch(r"[0-9a-f]{32}", booking.extra["print_id"])
     assert sandbox.bookings("postnord") == {"shp_home": 1}
+
+
+def test_labels_are_reprinted_by_the_booking_answers_print_id(
+    adapter: PostNordAdapter, agreement: AgreementCredentials, sandbox: Sandbox
+) -> None:
+    booking = adapter.book(request=booking_request(agreement, reference="shp_reprint"))
+
+    (label,) = adapter.reprint_labels(agreement=agreement, booking=booking)
+
+    assert label.content.startswith(b"%PDF-")
+    assert label.format == "pdf"
+    # By the item id PostNord answers "id not found" (its production, and so the sandbox).
+    by_item_id = dataclasses.replace(
+        booking, extra={**booking.extra, "print_id": booking.tracking_numbers[0]}
+    )
+    with pytest.raises(CarrierRejected) as raised:
+        adapter.reprint_labels(agreement=agreement, booking=by_item_id)
+    assert raised.value.messages == (CarrierMessage(code="", text="id not found"),)
+
+
+def test_a_booking_without_a_print_id_cannot_be_reprinted(
+    adapter: PostNordAdapter, agreement: AgreementCredentials, sandbox: Sandbox
+) -> None:
+    booking = adapter.book(request=booking_request(agreement, reference="shp_noprint"))
+    calls = sandbox.requests("postnord")
+
+    with pytest.raises(OperationNotSupported, match="printId"):
+        adapter.reprint_labels(
+            agreement=agreement,
+            booking=dataclasses.replace(booking, extra={"product": "17"}),
+        )
+    assert sandbox.requests("postnord") == calls
 
 
 def test_a_locker_chosen_at_checkout_is_booked_as_the_delivery_party(
@@ -482,7 +517,8 @@ def test_find_booking_finds_it_by_our_reference(
         booked.tracking_numbers,
         booked.tracking_url,
     )
-    assert found.labels[0].content.startswith(b"%PDF-")
+    # Track & Trace gives no printId, and PostNord reprints by printId only: no labels.
+    assert found.labels == ()
     assert adapter.find_booking(agreement=agreement, reference="shp_never") is None
 
 
@@ -526,3 +562,42 @@ def test_cancel_deletes_the_instruction(
     assert raised.value.messages[-1] == CarrierMessage(
         code="SHIPMENT_ID", text="No instruction to delete for shipmentId shp_cancel"
     )
+
+
+@pytest.mark.parametrize(("country", "issuer"), [("DK", "Z11"), ("NO", "Z13"), ("FI", "Z14")])
+def test_cancel_outside_sweden_is_refused_before_any_call(
+    adapter: PostNordAdapter,
+    agreement: AgreementCredentials,
+    sandbox: Sandbox,
+    country: str,
+    issuer: str,
+) -> None:
+    request = booking_request(
+        agreement,
+        reference=f"shp_{country}",
+        sender_address=Address(
+            country=country, postal_code="0150", city="Somewhere", street_address="Gate 1"
+        ),
+    )
+    booking = adapter.book(request=request)
+    assert booking.extra["issuer_code"] == issuer
+    calls = sandbox.requests("postnord")
+
+    with pytest.raises(OperationNotSupported, match=f"{country} agreement"):
+        adapter.cancel(agreement=agreement, booking=booking)
+    assert sandbox.requests("postnord") == calls
+
+
+def test_a_deletion_answered_with_new_item_ids_is_not_a_cancellation() -> None:
+    # A third party saw PostNord's /v3/edi ignore a Deletion and book anew (FIDELITY.md).
+    booking = Booking("shp_x", ("00373500400000010014",), extra={"product": "17"})
+    answer = {
+        "bookingId": "3YSFH8NG0LNREZO38UIN68B3RRWL4X",
+        "idInformation": [
+            {"status": "OK", "ids": [{"idType": "itemId", "value": "00373500400000020013"}]}
+        ],
+    }
+
+    with pytest.raises(CarrierRejected, match="booked a new shipment"):
+        mappers.parse_cancel(answer, booking=booking)
+    assert mappers.parse_cancel({"bookingId": "B1", "idInformation": []}, booking=booking) == "B1"

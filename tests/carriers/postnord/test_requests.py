@@ -40,7 +40,7 @@ SERVICE_POINT = Location(
 
 
 def test_service_point_search_asks_for_manned_points_near_the_postal_code() -> None:
-    params = mappers.service_points_params(
+    params = mappers.service_points_request(
         country="SE", postal_code="11151", kind=ProductKind.PICKUP_POINT, limit=10
     )
 
@@ -57,7 +57,7 @@ def test_service_point_search_asks_for_manned_points_near_the_postal_code() -> N
 
 
 def test_locker_search_asks_for_parcel_boxes_only() -> None:
-    params = mappers.service_points_params(
+    params = mappers.service_points_request(
         country="DK", postal_code="2100", kind=ProductKind.LOCKER, limit=5
     )
 
@@ -66,7 +66,7 @@ def test_locker_search_asks_for_parcel_boxes_only() -> None:
 
 
 def test_transit_time_query_names_both_ends_and_the_local_hand_over_hour() -> None:
-    params = mappers.transit_time_params(
+    params = mappers.availability_request(
         origin_country="SE",
         origin_postal_code="11218",
         destination_country="NO",
@@ -104,7 +104,7 @@ def test_service_point_booking_is_the_edi_instruction_we_expect() -> None:
         order_reference="1001",
     )
 
-    body = mappers.edi_instruction(request, now=NOW, issuer_code="Z12", application_id=1234)
+    body = mappers.booking_request(request, now=NOW, issuer_code="Z12", application_id=1234)
 
     assert body == fixture("edi_instruction_service_point.json")
 
@@ -115,7 +115,7 @@ def test_home_booking_has_no_delivery_party_and_loads_on_the_shipping_date() -> 
         agreement, parcels=(Parcel(weight_g=800),), shipping_date=dt.date(2026, 5, 6)
     )
 
-    body = mappers.edi_instruction(request, now=NOW, issuer_code="Z12")
+    body = mappers.booking_request(request, now=NOW, issuer_code="Z12")
 
     assert body["application"] == {"name": "tms-gateway", "version": "1.0"}
     shipment = body["shipment"][0]
@@ -145,12 +145,12 @@ def test_deletion_resends_the_shipment_with_its_ids() -> None:
         extra=mappers.booking_extra(booking_request(agreement), issuer_code="Z12"),
     )
 
-    body = mappers.deletion_instruction(booking, agreement=agreement, now=NOW)
+    body = mappers.cancel_request(booking, agreement=agreement, now=NOW)
 
     assert body == {
         "messageDate": "2026-05-04T10:00:00+02:00",
         "messageFunction": "Instruction",
-        "messageId": "shp_8f3a-deletion",
+        "messageId": "shp_8f3a-DEL",
         "updateIndicator": "Deletion",
         "application": {"name": "tms-gateway", "version": "1.0"},
         "shipment": [
@@ -190,5 +190,50 @@ def test_deletion_resends_the_shipment_with_its_ids() -> None:
     }
 
 
-def test_label_reprint_names_each_item() -> None:
-    assert mappers.label_reprint_body(["003735", "004"]) == [{"id": "003735"}, {"id": "004"}]
+def test_label_reprint_names_each_label_by_its_print_id() -> None:
+    # The booking swagger's assignedIds.printId: "The printId is use to print the label, in the
+    # endpoints /v3/labels/ids/(zpl|pdf)" (its example value below).
+    assert mappers.label_reprint_request(["31eed2dad84b48a2ba92a26590a0a69f", "87a6d7"]) == [
+        {"id": "31eed2dad84b48a2ba92a26590a0a69f"},
+        {"id": "87a6d7"},
+    ]
+
+
+def test_a_uuid_reference_fits_the_swaggers_35_and_36_characters() -> None:
+    # Our booking reference is a 32-digit hex id; Klarna's order id is a 36-character UUID.
+    # referenceNo and shipmentId allow 35 characters, messageId 36 (booking swagger).
+    agreement = make_agreement("http://sandbox.invalid/postnord")
+    reference = "8f3a0b1d9815165e42e2886735bc0378"
+    request = booking_request(
+        agreement, reference=reference, order_reference="0b1d9815-165e-42e2-8867-35bc03789e00"
+    )
+
+    body = mappers.booking_request(request, now=NOW, issuer_code="Z12")
+    booking = Booking(
+        carrier_shipment_id=reference,
+        tracking_numbers=("00373500400000010014",),
+        extra=mappers.booking_extra(request, issuer_code="Z12"),
+    )
+    deletion = mappers.cancel_request(booking, agreement=agreement, now=NOW)
+
+    assert body["messageId"] == reference
+    assert body["shipment"][0]["references"] == [
+        {"referenceNo": reference, "referenceType": "CU"},
+        {"referenceNo": "0b1d9815165e42e2886735bc03789e00", "referenceType": "REF"},
+    ]
+    assert deletion["messageId"] == f"{reference}-DEL"
+    assert len(deletion["messageId"]) == 36
+
+
+def test_tracking_asks_track_and_trace_v7_by_identifier_in_the_path() -> None:
+    assert mappers.tracking_request("00373500489530470000", locale="en") == (
+        "/rest/shipment/v7/trackandtrace/id/00373500489530470000/public",
+        {"locale": "en"},
+    )
+
+
+def test_find_booking_asks_v7_by_customer_number_and_reference() -> None:
+    assert mappers.find_booking_request("0020512345", "shp_8f3a", locale="en") == (
+        "/rest/shipment/v7/trackandtrace/customernumber/0020512345/reference/shp_8f3a/public",
+        {"locale": "en"},
+    )

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from carriers.exceptions import CarrierRejected, CarrierResponseInvalid
+from carriers.http import HttpResponse
 from carriers.postnord import PostNordAdapter, mappers
 from carriers.types import (
     Address,
@@ -20,7 +21,7 @@ from carriers.types import (
     TrackingStatus,
 )
 
-from .conftest import SAMPLES, sample
+from .conftest import SAMPLES, fixture, load, sample
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -55,7 +56,7 @@ def test_every_postnord_sample_parses() -> None:
         if operation == "request":
             # A Delivery Options request (an API we do not call): it names the recipient the
             # way our transit-time query does, by postal code and country.
-            body = mappers.load(sample(name))
+            body = mappers.read.load(sample(name))
             assert body["recipient"]["address"]["postCode"] == "41104"
             assert body["recipient"]["address"]["countryCode"] == "SE"
             continue
@@ -67,8 +68,8 @@ def test_every_postnord_sample_parses() -> None:
 
 
 def test_nearest_by_address_gives_service_points_nearest_first() -> None:
-    points = mappers.parse_service_points_body(
-        sample("servicepoints-v5-nearest-byaddress-response__shipping-connector.json")
+    points = mappers.parse_service_points(
+        load("servicepoints-v5-nearest-byaddress-response__shipping-connector.json")
     )
 
     assert [(p.id, p.name, p.distance_m) for p in points] == [
@@ -111,8 +112,8 @@ def test_nearest_by_address_gives_service_points_nearest_first() -> None:
 
 
 def test_split_opening_hours_are_kept_in_day_order() -> None:
-    points = mappers.parse_service_points_body(
-        sample("servicepoints-v5-nearest-byaddress-response__shipping-connector.json")
+    points = mappers.parse_service_points(
+        load("servicepoints-v5-nearest-byaddress-response__shipping-connector.json")
     )
 
     gislaved = points[1]
@@ -128,8 +129,8 @@ def test_split_opening_hours_are_kept_in_day_order() -> None:
 
 
 def test_a_point_at_zero_zero_has_no_coordinates() -> None:
-    points = mappers.parse_service_points_body(
-        sample("servicepoints-v5-nearest-bycoordinates-response__shipping-connector.json")
+    points = mappers.parse_service_points(
+        load("servicepoints-v5-nearest-bycoordinates-response__shipping-connector.json")
     )
 
     assert [(p.id, p.coordinates) for p in points[:2]] == [
@@ -141,8 +142,8 @@ def test_a_point_at_zero_zero_has_no_coordinates() -> None:
 
 
 def test_a_point_looked_up_by_id_has_no_distance() -> None:
-    (point,) = mappers.parse_service_points_body(
-        sample("servicepoints-v5-idsearch-response__shipping-connector.json")
+    (point,) = mappers.parse_service_points(
+        load("servicepoints-v5-idsearch-response__shipping-connector.json")
     )
 
     assert (point.id, point.name, point.distance_m) == ("376062", "ICA KVANTUM GISLAVED", None)
@@ -200,8 +201,8 @@ def test_service_points_of_the_wrong_shape_are_invalid(body: object) -> None:
 
 
 def test_transit_time_v2_gives_eta_and_bookability_per_service() -> None:
-    entries = mappers.parse_availability_body(
-        sample("transittime-v2-addresstoaddress-response__postnord-swagger.json")
+    entries = mappers.parse_availability(
+        load("transittime-v2-addresstoaddress-response__postnord-swagger.json")
     )
 
     assert [(e.product, e.additional_services, e.available) for e in entries] == [
@@ -227,10 +228,8 @@ def test_transit_time_v2_gives_eta_and_bookability_per_service() -> None:
 
 
 def test_transit_time_v2_with_internal_codes_reads_the_nordic_code() -> None:
-    entries = mappers.parse_availability_body(
-        sample(
-            "transittime-v2-addresstoaddress-response-with-internal-codes__postnord-swagger.json"
-        )
+    entries = mappers.parse_availability(
+        load("transittime-v2-addresstoaddress-response-with-internal-codes__postnord-swagger.json")
     )
 
     assert [e.additional_services for e in entries if e.product == "18"] == [
@@ -241,8 +240,8 @@ def test_transit_time_v2_with_internal_codes_reads_the_nordic_code() -> None:
 
 
 def test_transit_time_v1_reads_service_information() -> None:
-    entries = mappers.parse_availability_body(
-        sample("transittime-v1-addresstoaddress-response__postnord-swagger.json")
+    entries = mappers.parse_availability(
+        load("transittime-v1-addresstoaddress-response__postnord-swagger.json")
     )
 
     services = mappers.base_services(entries)
@@ -253,8 +252,8 @@ def test_transit_time_v1_reads_service_information() -> None:
 
 
 def test_delivery_options_list_every_option_with_its_booking_instructions() -> None:
-    entries = mappers.parse_availability_body(
-        sample("deliveryoptions-bywarehouse-response-full__postnord-swagger.json")
+    entries = mappers.parse_availability(
+        load("deliveryoptions-bywarehouse-response-full__postnord-swagger.json")
     )
 
     assert [
@@ -276,8 +275,8 @@ def test_delivery_options_list_every_option_with_its_booking_instructions() -> N
 
 
 def test_cross_border_delivery_options_keep_the_recipient_offset() -> None:
-    (home,) = mappers.parse_availability_body(
-        sample("deliveryoptions-bywarehouse-response-cross-border__postnord-swagger.json")
+    (home,) = mappers.parse_availability(
+        load("deliveryoptions-bywarehouse-response-cross-border__postnord-swagger.json")
     )
 
     assert (home.product, home.name) == ("17", "Home delivery")
@@ -309,8 +308,8 @@ def test_transit_time_of_the_wrong_shape_is_invalid(body: object) -> None:
 
 
 def test_track_and_trace_events_are_aware_normalised_and_oldest_first() -> None:
-    events = mappers.parse_tracking_body(
-        sample("trackandtrace-findByIdentifier-response__shipping-connector-devportal-example.json")
+    events = mappers.parse_tracking(
+        load("trackandtrace-findByIdentifier-response__shipping-connector-devportal-example.json")
     )
 
     assert len(events) == 17
@@ -339,7 +338,7 @@ def test_track_and_trace_events_are_aware_normalised_and_oldest_first() -> None:
 
 def test_shipments_name_their_items_and_recipient_country() -> None:
     (shipment,) = mappers.parse_shipments(
-        mappers.load(
+        mappers.read.load(
             sample(
                 "trackandtrace-findByIdentifier-response__shipping-connector-devportal-example.json"
             )
@@ -514,3 +513,85 @@ def test_a_200_with_a_failed_label_is_a_rejection() -> None:
 def test_booking_answers_of_the_wrong_shape_are_invalid(body: object) -> None:
     with pytest.raises(CarrierResponseInvalid):
         mappers.parse_booking(body)
+
+
+# --- The project's own fixtures (fixtures/SOURCES.md) ---------------------------------------
+
+
+def test_the_booking_answer_keeps_the_print_id_for_a_reprint() -> None:
+    booking = mappers.parse_booking(fixture("edi-labels-pdf-response__booking-swagger.json"))
+
+    assert booking.carrier_shipment_id == "00373500489530470000"
+    assert booking.tracking_numbers == ("00373500454541020957",)
+    assert booking.tracking_url == "https://tracking.postnord.com/se/?id=00373501093010042961"
+    assert [(label.content, label.format) for label in booking.labels] == [
+        (b"%PDF-1.4\n%%EOF\n", "pdf")
+    ]
+    assert booking.extra == {
+        "booking_id": "3YSFH8NG0LNREZO38UIN68B3RRWL4X",
+        "print_id": "31eed2dad84b48a2ba92a26590a0a69f",
+    }
+    assert mappers.print_ids(booking) == ("31eed2dad84b48a2ba92a26590a0a69f",)
+
+
+def test_a_live_answer_with_an_uppercase_itemid_gives_its_print_id() -> None:
+    booking = mappers.parse_booking(fixture("customs-declaration-response__karrio-live-note.json"))
+
+    assert booking.tracking_numbers == ("UX478114854SE",)
+    assert booking.carrier_shipment_id == "ILPN001AWXGPXVKFSFVQLLPLIEAJVV"
+    assert booking.extra["print_id"] == "87a6d74f58854bc1b8be5481ec47f803"
+    assert booking.labels == ()
+
+
+def test_a_reprint_answer_gives_the_label() -> None:
+    labels = mappers.parse_label(fixture("labels-ids-pdf-response__booking-swagger.json"))
+
+    assert [(label.content, label.format) for label in labels] == [(b"%PDF-1.4\n%%EOF\n", "pdf")]
+
+
+def test_a_reprint_by_an_unknown_id_is_a_refusal() -> None:
+    with pytest.raises(CarrierRejected) as raised:
+        mappers.parse_label(fixture("labels-ids-pdf-response-id-not-found__karrio-live-note.json"))
+
+    assert raised.value.messages == (CarrierMessage(code="", text="id not found"),)
+
+
+def test_the_booking_apis_error_is_read_verbatim_with_its_fault_code() -> None:
+    messages = mappers.error_messages(
+        fixture("edi-response-error-unable-to-find__karrio-live-note.json"), 400
+    )
+
+    assert messages == (
+        CarrierMessage(code="400", text="General client indata error"),
+        CarrierMessage(code="SAO-BR-24041806", text="Unable to find EDI: UX304478491SE"),
+    )
+
+
+def test_found_by_reference_is_the_shipment_and_its_items_and_none_when_no_hit() -> None:
+    found = mappers.parse_find_booking(
+        load("trackandtrace-findByIdentifier-response__shipping-connector-devportal-example.json"),
+        reference="shp_8f3a",
+    )
+
+    assert found is not None
+    assert (found.carrier_shipment_id, found.tracking_numbers, found.tracking_url) == (
+        "96932007555SE",
+        ("96932007555SE",),
+        "https://tracking.postnord.com/se/?id=96932007555SE",
+    )
+    assert found.labels == ()
+    assert found.extra == {"reference": "shp_8f3a"}
+    assert mappers.parse_find_booking({"TrackingInformationResponse": {"shipments": []}}) is None
+
+
+def test_a_404_of_track_and_trace_is_not_found_but_the_gateways_is_not() -> None:
+    def answer(status: int, body: bytes) -> HttpResponse:
+        return HttpResponse(status=status, headers={}, body=body, duration_ms=1)
+
+    no_shipment = b'{"message": "Not found", "compositeFault": {"faults": []}}'
+    gateway = sample("api-gateway-response-error-403__karrio-joaqim-test.json")
+
+    assert mappers.is_not_found(answer(404, no_shipment)) is True
+    assert mappers.is_not_found(answer(404, b"")) is True
+    assert mappers.is_not_found(answer(404, gateway)) is False
+    assert mappers.is_not_found(answer(400, no_shipment)) is False

@@ -8,9 +8,12 @@ import logging
 import pytest
 import requests
 
+from carriers.calendar import business_days_between
+from carriers.declaration import Operation, Verdict
 from carriers.postnord import mappers, units
-from carriers.postnord.adapter import business_days_between, delivery_estimate
-from carriers.types import DeliveryEstimate, TrackingStatus
+from carriers.postnord.adapter import PostNordAdapter, delivery_estimate
+from carriers.postnord.declaration import DECLARATION
+from carriers.types import DeliveryEstimate, ProductKind, TrackingStatus
 from tests.conftest import Sandbox
 
 from .conftest import API_KEY
@@ -21,8 +24,8 @@ THURSDAY = dt.date(2026, 11, 26)
 def test_the_static_sources_product_codes_are_all_accepted() -> None:
     from carriers.static import PostNordStaticAdapter
 
-    assert set(PostNordStaticAdapter.catalogue) <= set(units.PRODUCTS)
-    for code, product in PostNordStaticAdapter.catalogue.items():
+    assert set(PostNordStaticAdapter().catalogue) <= set(units.PRODUCTS)
+    for code, product in PostNordStaticAdapter().catalogue.items():
         assert product.kinds <= units.PRODUCTS[code].kinds
 
 
@@ -65,7 +68,8 @@ def test_an_unknown_tracking_status_is_unknown_with_a_warning(
     ],
 )
 def test_business_days_from_thursday(end: dt.date, days: int) -> None:
-    assert business_days_between(THURSDAY, end) == days
+    # PostNord delivers on Saturdays: a weekend arrival counts as a day.
+    assert business_days_between(THURSDAY, end, weekend_end=True) == days
 
 
 def test_the_estimate_prefers_postnords_day_range_then_its_arrival_then_the_default() -> None:
@@ -82,6 +86,51 @@ def test_the_estimate_prefers_postnords_day_range_then_its_arrival_then_the_defa
     assert delivery_estimate(ranged, today=THURSDAY, default=default) == DeliveryEstimate(3, 4)
     assert delivery_estimate(window, today=THURSDAY, default=default) == DeliveryEstimate(1, 2)
     assert delivery_estimate(None, today=THURSDAY, default=default) == DeliveryEstimate(1, 2)
+
+
+def test_the_product_catalogue_is_the_declarations() -> None:
+    assert PostNordAdapter.declaration is DECLARATION
+    assert PostNordAdapter.slug == "postnord"
+    assert (
+        PostNordAdapter.products
+        == units.PRODUCT_NAMES
+        == {
+            "17": "MyPack Home",
+            "19": "MyPack Collect",
+            "30": "MyPack Home Small",
+            "11": "Varubrev Ekonomi",
+        }
+    )
+    assert units.PRODUCTS["19"].kinds == {ProductKind.PICKUP_POINT, ProductKind.LOCKER}
+    assert units.COUNTRIES == DECLARATION.countries == {"SE", "NO", "DK", "FI"}
+    assert DECLARATION.check_product == "19"
+    assert DECLARATION.secret_credential_keys == {"api_key"}
+    assert {f.key for f in DECLARATION.credentials} == {
+        units.CREDENTIAL_API_KEY,
+        units.CREDENTIAL_APPLICATION_ID,
+        units.CREDENTIAL_ISSUER_CODE,
+        units.CREDENTIAL_ORIGIN_POSTAL_CODE,
+        units.CREDENTIAL_ORIGIN_COUNTRY,
+    }
+
+
+def test_every_operation_has_a_verdict_and_the_ones_not_offered_are_not_supported() -> None:
+    assert set(DECLARATION.fidelity) == set(Operation)
+    assert [op for op in Operation if not DECLARATION.supports(op)] == [
+        Operation.TIMESLOTS,
+        Operation.PRICES,
+    ]
+    assert DECLARATION.fidelity[Operation.CANCEL] is Verdict.UNVERIFIED
+
+
+@pytest.mark.parametrize(
+    ("country", "supported"),
+    [("SE", True), ("se", True), ("Z12", True), ("DK", False), ("NO", False), ("FI", False)],
+)
+def test_only_a_swedish_instruction_can_be_deleted(country: str, supported: bool) -> None:
+    # Booking swagger, updateIndicator: "Update and Deletion are not supported for (Z11=PostNord
+    # Denmark, Z13=PostNord Norway, Z14=PostNord Finland)".
+    assert units.cancel_supported(country) is supported
 
 
 def test_postal_codes_lose_their_spaces() -> None:
