@@ -10,6 +10,9 @@ APIs and versions (docs/carriers.md §5):
 * DHL Location Finder - Unified v1 (§5.2), ``DHL-API-Key`` auth:
   ``/location-finder/v1/find-by-address``.
 * DHL Shipment Tracking - Unified (§5.4), ``DHL-API-Key`` auth: ``/track/shipments``.
+
+The carrier declares itself in ``declaration.py``; ``FIDELITY.md`` says against which published
+payloads each operation was checked.
 """
 
 from .adapter import DhlAdapter

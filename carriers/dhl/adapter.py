@@ -8,13 +8,15 @@ Which API answers what:
   opening hours in it); elsewhere Location Finder - Unified ``find-by-address`` (with opening
   hours). Both are cached per country, postal code, option kind and limit.
 * Home delivery (401): Swedish postal codes only; the API Farm's postal-code route says whether
-  DHL can book to the code (``bookable``), cached per postal code.
+  DHL books to the code (``bookable``) and delivers parcels home there
+  (``homeDeliveryParcel``), cached per postal code.
 * Booking: ``sendtransportinstruction``, then ``printdocumentsbyid`` for the PDF label, inside
-  ``book``. The API Farm has no lookup by reference and no cancel, so neither is offered.
+  ``book``; ``label`` prints a booked id again. The API Farm has no lookup by reference and no
+  cancel, so neither is offered.
 * Tracking: Shipment Tracking - Unified (``/track/shipments``).
 
-Credentials (``agreement.credentials``): ``{"client_key": "<API Farm client key>", "api_key":
-"<DHL API developer portal key, for Location Finder and Unified Tracking>"}``;
+Credentials (declaration.py): ``client_key`` (API Farm), ``api_key`` (DHL API developer
+portal: Location Finder and Unified Tracking), ``sent_ref``/``sent_carkey`` (Poland's SENT);
 ``agreement.customer_number`` is the DHL Freight account number, sent as the consignor's id.
 
 Hosts: ``hosts`` are the API Farm's. Location Finder and Unified Tracking live on other hosts
@@ -28,9 +30,10 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-from carriers.base import Capability, CarrierAdapter
+from carriers.base import Capability, CarrierAdapter, json_parsers
 from carriers.cache import cached
 from carriers.exceptions import CarrierError, CarrierRejected
 from carriers.http import CarrierHttp
@@ -51,6 +54,7 @@ from carriers.types import (
 
 from . import mappers, units
 from .client import LOCATION_FINDER, TRACKING, DhlClient
+from .declaration import CREDENTIAL_SENT_CARKEY, CREDENTIAL_SENT_REF, DECLARATION
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +76,10 @@ def _service_points_quote(product: str, found: tuple[tuple[Location, ...], str])
 
 
 class DhlAdapter(CarrierAdapter):
-    slug = "dhl"
-    name = "DHL"
+    declaration = DECLARATION
     capabilities = frozenset(
         {Capability.QUOTE, Capability.LOCATIONS, Capability.BOOKING, Capability.TRACKING}
     )
-    products = units.PRODUCT_NAMES
     hosts = {
         "live": "https://api.freight-logistics.dhl.com",
         "test": "https://test-api.freight-logistics.dhl.com",
@@ -87,53 +89,55 @@ class DhlAdapter(CarrierAdapter):
         LOCATION_FINDER: "https://api.dhl.com",
         TRACKING: "https://api-eu.dhl.com",
     }
-    parsers = {
-        "service_points": mappers.parse_any_service_points,
-        "availability": mappers.parse_availability,
-        "booking": mappers.parse_booking_document,
-        "tracking": mappers.parse_saved_tracking,
-        "error": mappers.parse_saved_error,
+    parsers: ClassVar[dict[str, Callable[[bytes], Any]]] = {
+        **json_parsers(
+            mappers.read,
+            service_points=mappers.parse_service_points,
+            availability=mappers.parse_availability,
+            booking=mappers.parse_booking,
+            label=mappers.parse_label,
+            tracking=mappers.parse_tracking,
+        ),
+        "error": mappers.parse_error_body,
     }
 
     def __init__(self) -> None:
         self.http = CarrierHttp(self.slug, error_parser=mappers.parse_error)
-        self.client = DhlClient(
-            self.http, base_url=self.base_url, hosts=self.hosts, group_hosts=self.group_hosts
-        )
+        self.client = DhlClient(self.http)
+
+    # --- where to call ------------------------------------------------------------------------
+
+    def farm_base(self, agreement: AgreementCredentials) -> str:
+        return self.base_url(agreement)
+
+    def group_base(self, agreement: AgreementCredentials, api: str) -> str:
+        """The DHL group API's own host, unless DHL is pointed elsewhere (then that base)."""
+        base = self.base_url(agreement)
+        mode = "test" if agreement.test_mode else "live"
+        if base == self.hosts[mode].rstrip("/"):
+            return self.group_hosts[api].rstrip("/")
+        return base
 
     # --- quote --------------------------------------------------------------------------------
 
-    def quote(self, *, request: QuoteRequest) -> list[Quote]:
+    def quote_products(
+        self, *, request: QuoteRequest, products: tuple[ProductQuery, ...]
+    ) -> list[Quote]:
         """Each product needs at most one call (service points, or the postal-code route for
         home delivery) and none needs another's answer: the distinct calls go out together.
         If several fail, the one of the first product asking is raised."""
-        plans = [self._plan(query, request) for query in request.products]
-        return quotes_resolve(plans)
+        return quotes_resolve([self._plan(query, request) for query in products])
 
     def _plan(self, query: ProductQuery, request: QuoteRequest) -> Quote | Lookup:
         """The product's quote when no call is needed, else the call it needs."""
-        product = units.PRODUCTS.get(query.code)
-        if product is None:
-            return Quote(product=query.code, available=False, reason="unknown product")
-        if query.kind not in product.kinds:
-            return Quote(
-                product=query.code,
-                available=False,
-                reason=f"product does not deliver to {query.kind.value}",
-            )
         country = request.recipient.country.strip().upper()
-        kinds = product.kinds_by_country.get(country)
-        if kinds is None:
-            return Quote(product=query.code, available=False, reason="country not served")
-        if query.kind not in kinds:
+        if query.kind is ProductKind.LOCKER and not units.locker_allowed(query.code, country):
             return Quote(
                 product=query.code,
                 available=False,
                 reason=f"product does not deliver to {query.kind.value} in {country}",
             )
         postal_code = mappers.dhl_postal_code(country, request.recipient.postal_code)
-        if not postal_code:  # preview: nothing to look up yet
-            return Quote(product=query.code, available=True)
         if query.kind is ProductKind.HOME:
             return Lookup(
                 key=("route", country, postal_code),
@@ -169,7 +173,8 @@ class DhlAdapter(CarrierAdapter):
 
         def compute() -> tuple[tuple[Location, ...], str]:
             if source is units.PointSource.API_FARM:
-                response = self.client.find_nearest_service_points(
+                response = self.client.service_points(
+                    base_url=self.farm_base(agreement),
                     agreement=agreement,
                     body=mappers.service_points_request(
                         country=country, postal_code=postal_code, kind=kind, limit=limit
@@ -181,19 +186,20 @@ class DhlAdapter(CarrierAdapter):
                     raise CarrierRejected(
                         "dhl: service point search refused",
                         carrier=self.slug,
-                        messages=mappers.parse_error_body(data, response.status),
+                        messages=mappers.error_messages(data, response.status),
                     )
                 found = [] if refusal else mappers.parse_service_points(data)
             else:
                 response = self.client.find_by_address(
+                    base_url=self.group_base(agreement, LOCATION_FINDER),
                     agreement=agreement,
-                    params=mappers.location_finder_params(
+                    params=mappers.location_finder_request(
                         country=country, postal_code=postal_code, kind=kind, limit=limit
                     ),
                 )
                 if response.status == 404:  # "No result found": nothing near the code
                     return (), ""
-                found = mappers.parse_locations(response.json())
+                found = mappers.parse_service_points(response.json())
                 refusal = ""
             matching = [loc for loc in found if mappers.location_matches_kind(loc, kind)]
             return tuple(matching[:limit]), refusal
@@ -216,8 +222,9 @@ class DhlAdapter(CarrierAdapter):
         self, agreement: AgreementCredentials, country: str, postal_code: str
     ) -> tuple[bool, str]:
         def compute() -> tuple[bool, str]:
+            where = mappers.availability_request(country=country, postal_code=postal_code)
             response = self.client.postal_code_route(
-                agreement=agreement, country=country, postal_code=postal_code
+                base_url=self.farm_base(agreement), agreement=agreement, **where
             )
             if response.status == 400:
                 messages = mappers.parse_error(response)
@@ -229,9 +236,14 @@ class DhlAdapter(CarrierAdapter):
                         messages=messages,
                     )
                 return False, refusals[0].text
-            route = mappers.parse_route(response.json())
+            route = mappers.parse_availability(response.json())
+            if not isinstance(route, mappers.PostalRoute):
+                raise mappers.read.invalid("postal-code route is not an object")
+            code = route.postal_code or postal_code
             if not route.bookable:
-                return False, f"DHL does not book to postal code {route.postal_code or postal_code}"
+                return False, f"DHL does not book to postal code {code}"
+            if not route.home_delivery_parcel:
+                return False, f"DHL has no home delivery to postal code {code}"
             return True, ""
 
         return cached(
@@ -245,25 +257,19 @@ class DhlAdapter(CarrierAdapter):
     # --- booking ------------------------------------------------------------------------------
 
     def book(self, *, request: BookingRequest) -> Booking:
-        product = units.PRODUCTS.get(request.product)
-        if product is None:
-            raise self._refuse("unknown_product", f"DHL product {request.product!r} is unknown")
-        if product.needs_access_point and request.location is None:
-            raise self._refuse(
-                "location_required", f"DHL product {request.product} needs a chosen service point"
-            )
-        body = mappers.transport_instruction(
-            request, payer_code=product.payer_code, access_point=product.needs_access_point
+        self._check_bookable(request)
+        body = mappers.booking_request(request, payer_code=units.PAYER_CODES[request.product])
+        response = self.client.send_transport_instruction(
+            base_url=self.farm_base(request.agreement), agreement=request.agreement, body=body
         )
-        response = self.client.send_transport_instruction(agreement=request.agreement, body=body)
         data = response.json()
         if isinstance(data, dict) and "transportInstruction" not in data:
-            messages = mappers.parse_error_body(data, response.status)
+            messages = mappers.error_messages(data, response.status)
             if messages:  # an error DHL answered with HTTP 200
                 raise CarrierRejected(
                     "dhl: transport instruction refused", carrier=self.slug, messages=messages
                 )
-        booked = mappers.parse_transport_instruction(data)
+        booked = mappers.parse_booking(data)
         extra: dict[str, str] = {"routing_code": booked.routing_code}
         labels: tuple[Label, ...] = ()
         try:
@@ -281,12 +287,53 @@ class DhlAdapter(CarrierAdapter):
             extra=extra,
         )
 
+    def _check_bookable(self, request: BookingRequest) -> None:
+        """What DHL would refuse, refused before the call with a clear reason."""
+        if self.declaration is None or self.declaration.product(request.product) is None:
+            raise self._refuse("unknown_product", f"DHL product {request.product!r} is unknown")
+        if request.product in units.ACCESS_POINT_PRODUCTS and request.location is None:
+            raise self._refuse(
+                "location_required", f"DHL product {request.product} needs a chosen service point"
+            )
+        destination = request.recipient_address.country.strip().upper()
+        if destination in units.CUSTOMS_COUNTRIES:
+            # DHL books parcels leaving the EU only with customsInformation (commodity lines
+            # with HS codes, values and origin, an export invoice) and a customs handling
+            # service (karrio capture booking-2906762105-109-se-no-standard-customs). A
+            # booking request carries no goods lines, so nothing true could be declared.
+            raise self._refuse(
+                "customs_required",
+                f"DHL needs customs information (goods, HS codes, values) for parcels to "
+                f"{destination}, which the booking does not carry; book this shipment in "
+                f"DHL's own tools",
+            )
+        lane = {request.sender_address.country.upper(), destination}
+        if not lane & units.SENT_COUNTRIES:
+            return
+        sent = (
+            str(request.agreement.credentials.get(CREDENTIAL_SENT_REF) or "").strip(),
+            str(request.agreement.credentials.get(CREDENTIAL_SENT_CARKEY) or "").strip(),
+        )
+        if any(sent) and not all(sent):
+            raise self._refuse(
+                "sent_incomplete",
+                "DHL needs both the SENT reference and the SENT carrier key, or neither",
+            )
+        if any(len(value) > units.SENT_MAX_LENGTH for value in sent):
+            raise self._refuse(
+                "sent_invalid",
+                f"DHL's SENT reference and carrier key have at most {units.SENT_MAX_LENGTH} "
+                f"characters",
+            )
+
     def label(self, *, agreement: AgreementCredentials, shipment_id: str) -> Label:
         """The label of a booked shipment (``printdocumentsbyid``); may be printed again."""
         response = self.client.print_documents(
-            agreement=agreement, body=mappers.print_request(shipment_id)
+            base_url=self.farm_base(agreement),
+            agreement=agreement,
+            body=mappers.label_request(shipment_id),
         )
-        return mappers.parse_labels(response.json())[0]
+        return mappers.parse_label(response.json())[0]
 
     def _refuse(self, code: str, text: str) -> CarrierRejected:
         return CarrierRejected(
@@ -299,9 +346,10 @@ class DhlAdapter(CarrierAdapter):
         self, *, agreement: AgreementCredentials, tracking_number: str
     ) -> list[TrackingEvent]:
         response = self.client.track(
-            agreement=agreement, params=mappers.tracking_params(tracking_number)
+            base_url=self.group_base(agreement, TRACKING),
+            agreement=agreement,
+            params=mappers.tracking_request(tracking_number),
         )
-        if response.status == 404:  # not (yet) known to DHL: no events
+        if response.status == 404:  # "No result found": not (yet) known to DHL, no events
             return []
-        data: Any = response.json()
-        return mappers.tracking_events(data, tracking_number)
+        return mappers.tracking_events(response.json(), tracking_number)

@@ -1,8 +1,13 @@
 """Pure translation between our dataclasses and DHL's JSON (no I/O).
 
-Request builders make the API Farm, Location Finder and Unified Tracking requests; parsers turn
-DHL's answers into ``carriers.types`` dataclasses and raise ``CarrierResponseInvalid`` for a
-well-formed body of the wrong shape, never ``KeyError``/``TypeError``.
+Request builders (``<operation>_request``) make the API Farm, Location Finder and Unified
+Tracking requests; parsers (``parse_<operation>``) take parsed JSON and return
+``carriers.types`` dataclasses, raising ``CarrierResponseInvalid`` for a body of the wrong shape
+(never ``KeyError``/``TypeError``). ``parse_error`` reads a live error answer,
+``parse_error_body`` a saved one.
+
+Every field name, nesting and value format here was compared with DHL's published payloads;
+carriers/dhl/FIDELITY.md names the sources, and comments mark what no source shows (GUESS).
 """
 
 from __future__ import annotations
@@ -10,16 +15,18 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from carriers.calendar import aware, zone_for
 from carriers.exceptions import CarrierResponseInvalid
 from carriers.http import HttpResponse
+from carriers.reader import JsonReader
 from carriers.types import (
+    AddonType,
     Address,
+    AgreementCredentials,
     BookingRequest,
     CarrierMessage,
     Contact,
@@ -35,53 +42,10 @@ from carriers.types import (
 )
 
 from . import units
+from .declaration import CREDENTIAL_SENT_CARKEY, CREDENTIAL_SENT_REF
 
 SLUG = "dhl"
-
-
-# --- shape checks ----------------------------------------------------------------------------
-
-
-def _invalid(what: str) -> CarrierResponseInvalid:
-    return CarrierResponseInvalid(f"{SLUG} answered an unexpected body: {what}", carrier=SLUG)
-
-
-def _obj(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _invalid(f"{what} is not an object")
-    return value
-
-
-def _list(value: Any, what: str, *, optional: bool = True) -> list[Any]:
-    if value is None and optional:
-        return []
-    if not isinstance(value, list):
-        raise _invalid(f"{what} is not a list")
-    return value
-
-
-def _str(value: Any, what: str, *, optional: bool = True) -> str:
-    if value is None and optional:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _invalid(f"{what} is not a string")
-    return str(value)
-
-
-def _number(value: Any, what: str) -> float | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _invalid(f"{what} is not a number")
-    return float(value)
-
-
-def loads(body: bytes) -> Any:
-    """A saved body as JSON (for the ``parsers``), with the same error as a live answer."""
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise CarrierResponseInvalid(f"{SLUG} body is not JSON", carrier=SLUG) from exc
+read = JsonReader(SLUG)
 
 
 # --- service points: API Farm (DHL Freight Sweden) -------------------------------------------
@@ -96,8 +60,9 @@ def dhl_postal_code(country: str, postal_code: str) -> str:
 def service_points_request(
     *, country: str, postal_code: str, kind: ProductKind, limit: int
 ) -> dict[str, Any]:
-    """``findnearestservicepoints`` body. Only country and postal code, so the answer is per
-    postal code (cacheable); no ``piece``, as DHL ignores the capacity filter in Sweden."""
+    """``findnearestservicepoints`` body (``NearestServicePointRequest``). Only country and
+    postal code, so the answer is per postal code (cacheable); no ``piece``, as DHL ignores the
+    capacity filter in Sweden (karrio capture lookup-service-points-se-capacity-not-applied)."""
     return {
         "address": {"countryCode": country, "postalCode": dhl_postal_code(country, postal_code)},
         "maxNumberOfItems": limit,
@@ -109,46 +74,48 @@ _DISTANCE_UNITS_M = {"km": 1000.0, "m": 1.0, "mi": 1609.344}
 
 
 def _farm_point(raw: Any) -> Location:
-    point = _obj(raw, "servicePoints[]")
-    point_id = _str(point.get("servicePointId"), "servicePointId") or _str(point.get("id"), "id")
+    point = read.object(raw, "servicePoints[]")
+    # ``servicePointId`` is the bookable id; ``id`` is a point-type code in some countries
+    # ("101" in Poland), so it is only a fallback.
+    point_id = read.field(point, "servicePointId") or read.field(point, "id")
     if not point_id:
-        raise _invalid("a service point has no id")
-    location_type = _str(point.get("locationType"), "locationType") or "servicepoint"
+        raise read.invalid("a service point has no id")
+    location_type = read.field(point, "locationType") or "servicepoint"
     kind = units.location_kind(location_type)
-    lat = _number(point.get("latitude"), "latitude")
-    lng = _number(point.get("longitude"), "longitude")
+    lat = read.number(point.get("latitude"), "latitude")
+    lng = read.number(point.get("longitude"), "longitude")
     # The route distance is what the shopper walks or drives, and DHL sorts by it.
-    distance = _number(point.get("routeDistance"), "routeDistance")
+    distance = read.number(point.get("routeDistance"), "routeDistance")
     if distance is None:
-        distance = _number(point.get("distance"), "distance")
-    unit = _str(point.get("distanceUnit"), "distanceUnit").lower() or "km"
+        distance = read.number(point.get("distance"), "distance")
+    unit = read.field(point, "distanceUnit").lower() or "km"
+    dhl_name = read.field(point, "name")
+    # Outside Sweden DHL names the point "SHOP" or "DHL Parcelshop" and the shop is in
+    # ``shopName``: that is what the shopper looks for on the street.
+    shop_name = read.field(point, "shopName")
+    extra = {
+        "source": units.PointSource.API_FARM.value,
+        "location_type": location_type,
+        "sub_type": units.access_point_sub_type(kind).value,
+    }
+    if shop_name and shop_name != dhl_name:
+        extra["dhl_name"] = dhl_name
     return Location(
         id=point_id,
-        name=_str(point.get("name"), "name"),
+        name=shop_name or dhl_name,
         kind=kind,
         address=Address(
-            country=_str(point.get("countryCode"), "countryCode"),
-            postal_code=_str(point.get("postalCode"), "postalCode"),
-            city=_str(point.get("cityName"), "cityName"),
-            street_address=_str(point.get("street"), "street"),
+            country=read.field(point, "countryCode"),
+            postal_code=read.field(point, "postalCode"),
+            city=read.field(point, "cityName"),
+            street_address=read.field(point, "street"),
         ),
         coordinates=Coordinates(lat=lat, lng=lng) if lat is not None and lng is not None else None,
         distance_m=round(distance * _DISTANCE_UNITS_M.get(unit, 1000.0))
         if distance is not None
         else None,
-        extra={
-            "source": units.PointSource.API_FARM.value,
-            "location_type": location_type,
-            "sub_type": units.access_point_sub_type(kind).value,
-        },
+        extra=extra,
     )
-
-
-def parse_service_points(data: Any) -> list[Location]:
-    """API Farm ``findnearestservicepoints`` answer -> locations, nearest first."""
-    body = _obj(data, "service point answer")
-    points = [_farm_point(raw) for raw in _list(body.get("servicePoints"), "servicePoints")]
-    return _nearest_first(points)
 
 
 def service_point_refusal(data: Any) -> str:
@@ -165,9 +132,11 @@ def service_point_refusal(data: Any) -> str:
 # --- service points: Location Finder - Unified -----------------------------------------------
 
 
-def location_finder_params(
+def location_finder_request(
     *, country: str, postal_code: str, kind: ProductKind, limit: int
 ) -> dict[str, Any]:
+    """``find-by-address`` query (the parameter names of DHL's Location Finder reference, as
+    netresearch/dhl-sdk-api-unified-location-finder sends them)."""
     params: dict[str, Any] = {
         "countryCode": country,
         "postalCode": postal_code.strip(),
@@ -192,19 +161,19 @@ _WEEKDAYS = {
 
 def _time(value: Any, what: str) -> dt.time:
     try:
-        return dt.time.fromisoformat(_str(value, what, optional=False))
+        return dt.time.fromisoformat(read.text(value, what, required=True))
     except ValueError as exc:
-        raise _invalid(f"{what} {value!r} is not a time") from exc
+        raise read.invalid(f"{what} {value!r} is not a time") from exc
 
 
 def _opening_hours(raw: Any) -> tuple[OpeningHours, ...]:
     hours: list[OpeningHours] = []
-    for entry in _list(raw, "openingHours"):
-        item = _obj(entry, "openingHours[]")
+    for entry in read.array(raw, "openingHours"):
+        item = read.object(entry, "openingHours[]")
         # "http://schema.org/Monday" live, "https://schema.org/Monday" in DHL's portal example.
-        day = _str(item.get("dayOfWeek"), "dayOfWeek").rstrip("/").rsplit("/", 1)[-1]
+        day = read.field(item, "dayOfWeek").rstrip("/").rsplit("/", 1)[-1]
         if day not in _WEEKDAYS:
-            raise _invalid(f"dayOfWeek {item.get('dayOfWeek')!r}")
+            raise read.invalid(f"dayOfWeek {item.get('dayOfWeek')!r}")
         hours.append(
             OpeningHours(
                 weekday=_WEEKDAYS[day],
@@ -216,38 +185,38 @@ def _opening_hours(raw: Any) -> tuple[OpeningHours, ...]:
 
 
 def _finder_location(raw: Any) -> Location:
-    entry = _obj(raw, "locations[]")
-    meta = _obj(entry.get("location"), "location")
-    ids = [_obj(i, "location.ids[]") for i in _list(meta.get("ids"), "location.ids")]
+    entry = read.object(raw, "locations[]")
+    meta = read.object(entry.get("location"), "location")
+    ids = [read.object(i, "location.ids[]") for i in read.array(meta.get("ids"), "location.ids")]
     parcel_ids = [i for i in ids if i.get("provider") == "parcel"] or ids
     if not parcel_ids:
-        raise _invalid("a location has no ids")
-    location_id = _str(parcel_ids[0].get("locationId"), "locationId", optional=False)
-    location_type = _str(meta.get("type"), "location.type") or "servicepoint"
+        raise read.invalid("a location has no ids")
+    location_id = read.field(parcel_ids[0], "locationId", required=True)
+    location_type = read.field(meta, "type") or "servicepoint"
     kind = units.location_kind(location_type)
-    place = _obj(entry.get("place") or {}, "place")
-    address = _obj(place.get("address") or {}, "place.address")
-    geo = _obj(place.get("geo") or {}, "place.geo")
-    lat = _number(geo.get("latitude"), "latitude")
-    lng = _number(geo.get("longitude"), "longitude")
-    distance = _number(entry.get("distance"), "distance")
+    place = read.optional_object(entry.get("place"), "place")
+    address = read.optional_object(place.get("address"), "place.address")
+    geo = read.optional_object(place.get("geo"), "place.geo")
+    lat = read.number(geo.get("latitude"), "latitude")
+    lng = read.number(geo.get("longitude"), "longitude")
+    distance = read.number(entry.get("distance"), "distance")
     extra = {
         "source": units.PointSource.LOCATION_FINDER.value,
         "location_type": location_type,
         "sub_type": units.access_point_sub_type(kind).value,
     }
-    keyword_id = _str(meta.get("keywordId"), "keywordId")
+    keyword_id = read.field(meta, "keywordId")
     if keyword_id:  # Packstation/Postfiliale number, what a German shopper sees on the box
         extra["keyword_id"] = keyword_id
     return Location(
         id=location_id,
-        name=_str(entry.get("name"), "name"),
+        name=read.field(entry, "name"),
         kind=kind,
         address=Address(
-            country=_str(address.get("countryCode"), "countryCode"),
-            postal_code=_str(address.get("postalCode"), "postalCode"),
-            city=_str(address.get("addressLocality"), "addressLocality"),
-            street_address=_str(address.get("streetAddress"), "streetAddress"),
+            country=read.field(address, "countryCode"),
+            postal_code=read.field(address, "postalCode"),
+            city=read.field(address, "addressLocality"),
+            street_address=read.field(address, "streetAddress"),
         ),
         coordinates=Coordinates(lat=lat, lng=lng) if lat is not None and lng is not None else None,
         opening_hours=_opening_hours(entry.get("openingHours")),
@@ -256,33 +225,41 @@ def _finder_location(raw: Any) -> Location:
     )
 
 
-def parse_locations(data: Any) -> list[Location]:
-    """Location Finder ``find-by-address`` answer -> locations, nearest first."""
-    body = _obj(data, "location finder answer")
-    return _nearest_first(
-        [_finder_location(raw) for raw in _list(body.get("locations"), "locations")]
-    )
-
-
 def _nearest_first(locations: list[Location]) -> list[Location]:
     # Stable: points without a distance keep DHL's order after those with one.
     return sorted(locations, key=lambda loc: (loc.distance_m is None, loc.distance_m or 0))
 
 
-def parse_any_service_points(body: bytes) -> list[Location]:
-    """Either service-point API's saved answer (``carrier_parse dhl service_points``)."""
-    data = loads(body)
-    if isinstance(data, dict) and "locations" in data:
-        return parse_locations(data)
-    return parse_service_points(data)
+def parse_service_points(data: Any) -> list[Location]:
+    """Either service-point API's answer -> locations, nearest first: the API Farm's
+    ``{status, servicePoints[]}`` or Location Finder's ``{locations[]}``. An API Farm answer
+    that found nothing ("No matching servicepoint was found") has no points."""
+    body = read.object(data, "service point answer")
+    if "locations" in body:
+        raw = read.array(body.get("locations"), "locations")
+        return _nearest_first([_finder_location(entry) for entry in raw])
+    raw = read.array(body.get("servicePoints"), "servicePoints")
+    return _nearest_first([_farm_point(point) for point in raw])
+
+
+def location_matches_kind(location: Location, kind: ProductKind) -> bool:
+    """Lockers for locker options, counters for pickup-point options."""
+    wanted = LocationKind.LOCKER if kind is ProductKind.LOCKER else LocationKind.SERVICE_POINT
+    return location.kind is wanted
 
 
 # --- availability: postal-code route and product matches -------------------------------------
 
 
+def availability_request(*, country: str, postal_code: str) -> dict[str, str]:
+    """The path parameters of ``GET /postalcodeapi/v1/postalcodes/{cc}/{pc}/route``."""
+    return {"country": country.upper(), "postal_code": dhl_postal_code(country, postal_code)}
+
+
 @dataclass(frozen=True)
 class PostalRoute:
-    """The API Farm's route for a postal code: whether DHL can book to it."""
+    """The API Farm's route for a postal code: whether DHL books to it, and whether parcels
+    are delivered home there (Kiruna 98138 is bookable without home delivery)."""
 
     country: str
     postal_code: str
@@ -292,17 +269,16 @@ class PostalRoute:
     terminal_id: str = ""
 
 
-def parse_route(data: Any) -> PostalRoute:
-    body = _obj(data, "postal-code route")
+def _route(body: dict[str, Any]) -> PostalRoute:
     if "bookable" not in body:
-        raise _invalid("postal-code route without 'bookable'")
+        raise read.invalid("postal-code route without 'bookable'")
     return PostalRoute(
-        country=_str(body.get("countryCode"), "countryCode"),
-        postal_code=_str(body.get("postalCode"), "postalCode"),
-        city=_str(body.get("city"), "city"),
-        bookable=body.get("bookable") is True,
-        home_delivery_parcel=body.get("homeDeliveryParcel") is True,
-        terminal_id=_str(body.get("terminalId"), "terminalId"),
+        country=read.field(body, "countryCode"),
+        postal_code=read.field(body, "postalCode"),
+        city=read.field(body, "city"),
+        bookable=read.boolean(body.get("bookable"), "bookable"),
+        home_delivery_parcel=read.boolean(body.get("homeDeliveryParcel"), "homeDeliveryParcel"),
+        terminal_id=read.field(body, "terminalId"),
     )
 
 
@@ -316,30 +292,29 @@ class ProductMatch:
     domestic: bool
 
 
-def parse_product_matches(data: Any) -> list[ProductMatch]:
+def _product_matches(data: list[Any]) -> list[ProductMatch]:
     matches = []
-    for raw in _list(data, "product matches", optional=False):
-        product = _obj(_obj(raw, "product match").get("product"), "product")
+    for raw in data:
+        product = read.object(read.object(raw, "product match").get("product"), "product")
         matches.append(
             ProductMatch(
-                code=_str(product.get("code"), "product.code", optional=False),
-                name=_str(product.get("name"), "product.name"),
-                short_name=_str(product.get("shortName"), "product.shortName"),
-                domestic=product.get("isDomestic") is True,
+                code=read.field(product, "code", required=True),
+                name=read.field(product, "name"),
+                short_name=read.field(product, "shortName"),
+                domestic=read.boolean(product.get("isDomestic"), "isDomestic"),
             )
         )
     return matches
 
 
-def parse_availability(body: bytes) -> list[ProductMatch] | PostalRoute:
-    """A saved ``productmatches`` (a list) or postal-code route (an object) answer."""
-    data = loads(body)
+def parse_availability(data: Any) -> PostalRoute | list[ProductMatch]:
+    """A postal-code route (an object) or a ``productmatches`` answer (a list)."""
     if isinstance(data, list):
-        return parse_product_matches(data)
-    return parse_route(data)
+        return _product_matches(data)
+    return _route(read.object(data, "postal-code route"))
 
 
-# --- booking: transport instruction and print ------------------------------------------------
+# --- booking: transport instruction ----------------------------------------------------------
 
 
 def _kg(grams: int) -> float:
@@ -350,15 +325,19 @@ def _cm(mm: int | None) -> float | None:
     return round(mm / 10, 1) if mm else None
 
 
+def _short(text: str, length: int = units.NAME_MAX_LENGTH) -> str:
+    return text.strip()[:length]
+
+
 def _address(address: Address) -> dict[str, str]:
     out = {
-        "street": address.street_address,
-        "cityName": address.city,
+        "street": _short(address.street_address),
+        "cityName": _short(address.city),
         "postalCode": dhl_postal_code(address.country, address.postal_code),
         "countryCode": address.country.upper(),
     }
     if address.street_address2:
-        out["additionalAddressInfo"] = address.street_address2
+        out["additionalAddressInfo"] = _short(address.street_address2)
     return out
 
 
@@ -368,8 +347,8 @@ def _party(
     party: dict[str, Any] = {"type": party_type}
     if party_id:
         party["id"] = party_id
-    party["name"] = contact.company or contact.name
-    party["contactName"] = contact.name
+    party["name"] = _short(contact.company or contact.name)
+    party["contactName"] = _short(contact.name)
     party["address"] = _address(address)
     if contact.phone:
         party["phone"] = contact.phone
@@ -378,12 +357,14 @@ def _party(
     return party
 
 
-def _access_point(location: Location) -> dict[str, Any]:
+def _access_point(product: str, location: Location) -> dict[str, Any]:
     sub_type = location.extra.get("sub_type") or units.access_point_sub_type(location.kind).value
     return {
         "type": "AccessPoint",
-        "id": location.id,
-        "name": location.name,
+        "id": units.access_point_id(product, location.id),
+        # DHL's own name of the point, as its locator answered it (the captures book "SHOP"
+        # and "DHL Parcelshop" as they came); the shop's name where DHL gave no other.
+        "name": _short(location.extra.get("dhl_name") or location.name),
         "subType": sub_type,
         "address": _address(location.address),
     }
@@ -401,19 +382,40 @@ def _piece(parcel: Parcel, marks: str) -> dict[str, Any]:
             (parcel.length_mm or 0) * (parcel.width_mm or 0) * (parcel.height_mm or 0) / 1e9, 3
         )
     if marks:
-        piece["marksAndNumbers"] = marks
+        piece["marksAndNumbers"] = marks[: units.MARKS_MAX_LENGTH]
     return piece
 
 
-def transport_instruction(
-    request: BookingRequest, *, payer_code: str, access_point: bool
-) -> dict[str, Any]:
-    """``sendtransportinstruction`` body: consignor (our customer number), consignee, the chosen
-    service point as AccessPoint party, one piece per parcel, our reference as ``CU``."""
+def sent_information(
+    agreement: AgreementCredentials, *, sender_country: str, recipient_country: str
+) -> list[dict[str, str]]:
+    """Poland's SENT entries for ``additionalInformation``: the agreement's reference and carrier
+    key when both are set (``SENT_FREE`` "false" first, as DHL's manual example), else
+    ``SENT_FREE`` "true"; none for lanes that do not touch Poland. Both the declared and the
+    free form were booked in DHL's sandbox (karrio captures booking-2906769654 and
+    booking-2906761123)."""
+    if not {sender_country.upper(), recipient_country.upper()} & units.SENT_COUNTRIES:
+        return []
+    reference = str(agreement.credentials.get(CREDENTIAL_SENT_REF) or "").strip()
+    carrier_key = str(agreement.credentials.get(CREDENTIAL_SENT_CARKEY) or "").strip()
+    if reference and carrier_key:
+        return [
+            {"code": units.SENT_FREE, "stringValue": "false"},
+            {"code": units.SENT_REF, "stringValue": reference},
+            {"code": units.SENT_CARKEY, "stringValue": carrier_key},
+        ]
+    return [{"code": units.SENT_FREE, "stringValue": "true"}]
+
+
+def booking_request(request: BookingRequest, *, payer_code: str) -> dict[str, Any]:
+    """``sendtransportinstruction`` body (DHL's ``Shipment`` schema): consignor (our customer
+    number), consignee, the chosen service point as AccessPoint party, one piece per parcel,
+    SENT entries for Poland, our reference as ``CU``."""
     addons = {addon.type: addon.text for addon in request.addons}
     consignee = _party("Consignee", request.recipient, request.recipient_address)
-    if addons.get("entry-code"):
-        consignee["address"]["accessCode"] = addons["entry-code"]
+    if addons.get(AddonType.ENTRY_CODE):
+        # Address.accessCode is in DHL's schema; 401's doorstep code. GUESS: no capture shows it.
+        consignee["address"]["accessCode"] = addons[AddonType.ENTRY_CODE][:20]
     parties = [
         _party(
             "Consignor",
@@ -423,11 +425,13 @@ def transport_instruction(
         ),
         consignee,
     ]
-    if access_point and request.location is not None:
-        parties.append(_access_point(request.location))
+    if request.product in units.ACCESS_POINT_PRODUCTS and request.location is not None:
+        parties.append(_access_point(request.product, request.location))
     marks = request.order_reference or request.reference
     additional_services: dict[str, Any] = {}
-    if "sms" in addons:
+    if AddonType.SMS in addons:
+        # ``notification`` is a boolean of DHL's AdditionalServices schema. GUESS: that it is
+        # the text message the shop's "sms" add-on means; no capture books it.
         additional_services["notification"] = True
     body: dict[str, Any] = {
         "productCode": request.product,
@@ -439,6 +443,13 @@ def transport_instruction(
         "totalWeight": _kg(sum(parcel.weight_g for parcel in request.parcels)),
         "additionalServices": additional_services,
     }
+    sent = sent_information(
+        request.agreement,
+        sender_country=request.sender_address.country,
+        recipient_country=request.recipient_address.country,
+    )
+    if sent:
+        body["additionalInformation"] = sent
     if request.shipping_date is not None:
         body["shippingDate"] = request.shipping_date.isoformat()
     return body
@@ -458,66 +469,64 @@ class BookedInstruction:
         return units.TRACKING_URL.format(self.id)
 
 
-def parse_transport_instruction(data: Any) -> BookedInstruction:
-    body = _obj(data, "transport instruction answer")
-    instruction = _obj(body.get("transportInstruction"), "transportInstruction")
-    shipment_id = _str(instruction.get("id"), "transportInstruction.id")
-    if not shipment_id:
-        raise _invalid("transport instruction without id")
+def parse_booking(data: Any) -> BookedInstruction:
+    """``{status: "Succes", transportInstruction {id, productCode, pieces[] {id[]}, routingCode}}``."""
+    body = read.object(data, "transport instruction answer")
+    instruction = read.object(body.get("transportInstruction"), "transportInstruction")
+    shipment_id = read.text(instruction.get("id"), "transportInstruction.id", required=True)
     piece_ids: list[str] = []
-    for raw in _list(instruction.get("pieces"), "pieces"):
-        piece = _obj(raw, "pieces[]")
+    for raw in read.array(instruction.get("pieces"), "pieces"):
+        piece = read.object(raw, "pieces[]")
         piece_ids.extend(
-            _str(i, "pieces[].id", optional=False) for i in _list(piece.get("id"), "id")
+            read.text(i, "pieces[].id", required=True) for i in read.array(piece.get("id"), "id")
         )
     return BookedInstruction(
         id=shipment_id,
-        product=_str(instruction.get("productCode"), "productCode"),
+        product=read.field(instruction, "productCode"),
         piece_ids=tuple(piece_ids),
-        routing_code=_str(instruction.get("routingCode"), "routingCode"),
+        routing_code=read.field(instruction, "routingCode"),
     )
 
 
-def print_request(shipment_id: str) -> dict[str, Any]:
+# --- label: print ----------------------------------------------------------------------------
+
+
+def label_request(shipment_id: str) -> dict[str, Any]:
+    """``printdocumentsbyid`` body; printing a booked id again is the reprint."""
     return {
         "shipmentIds": [shipment_id],
         "options": {"label": True, "pageOptions": {"pageType": units.LABEL_PAGE_TYPE}},
     }
 
 
-def parse_labels(data: Any) -> list[Label]:
+label_reprint_request = label_request
+
+
+def parse_label(data: Any) -> list[Label]:
     """``printdocumentsbyid`` answer -> the label PDFs (base64 ``content`` decoded)."""
-    body = _obj(data, "print answer")
+    body = read.object(data, "print answer")
     labels = []
-    for raw in _list(body.get("reports"), "reports", optional=False):
-        report = _obj(raw, "reports[]")
+    for raw in read.array(body.get("reports"), "reports", required=True):
+        report = read.object(raw, "reports[]")
         if report.get("type", "Label") != "Label":
             continue
-        content = _str(report.get("content"), "reports[].content", optional=False)
+        content = read.field(report, "content", required=True)
         try:
             pdf = base64.b64decode(content, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise _invalid("label content is not base64") from exc
+            raise read.invalid("label content is not base64") from exc
         if not pdf.startswith(b"%PDF-"):
-            raise _invalid("label content is not a PDF")
+            raise read.invalid("label content is not a PDF")
         labels.append(Label(content=pdf, format="pdf"))
     if not labels:
-        raise _invalid("print answer without a label")
+        raise read.invalid("print answer without a label")
     return labels
-
-
-def parse_booking_document(body: bytes) -> BookedInstruction | list[Label]:
-    """A saved booking-step answer: a transport instruction or a print answer."""
-    data = loads(body)
-    if isinstance(data, dict) and "reports" in data:
-        return parse_labels(data)
-    return parse_transport_instruction(data)
 
 
 # --- tracking: Shipment Tracking - Unified ---------------------------------------------------
 
 
-def tracking_params(tracking_number: str) -> dict[str, str]:
+def tracking_request(tracking_number: str) -> dict[str, str]:
     # No ``service``: which value DHL Freight Sweden shipments carry is not documented, and
     # without it Unified Tracking searches every DHL network.
     return {"trackingNumber": tracking_number}
@@ -540,23 +549,23 @@ def _country(node: Any) -> str:
 
 
 def _timestamp(value: Any, zone: dt.tzinfo) -> dt.datetime:
-    text = _str(value, "timestamp", optional=False)
+    text = read.text(value, "timestamp", required=True)
     try:
         at = dt.datetime.fromisoformat(text)
     except ValueError as exc:
-        raise _invalid(f"timestamp {text!r}") from exc
-    return at if at.tzinfo is not None else at.replace(tzinfo=zone)
+        raise read.invalid(f"timestamp {text!r}") from exc
+    return aware(at, zone)
 
 
 def _event(raw: Any, zone: dt.tzinfo) -> TrackingEvent:
-    event = _obj(raw, "events[]")
-    code = _str(event.get("statusCode"), "statusCode")
-    status_text = _str(event.get("status"), "status")
-    description = _str(event.get("description"), "description") or status_text
+    event = read.object(raw, "events[]")
+    code = read.field(event, "statusCode")
+    status_text = read.field(event, "status")
+    description = read.field(event, "description") or status_text
     location = ""
     place = event.get("location")
     if isinstance(place, dict) and isinstance(place.get("address"), dict):
-        location = _str(place["address"].get("addressLocality"), "addressLocality")
+        location = read.field(place["address"], "addressLocality")
     return TrackingEvent(
         at=_timestamp(event.get("timestamp"), zone),
         status=units.tracking_status(code, f"{status_text} {description}"),
@@ -567,34 +576,35 @@ def _event(raw: Any, zone: dt.tzinfo) -> TrackingEvent:
 
 
 def _shipment(raw: Any) -> TrackedShipment:
-    shipment = _obj(raw, "shipments[]")
+    shipment = read.object(raw, "shipments[]")
+    # Timestamps sometimes carry no offset (parcel-de): local times of the origin (else
+    # destination) country, or UTC when neither is given.
     country = _country(shipment.get("origin")) or _country(shipment.get("destination"))
-    zone: dt.tzinfo = (
-        ZoneInfo(units.COUNTRY_TIMEZONES[country]) if country in units.COUNTRY_TIMEZONES else dt.UTC
-    )
+    zone: dt.tzinfo = zone_for(country) if country else dt.UTC
     # DHL lists events newest first; reversed before the (stable) sort, events of the same
     # second keep their real order.
-    raw_events = _list(shipment.get("events"), "events")
+    raw_events = read.array(shipment.get("events"), "events")
     events = sorted((_event(raw, zone) for raw in reversed(raw_events)), key=lambda e: e.at)
     details = shipment.get("details")
-    pieces = _list(details.get("pieceIds"), "pieceIds") if isinstance(details, dict) else []
-    status = _obj(shipment.get("status") or {}, "status")
+    pieces = read.array(details.get("pieceIds"), "pieceIds") if isinstance(details, dict) else []
+    status = read.optional_object(shipment.get("status"), "status")
     status_text = f"{status.get('status') or ''} {status.get('description') or ''}"
     return TrackedShipment(
-        id=_str(shipment.get("id"), "shipments[].id", optional=False),
-        service=_str(shipment.get("service"), "service"),
-        status=units.tracking_status(_str(status.get("statusCode"), "statusCode"), status_text)
+        id=read.field(shipment, "id", required=True),
+        service=read.field(shipment, "service"),
+        status=units.tracking_status(read.field(status, "statusCode"), status_text)
         if status
         else (events[-1].status if events else TrackingStatus.UNKNOWN),
         events=tuple(events),
-        piece_ids=tuple(_str(p, "pieceIds[]") for p in pieces),
+        piece_ids=tuple(read.text(p, "pieceIds[]") for p in pieces),
     )
 
 
 def parse_tracking(data: Any) -> list[TrackedShipment]:
     """Unified Tracking answer -> each shipment with its events, oldest first."""
-    body = _obj(data, "tracking answer")
-    return [_shipment(raw) for raw in _list(body.get("shipments"), "shipments", optional=False)]
+    body = read.object(data, "tracking answer")
+    shipments = read.array(body.get("shipments"), "shipments", required=True)
+    return [_shipment(raw) for raw in shipments]
 
 
 def tracking_events(data: Any, tracking_number: str) -> list[TrackingEvent]:
@@ -604,10 +614,6 @@ def tracking_events(data: Any, tracking_number: str) -> list[TrackingEvent]:
         if tracking_number in (shipment.id, *shipment.piece_ids):
             return list(shipment.events)
     return list(shipments[0].events) if shipments else []
-
-
-def parse_saved_tracking(body: bytes) -> list[TrackedShipment]:
-    return parse_tracking(loads(body))
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -621,8 +627,8 @@ def _field(body: Mapping[str, Any], name: str) -> Any:
     return None
 
 
-def parse_error_body(data: Any, status: int | None = None) -> tuple[CarrierMessage, ...]:
-    """Every DHL error shape -> CarrierMessage(code, text), the text verbatim.
+def error_messages(data: Any, status: int | None = None) -> tuple[CarrierMessage, ...]:
+    """Every DHL error shape (parsed JSON) -> CarrierMessage(code, text), the text verbatim.
 
     * API Farm booking: ``{status, errorMessage?, validationErrors[] {errorCode, field, message}}``
     * API Farm service points: ``{errorMessage, status: "Error"}``
@@ -675,20 +681,15 @@ def parse_error_body(data: Any, status: int | None = None) -> tuple[CarrierMessa
     return ()
 
 
+def parse_error_body(body: bytes, status: int | None = None) -> tuple[CarrierMessage, ...]:
+    """A saved DHL error body -> its messages (``carrier_parse dhl error``)."""
+    return error_messages(read.load(body), status)
+
+
 def parse_error(response: HttpResponse) -> tuple[CarrierMessage, ...]:
     """``CarrierHttp``'s error parser; an unreadable body falls back to the raw text."""
     try:
-        data = json.loads(response.body)
-    except (ValueError, RecursionError):
+        data = read.load(response.body)
+    except CarrierResponseInvalid:
         return ()
-    return parse_error_body(data, response.status)
-
-
-def parse_saved_error(body: bytes) -> tuple[CarrierMessage, ...]:
-    return parse_error_body(loads(body))
-
-
-def location_matches_kind(location: Location, kind: ProductKind) -> bool:
-    """Lockers for locker options, counters for pickup-point options."""
-    wanted = LocationKind.LOCKER if kind is ProductKind.LOCKER else LocationKind.SERVICE_POINT
-    return location.kind is wanted
+    return error_messages(data, response.status)

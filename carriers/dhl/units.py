@@ -1,26 +1,21 @@
-"""DHL code tables: products, where they deliver, payer codes, location types, tracking statuses.
+"""DHL code tables: payer codes, access-point rules, location types, tracking statuses.
 
-Product codes are DHL Freight Sweden API Farm ``productCode`` values (docs/carriers.md §5.1).
-Which countries and option kinds each product serves follows the product manual's access-point
-tables as the open karrio DHL Freight Sweden connector records them (103: Sweden only, ParcelShop
-or ParcelStation; 109: the listed countries, ParcelStation only where DHL allows a locker; 401:
-Swedish home delivery).
+The product catalogue and the countries are in declaration.py. The tables here follow DHL
+Freight Sweden's product manual as the open karrio DHL Freight Sweden connector records it
+(PrimePack-AB/karrio-dhl-freight-sweden, docs/concepts/booking-rules.md): payer codes per
+product, the countries where Parcel Connect (109) may go to a ParcelShop only or also to a
+ParcelStation (locker), SENT for Poland.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-from dataclasses import dataclass
+import re
 
 from carriers.types import LocationKind, ProductKind, TrackingStatus
 
 logger = logging.getLogger(__name__)
-
-#: ``agreement.credentials`` keys: the API Farm's ``client-key`` and the DHL API developer
-#: portal key for Location Finder - Unified and Shipment Tracking - Unified (``DHL-API-Key``).
-CREDENTIAL_CLIENT_KEY = "client_key"
-CREDENTIAL_API_KEY = "api_key"
 
 CLIENT_KEY_HEADER = "client-key"
 API_KEY_HEADER = "DHL-API-Key"
@@ -49,47 +44,55 @@ class AccessPointSubType(enum.StrEnum):
     PARCEL_STATION = "ParcelStation"
 
 
-_PICKUP = frozenset({ProductKind.PICKUP_POINT})
-_PICKUP_OR_LOCKER = frozenset({ProductKind.PICKUP_POINT, ProductKind.LOCKER})
-_HOME = frozenset({ProductKind.HOME})
+# --- products ---------------------------------------------------------------------------------
+
+#: 109 Parcel Connect: ParcelShop or ParcelStation (locker) in these countries (manual Appendix
+#: C.3, §10.4.2) ...
+PARCEL_CONNECT_LOCKER_COUNTRIES = frozenset(
+    {"AT", "BE", "BG", "CZ", "DK", "EE", "FI", "HU", "IT", "LT", "LV", "NL", "PL", "SK"}
+)
+#: ... and ParcelShop only in these.
+PARCEL_CONNECT_SHOP_COUNTRIES = frozenset({"DE", "ES", "FR", "GB", "HR", "NO", "PT", "RO", "SI"})
+
+#: ``payerCode.code`` per product (terms of delivery; manual §5.12, §5.14, §5.17): 1 = paid by
+#: the consignor; 022 = Combiterm freight paid by the consignor (023 needs a joint declaration).
+PAYER_CODES = {"103": "1", "109": "022", "401": "1"}
+
+#: Products delivered to an AccessPoint party (a service point or a parcel station).
+ACCESS_POINT_PRODUCTS = frozenset({"103", "109"})
 
 
-@dataclass(frozen=True)
-class DhlProduct:
-    name: str
-    #: recipient country -> the option kinds the product serves there.
-    kinds_by_country: dict[str, frozenset[ProductKind]]
-    #: ``payerCode.code`` sent when booking (terms of delivery; manual §5).
-    payer_code: str
-
-    @property
-    def kinds(self) -> frozenset[ProductKind]:
-        return frozenset().union(*self.kinds_by_country.values())
-
-    @property
-    def needs_access_point(self) -> bool:
-        return not self.kinds & _HOME
+def locker_allowed(product: str, country: str) -> bool:
+    """Whether the product may go to a parcel station (locker) in the country."""
+    return product != "109" or country in PARCEL_CONNECT_LOCKER_COUNTRIES
 
 
-# 109 Parcel Connect: ParcelShop everywhere listed, ParcelStation (locker) only where allowed.
-_PARCEL_CONNECT_LOCKER_COUNTRIES: tuple[str, ...] = ("AT", "BE", "BG", "CZ", "DK", "EE", "FI")
-_PARCEL_CONNECT_LOCKER_COUNTRIES += ("HU", "IT", "LT", "LV", "NL", "PL", "SK")
-_PARCEL_CONNECT_SHOP_COUNTRIES = ("DE", "ES", "FR", "GB", "HR", "NO", "PT", "RO", "SI")
+_SWEDISH_POINT_ID = re.compile(r"SE-(\d{4})00")
 
-PRODUCTS: dict[str, DhlProduct] = {
-    "103": DhlProduct("DHL Service Point", {"SE": _PICKUP_OR_LOCKER}, payer_code="1"),
-    "109": DhlProduct(
-        "DHL Parcel Connect",
-        {
-            **dict.fromkeys(_PARCEL_CONNECT_LOCKER_COUNTRIES, _PICKUP_OR_LOCKER),
-            **dict.fromkeys(_PARCEL_CONNECT_SHOP_COUNTRIES, _PICKUP),
-        },
-        # 022 = freight paid by the consignor (DAP-like Combiterm); 023 needs joint declaration.
-        payer_code="022",
-    ),
-    "401": DhlProduct("DHL Home Delivery", {"SE": _HOME}, payer_code="1"),
-}
-PRODUCT_NAMES: dict[str, str] = {code: product.name for code, product in PRODUCTS.items()}
+
+def access_point_id(product: str, point_id: str) -> str:
+    """103 books the service point's four-digit terminal id (SE-982000 -> 9820): the manual and
+    the IFTMIN instruction use only that value for 103 (§10.14.2.1), and DHL's answer echoes it
+    back even when the full id was sent. Other products send the id as the locator gave it."""
+    if product == "103":
+        matched = _SWEDISH_POINT_ID.fullmatch(point_id)
+        if matched:
+            return matched.group(1)
+    return point_id
+
+
+#: Recipients outside the EU customs union among the served countries: DHL needs customs
+#: information (``customsInformation`` commodities and an export invoice, with a customs
+#: handling service) to book there.
+CUSTOMS_COUNTRIES = frozenset({"NO", "GB", "CH"})
+
+#: Poland's SENT declaration: lanes to or from PL carry ``SENT_FREE``, else ``SENT_REF`` and
+#: ``SENT_CARKEY`` under the shipment's ``additionalInformation`` (DHL error 22001 otherwise).
+SENT_COUNTRIES = frozenset({"PL"})
+SENT_FREE = "SENT_FREE"
+SENT_REF = "SENT_REF"
+SENT_CARKEY = "SENT_CARKEY"
+SENT_MAX_LENGTH = 20
 
 #: Postal-code API (``/postalcodes/{cc}/{pc}/route``) error codes that answer for the postal
 #: code itself: 16009 country not supported, 16010 not found, 16011 rural, 16012 not supported.
@@ -98,8 +101,14 @@ ROUTE_REFUSAL_CODES = frozenset({"16009", "16010", "16011", "16012"})
 #: Print API page layout for labels (PageTypeEnum): one 105 x 210 mm label per page.
 LABEL_PAGE_TYPE = "Label"
 
-#: Transport-instruction reference qualifier for the consignor's own reference.
+#: Transport-instruction reference qualifier for the consignor's own reference (``references``
+#: is in DHL's Shipment schema; the qualifier value CU is a GUESS from EDIFACT's "consignor's
+#: reference", no capture shows one).
 REFERENCE_QUALIFIER = "CU"
+
+#: Field lengths of DHL's transport-instruction schema (``maxLength``).
+NAME_MAX_LENGTH = 35
+MARKS_MAX_LENGTH = 17
 
 #: Public tracking page; the API Farm has no tracking link of its own.
 TRACKING_URL = (
@@ -108,11 +117,14 @@ TRACKING_URL = (
 
 # --- Service-point location types -----------------------------------------------------------
 
-#: API Farm ``locationTypes`` / Location Finder ``locationType`` asked per option kind.
+#: API Farm ``locationTypes`` asked per option kind. A counter is a service point or a post
+#: office: DHL answers Norwegian post offices as ``postoffice`` (karrio capture
+#: booking-2906762105-109-se-no-standard-customs.json), which ``servicepoint`` alone drops.
 API_FARM_LOCATION_TYPES: dict[ProductKind, tuple[str, ...]] = {
-    ProductKind.PICKUP_POINT: ("servicepoint",),
+    ProductKind.PICKUP_POINT: ("servicepoint", "postoffice"),
     ProductKind.LOCKER: ("locker",),
 }
+#: Location Finder ``locationType`` per option kind.
 LOCATION_FINDER_LOCATION_TYPES: dict[ProductKind, tuple[str, ...]] = {
     ProductKind.PICKUP_POINT: ("servicepoint", "postoffice", "postbank"),
     ProductKind.LOCKER: ("locker",),
@@ -127,6 +139,10 @@ LOCATION_FINDER_SERVICE_TYPES: dict[ProductKind, tuple[str, ...]] = {
 LOCATION_FINDER_RADIUS_M = 25_000
 #: Location Finder's and the API Farm's largest page.
 MAX_LOCATIONS = 50
+
+#: Names the API Farm gives a point that are not the shop's: the shop is in ``shopName`` then
+#: ("SHOP" in Norway, "DHL Parcelshop" in Poland; karrio captures).
+GENERIC_POINT_NAMES = frozenset({"shop", "dhl parcelshop"})
 
 
 def location_kind(location_type: str) -> LocationKind:
@@ -176,27 +192,3 @@ def tracking_status(status_code: str, text: str = "") -> TrackingStatus:
             if phrase in lowered:
                 return refined
     return status
-
-
-#: Unified Tracking timestamps sometimes carry no offset (parcel-de); they are local times of
-#: the shipment's origin (else destination) country, or UTC when neither is given.
-COUNTRY_TIMEZONES: dict[str, str] = {
-    "SE": "Europe/Stockholm",
-    "NO": "Europe/Oslo",
-    "DK": "Europe/Copenhagen",
-    "FI": "Europe/Helsinki",
-    "DE": "Europe/Berlin",
-    "AT": "Europe/Vienna",
-    "NL": "Europe/Amsterdam",
-    "BE": "Europe/Brussels",
-    "CH": "Europe/Zurich",
-    "PL": "Europe/Warsaw",
-    "FR": "Europe/Paris",
-    "ES": "Europe/Madrid",
-    "IT": "Europe/Rome",
-    "GB": "Europe/London",
-    "EE": "Europe/Tallinn",
-    "LV": "Europe/Riga",
-    "LT": "Europe/Vilnius",
-    "CZ": "Europe/Prague",
-}

@@ -4,18 +4,23 @@ group's Location Finder - Unified and Shipment Tracking - Unified at their real 
 API Farm (``client-key`` header; a missing key gets the gateway's 401 ``{"error": ...}``):
 
 * ``POST /servicepointlocatorapi/v1/servicepoint/findnearestservicepoints``: points from
-  ``carriers.static`` rendered in the API Farm's shape (no opening hours, distances in km); none
-  found (a country the static source does not know, Swedish 99xxx) -> HTTP 400
-  ``{"errorMessage": "No matching servicepoint was found", "status": "Error"}``.
+  ``carriers.static`` rendered in the API Farm's shape (no opening hours, distances in km);
+  outside Sweden, as DHL does, a counter is named "SHOP" with the shop in ``shopName``, and in
+  Norway every third counter is a ``postoffice``; ``locationTypes`` filters (servicepoint,
+  postoffice, locker; none = all); none found (a country the static source does not know,
+  Swedish 99xxx) -> HTTP 400 ``{"errorMessage": "No matching servicepoint was found",
+  "status": "Error"}``.
 * ``GET /postalcodeapi/v1/postalcodes/{cc}/{pc}/route``: Swedish five-digit codes are bookable;
   984xx is a route DHL does not book to (``bookable: false``), 98xxx has no home delivery of
   parcels, 99xxx is unknown (400 ``{"Status", "ErrorCode": 16010, "UserMessage"}``), and other
   countries get 16009.
 * ``POST /productapi/v1/productmatches``: the products of the lane (domestic or international).
 * ``POST /transportinstructionapi/v1/transportinstruction/sendtransportinstruction``: validates
-  like DHL (22001 mandatory field, 22005 unknown product, 22015 AccessPoint not allowed, 22026
+  like DHL (22001 mandatory field, also SENT for lanes touching Poland and, a GUESS, customs
+  information for NO, GB and CH; 22005 unknown product, 22015 AccessPoint not allowed, 22026
   consignee country), records the booking in the ledger under its ``CU`` reference and answers
-  ``{"status": "Succes", "transportInstruction": {...}}`` (DHL's spelling) with SSCC piece ids.
+  ``{"status": "Succes", "transportInstruction": {...}}`` (DHL's spelling) with SSCC piece ids,
+  echoing ``additionalInformation`` with ``numericValue`` as DHL does.
 * ``POST /printapi/v1/print/printdocumentsbyid``: a small PDF label per booked id, base64.
 
 DHL group APIs (``DHL-API-Key`` header; missing -> 401 problem detail):
@@ -35,6 +40,7 @@ import re
 import threading
 from typing import Any
 
+from carriers.dhl import units as dhl_units
 from carriers.static import MARKETS, DhlStaticAdapter
 from carriers.types import (
     Address,
@@ -81,8 +87,9 @@ _CAPITALS = {
 # Products the transport-instruction API knows, and where each may deliver.
 _DOMESTIC = {"102", "103", "104", "118", "401", "402", "502"}
 # 109 Parcel Connect's destinations (ParcelShop or ParcelStation, docs/carriers.md §5.1).
-_PARCEL_CONNECT = {"AT", "BE", "BG", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "HR"}
-_PARCEL_CONNECT |= {"HU", "IT", "LT", "LV", "NL", "NO", "PL", "PT", "RO", "SI", "SK"}
+_PARCEL_CONNECT = (
+    dhl_units.PARCEL_CONNECT_LOCKER_COUNTRIES | dhl_units.PARCEL_CONNECT_SHOP_COUNTRIES
+)
 _INTERNATIONAL = {"109", "112", "601", "202", "205", "233"}
 _ACCESS_POINT_PRODUCTS = {"103", "104", "109"}
 _PRODUCT_NAMES = {
@@ -166,12 +173,14 @@ def _static_points(
     if country not in MARKETS or not postal_code:
         return []
     points: list[Location] = []
+    product = "103" if country == "SE" else "109"
     for kind in sorted(kinds):
         (quote,) = _STATIC.quote(
             request=QuoteRequest(
                 merchant_ref="sandbox",
                 agreement=AgreementCredentials(agreement_id=0, customer_number=""),
-                products=(ProductQuery("103", kind, wants_locations=True),),
+                # The static source serves a product where it is declared: 103 in Sweden only.
+                products=(ProductQuery(product, kind, wants_locations=True),),
                 recipient=Address(country=country, postal_code=postal_code, city=city),
                 parcels=(Parcel(weight_g=1000),),
                 currency="EUR",
@@ -191,6 +200,13 @@ def _kinds(location_types: list[str]) -> set[ProductKind]:
     if not location_types or "locker" in location_types:
         kinds.add(ProductKind.LOCKER)
     return kinds
+
+
+def _farm_location_type(country: str, point: Location, index: int) -> str:
+    """The API Farm's ``locationType`` of a static point: Norwegian post offices exist."""
+    if point.kind is LocationKind.LOCKER:
+        return "locker"
+    return "postoffice" if country == "NO" and index % 3 == 1 else "servicepoint"
 
 
 # --- API Farm: service points ------------------------------------------------------------------
@@ -217,16 +233,26 @@ def find_nearest_service_points(request: SandboxRequest, match: re.Match[str]) -
         return SandboxResponse(
             400, {"errorMessage": "No matching servicepoint was found", "status": "Error"}
         )
+    asked = {str(t) for t in body.get("locationTypes") or []}
     rendered = []
-    for point in points:
+    for index, point in enumerate(points):
+        location_type = _farm_location_type(country, point, index)
+        if asked and location_type not in asked:
+            continue
         point_id = f"{country}-{_digits(point.id, 4)}00"
         distance_m = point.distance_m or 0
+        # Outside Sweden DHL names counters "SHOP" and gives the shop in shopName.
+        named = (
+            {"name": point.name.upper()}
+            if country == "SE" or location_type == "locker"
+            else {"name": "SHOP", "shopName": point.name}
+        )
         rendered.append(
             {
                 "id": point_id,
                 "servicePointId": point_id,
                 "street": point.address.street_address.upper(),
-                "name": point.name.upper(),
+                **named,
                 "cityName": city.upper(),
                 "postalCode": postal_code,
                 "countryCode": country,
@@ -234,7 +260,7 @@ def find_nearest_service_points(request: SandboxRequest, match: re.Match[str]) -
                 "routeDistance": round(distance_m * 1.25 / 1000, 2),
                 "distanceUnit": "km",
                 "featureCodes": [] if point.kind is LocationKind.LOCKER else ["SF054"],
-                "locationType": "locker" if point.kind is LocationKind.LOCKER else "servicepoint",
+                "locationType": location_type,
                 "serviceTypes": ["parcel:pick-up-unregistered"]
                 if point.kind is LocationKind.LOCKER
                 else ["parcel:pick-up", "cash-on-delivery", "parcel:drop-off"],
@@ -242,6 +268,10 @@ def find_nearest_service_points(request: SandboxRequest, match: re.Match[str]) -
                 "longitude": point.coordinates.lng if point.coordinates else None,
                 "clickAndCollectId": "",
             }
+        )
+    if not rendered:
+        return SandboxResponse(
+            400, {"errorMessage": "No matching servicepoint was found", "status": "Error"}
         )
     return SandboxResponse(
         200,
@@ -360,6 +390,15 @@ def _sscc(serial: int) -> str:
     return base + str((10 - total % 10) % 10)
 
 
+_CUSTOMS = {"NO", "GB", "CH"}
+
+
+def _sent_declared(information: dict[str, str]) -> bool:
+    if information.get("SENT_FREE") == "true":
+        return True
+    return bool(information.get("SENT_REF") and information.get("SENT_CARKEY"))
+
+
 def _reference(body: dict[str, Any]) -> str:
     for ref in body.get("references") or []:
         if isinstance(ref, dict) and ref.get("qualifier") == "CU":
@@ -416,6 +455,23 @@ def send_transport_instruction(request: SandboxRequest, match: re.Match[str]) ->
     pieces = [p for p in body.get("pieces") or [] if isinstance(p, dict)]
     if not pieces or any(not p.get("weight") for p in pieces):
         return _validation(("Pieces", 22001, "Weight is mandatory"))
+    information = {
+        str(i.get("code")): str(i.get("stringValue") or "")
+        for i in body.get("additionalInformation") or []
+        if isinstance(i, dict)
+    }
+    origin = str((consignor.get("address") or {}).get("countryCode") or "").upper()
+    if "PL" in (origin, destination) and not _sent_declared(information):
+        return _validation(
+            (
+                "AdditionalInformation",
+                22001,
+                "SENT_REF and SENT_CARKEY are mandatory unless SENT_FREE is true.",
+            )
+        )
+    if destination in _CUSTOMS and not body.get("customsInformation"):
+        # GUESS: DHL's text for a missing customs declaration is not captured anywhere.
+        return _validation(("CustomsInformation", 22001, "CustomsInformation is mandatory"))
 
     reference = _reference(body)
     sequence = ledger.record(SLUG, reference, body)
@@ -446,6 +502,11 @@ def send_transport_instruction(request: SandboxRequest, match: re.Match[str]) ->
         "pieces": booked_pieces,
         "routingCode": f"2L{routed.get('countryCode', '')}{routed.get('postalCode', '')}+02000000",
     }
+    if information:
+        instruction["additionalInformation"] = [
+            {"code": code, "stringValue": value, "numericValue": 0.0}
+            for code, value in information.items()
+        ]
     with _lock:
         _shipments[shipment_id] = {
             "instruction": instruction,

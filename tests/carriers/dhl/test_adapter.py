@@ -9,6 +9,7 @@ from pytest_django import Settings
 
 from carriers.base import Capability
 from carriers.dhl import DhlAdapter
+from carriers.dhl.declaration import DECLARATION
 from carriers.exceptions import (
     CarrierRejected,
     CarrierResponseInvalid,
@@ -24,7 +25,9 @@ from carriers.types import (
     AgreementCredentials,
     Booking,
     CarrierMessage,
+    Contact,
     Coordinates,
+    DeliveryEstimate,
     Location,
     LocationKind,
     OpeningHours,
@@ -68,9 +71,12 @@ def test_the_adapter_declares_its_products_hosts_and_capabilities(adapter: DhlAd
         "service_points",
         "availability",
         "booking",
+        "label",
         "tracking",
         "error",
     }
+    assert adapter.declaration is DECLARATION
+    assert adapter.slug == "dhl"
 
 
 def test_group_apis_use_their_own_hosts_unless_dhl_is_pointed_elsewhere(
@@ -83,13 +89,13 @@ def test_group_apis_use_their_own_hosts_unless_dhl_is_pointed_elsewhere(
         agreement_id=1, customer_number="1", base_url="http://proxy.internal/dhl/"
     )
 
-    assert adapter.client.farm_base(live) == "https://api.freight-logistics.dhl.com"
-    assert adapter.client.group_base(live, "location_finder") == "https://api.dhl.com"
-    assert adapter.client.group_base(live, "tracking") == "https://api-eu.dhl.com"
-    assert adapter.client.group_base(proxied, "tracking") == "http://proxy.internal/dhl"
+    assert adapter.farm_base(live) == "https://api.freight-logistics.dhl.com"
+    assert adapter.group_base(live, "location_finder") == "https://api.dhl.com"
+    assert adapter.group_base(live, "tracking") == "https://api-eu.dhl.com"
+    assert adapter.group_base(proxied, "tracking") == "http://proxy.internal/dhl"
 
     settings.CARRIER_SANDBOX_URL = "http://127.0.0.1:8090"
-    assert adapter.client.group_base(live, "location_finder") == "http://127.0.0.1:8090/dhl"
+    assert adapter.group_base(live, "location_finder") == "http://127.0.0.1:8090/dhl"
 
 
 # --- quotes -----------------------------------------------------------------------------------
@@ -175,20 +181,32 @@ def test_parcel_connect_to_norway_asks_the_api_farm(
 
     assert [loc.id for loc in quote.locations] == ["NO-808600", "NO-760100", "NO-547600"]
     assert {loc.extra["source"] for loc in quote.locations} == {"api-farm"}
+    # DHL names Norwegian counters "SHOP": the shopper sees the shop, and post offices count.
+    assert [loc.extra["dhl_name"] for loc in quote.locations] == ["SHOP", "SHOP", "SHOP"]
+    assert "SHOP" not in {loc.name for loc in quote.locations}
+    assert [loc.extra["location_type"] for loc in quote.locations] == [
+        "servicepoint",
+        "postoffice",
+        "servicepoint",
+    ]
 
 
 def test_home_delivery_follows_the_postal_code_route(
     adapter: DhlAdapter, sandboxed: AgreementCredentials
 ) -> None:
-    served, unknown, not_bookable = (
+    served, unknown, not_bookable, no_home_delivery = (
         adapter.quote(request=quote_request(sandboxed, home(), postal_code=code))[0]
-        for code in ("111 51", "99999", "98491")
+        for code in ("111 51", "99999", "98491", "98138")
     )
 
     assert served == Quote(product="401", available=True)
     assert unknown == Quote(product="401", available=False, reason="Post code '99999' not found.")
     assert not_bookable == Quote(
         product="401", available=False, reason="DHL does not book to postal code 98491"
+    )
+    # Kiruna: bookable, but DHL delivers no parcels home there (homeDeliveryParcel false).
+    assert no_home_delivery == Quote(
+        product="401", available=False, reason="DHL has no home delivery to postal code 98138"
     )
 
 
@@ -259,9 +277,9 @@ def test_a_preview_without_postal_code_is_available_without_a_call(
     )
 
     assert quotes == [
-        Quote(product="103", available=True),
-        Quote(product="103", available=True),
-        Quote(product="401", available=True),
+        Quote(product="103", available=True, delivery=DeliveryEstimate(1, 2)),
+        Quote(product="103", available=True, delivery=DeliveryEstimate(1, 2)),
+        Quote(product="401", available=True, delivery=DeliveryEstimate(1, 2)),
     ]
     assert sandbox.requests("dhl") == 0
 
@@ -459,7 +477,7 @@ def test_book_a_service_point_parcel(
     assert sandbox.bookings("dhl") == {"shp_0001": 1}
     assert sent["parties"][2] == {
         "type": "AccessPoint",
-        "id": "SE-801100",
+        "id": "8011",  # SE-801100's terminal id, as 103 books it
         "name": "DHL SERVICE POINT HEMKÖP STORGATAN",
         "subType": "ParcelShop",
         "address": {
@@ -523,14 +541,121 @@ def test_book_parcel_connect_to_a_german_location(
 def test_a_refused_booking_carries_dhls_message_and_books_nothing(
     adapter: DhlAdapter, sandboxed: AgreementCredentials, sandbox: Sandbox
 ) -> None:
-    norway = Address("NO", "0150", "Oslo", "Karl Johans gate 1")
+    germany = Address("DE", "53113", "Bonn", "Charles-de-Gaulle-Str. 20")
 
     with pytest.raises(CarrierRejected) as raised:
-        adapter.book(request=booking_request(sandboxed, recipient_address=norway))
+        adapter.book(request=booking_request(sandboxed, recipient_address=germany))
 
     assert raised.value.messages == (CarrierMessage("22026", "Consignee country is not valid"),)
     assert sandbox.bookings("dhl") == {}
     assert sandbox.requests("dhl") == 1
+
+
+POLAND = Address("PL", "30-079", "Kraków", "ul. Królewska 10")
+KRAKOW_SHOP = Location(
+    id="8005-PL-4504339",
+    name="ŻABKA",
+    kind=LocationKind.SERVICE_POINT,
+    address=Address("PL", "30-074", "KRAKÓW", "Kazimierza Wielkiego 82"),
+    extra={
+        "source": "api-farm",
+        "location_type": "servicepoint",
+        "sub_type": "ParcelShop",
+        "dhl_name": "DHL Parcelshop",
+    },
+)
+
+
+def test_parcel_connect_to_poland_is_booked_sent_free(
+    adapter: DhlAdapter, sandboxed: AgreementCredentials, sandbox: Sandbox
+) -> None:
+    request = booking_request(
+        sandboxed,
+        reference="shp_pl",
+        product="109",
+        recipient=Contact("Jan Kowalski", "+48600000000", "jan.kowalski@example.pl"),
+        recipient_address=POLAND,
+        location=KRAKOW_SHOP,
+    )
+
+    booking = adapter.book(request=request)
+
+    sent = ledger.find("dhl", "shp_pl")
+    assert sent is not None
+    assert sent["additionalInformation"] == [{"code": "SENT_FREE", "stringValue": "true"}]
+    assert sent["payerCode"] == {"code": "022"}
+    assert sent["parties"][2]["id"] == "8005-PL-4504339"
+    assert sent["parties"][2]["name"] == "DHL Parcelshop"
+    assert booking.carrier_shipment_id
+    assert sandbox.bookings("dhl") == {"shp_pl": 1}
+
+
+def test_parcel_connect_to_poland_sends_the_agreements_sent_identifiers(
+    adapter: DhlAdapter, sandbox: Sandbox
+) -> None:
+    declared = agreement(
+        sandbox.url("dhl"),
+        client_key=CLIENT_KEY,
+        api_key=API_KEY,
+        sent_ref="SENT20261008000001",
+        sent_carkey="SANDBOXCARKEY0001",
+    )
+    request = booking_request(
+        declared,
+        reference="shp_sent",
+        product="109",
+        recipient_address=POLAND,
+        location=KRAKOW_SHOP,
+    )
+
+    adapter.book(request=request)
+
+    sent = ledger.find("dhl", "shp_sent")
+    assert sent is not None
+    assert sent["additionalInformation"] == [
+        {"code": "SENT_FREE", "stringValue": "false"},
+        {"code": "SENT_REF", "stringValue": "SENT20261008000001"},
+        {"code": "SENT_CARKEY", "stringValue": "SANDBOXCARKEY0001"},
+    ]
+
+
+def test_half_a_sent_declaration_is_refused_before_any_call(
+    adapter: DhlAdapter, sandbox: Sandbox
+) -> None:
+    half = agreement(sandbox.url("dhl"), client_key=CLIENT_KEY, sent_ref="SENT20261008000001")
+
+    with pytest.raises(CarrierRejected) as raised:
+        adapter.book(
+            request=booking_request(
+                half, product="109", recipient_address=POLAND, location=KRAKOW_SHOP
+            )
+        )
+
+    assert raised.value.messages == (
+        CarrierMessage(
+            "sent_incomplete",
+            "DHL needs both the SENT reference and the SENT carrier key, or neither",
+        ),
+    )
+    assert sandbox.requests("dhl") == 0
+
+
+@pytest.mark.parametrize("country", ["NO", "GB"])
+def test_parcels_leaving_the_eu_are_refused_before_any_call(
+    adapter: DhlAdapter, sandboxed: AgreementCredentials, sandbox: Sandbox, country: str
+) -> None:
+    abroad = Address(country, "0154", "Oslo", "Karl Johans gate 10")
+
+    with pytest.raises(CarrierRejected) as raised:
+        adapter.book(request=booking_request(sandboxed, product="109", recipient_address=abroad))
+
+    (message,) = raised.value.messages
+    assert message.code == "customs_required"
+    assert message.text.startswith(
+        f"DHL needs customs information (goods, HS codes, values) for parcels to {country}"
+    )
+    assert sandbox.requests("dhl") == 0
+    assert sandbox.bookings("dhl") == {}
 
 
 def test_a_service_point_product_without_a_location_is_refused_before_any_call(

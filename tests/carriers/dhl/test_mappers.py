@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import logging
 from typing import Any
@@ -10,13 +11,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from carriers.dhl import mappers
+from carriers.dhl import DhlAdapter, mappers
 from carriers.exceptions import CarrierResponseInvalid
 from carriers.http import HttpResponse
 from carriers.types import (
     AddonChoice,
     Address,
+    BookingRequest,
     CarrierMessage,
+    Contact,
     Coordinates,
     Location,
     LocationKind,
@@ -49,7 +52,7 @@ def test_service_points_request_is_built_exactly() -> None:
     assert body == {
         "address": {"countryCode": "SE", "postalCode": "11151"},
         "maxNumberOfItems": 5,
-        "locationTypes": ["servicepoint"],
+        "locationTypes": ["servicepoint", "postoffice"],
     }
 
 
@@ -66,11 +69,11 @@ def test_service_points_request_uses_the_field_names_of_dhls_own_request() -> No
     assert body["locationTypes"] == ["locker"]
 
 
-def test_location_finder_params_are_built_exactly() -> None:
-    pickup = mappers.location_finder_params(
+def test_location_finder_request_is_built_exactly() -> None:
+    pickup = mappers.location_finder_request(
         country="DE", postal_code="04229", kind=ProductKind.PICKUP_POINT, limit=10
     )
-    locker = mappers.location_finder_params(
+    locker = mappers.location_finder_request(
         country="NL", postal_code="1043 AG", kind=ProductKind.LOCKER, limit=3
     )
 
@@ -93,22 +96,96 @@ def test_location_finder_params_are_built_exactly() -> None:
     }
 
 
-def test_transport_instruction_is_built_exactly() -> None:
-    request = booking_request(agreement())
+def _capture_request(**changes: Any) -> BookingRequest:
+    """The booking the karrio captures made: same parties, one 1 kg 30x20x10 cm parcel."""
+    base = booking_request(
+        agreement(),
+        sender=Contact(
+            name="Sven Svensson",
+            phone="+46 8 123 456",
+            email="shipper@example.se",
+            company="Test Shipper AB",
+        ),
+        recipient=Contact(
+            name="Anna Andersson", phone="+46 70 123 45 67", email="anna.andersson@example.se"
+        ),
+        addons=(),
+        order_reference="SANDBOX-TEST",
+        shipping_date=None,
+    )
+    return dataclasses.replace(base, **changes)
 
-    body = mappers.transport_instruction(request, payer_code="1", access_point=True)
 
-    assert body == fixture_json("transport_instruction_103.json")
+def _without_ours(body: dict[str, Any]) -> dict[str, Any]:
+    """Our body less what the captures did not send: ``references`` (DHL's Shipment schema has
+    it; the captures sent none) and the volume's precision (karrio rounded 0.006 m³ to 0.01)."""
+    out = {key: value for key, value in body.items() if key != "references"}
+    out["pieces"] = [{**piece, "volume": 0.01} for piece in body["pieces"]]
+    return out
 
 
-def test_transport_instruction_speaks_dhls_field_names() -> None:
+def test_booking_request_for_103_is_the_one_dhl_booked() -> None:
+    body = mappers.booking_request(_capture_request(), payer_code="1")
+
+    assert _without_ours(body) == fixture_json("transportinstruction-request-103-terminal-id.json")
+    assert body["references"] == [{"qualifier": "CU", "value": "shp_0001"}]
+    assert body["pieces"][0]["volume"] == 0.006
+
+
+def test_103_books_the_service_points_four_digit_terminal_id() -> None:
+    body = mappers.booking_request(_capture_request(), payer_code="1")
+
+    (access_point,) = [p for p in body["parties"] if p["type"] == "AccessPoint"]
+    assert access_point["id"] == "9820"  # SE-982000 as DHL's manual wants it for 103
+
+
+def test_booking_request_for_109_to_poland_is_sent_free_as_dhl_booked_it() -> None:
+    krakow = Location(
+        id="8005-PL-4507446",
+        name="ŻABKA",
+        kind=LocationKind.SERVICE_POINT,
+        address=Address("PL", "30-079", "KRAKÓW", "Al. Kijowska 57/LU5"),
+        extra={
+            "source": "api-farm",
+            "location_type": "servicepoint",
+            "sub_type": "ParcelShop",
+            "dhl_name": "DHL Parcelshop",
+        },
+    )
+    request = _capture_request(
+        product="109",
+        recipient=Contact("Jan Kowalski", "+48 600 000 000", "jan.kowalski@example.pl"),
+        recipient_address=Address("PL", "30-079", "Kraków", "ul. Królewska 10"),
+        location=krakow,
+        order_reference="REF-TEST-1",
+    )
+
+    body = mappers.booking_request(request, payer_code="022")
+
+    assert _without_ours(body) == fixture_json("transportinstruction-request-109-pl-sent-free.json")
+
+
+def test_sent_identifiers_from_the_agreement_are_sent_as_dhl_booked_them() -> None:
+    declared = agreement(
+        client_key="k", sent_ref="SENT20261008000001", sent_carkey="SANDBOXCARKEY0001"
+    )
+    real = fixture_json("transportinstruction-request-601-pl-sent-identifiers.json")
+
+    sent = mappers.sent_information(declared, sender_country="SE", recipient_country="PL")
+
+    assert sent == real["additionalInformation"]
+    assert mappers.sent_information(declared, sender_country="SE", recipient_country="DE") == []
+    assert mappers.sent_information(agreement(), sender_country="PL", recipient_country="SE") == [
+        {"code": "SENT_FREE", "stringValue": "true"}
+    ]
+
+
+def test_booking_request_speaks_dhls_field_names() -> None:
     real = sample_json(
         "transportinstruction-sendtransportinstruction-request-103-servicepoint__primepack-sandbox.json"
     )
 
-    body = mappers.transport_instruction(
-        booking_request(agreement()), payer_code="1", access_point=True
-    )
+    body = mappers.booking_request(booking_request(agreement()), payer_code="1")
 
     real_parties = {p["type"]: p for p in real["parties"]}
     for party in body["parties"]:
@@ -117,6 +194,21 @@ def test_transport_instruction_speaks_dhls_field_names() -> None:
     assert set(body["pieces"][0]) <= set(real["pieces"][0])
     assert set(body) - set(real) == {"references", "shippingDate"}
     assert body["payerCode"] == real["payerCode"]
+    assert body["additionalServices"] == {"notification": True}
+    assert body["shippingDate"] == "2026-11-27"
+
+
+def test_long_names_and_marks_are_cut_to_dhls_field_lengths() -> None:
+    request = booking_request(
+        agreement(),
+        recipient=Contact(name="A" * 40),
+        order_reference="order-0123456789-abcdef",
+    )
+
+    body = mappers.booking_request(request, payer_code="1")
+
+    assert body["parties"][1]["name"] == "A" * 35
+    assert body["pieces"][0]["marksAndNumbers"] == "order-0123456789-"
 
 
 def test_home_delivery_instruction_has_no_access_point_and_carries_the_door_code() -> None:
@@ -131,7 +223,7 @@ def test_home_delivery_instruction_has_no_access_point_and_carries_the_door_code
         order_reference="",
     )
 
-    body = mappers.transport_instruction(request, payer_code="1", access_point=False)
+    body = mappers.booking_request(request, payer_code="1")
 
     assert [p["type"] for p in body["parties"]] == ["Consignor", "Consignee"]
     assert body["parties"][1]["address"] == {
@@ -148,6 +240,7 @@ def test_home_delivery_instruction_has_no_access_point_and_carries_the_door_code
     assert (body["totalNumberOfPieces"], body["totalWeight"]) == (2, 3.25)
     assert body["additionalServices"] == {}
     assert "shippingDate" not in body
+    assert "additionalInformation" not in body
 
 
 def test_a_locker_is_booked_as_parcel_station() -> None:
@@ -158,24 +251,25 @@ def test_a_locker_is_booked_as_parcel_station() -> None:
         address=Address("SE", "11356", "STOCKHOLM", "BIRGER JARLSGATAN 57"),
     )
 
-    body = mappers.transport_instruction(
-        booking_request(agreement(), location=box, kind=ProductKind.LOCKER),
-        payer_code="1",
-        access_point=True,
+    body = mappers.booking_request(
+        booking_request(agreement(), location=box, kind=ProductKind.LOCKER), payer_code="1"
     )
 
     assert body["parties"][2]["subType"] == "ParcelStation"
+    assert body["parties"][2]["id"] == "2689"
 
 
-def test_print_request_is_built_exactly() -> None:
-    assert mappers.print_request("2906761230") == {
+def test_label_request_is_built_exactly() -> None:
+    assert mappers.label_request("2906761230") == {
         "shipmentIds": ["2906761230"],
         "options": {"label": True, "pageOptions": {"pageType": "Label"}},
     }
 
 
-def test_tracking_params_are_built_exactly() -> None:
-    assert mappers.tracking_params("373221512525025100") == {"trackingNumber": "373221512525025100"}
+def test_tracking_request_is_built_exactly() -> None:
+    assert mappers.tracking_request("373221512525025100") == {
+        "trackingNumber": "373221512525025100"
+    }
 
 
 # --- (2) real responses parsed exactly ---------------------------------------------------------
@@ -214,7 +308,7 @@ def test_api_farm_service_points_parsed_exactly() -> None:
 
 
 def test_location_finder_lockers_parsed_exactly() -> None:
-    lockers = mappers.parse_locations(
+    lockers = mappers.parse_service_points(
         sample_json("locationfinder-find-by-address-response-lockers-bonn__netresearch.json")
     )
 
@@ -245,7 +339,7 @@ def test_location_finder_lockers_parsed_exactly() -> None:
 
 
 def test_location_finder_post_offices_keep_their_hours() -> None:
-    offices = mappers.parse_locations(
+    offices = mappers.parse_service_points(
         sample_json("locationfinder-find-by-address-response-postoffice-bonn__netresearch.json")
     )
 
@@ -270,7 +364,7 @@ def test_location_finder_post_offices_keep_their_hours() -> None:
 
 def test_location_finder_answers_are_sorted_nearest_first() -> None:
     # DHL lists Leipzig's lockers first, then the counters, each group by distance.
-    locations = mappers.parse_locations(
+    locations = mappers.parse_service_points(
         sample_json(
             "locationfinder-find-by-address-response-parcel-pickup-leipzig__netresearch.json"
         )
@@ -304,7 +398,7 @@ def test_location_finder_reads_https_day_names_too() -> None:
         ]
     }
 
-    (location,) = mappers.parse_locations(data)
+    (location,) = mappers.parse_service_points(data)
 
     assert location.opening_hours == (OpeningHours(6, dt.time(9, 0), dt.time(18, 0)),)
     assert (location.kind, location.coordinates, location.distance_m) == (
@@ -316,8 +410,8 @@ def test_location_finder_reads_https_day_names_too() -> None:
 
 def test_empty_location_finder_answer_is_no_locations() -> None:
     assert (
-        mappers.parse_any_service_points(
-            sample("locationfinder-find-by-address-response-empty__netresearch.json")
+        mappers.parse_service_points(
+            sample_json("locationfinder-find-by-address-response-empty__netresearch.json")
         )
         == []
     )
@@ -337,8 +431,99 @@ def test_no_service_point_answer_is_a_refusal_with_dhls_text() -> None:
     )
 
 
+def test_norwegian_points_are_named_by_their_shop_and_post_offices_kept() -> None:
+    points = mappers.parse_service_points(
+        fixture_json("servicepoint-findnearestservicepoints-response-no-oslo.json")
+    )
+
+    assert [(p.id, p.name, p.extra["location_type"]) for p in points] == [
+        ("8009-129635", "REMA 1000 Christian Krohgs gate", "servicepoint"),
+        ("8009-171102", "Vika postkontor", "postoffice"),
+        ("8009-128190", "Extra Pilestredet Park", "servicepoint"),
+        ("8009-128140", "REMA 1000 Sørenga", "servicepoint"),
+        ("8009-128389", "Extra Trondheimsveien", "servicepoint"),
+    ]
+    assert points[1] == Location(
+        id="8009-171102",
+        name="Vika postkontor",
+        kind=LocationKind.SERVICE_POINT,
+        address=Address("NO", "0161", "OSLO", "KLINGENBERGGATA 7"),
+        coordinates=Coordinates(lat=59.913615, lng=10.731313),
+        distance_m=870,
+    )
+    assert points[1].extra == {
+        "source": "api-farm",
+        "location_type": "postoffice",
+        "sub_type": "ParcelShop",
+        "dhl_name": "SHOP",
+    }
+
+
+def test_polish_points_use_the_bookable_service_point_id_and_the_shop_name() -> None:
+    points = mappers.parse_service_points(
+        fixture_json("servicepoint-findnearestservicepoints-response-pl-krakow.json")
+    )
+
+    assert [(p.id, p.name, p.distance_m) for p in points] == [
+        ("8005-PL-4504339", "ŻABKA", 90),
+        ("8005-PL-4506934", "ŻABKA", 180),
+        ("8005-PL-4518614", "ŻABKA", 200),
+    ]
+    assert points[0].address == Address("PL", "30-074", "KRAKÓW", "Kazimierza Wielkiego 82")
+    assert points[0].extra["dhl_name"] == "DHL Parcelshop"
+
+
+def test_a_swedish_point_without_a_shop_name_keeps_dhls_name() -> None:
+    points = mappers.parse_service_points(
+        sample_json("servicepoint-findnearestservicepoints-response__primepack-sandbox.json")
+    )
+
+    assert "dhl_name" not in points[0].extra
+    assert points[0].name == "H.T. ROSIS GODIS & TOBAK T-BANEPLAN"
+
+
+def test_kiruna_is_bookable_without_home_delivery() -> None:
+    route = mappers.parse_availability(
+        fixture_json("postalcode-route-response-se-98138-no-home-delivery.json")
+    )
+
+    assert route == mappers.PostalRoute(
+        country="SE",
+        postal_code="98138",
+        city="KIRUNA",
+        bookable=True,
+        home_delivery_parcel=False,
+        terminal_id="4850",
+    )
+
+
+def test_booking_answer_for_poland_parsed_exactly() -> None:
+    booked = mappers.parse_booking(
+        fixture_json("transportinstruction-response-109-pl-sent-free.json")
+    )
+
+    assert booked == mappers.BookedInstruction(
+        id="2906761123",
+        product="109",
+        piece_ids=("373221512525024998",),
+        routing_code="2LPL30079+70530000",
+    )
+
+
+def test_the_sent_refusal_and_the_route_refusal_are_read_verbatim() -> None:
+    sent = fixture_json("transportinstruction-response-error-22001-109-pl-without-sent.json")
+    route = fixture_json("postalcode-route-response-error-16010.json")
+
+    assert mappers.error_messages(sent, 400) == (
+        CarrierMessage("22001", "SENT_REF and SENT_CARKEY are mandatory unless SENT_FREE is true."),
+    )
+    assert mappers.error_messages(route, 400) == (
+        CarrierMessage("16010", "Post code '99999' not found."),
+    )
+
+
 def test_postal_code_route_parsed_exactly() -> None:
-    route = mappers.parse_route(fixture_json("postal_code_route_stockholm.json"))
+    route = mappers.parse_availability(fixture_json("postalcode-route-response-se-11151.json"))
 
     assert route == mappers.PostalRoute(
         country="SE",
@@ -351,13 +536,14 @@ def test_postal_code_route_parsed_exactly() -> None:
 
 
 def test_product_matches_parsed_exactly() -> None:
-    domestic = mappers.parse_product_matches(
+    domestic = mappers.parse_availability(
         sample_json("productmatches-response-reduced__primepack-sandbox.json")
     )
-    international = mappers.parse_product_matches(
+    international = mappers.parse_availability(
         sample_json("productmatches-response-reduced-se-no__primepack-sandbox.json")
     )
 
+    assert isinstance(domestic, list) and isinstance(international, list)
     assert [m.code for m in domestic] == ["502", "118", "104", "102", "402", "211", "401", "103"]
     assert domestic[-1] == mappers.ProductMatch(
         code="103", name="DHL Service Point", short_name="", domestic=True
@@ -372,7 +558,7 @@ def test_product_matches_parsed_exactly() -> None:
 
 
 def test_transport_instruction_answer_parsed_exactly() -> None:
-    booked = mappers.parse_transport_instruction(
+    booked = mappers.parse_booking(
         sample_json(
             "transportinstruction-sendtransportinstruction-response-success__primepack-sandbox.json"
         )
@@ -394,7 +580,7 @@ def test_print_answer_parsed_to_the_pdf_label() -> None:
     pdf = b"%PDF-1.4\n% a label\n%%EOF\n"
     data["reports"][0]["content"] = base64.b64encode(pdf).decode()
 
-    (label,) = mappers.parse_labels(data)
+    (label,) = mappers.parse_label(data)
 
     assert (label.content, label.format, label.url) == (pdf, "pdf", "")
 
@@ -402,8 +588,8 @@ def test_print_answer_parsed_to_the_pdf_label() -> None:
 def test_print_sample_without_its_base64_is_refused_as_invalid() -> None:
     # The collected sample replaced the 103 044 base64 characters with a length marker.
     with pytest.raises(CarrierResponseInvalid, match="not base64"):
-        mappers.parse_booking_document(
-            sample("print-printdocumentsbyid-response-label__primepack-sandbox.json")
+        mappers.parse_label(
+            sample_json("print-printdocumentsbyid-response-label__primepack-sandbox.json")
         )
 
 
@@ -611,10 +797,10 @@ def test_postal_code_api_errors_parsed_in_either_casing() -> None:
     pascal = {"Status": 400, "ErrorCode": 16010, "UserMessage": "Post code '99999' not found."}
     camel = {"status": 400, "errorCode": 16011, "userMessage": "Post code '98491' is rural."}
 
-    assert mappers.parse_error_body(pascal, 400) == (
+    assert mappers.error_messages(pascal, 400) == (
         CarrierMessage("16010", "Post code '99999' not found."),
     )
-    assert mappers.parse_error_body(camel, 400) == (
+    assert mappers.error_messages(camel, 400) == (
         CarrierMessage("16011", "Post code '98491' is rural."),
     )
 
@@ -666,11 +852,11 @@ WRONG_SHAPES: list[tuple[str, Any]] = [
 ]
 PARSE = {
     "service_points": mappers.parse_service_points,
-    "locations": mappers.parse_locations,
-    "route": mappers.parse_route,
-    "product_matches": mappers.parse_product_matches,
-    "transport_instruction": mappers.parse_transport_instruction,
-    "labels": mappers.parse_labels,
+    "locations": mappers.parse_service_points,
+    "route": mappers.parse_availability,
+    "product_matches": mappers.parse_availability,
+    "transport_instruction": mappers.parse_booking,
+    "labels": mappers.parse_label,
     "tracking": mappers.parse_tracking,
 }
 
@@ -683,4 +869,4 @@ def test_a_body_of_the_wrong_shape_is_invalid_never_a_crash(parser: str, data: A
 
 def test_a_saved_body_that_is_not_json_is_invalid() -> None:
     with pytest.raises(CarrierResponseInvalid):
-        mappers.parse_any_service_points(b"{not json")
+        DhlAdapter.parsers["service_points"](b"{not json")

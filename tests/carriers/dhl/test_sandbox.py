@@ -9,7 +9,7 @@ import requests
 
 from tests.conftest import Sandbox
 
-from .builders import API_KEY, CLIENT_KEY
+from .builders import API_KEY, CLIENT_KEY, fixture_json
 
 FARM = {"client-key": CLIENT_KEY}
 GROUP = {"DHL-API-Key": API_KEY}
@@ -181,3 +181,60 @@ def test_an_unknown_tracking_number_is_dhls_not_found(sandbox: Sandbox) -> None:
         "status": 404,
         "instance": "/shipment/8264715546",
     }
+
+
+def _to_poland(**changes: Any) -> dict[str, Any]:
+    body = _instruction(productCode="109", payerCode={"code": "022"}, **changes)
+    body["parties"][1]["address"] = {"postalCode": "30-079", "countryCode": "PL"}
+    body["parties"].append(
+        {
+            "type": "AccessPoint",
+            "id": "8005-PL-4504339",
+            "name": "DHL Parcelshop",
+            "subType": "ParcelShop",
+            "address": {"postalCode": "30-074", "countryCode": "PL"},
+        }
+    )
+    return body
+
+
+def test_poland_without_sent_is_refused_with_dhls_22001(sandbox: Sandbox) -> None:
+    def book(body: dict[str, Any]) -> requests.Response:
+        return requests.post(sandbox.url("dhl") + BOOK, json=body, headers=FARM, timeout=5)
+
+    refused = book(_to_poland())
+    free = book(_to_poland(additionalInformation=[{"code": "SENT_FREE", "stringValue": "true"}]))
+
+    assert refused.status_code == 400
+    assert refused.json() == fixture_json(
+        "transportinstruction-response-error-22001-109-pl-without-sent.json"
+    )
+    assert free.status_code == 200
+    assert free.json()["transportInstruction"]["additionalInformation"] == [
+        {"code": "SENT_FREE", "stringValue": "true", "numericValue": 0.0}
+    ]
+
+
+def test_the_locator_names_norwegian_shops_and_filters_by_location_type(sandbox: Sandbox) -> None:
+    def points(*types: str) -> list[dict[str, Any]]:
+        answer = requests.post(
+            sandbox.url("dhl") + "/servicepointlocatorapi/v1/servicepoint/findnearestservicepoints",
+            json={
+                "address": {"countryCode": "NO", "postalCode": "0150"},
+                "maxNumberOfItems": 6,
+                **({"locationTypes": list(types)} if types else {}),
+            },
+            headers=FARM,
+            timeout=5,
+        )
+        result: list[dict[str, Any]] = answer.json()["servicePoints"]
+        return result
+
+    counters = points("servicepoint", "postoffice")
+    shops_only = points("servicepoint")
+
+    assert {p["locationType"] for p in counters} == {"servicepoint", "postoffice"}
+    assert {p["locationType"] for p in shops_only} == {"servicepoint"}
+    assert {p["name"] for p in counters} == {"SHOP"}
+    assert all(p["shopName"] for p in counters)
+    assert {p["locationType"] for p in points()} == {"servicepoint", "postoffice", "locker"}
