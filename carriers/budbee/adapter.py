@@ -1,4 +1,4 @@
-"""The Budbee adapter: home delivery with intervals, Budbee Box lockers, orders, tracking.
+"""The Budbee adapter: home delivery with intervals, Budbee Box lockers, orders.
 
 Credentials (``agreement.credentials``): ``{"api_key": ..., "api_secret": ...}`` (HTTP Basic).
 ``agreement.customer_number`` is the Budbee collection point id (the merchant's warehouse,
@@ -14,6 +14,10 @@ Those answers do not depend on the cart and are cached per agreement, country an
 A booking is an order (``POST /multiple/orders``) followed by its parcels
 (``POST /multiple/orders/{id}/parcels``), whose pre-signed label URLs (valid ~48 h) are
 downloaded at once.
+
+Tracking: Budbee documents no API that answers a parcel's events, only tracking-page URLs and
+webhooks it pushes (V2 events); ``track`` therefore raises ``OperationNotSupported`` and
+``mappers.parse_tracking`` reads the webhook body.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
-from carriers.base import Capability, CarrierAdapter
+from carriers.base import Capability, CarrierAdapter, json_parsers
 from carriers.cache import cached
-from carriers.exceptions import CarrierError, CarrierRejected
+from carriers.calendar import aware, business_days_between, zone_for
+from carriers.exceptions import CarrierError, CarrierRejected, OperationNotSupported
+from carriers.http import CarrierHttp
 from carriers.parallel import call_all
 from carriers.types import (
     AgreementCredentials,
@@ -48,11 +53,9 @@ from carriers.types import (
 
 from . import mappers, units
 from .client import BudbeeClient
+from .declaration import DECLARATION
 
 logger = logging.getLogger(__name__)
-
-#: Without a postal code (a preview) Budbee cannot be asked; next-day-ish is its promise.
-PREVIEW_ESTIMATE = DeliveryEstimate(earliest_days=1, latest_days=2)
 
 
 @dataclass(frozen=True)
@@ -108,18 +111,10 @@ def _captured(call: Callable[[], Any]) -> Callable[[], tuple[bool, Any]]:
     return run
 
 
-def _json_parser(parse: Callable[[Any], Any]) -> Callable[[bytes], Any]:
-    def parser(body: bytes) -> Any:
-        return parse(mappers.load_json(body))
-
-    return parser
-
-
 class BudbeeAdapter(CarrierAdapter):
-    slug = "budbee"
+    declaration = DECLARATION
     # A booking looks its reference up first and completes what it finds (see ``book``).
     idempotent_booking = True
-    name = "Budbee"
     capabilities = frozenset(
         {
             Capability.QUOTE,
@@ -127,36 +122,41 @@ class BudbeeAdapter(CarrierAdapter):
             Capability.TIMESLOTS,
             Capability.BOOKING,
             Capability.CANCEL,
-            Capability.TRACKING,
         }
     )
-    products = dict(units.PRODUCTS)
     hosts: ClassVar[dict[str, str]] = {
         "live": "https://api.budbee.com",
         "test": "https://api.staging.budbee.com",
     }
     parsers: ClassVar[dict[str, Callable[[bytes], Any]]] = {
-        "availability": _json_parser(mappers.parse_collection_points),
-        "timeslots": _json_parser(mappers.parse_intervals),
-        "service_points": _json_parser(mappers.parse_lockers),
-        "booking": _json_parser(mappers.parse_booking),
-        "tracking": _json_parser(mappers.parse_events),
+        **json_parsers(
+            mappers.read,
+            availability=mappers.parse_availability,
+            timeslots=mappers.parse_timeslots,
+            service_points=mappers.parse_service_points,
+            booking=mappers.parse_booking,
+            label=mappers.parse_label,
+            tracking=mappers.parse_tracking,
+        ),
         "error": mappers.parse_error_body,
     }
 
     def __init__(self) -> None:
-        self.client = BudbeeClient()
+        self.http = CarrierHttp(self.slug, error_parser=mappers.parse_error)
+        self.client = BudbeeClient(self.http)
 
     # --- quote ---------------------------------------------------------------------------
 
-    def quote(self, *, request: QuoteRequest) -> list[Quote]:
-        answers = self._ask_together(request)
-        return [self._quote_product(query, request, answers) for query in request.products]
+    def quote_products(
+        self, *, request: QuoteRequest, products: tuple[ProductQuery, ...]
+    ) -> list[Quote]:
+        answers = self._ask_together(request, products)
+        return [self._quote_product(query, request, answers) for query in products]
 
-    def _ask_together(self, request: QuoteRequest) -> _Answers:
+    def _ask_together(self, request: QuoteRequest, products: tuple[ProductQuery, ...]) -> _Answers:
         """Make every call the products may read at the same time (each through the cache)."""
         calls: list[_Call] = []
-        for query in request.products:
+        for query in products:
             target = _target(query, request)
             if isinstance(target, Quote):
                 continue
@@ -203,7 +203,7 @@ class BudbeeAdapter(CarrierAdapter):
         extra = {"collection_point_ids": ",".join(point.id for point in points)}
         if not query.wants_timeslots:
             return Quote(product=query.code, available=True, extra=extra)
-        now = _aware(request.now)
+        now = aware(request.now, dt.UTC)
         intervals: tuple[Timeslot, ...] = answers.get(_Call("timeslots", country, postal_code))
         slots = tuple(slot for slot in intervals if slot.cutoff is None or slot.cutoff > now)
         if not slots:
@@ -212,9 +212,9 @@ class BudbeeAdapter(CarrierAdapter):
                 available=False,
                 reason=f"Budbee has no delivery interval for {country} {postal_code}",
             )
-        zone = ZoneInfo(units.COUNTRY_TIMEZONES[country])
+        zone = zone_for(country)
         first_day = slots[0].start.astimezone(zone).date()
-        days = mappers.business_days_between(now.astimezone(zone).date(), first_day)
+        days = business_days_between(now.astimezone(zone).date(), first_day)
         return Quote(
             product=query.code,
             available=True,
@@ -243,7 +243,7 @@ class BudbeeAdapter(CarrierAdapter):
             product=query.code,
             available=True,
             locations=tuple(nearest[:limit]) if query.wants_locations else (),
-            delivery=_locker_estimate(lockers[0], country=country, now=_aware(request.now)),
+            delivery=_locker_estimate(lockers[0], country=country, now=aware(request.now, dt.UTC)),
         )
 
     def _collection_points(
@@ -253,11 +253,13 @@ class BudbeeAdapter(CarrierAdapter):
 
         def compute() -> tuple[mappers.CollectionPoint, ...] | None:
             response = self.client.validate_postal_code(
-                self.base_url(agreement), agreement, country=country, postal_code=postal_code
+                self.base_url(agreement),
+                agreement,
+                mappers.availability_request(country=country, postal_code=postal_code),
             )
             if response.status == 404:
                 return None
-            return mappers.parse_collection_points(response.json())
+            return mappers.parse_availability(response.json())
 
         return cached(
             carrier=self.slug,
@@ -274,13 +276,13 @@ class BudbeeAdapter(CarrierAdapter):
             response = self.client.intervals(
                 self.base_url(agreement),
                 agreement,
-                country=country,
-                postal_code=postal_code,
-                count=units.INTERVAL_COUNT,
+                mappers.timeslots_request(
+                    country=country, postal_code=postal_code, count=units.INTERVAL_COUNT
+                ),
             )
             if response.status == 404:
                 return ()
-            return mappers.parse_intervals(response.json())
+            return mappers.parse_timeslots(response.json())
 
         return cached(
             carrier=self.slug,
@@ -299,13 +301,15 @@ class BudbeeAdapter(CarrierAdapter):
             response = self.client.lockers(
                 self.base_url(agreement),
                 agreement,
-                country=country,
-                postal_code=postal_code,
-                collection_point_id=collection_point_id,
+                mappers.service_points_request(
+                    country=country,
+                    postal_code=postal_code,
+                    collection_point_id=collection_point_id,
+                ),
             )
             if response.status == 404:
                 return ()
-            return mappers.parse_lockers(response.json())
+            return mappers.parse_service_points(response.json())
 
         return cached(
             carrier=self.slug,
@@ -339,9 +343,12 @@ class BudbeeAdapter(CarrierAdapter):
             )
         agreement = request.agreement
         base = self.base_url(agreement)
-        body = mappers.build_order(request, collection_id=_collection_id(agreement))
+        body = mappers.booking_request(request, collection_id=_collection_id(agreement))
         existing = mappers.order_for_reference(
-            self.client.search_orders(base, agreement, request.reference), request.reference
+            self.client.search_orders(
+                base, agreement, mappers.find_booking_request(request.reference)
+            ),
+            request.reference,
         )
         if existing is not None and mappers.booking_from(existing).tracking_numbers:
             return self._complete(agreement, mappers.booking_from(existing))
@@ -350,8 +357,13 @@ class BudbeeAdapter(CarrierAdapter):
         )
         order_id = mappers.order_id(order)
         try:
-            parcels = mappers.parse_order_parcels(
-                self.client.add_parcels(base, agreement, order_id, mappers.build_parcels(request))
+            parcels = mappers.parse_parcels(
+                self.client.add_parcels(
+                    base,
+                    agreement,
+                    mappers.order_parcels_path(order_id),
+                    mappers.parcels_request(request),
+                )
             )
         except CarrierError:
             self._cancel_quietly(agreement, order_id)
@@ -359,17 +371,26 @@ class BudbeeAdapter(CarrierAdapter):
         return self._complete(agreement, mappers.booking_from(order, parcels))
 
     def find_booking(self, *, agreement: AgreementCredentials, reference: str) -> Booking | None:
-        found = mappers.find_order(
-            self.client.search_orders(self.base_url(agreement), agreement, reference), reference
+        found = mappers.parse_find_booking(
+            self.client.search_orders(
+                self.base_url(agreement), agreement, mappers.find_booking_request(reference)
+            ),
+            reference,
         )
         return self._complete(agreement, found) if found is not None else None
 
     def cancel(self, *, agreement: AgreementCredentials, booking: Booking) -> None:
-        self.client.cancel_order(self.base_url(agreement), agreement, booking.carrier_shipment_id)
+        self.client.cancel_order(
+            self.base_url(agreement),
+            agreement,
+            mappers.cancel_request(booking.carrier_shipment_id),
+        )
 
     def _cancel_quietly(self, agreement: AgreementCredentials, order_id: str) -> None:
         try:
-            self.client.cancel_order(self.base_url(agreement), agreement, order_id)
+            self.client.cancel_order(
+                self.base_url(agreement), agreement, mappers.cancel_request(order_id)
+            )
         except CarrierError:
             logger.warning("budbee: order %s without parcels could not be cancelled", order_id)
 
@@ -380,7 +401,9 @@ class BudbeeAdapter(CarrierAdapter):
         tracking_url = ""
         try:
             tracking_url = mappers.parse_tracking_url(
-                self.client.order_tracking_url(base, agreement, booking.carrier_shipment_id)
+                self.client.order_tracking_url(
+                    base, agreement, mappers.tracking_url_request(booking.carrier_shipment_id)
+                )
             )
         except CarrierError:
             logger.warning("budbee: no tracking url for order %s", booking.carrier_shipment_id)
@@ -409,8 +432,12 @@ class BudbeeAdapter(CarrierAdapter):
     def track(
         self, *, agreement: AgreementCredentials, tracking_number: str
     ) -> list[TrackingEvent]:
-        return mappers.parse_events(
-            self.client.parcel_events(self.base_url(agreement), agreement, tracking_number)
+        """Budbee answers no parcel events on request: it pushes them as webhooks (read by
+        ``mappers.parse_tracking``) and offers only tracking-page URLs to call."""
+        raise OperationNotSupported(
+            "budbee documents no API to ask a parcel's events; it pushes them as webhooks "
+            "(configured in Budbee's merchant portal) and links the tracking page",
+            carrier=self.slug,
         )
 
 
@@ -427,27 +454,24 @@ def _calls_of(query: ProductQuery, target: _Target) -> list[_Call]:
 
 
 def _target(query: ProductQuery, request: QuoteRequest) -> _Target | Quote:
-    """Where Budbee must be asked to quote the product, or its quote when no call is needed."""
-    kind = units.PRODUCT_KINDS.get(query.code)
-    if kind is None:
-        return Quote(product=query.code, available=False, reason="unknown product")
-    if query.kind is not kind:
+    """Where Budbee must be asked to quote the product (the contract's skeleton has already
+    refused unknown products, wrong kinds and countries), or its quote when no call is
+    needed: a postal code with no letter or digit is a preview, as an empty one is."""
+    product = DECLARATION.product(query.code)
+    postal_code = mappers.postal_code_normalise(request.recipient.postal_code)
+    if product is None or not postal_code:
+        estimate = product.estimate if product is not None else None
         return Quote(
             product=query.code,
-            available=False,
-            reason=f"product does not deliver to {query.kind.value}",
+            available=product is not None,
+            reason="" if product is not None else "unknown product",
+            delivery=DeliveryEstimate(*estimate) if estimate else None,
         )
-    country = request.recipient.country.strip().upper()
-    if country not in units.COUNTRY_TIMEZONES:
-        return Quote(product=query.code, available=False, reason="country not served")
-    postal_code = mappers.normalise_postal_code(request.recipient.postal_code)
-    if not postal_code:
-        return Quote(product=query.code, available=True, delivery=PREVIEW_ESTIMATE)
-    return _Target(kind=kind, country=country, postal_code=postal_code)
-
-
-def _aware(now: dt.datetime) -> dt.datetime:
-    return now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+    return _Target(
+        kind=units.PRODUCT_KINDS[query.code],
+        country=request.recipient.country.strip().upper(),
+        postal_code=postal_code,
+    )
 
 
 def _collection_id_text(agreement: AgreementCredentials) -> str:
@@ -478,7 +502,7 @@ def _locker_estimate(
     when that cut-off is today (local)."""
     if not locker.extra.get("estimated_delivery"):
         return None
-    zone = ZoneInfo(units.COUNTRY_TIMEZONES[country])
+    zone = zone_for(country)
     today = now.astimezone(zone).date()
     try:
         arrives = mappers.parse_iso(locker.extra["estimated_delivery"], "estimatedDelivery")
@@ -489,7 +513,7 @@ def _locker_estimate(
         )
     except CarrierError:
         return None
-    days = mappers.business_days_between(today, arrives.astimezone(zone).date())
+    days = business_days_between(today, arrives.astimezone(zone).date())
     cutoff = None
     if cutoff_at is not None and cutoff_at.astimezone(zone).date() == today:
         cutoff = cutoff_at.astimezone(zone).time().replace(second=0, microsecond=0)

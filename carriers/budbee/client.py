@@ -1,13 +1,13 @@
 """Budbee transport: URLs, vendor media types, HTTP Basic auth. Returns raw answers.
 
-Every call sends the endpoint's vendor media type as Content-Type and Accept (Budbee picks
-the endpoint version from it) and ``api_key:api_secret`` as HTTP Basic credentials.
+Every call sends the endpoint's vendor media type as Content-Type and Accept (Budbee picks the
+endpoint version from it; budbee/budbee-php sends both) and ``api_key:api_secret`` as HTTP
+Basic credentials (budbee-js, Setono/budbee-php-sdk). Paths and bodies come from mappers.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 
@@ -15,63 +15,58 @@ from carriers.exceptions import CarrierRejected
 from carriers.http import CallContext, CarrierHttp, HttpResponse
 from carriers.types import AgreementCredentials, CarrierMessage
 
-from . import mappers, units
-
-SLUG = "budbee"
-
-
-def _segment(value: str) -> str:
-    return quote(value, safe="")
+from . import units
+from .mappers import SLUG, PathQuery
 
 
 def _booking_timeout() -> tuple[float, float]:
     return (settings.CARRIER_CONNECT_TIMEOUT, settings.CARRIER_BOOKING_TIMEOUT)
 
 
-class BudbeeClient:
-    def __init__(self) -> None:
-        self.http = CarrierHttp(SLUG, error_parser=mappers.parse_error)
-
-    @staticmethod
-    def _auth(agreement: AgreementCredentials) -> tuple[str, str]:
-        key = str(agreement.credentials.get(units.CREDENTIAL_API_KEY) or "")
-        secret = str(agreement.credentials.get(units.CREDENTIAL_API_SECRET) or "")
-        if not key or not secret:
-            raise CarrierRejected(
-                "budbee agreement has no API key and secret",
-                carrier=SLUG,
-                messages=(
-                    CarrierMessage(
-                        "credentials",
-                        f"Credentials need {units.CREDENTIAL_API_KEY!r} and "
-                        f"{units.CREDENTIAL_API_SECRET!r}.",
-                    ),
+def _auth(agreement: AgreementCredentials) -> tuple[str, str]:
+    key = str(agreement.credentials.get(units.CREDENTIAL_API_KEY) or "")
+    secret = str(agreement.credentials.get(units.CREDENTIAL_API_SECRET) or "")
+    if not key or not secret:
+        raise CarrierRejected(
+            "budbee agreement has no API key and secret",
+            carrier=SLUG,
+            messages=(
+                CarrierMessage(
+                    "credentials",
+                    f"Credentials need {units.CREDENTIAL_API_KEY!r} and "
+                    f"{units.CREDENTIAL_API_SECRET!r}.",
                 ),
-            )
-        return key, secret
+            ),
+        )
+    return key, secret
+
+
+class BudbeeClient:
+    def __init__(self, http: CarrierHttp) -> None:
+        self.http = http
 
     def _call(
         self,
         method: str,
-        url: str,
+        base_url: str,
+        request: PathQuery,
         *,
         agreement: AgreementCredentials,
         operation: str,
         media_type: str,
         json_body: Any = None,
-        params: dict[str, str] | None = None,
         accept: tuple[int, ...] = (),
         timeout: tuple[float, float] | None = None,
         retries: int = 0,
     ) -> HttpResponse:
         return self.http.request(
             method,
-            url,
+            f"{base_url}{request.path}",
             ctx=CallContext(carrier=SLUG, operation=operation, agreement=agreement),
-            params=params,
+            params=dict(request.params) if request.params else None,
             json_body=json_body,
             headers={"Content-Type": media_type, "Accept": media_type},
-            auth=self._auth(agreement),
+            auth=_auth(agreement),
             accept=accept,
             timeout=timeout,
             retries=retries,
@@ -80,12 +75,13 @@ class BudbeeClient:
     # --- checkout (default timeouts, no retries: the checkout has a deadline) -------------
 
     def validate_postal_code(
-        self, base_url: str, agreement: AgreementCredentials, *, country: str, postal_code: str
+        self, base_url: str, agreement: AgreementCredentials, request: PathQuery
     ) -> HttpResponse:
         """200 with the serving collection point(s), or 404: not served (an answer)."""
         return self._call(
             "GET",
-            f"{base_url}/postalcodes/validate/{_segment(country)}/{_segment(postal_code)}",
+            base_url,
+            request,
             agreement=agreement,
             operation="availability",
             media_type=units.MEDIA_POSTALCODES,
@@ -93,17 +89,12 @@ class BudbeeClient:
         )
 
     def intervals(
-        self,
-        base_url: str,
-        agreement: AgreementCredentials,
-        *,
-        country: str,
-        postal_code: str,
-        count: int,
+        self, base_url: str, agreement: AgreementCredentials, request: PathQuery
     ) -> HttpResponse:
         return self._call(
             "GET",
-            f"{base_url}/intervals/{_segment(country)}/{_segment(postal_code)}/{count}",
+            base_url,
+            request,
             agreement=agreement,
             operation="timeslots",
             media_type=units.MEDIA_INTERVALS,
@@ -111,23 +102,16 @@ class BudbeeClient:
         )
 
     def lockers(
-        self,
-        base_url: str,
-        agreement: AgreementCredentials,
-        *,
-        country: str,
-        postal_code: str,
-        collection_point_id: str,
+        self, base_url: str, agreement: AgreementCredentials, request: PathQuery
     ) -> HttpResponse:
         """Budbee Boxes for a postal code, best first; 404 when Budbee has none there."""
-        params = {"collectionPointId": collection_point_id} if collection_point_id else None
         return self._call(
             "GET",
-            f"{base_url}/boxes/postalcodes/validate/{_segment(country)}/{_segment(postal_code)}",
+            base_url,
+            request,
             agreement=agreement,
             operation="service_points",
             media_type=units.MEDIA_BOXES,
-            params=params,
             accept=(404,),
         )
 
@@ -138,7 +122,8 @@ class BudbeeClient:
     ) -> Any:
         return self._call(
             "POST",
-            f"{base_url}/multiple/orders",
+            base_url,
+            PathQuery("/multiple/orders"),
             agreement=agreement,
             operation="booking",
             media_type=units.MEDIA_ORDERS_V2,
@@ -150,12 +135,13 @@ class BudbeeClient:
         self,
         base_url: str,
         agreement: AgreementCredentials,
-        order_id: str,
+        request: PathQuery,
         parcels: list[dict[str, Any]],
     ) -> Any:
         return self._call(
             "POST",
-            f"{base_url}/multiple/orders/{_segment(order_id)}/parcels",
+            base_url,
+            request,
             agreement=agreement,
             operation="booking_parcels",
             media_type=units.MEDIA_ORDERS_V2,
@@ -163,24 +149,27 @@ class BudbeeClient:
             timeout=_booking_timeout(),
         ).json()
 
-    def search_orders(self, base_url: str, agreement: AgreementCredentials, keyword: str) -> Any:
+    def search_orders(
+        self, base_url: str, agreement: AgreementCredentials, request: PathQuery
+    ) -> Any:
         return self._call(
             "GET",
-            f"{base_url}/multiple/orders",
+            base_url,
+            request,
             agreement=agreement,
             operation="find_booking",
             media_type=units.MEDIA_ORDERS_V1,
-            params={"keyword": keyword},
             timeout=_booking_timeout(),
             retries=1,
         ).json()
 
     def order_tracking_url(
-        self, base_url: str, agreement: AgreementCredentials, order_id: str
+        self, base_url: str, agreement: AgreementCredentials, request: PathQuery
     ) -> Any:
         return self._call(
             "GET",
-            f"{base_url}/multiple/orders/{_segment(order_id)}/tracking-url",
+            base_url,
+            request,
             agreement=agreement,
             operation="tracking_url",
             media_type=units.MEDIA_ORDERS_V1,
@@ -188,10 +177,13 @@ class BudbeeClient:
             retries=1,
         ).json()
 
-    def cancel_order(self, base_url: str, agreement: AgreementCredentials, order_id: str) -> None:
+    def cancel_order(
+        self, base_url: str, agreement: AgreementCredentials, request: PathQuery
+    ) -> None:
         self._call(
             "DELETE",
-            f"{base_url}/multiple/orders/{_segment(order_id)}",
+            base_url,
+            request,
             agreement=agreement,
             operation="cancel",
             media_type=units.MEDIA_ORDERS_V1,
@@ -200,7 +192,7 @@ class BudbeeClient:
 
     def download_label(self, agreement: AgreementCredentials, url: str) -> bytes:
         """A label PDF from its pre-signed URL: the URL carries its own signature, so no
-        credentials are sent with it."""
+        credentials are sent with it (and it is used as given, never re-encoded)."""
         return self.http.request(
             "GET",
             url,
@@ -209,18 +201,3 @@ class BudbeeClient:
             timeout=_booking_timeout(),
             retries=1,
         ).body
-
-    # --- tracking ------------------------------------------------------------------------
-
-    def parcel_events(self, base_url: str, agreement: AgreementCredentials, package_id: str) -> Any:
-        """GUESS (carriers.md §3.4 documents tracking URLs and webhooks only): the parcel's
-        V2 events, the webhook event objects as a list."""
-        return self._call(
-            "GET",
-            f"{base_url}/parcels/{_segment(package_id)}/events",
-            agreement=agreement,
-            operation="tracking",
-            media_type=units.MEDIA_PARCELS,
-            timeout=_booking_timeout(),
-            retries=1,
-        ).json()

@@ -1,8 +1,15 @@
 """Budbee JSON <-> our dataclasses. Pure translation: no I/O, no clock.
 
-Budbee sends times as epoch milliseconds in UTC (intervals, orders) except the Budbee Box
-answers, which carry ISO 8601 strings. A JSON body of the wrong shape raises
-``CarrierResponseInvalid``, never a KeyError or TypeError.
+Request builders are named ``<operation>_request`` and parsers ``parse_<operation>`` (they take
+parsed JSON; ``parse_error``/``parse_error_body`` take the raw answer). Budbee sends times as
+epoch milliseconds in UTC (intervals, orders) except the Budbee Box answers and the V2 webhook
+events, which carry ISO 8601 strings. Every body is read through the shared ``JsonReader``: a
+body of the wrong shape raises ``CarrierResponseInvalid``, never a KeyError or TypeError.
+
+Sources of each shape (see FIDELITY.md): budbee/budbee-php (Budbee's own client, 9e608f5, and
+its boxes branch f98cf29), benchatech/budbee-js (d69fab0, ``src/types.ts``), Setono/budbee-php-sdk
+(83c977f, the boxes samples), thetis-apps/BudbeeTransport and wexo/module-budbee (orders with
+parcels, labels, tracking URLs), Instabee's documentation of the V2 webhook events.
 """
 
 from __future__ import annotations
@@ -10,12 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import quote
 
-from carriers.exceptions import CarrierResponseInvalid
 from carriers.http import HttpResponse
+from carriers.reader import JsonReader
 from carriers.types import (
+    AddonType,
     Address,
     Booking,
     BookingRequest,
@@ -33,8 +43,16 @@ from carriers.types import (
 
 from . import units
 
-CARRIER = "budbee"
+SLUG = "budbee"
+read = JsonReader(SLUG)
 _END_OF_DAY = dt.time(23, 59)
+
+
+class PathQuery(NamedTuple):
+    """A GET or DELETE: the path under the base URL and its query parameters."""
+
+    path: str
+    params: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,46 +74,11 @@ class OrderParcel:
     label_url: str
 
 
-# --- shape helpers ------------------------------------------------------------------------
+# --- values -------------------------------------------------------------------------------
 
 
-def _invalid(what: str) -> CarrierResponseInvalid:
-    return CarrierResponseInvalid(f"budbee answered an unexpected {what}", carrier=CARRIER)
-
-
-def _obj(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _invalid(what)
-    return value
-
-
-def _list(value: Any, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise _invalid(what)
-    return value
-
-
-def _text(data: dict[str, Any], key: str, what: str, *, required: bool = False) -> str:
-    value = data.get(key)
-    if value is None:
-        if required:
-            raise _invalid(f"{what} without {key}")
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise _invalid(f"{what} {key}")
-    return str(value)
-
-
-def _millis(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _invalid(what)
-    return value
-
-
-def _number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _invalid(what)
-    return float(value)
+def _segment(value: str) -> str:
+    return quote(value, safe="")
 
 
 def from_millis(value: int) -> dt.datetime:
@@ -108,42 +91,48 @@ def to_millis(value: dt.datetime) -> int:
 
 def parse_iso(value: Any, what: str) -> dt.datetime:
     if not isinstance(value, str):
-        raise _invalid(what)
+        raise read.invalid(f"{what} is not an ISO 8601 time")
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError as exc:
-        raise _invalid(what) from exc
+        raise read.invalid(f"{what} is not an ISO 8601 time") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def load_json(body: bytes) -> Any:
-    """A saved or received body as JSON; garbage is ``CarrierResponseInvalid``."""
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise _invalid("body (not JSON)") from exc
-
-
-def normalise_postal_code(postal_code: str) -> str:
+def postal_code_normalise(postal_code: str) -> str:
     """``"111 51"`` -> ``"11151"``, ``"1011 ab"`` -> ``"1011AB"``: one path and cache key each."""
     return "".join(char for char in postal_code.upper() if char.isalnum())
 
 
-def business_days_between(start: dt.date, end: dt.date) -> int:
-    """Weekdays after ``start`` up to and including ``end`` (0 when ``end`` is not later)."""
-    days = 0
-    day = start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            days += 1
-    return days
+# --- checkout requests ------------------------------------------------------------------------
 
 
-# --- requests -------------------------------------------------------------------------------
+def availability_request(*, country: str, postal_code: str) -> PathQuery:
+    """``GET /postalcodes/validate/{country}/{postalCode}`` (postalcodes-v2): 200 with the
+    serving collection point(s), 404 when Budbee does not deliver there."""
+    return PathQuery(f"/postalcodes/validate/{_segment(country)}/{_segment(postal_code)}")
 
 
-def _addon_text(request: BookingRequest, addon_type: str) -> str:
+def timeslots_request(*, country: str, postal_code: str, count: int) -> PathQuery:
+    """``GET /intervals/{country}/{postalCode}/{n}`` (intervals-v2): the next ``n`` windows."""
+    return PathQuery(f"/intervals/{_segment(country)}/{_segment(postal_code)}/{count}")
+
+
+def service_points_request(
+    *, country: str, postal_code: str, collection_point_id: str = ""
+) -> PathQuery:
+    """``GET /boxes/postalcodes/validate/{country}/{postalCode}`` (boxes-v1): lockers best
+    first; ``collectionPointId`` narrows them to the merchant's warehouse (Setono SDK)."""
+    params = {"collectionPointId": collection_point_id} if collection_point_id else None
+    return PathQuery(
+        f"/boxes/postalcodes/validate/{_segment(country)}/{_segment(postal_code)}", params
+    )
+
+
+# --- booking requests -------------------------------------------------------------------------
+
+
+def _addon_text(request: BookingRequest, addon_type: AddonType) -> str:
     for addon in request.addons:
         if addon.type == addon_type and addon.text.strip():
             return addon.text.strip()
@@ -171,7 +160,8 @@ def _consumer(contact: Contact, address: Address) -> dict[str, Any]:
 
 
 def interval_from_timeslot(timeslot: Timeslot) -> dict[str, Any]:
-    """The interval a shopper chose, as the order wants it back (epoch ms, UTC)."""
+    """The interval a shopper chose, as the order wants it back (budbee-php ``OrderInterval``:
+    ``collection`` and ``delivery`` windows, epoch ms)."""
     interval: dict[str, Any] = {
         "delivery": {"start": to_millis(timeslot.start), "stop": to_millis(timeslot.end)}
     }
@@ -182,14 +172,17 @@ def interval_from_timeslot(timeslot: Timeslot) -> dict[str, Any]:
     return interval
 
 
-def build_order(request: BookingRequest, *, collection_id: int) -> dict[str, Any]:
-    """``POST /multiple/orders`` (v2) body; parcels follow in a second call.
+def booking_request(request: BookingRequest, *, collection_id: int) -> dict[str, Any]:
+    """``POST /multiple/orders`` (multiple.orders-v2) body; parcels follow in a second call.
 
-    Our reference is the cart id: Budbee keeps it, shows it to its support and finds the
+    Fields as budbee-js ``OrderPayload`` has them (``collectionId`` a number, ``cart.cartId``,
+    ``delivery``, ``requireSignature``); a box order adds ``productCodes: ["DLVBOX"]`` and
+    ``boxDelivery.selectedBox`` (budbee-js ``createBoxOrder``), a home order the chosen
+    ``interval`` (budbee-php ``OrderRequest``). Our reference is the cart id: Budbee finds the
     order by it (``GET /multiple/orders?keyword=``).
     """
     delivery = _consumer(request.recipient, request.recipient_address)
-    door_code = _addon_text(request, units.ADDON_ENTRY_CODE)
+    door_code = _addon_text(request, AddonType.ENTRY_CODE)
     if door_code:
         delivery["doorCode"] = door_code
     body: dict[str, Any] = {
@@ -212,6 +205,7 @@ def _centimetres(millimetres: int | None) -> int | None:
 
 
 def _dimensions(parcel: Parcel) -> dict[str, int]:
+    """budbee-js ``Dimensions``: width, height, length in cm, weight in g, volume in cm3."""
     sides = {
         "width": _centimetres(parcel.width_mm),
         "height": _centimetres(parcel.height_mm),
@@ -224,10 +218,11 @@ def _dimensions(parcel: Parcel) -> dict[str, int]:
     return dimensions
 
 
-def build_parcels(request: BookingRequest) -> list[dict[str, Any]]:
-    """``POST /multiple/orders/{id}/parcels`` body: one entry per parcel, sizes in cm and g.
+def parcels_request(request: BookingRequest) -> list[dict[str, Any]]:
+    """``POST /multiple/orders/{id}/parcels`` (multiple.orders-v2) body: one entry per parcel.
 
-    ``packageId`` is left out so that Budbee issues the barcode (our tracking number).
+    ``packageId`` is left out so that Budbee issues the barcode (our tracking number), as
+    wexo/module-budbee does by sending it empty.
     """
     return [
         {"shipmentId": request.reference, "dimensions": _dimensions(parcel)}
@@ -235,33 +230,54 @@ def build_parcels(request: BookingRequest) -> list[dict[str, Any]]:
     ]
 
 
-# --- responses ------------------------------------------------------------------------------
+def order_parcels_path(order_id: str) -> PathQuery:
+    """Where ``parcels_request`` goes: ``POST /multiple/orders/{id}/parcels``."""
+    return PathQuery(f"/multiple/orders/{_segment(order_id)}/parcels")
+
+
+def find_booking_request(reference: str) -> PathQuery:
+    """``GET /multiple/orders?keyword=`` (multiple.orders-v1): budbee-php ``getOrders``; the
+    keyword matches the consumer's name, the delivery address and the cart id."""
+    return PathQuery("/multiple/orders", {"keyword": reference})
+
+
+def cancel_request(order_id: str) -> PathQuery:
+    """``DELETE /multiple/orders/{id}`` (multiple.orders-v1), 204."""
+    return PathQuery(f"/multiple/orders/{_segment(order_id)}")
+
+
+def tracking_url_request(order_id: str) -> PathQuery:
+    """``GET /multiple/orders/{id}/tracking-url`` (multiple.orders-v1): ``{"url": ...}``."""
+    return PathQuery(f"/multiple/orders/{_segment(order_id)}/tracking-url")
+
+
+# --- checkout answers -------------------------------------------------------------------------
 
 
 def _address(data: Any, what: str) -> Address:
-    wire = _obj(data, what)
+    wire = read.object(data, what)
     return Address(
-        country=_text(wire, "country", what),
-        postal_code=_text(wire, "postalCode", what),
-        city=_text(wire, "city", what),
-        street_address=_text(wire, "street", what),
-        street_address2=_text(wire, "street2", what),
+        country=read.field(wire, "country"),
+        postal_code=read.field(wire, "postalCode"),
+        city=read.field(wire, "city"),
+        street_address=read.field(wire, "street"),
+        street_address2=read.field(wire, "street2"),
     )
 
 
-def parse_collection_points(data: Any) -> tuple[CollectionPoint, ...]:
+def parse_availability(data: Any) -> tuple[CollectionPoint, ...]:
     """``GET /postalcodes/validate/{cc}/{pc}`` 200 body: the collection point(s) serving it.
 
-    Clients disagree on whether this is one object or a list; both are read.
+    budbee-php reads a list of ``CollectionPoint``, budbee-js one ``Warehouse``; both are read.
     """
-    items = data if isinstance(data, list) else [_obj(data, "postal code answer")]
+    items = data if isinstance(data, list) else [read.object(data, "postal code answer")]
     points = []
     for item in items:
-        point = _obj(item, "collection point")
+        point = read.object(item, "collection point")
         points.append(
             CollectionPoint(
-                id=_text(point, "id", "collection point", required=True),
-                name=_text(point, "name", "collection point"),
+                id=read.field(point, "id", required=True),
+                name=read.field(point, "name"),
                 address=_address(point.get("address") or {}, "collection point address"),
             )
         )
@@ -269,21 +285,22 @@ def parse_collection_points(data: Any) -> tuple[CollectionPoint, ...]:
 
 
 def _window(data: Any, what: str) -> tuple[int, int]:
-    window = _obj(data, what)
-    return _millis(window.get("start"), f"{what} start"), _millis(
-        window.get("stop"), f"{what} stop"
-    )
+    window = read.object(data, what)
+    start = read.integer(window.get("start"), f"{what} start", required=True)
+    stop = read.integer(window.get("stop"), f"{what} stop", required=True)
+    assert start is not None and stop is not None  # required
+    return start, stop
 
 
-def parse_intervals(data: Any) -> tuple[Timeslot, ...]:
+def parse_timeslots(data: Any) -> tuple[Timeslot, ...]:
     """``GET /intervals/{cc}/{pc}/{n}`` (v2): delivery windows, earliest first.
 
     The cut-off is the start of the collection window: the parcel must be ready when Budbee
     collects it. The collection window travels in ``extra`` because the order wants it back.
     """
     slots = []
-    for item in _list(data, "interval list"):
-        interval = _obj(item, "interval")
+    for item in read.array(data, "interval list", required=True):
+        interval = read.object(item, "interval")
         start, stop = _window(interval.get("delivery"), "delivery window")
         collection_start, collection_stop = _window(interval.get("collection"), "collection window")
         point_ids = interval.get("collectionPointIds")
@@ -293,7 +310,8 @@ def parse_intervals(data: Any) -> tuple[Timeslot, ...]:
             "collection_start": str(collection_start),
             "collection_stop": str(collection_stop),
             "collection_point_ids": ",".join(
-                str(i) for i in _list(point_ids or [], "collection point ids")
+                read.text(i, "collection point id")
+                for i in read.array(point_ids, "collectionPointIds")
             ),
         }
         if isinstance(interval.get("fossilFree"), bool):
@@ -311,19 +329,18 @@ def parse_intervals(data: Any) -> tuple[Timeslot, ...]:
 
 
 def _clock(value: Any, what: str) -> dt.time:
-    if not isinstance(value, str):
-        raise _invalid(what)
+    text = read.text(value, what, required=True)
     try:
-        return dt.time.fromisoformat(value)
+        return dt.time.fromisoformat(text)
     except ValueError as exc:
-        raise _invalid(what) from exc
+        raise read.invalid(f"{what} is not a clock time") from exc
 
 
 def _day_time(data: Any, what: str) -> tuple[int, dt.time]:
-    point = _obj(data, what)
-    day = units.WEEKDAYS.get(str(point.get("day", "")).upper())
+    point = read.object(data, what)
+    day = units.WEEKDAYS.get(read.field(point, "day").upper())
     if day is None:
-        raise _invalid(f"{what} day")
+        raise read.invalid(f"{what} day is not a weekday")
     return day, _clock(point.get("time"), f"{what} time")
 
 
@@ -332,11 +349,10 @@ def parse_opening_hours(data: Any) -> tuple[OpeningHours, ...]:
 
     A period that closes on a later day is split at midnight.
     """
-    if data is None:
-        return ()
     hours: list[OpeningHours] = []
-    for item in _list(_obj(data, "opening hours").get("periods") or [], "opening periods"):
-        period = _obj(item, "opening period")
+    periods = read.optional_object(data, "openingHours").get("periods")
+    for item in read.array(periods, "opening periods"):
+        period = read.object(item, "opening period")
         day, opens = _day_time(period.get("open"), "opening")
         if period.get("close") is None:
             hours.append(OpeningHours(day, opens, _END_OF_DAY))
@@ -352,20 +368,19 @@ def parse_opening_hours(data: Any) -> tuple[OpeningHours, ...]:
     return tuple(sorted(hours, key=lambda h: (h.weekday, h.opens)))
 
 
-def parse_locker(data: Any) -> Location:
-    locker = _obj(data, "locker")
-    wire_address = _obj(locker.get("address"), "locker address")
-    coordinate = wire_address.get("coordinate")
+def _locker(data: Any) -> Location:
+    locker = read.object(data, "locker")
+    wire_address = read.object(locker.get("address"), "locker address")
     coordinates = None
-    if coordinate is not None:
-        point = _obj(coordinate, "locker coordinate")
-        coordinates = Coordinates(
-            lat=_number(point.get("latitude"), "latitude"),
-            lng=_number(point.get("longitude"), "longitude"),
-        )
-    distance = locker.get("distance")
+    if wire_address.get("coordinate") is not None:
+        point = read.object(wire_address["coordinate"], "locker coordinate")
+        lat = read.number(point.get("latitude"), "latitude", required=True)
+        lng = read.number(point.get("longitude"), "longitude", required=True)
+        assert lat is not None and lng is not None  # required
+        coordinates = Coordinates(lat=lat, lng=lng)
+    distance = read.number(locker.get("distance"), "distance")
     extra = {
-        name: _text(locker, key, "locker")
+        name: read.field(locker, key)
         for name, key in (
             ("estimated_delivery", "estimatedDelivery"),
             ("cutoff", "cutoff"),
@@ -375,61 +390,76 @@ def parse_locker(data: Any) -> Location:
         if locker.get(key) is not None
     }
     return Location(
-        id=_text(locker, "id", "locker", required=True),
-        name=_text(locker, "name", "locker"),
+        id=read.field(locker, "id", required=True),
+        name=read.field(locker, "name"),
         kind=LocationKind.LOCKER,
         address=_address(wire_address, "locker address"),
         coordinates=coordinates,
         opening_hours=parse_opening_hours(locker.get("openingHours")),
-        distance_m=None if distance is None else round(_number(distance, "distance")),
+        distance_m=None if distance is None else round(distance),
         extra=extra,
     )
 
 
-def parse_lockers(data: Any) -> tuple[Location, ...]:
+def parse_service_points(data: Any) -> tuple[Location, ...]:
     """``GET /boxes/postalcodes/validate/{cc}/{pc}``: ``{"lockers": [...]}``, best first.
 
-    ``GET /boxes/{id}`` answers a single locker, and ``boxes/all`` the same wrapper; all read.
+    ``GET /boxes/{id}`` answers a single locker and ``boxes/all`` the same wrapper; all read.
     """
     if isinstance(data, dict) and "lockers" in data:
-        items = _list(data["lockers"], "locker list")
+        items = read.array(data["lockers"], "lockers", required=True)
     elif isinstance(data, list):
         items = data
     else:
         items = [data]
-    return tuple(parse_locker(item) for item in items)
+    return tuple(_locker(item) for item in items)
 
 
-def parse_order_parcels(data: Any) -> tuple[OrderParcel, ...]:
-    """``parcels[]`` of an order, or the answer of ``POST /multiple/orders/{id}/parcels``."""
+# --- booking answers --------------------------------------------------------------------------
+
+
+def parse_parcels(data: Any) -> tuple[OrderParcel, ...]:
+    """``parcels[]`` of an order, or the answer of ``POST /multiple/orders/{id}/parcels``
+    (budbee-js ``Parcel``: ``id``, ``shipmentId``, ``packageId``, ``label``)."""
     parcels = []
-    for item in _list(data, "parcel list"):
-        parcel = _obj(item, "parcel")
+    for item in read.array(data, "parcels", required=True):
+        parcel = read.object(item, "parcel")
         parcels.append(
             OrderParcel(
-                id=_text(parcel, "id", "parcel"),
-                shipment_id=_text(parcel, "shipmentId", "parcel"),
-                package_id=_text(parcel, "packageId", "parcel"),
-                label_url=_text(parcel, "label", "parcel"),
+                id=read.field(parcel, "id"),
+                shipment_id=read.field(parcel, "shipmentId"),
+                package_id=read.field(parcel, "packageId"),
+                label_url=read.field(parcel, "label"),
             )
         )
     return tuple(parcels)
 
 
+def parse_label(data: Any) -> tuple[Label, ...]:
+    """The labels of an order or of added parcels: each parcel's pre-signed PDF URL (~48 h)."""
+    if isinstance(data, dict):
+        data = read.array(data.get("parcels"), "parcels")
+    return tuple(Label(url=p.label_url) for p in parse_parcels(data) if p.label_url)
+
+
 def order_id(data: Any) -> str:
-    return _text(_obj(data, "order"), "id", "order", required=True)
+    return read.field(read.object(data, "order"), "id", required=True)
 
 
 def booking_from(order: Any, parcels: tuple[OrderParcel, ...] | None = None) -> Booking:
-    """Our booking from an order (and the parcels added to it, if not in the order)."""
-    wire = _obj(order, "order")
+    """Our booking from an order (and the parcels added to it, if not in the order).
+
+    The tracking number is the parcel's ``packageId`` (the label barcode, as
+    thetis-apps/BudbeeTransport stores it).
+    """
+    wire = read.object(order, "order")
     if parcels is None:
-        parcels = parse_order_parcels(wire.get("parcels") or [])
-    extra = {"token": _text(wire, "token", "order")}
-    product_codes = _list(wire.get("productCodes") or [], "product codes")
-    extra["product"] = (
-        units.PRODUCT_BOX if units.PRODUCT_BOX in product_codes else units.PRODUCT_HOME
-    )
+        parcels = parse_parcels(wire.get("parcels") or [])
+    product_codes = read.array(wire.get("productCodes"), "productCodes")
+    extra = {
+        "token": read.field(wire, "token"),
+        "product": units.PRODUCT_BOX if units.PRODUCT_BOX in product_codes else units.PRODUCT_HOME,
+    }
     return Booking(
         carrier_shipment_id=order_id(wire),
         tracking_numbers=tuple(p.package_id or p.id for p in parcels),
@@ -447,19 +477,19 @@ def order_for_reference(data: Any, reference: str) -> dict[str, Any] | None:
     """From ``GET /multiple/orders?keyword=`` (a fuzzy search): the order whose cart id is
     exactly ``reference``, with parcels or not; one with parcels first."""
     matches = []
-    for item in _list(data, "order list"):
-        order = _obj(item, "order")
-        cart = _obj(order.get("cart") or {}, "order cart")
-        if _text(cart, "cartId", "order cart") == reference:
+    for item in read.array(data, "order list", required=True):
+        order = read.object(item, "order")
+        cart = read.optional_object(order.get("cart"), "order cart")
+        if read.field(cart, "cartId") == reference:
             matches.append(order)
     with_parcels = [o for o in matches if booking_from(o).tracking_numbers]
     candidates = with_parcels or matches
     return candidates[0] if candidates else None
 
 
-def find_order(data: Any, reference: str) -> Booking | None:
+def parse_find_booking(data: Any, reference: str) -> Booking | None:
     """The booking made with ``reference``: its order with parcels. An order without parcels
-    is no booking (Budbee cancels those before collection)."""
+    is no booking (Budbee cancels those before collection); no match is None, not an error."""
     order = order_for_reference(data, reference)
     if order is None:
         return None
@@ -468,21 +498,26 @@ def find_order(data: Any, reference: str) -> Booking | None:
 
 
 def parse_tracking_url(data: Any) -> str:
-    return _text(_obj(data, "tracking url answer"), "url", "tracking url answer")
+    """``{"url": ...}`` of ``…/tracking-url`` (budbee-js ``TrackingLink``)."""
+    return read.field(read.object(data, "tracking url answer"), "url")
 
 
-def parse_event(data: Any) -> TrackingEvent:
-    """One V2 event (``eventType``, ISO ``timestamp``), as pulled or as a webhook sends it."""
-    event = _obj(data, "event")
-    code = _text(event, "eventType", "event", required=True)
-    details = _obj(event.get("eventData") or {}, "event data")
+# --- tracking (webhooks) ----------------------------------------------------------------------
+
+
+def _event(data: Any, timestamp: str) -> TrackingEvent:
+    event = read.object(data, "event")
+    # V2 names the event ``eventType`` (Instabee docs); the older body ``event`` (Skrym docs).
+    code = read.field(event, "eventType") or read.field(event, "event", required=True)
+    details = read.optional_object(event.get("eventData"), "eventData")
     location = ""
     for key in ("lockerName", "terminal", "city"):
         if isinstance(details.get(key), str) and details[key]:
             location = details[key]
             break
+    at = event.get("timestamp")
     return TrackingEvent(
-        at=parse_iso(event.get("timestamp"), "event timestamp"),
+        at=parse_iso(at if at is not None else (timestamp or None), "event timestamp"),
         status=units.tracking_status(code),
         carrier_code=code,
         description=units.event_description(code),
@@ -490,14 +525,23 @@ def parse_event(data: Any) -> TrackingEvent:
     )
 
 
-def parse_events(data: Any) -> list[TrackingEvent]:
-    """A parcel's events, oldest first (a single event object is read as a list of one)."""
+def parse_tracking(data: Any, *, timestamp: str = "") -> list[TrackingEvent]:
+    """A webhook body Budbee pushes (it documents no pull API for events), oldest first.
+
+    A V2 body carries ``eventType`` and an ISO ``timestamp``; the older body only ``event`` and
+    ``eventData``, its time in the ``Timestamp`` header (pass it as ``timestamp``). A list of
+    bodies is read too.
+    """
     items = data if isinstance(data, list) else [data]
-    return sorted((parse_event(item) for item in items), key=lambda event: event.at)
+    return sorted((_event(item, timestamp) for item in items), key=lambda event: event.at)
+
+
+# --- errors -----------------------------------------------------------------------------------
 
 
 def parse_error_body(body: bytes, status: int | None = None) -> tuple[CarrierMessage, ...]:
-    """Budbee's error ``{"message": "..."}`` (Jackson/JAX-RS style), text kept verbatim.
+    """Budbee's error ``{"message": "..."}`` (a Jackson/JAX-RS body, as the real sandbox answer
+    quoted in budbee/magento's README), text kept verbatim; plain text is kept as it is.
 
     Budbee has no error codes; the HTTP status stands in for one.
     """
@@ -513,7 +557,8 @@ def parse_error_body(body: bytes, status: int | None = None) -> tuple[CarrierMes
             if isinstance(data.get(key), str) and data[key]:
                 messages.append(CarrierMessage(code=code, text=data[key]))
                 break
-        for item in data.get("errors") or []:
+        errors = data.get("errors")
+        for item in errors if isinstance(errors, list) else []:
             if isinstance(item, str):
                 messages.append(CarrierMessage(code=code, text=item))
             elif isinstance(item, dict) and isinstance(item.get("message"), str):

@@ -1,7 +1,11 @@
-"""Budbee's codes: products, media types per endpoint, credential keys, tracking statuses.
+"""Budbee's codes: media types per endpoint, the interval count, locker weekdays, webhook events.
 
-Sources: docs/carriers.md §3 (Budbee) and the V2 webhook event list published with the
-Instabee documentation (the same vocabulary the parcel events answer in).
+The product catalogue and the countries are the declaration's (declaration.py); the tables
+below are derived from it, never a second copy.
+
+Sources: Budbee's own PHP client (budbee/budbee-php, its ``*Api.php`` media types), budbee-js
+(benchatech/budbee-js ``src/client.ts``) and the V2 webhook event list of Instabee's
+documentation (instabee-api-docs.vercel.app/docs/misc/events/home-delivery).
 """
 
 from __future__ import annotations
@@ -10,38 +14,35 @@ import logging
 
 from carriers.types import ProductKind, TrackingStatus
 
+from .declaration import (
+    CREDENTIAL_API_KEY,
+    CREDENTIAL_API_SECRET,
+    DECLARATION,
+    PRODUCT_BOX,
+    PRODUCT_HOME,
+)
+
 logger = logging.getLogger(__name__)
 
-#: Credential keys of a Budbee agreement (``AgreementCredentials.credentials``): the API key
-#: and secret of HTTP Basic auth. Budbee issues separate pairs for staging and production.
-CREDENTIAL_API_KEY = "api_key"
-CREDENTIAL_API_SECRET = "api_secret"
+__all__ = [
+    "CREDENTIAL_API_KEY",
+    "CREDENTIAL_API_SECRET",
+    "PRODUCT_BOX",
+    "PRODUCT_HOME",
+]
 
-#: Home delivery has no product code at Budbee (it is the default of an order without
-#: ``productCodes``); "home" names it here, as in carriers/static.py. ``DLVBOX`` is the
-#: Budbee Box (locker) product, sent as ``productCodes: ["DLVBOX"]``.
-PRODUCT_HOME = "home"
-PRODUCT_BOX = "DLVBOX"
-PRODUCTS: dict[str, str] = {PRODUCT_HOME: "Budbee Home", PRODUCT_BOX: "Budbee Box"}
+#: product code -> name and -> the one kind it delivers to (from the declaration).
+PRODUCTS: dict[str, str] = DECLARATION.product_names
 PRODUCT_KINDS: dict[str, ProductKind] = {
-    PRODUCT_HOME: ProductKind.HOME,
-    PRODUCT_BOX: ProductKind.LOCKER,
+    product.code: next(iter(product.kinds)) for product in DECLARATION.products
 }
-
-#: Countries Budbee delivers to (as in carriers/static.py), with the zone its delivery
-#: windows and cut-offs are read in.
-COUNTRY_TIMEZONES: dict[str, str] = {
-    "SE": "Europe/Stockholm",
-    "NO": "Europe/Oslo",
-    "DK": "Europe/Copenhagen",
-    "FI": "Europe/Helsinki",
-    "NL": "Europe/Amsterdam",
-}
+COUNTRIES: frozenset[str] = DECLARATION.countries
 
 #: How many upcoming delivery intervals a checkout asks for (``/intervals/{cc}/{pc}/{n}``).
 INTERVAL_COUNT = 5
 
-#: Budbee picks the endpoint version from the vendor media type (Content-Type and Accept).
+#: Budbee picks the endpoint version from the vendor media type (budbee-php sends it as
+#: Content-Type and Accept; budbee-js as Content-Type).
 MEDIA_POSTALCODES = "application/vnd.budbee.postalcodes-v2+json"
 MEDIA_INTERVALS = "application/vnd.budbee.intervals-v2+json"
 MEDIA_BOXES = "application/vnd.budbee.boxes-v1+json"
@@ -49,13 +50,7 @@ MEDIA_ORDERS_V2 = "application/vnd.budbee.multiple.orders-v2+json"
 MEDIA_ORDERS_V1 = "application/vnd.budbee.multiple.orders-v1+json"
 MEDIA_PARCELS = "application/vnd.budbee.parcels-v1+json"
 
-#: Add-ons. Budbee notifies the recipient by SMS and e-mail on every order, on the
-#: ``delivery.telephoneNumber`` and ``delivery.email`` sent with it: "sms" has no service
-#: code of its own. "entry-code" is the ``delivery.doorCode`` field.
-ADDON_SMS = "sms"
-ADDON_ENTRY_CODE = "entry-code"
-
-#: Budbee Box opening hours name days in full, upper case.
+#: Budbee Box opening hours name days in full, upper case (budbee-js ``DayOfWeek``).
 WEEKDAYS: dict[str, int] = {
     "MONDAY": 0,
     "TUESDAY": 1,
@@ -66,7 +61,7 @@ WEEKDAYS: dict[str, int] = {
     "SUNDAY": 6,
 }
 
-#: V2 parcel events -> our status, with Budbee's own description of each.
+#: V2 webhook events -> our status, with Budbee's own description of each.
 EVENTS: dict[str, tuple[TrackingStatus, str]] = {
     "PARCEL_CREATED": (TrackingStatus.PENDING, "New parcel registered"),
     "SORTED_AT_TERMINAL": (TrackingStatus.IN_TRANSIT, "Parcel sorted at terminal"),

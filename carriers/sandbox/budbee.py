@@ -13,10 +13,14 @@ the vendor media type per endpoint (415 for another), epoch-millisecond times, e
   ``carriers.static.BudbeeStaticAdapter`` (the same lockers for the same postal code);
 * ``POST /multiple/orders`` (counted in the booking ledger by cart id), ``POST
   /multiple/orders/{id}/parcels`` (label URLs served below, pre-signed), ``GET
-  /multiple/orders?keyword=``, ``GET /multiple/orders/{id}/tracking-url``, ``DELETE
-  /multiple/orders/{id}`` (204);
-* ``GET /parcels/{packageId}/events``: V2 events. The sandbox fast-forwards: a booked parcel
-  shows its whole progression to delivery at once, timed from its order and interval.
+  /multiple/orders?keyword=``, ``GET /multiple/orders/{id}``, ``GET
+  /multiple/orders/{id}/tracking-url``, ``DELETE /multiple/orders/{id}`` (204);
+* ``GET /parcels/{packageId}/tracking-url`` (parcels-v1): the parcel's tracking page.
+
+Budbee documents no API answering a parcel's events (it pushes them as webhooks), so neither
+does the sandbox; ``webhook_events(package_id)`` gives the V2 webhook bodies Budbee would have
+pushed for a booked parcel (its whole progression at once, timed from its order and interval),
+for demos and tests.
 """
 
 from __future__ import annotations
@@ -29,8 +33,16 @@ import re
 import threading
 from typing import Any
 from urllib.parse import unquote, urlencode
-from zoneinfo import ZoneInfo
 
+from carriers.budbee.units import (
+    MEDIA_BOXES,
+    MEDIA_INTERVALS,
+    MEDIA_ORDERS_V1,
+    MEDIA_ORDERS_V2,
+    MEDIA_PARCELS,
+    MEDIA_POSTALCODES,
+)
+from carriers.calendar import zone_for
 from carriers.static import BudbeeStaticAdapter
 from carriers.types import (
     Address,
@@ -44,12 +56,6 @@ from carriers.types import (
 from .core import CarrierSandbox, SandboxRequest, SandboxResponse, label_pdf, ledger
 
 SLUG = "budbee"
-MEDIA_POSTALCODES = "application/vnd.budbee.postalcodes-v2+json"
-MEDIA_INTERVALS = "application/vnd.budbee.intervals-v2+json"
-MEDIA_BOXES = "application/vnd.budbee.boxes-v1+json"
-MEDIA_ORDERS_V2 = "application/vnd.budbee.multiple.orders-v2+json"
-MEDIA_ORDERS_V1 = "application/vnd.budbee.multiple.orders-v1+json"
-MEDIA_PARCELS = "application/vnd.budbee.parcels-v1+json"
 
 _POSTAL_CODES = {
     "SE": re.compile(r"^\d{5}$"),
@@ -57,13 +63,6 @@ _POSTAL_CODES = {
     "DK": re.compile(r"^\d{4}$"),
     "FI": re.compile(r"^\d{5}$"),
     "NL": re.compile(r"^\d{4}[A-Z]{2}$"),
-}
-_ZONES = {
-    "SE": "Europe/Stockholm",
-    "NO": "Europe/Oslo",
-    "DK": "Europe/Copenhagen",
-    "FI": "Europe/Helsinki",
-    "NL": "Europe/Amsterdam",
 }
 #: One Budbee collection point (terminal) per country: id, name, street, postal code, city.
 _TERMINALS = {
@@ -199,7 +198,7 @@ def _business_days_after(day: dt.date, count: int) -> list[dt.date]:
 
 
 def _intervals(country: str, count: int) -> list[dict[str, Any]]:
-    zone = ZoneInfo(_ZONES[country])
+    zone = zone_for(country)
     point_id = str(_TERMINALS[country][0])
     answer = []
     for day in _business_days_after(_now().astimezone(zone).date(), count):
@@ -269,7 +268,7 @@ def _hours(location: Location) -> dict[str, Any]:
 def _locker_times(country: str) -> tuple[dt.datetime, dt.datetime]:
     """Today's noon cut-off while it lasts (else the next business day's), and delivery at
     16:00 the business day after the cut-off."""
-    zone = ZoneInfo(_ZONES[country])
+    zone = zone_for(country)
     now = _now().astimezone(zone)
     day = now.date()
     if day.weekday() >= 5 or now.time() >= _LOCKER_CUTOFF:
@@ -318,7 +317,7 @@ def _lockers(country: str, postal_code: str) -> list[dict[str, Any]]:
                 "distance": location.distance_m,
                 "name": location.name,
                 "directions": "The Budbee Box stands by the entrance.",
-                "label": f"{location.name} ({delivery.astimezone(ZoneInfo(_ZONES[country])):%a %H:%M})",
+                "label": f"{location.name} ({delivery.astimezone(zone_for(country)):%a %H:%M})",
                 "openingHours": _hours(location),
             }
         )
@@ -578,6 +577,18 @@ def tracking_url(request: SandboxRequest, match: re.Match[str]) -> SandboxRespon
     return SandboxResponse(200, {"url": f"https://tracking.budbee.com/{order['token']}"})
 
 
+@sandbox.route("GET", r"/multiple/orders/(?P<order>[^/]+)")
+def get_order(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
+    refused = _media(request, MEDIA_ORDERS_V1)
+    if refused:
+        return refused
+    with _lock:
+        order = _live_order(match["order"])
+        if order is None:
+            return _error(404, f"Order {match['order']} not found")
+        return SandboxResponse(200, _public(order))
+
+
 @sandbox.route("DELETE", r"/multiple/orders/(?P<order>[^/]+)")
 def cancel_order(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
     refused = _media(request, MEDIA_ORDERS_V1)
@@ -637,18 +648,28 @@ def _events(order: dict[str, Any], parcel: dict[str, Any]) -> list[dict[str, Any
     return [_event(order, parcel, i, code, at, **data) for i, (code, at, data) in enumerate(steps)]
 
 
-@sandbox.route("GET", r"/parcels/(?P<package>[^/]+)/events")
-def parcel_events(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
+def webhook_events(package_id: str) -> list[dict[str, Any]]:
+    """The V2 webhook bodies Budbee would push for a booked parcel; [] for an unknown one."""
+    with _lock:
+        order = _orders.get(_parcels.get(package_id, ""))
+        if order is None or not _known(order):
+            return []
+        parcel = next(p for p in order["parcels"] if p["packageId"] == package_id)
+        return _events(order, parcel)
+
+
+@sandbox.route("GET", r"/parcels/(?P<package>[^/]+)/tracking-url")
+def parcel_tracking_url(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
     refused = _media(request, MEDIA_PARCELS)
     if refused:
         return refused
     package_id = unquote(match["package"])
     with _lock:
         order = _orders.get(_parcels.get(package_id, ""))
-        if order is None or not _known(order):
-            return _error(404, f"Parcel {package_id} not found")
-        parcel = next(p for p in order["parcels"] if p["packageId"] == package_id)
-        return SandboxResponse(200, _events(order, parcel))
+        known = order is not None and _known(order)
+    if not known:
+        return _error(404, f"Parcel {package_id} not found")
+    return SandboxResponse(200, {"url": f"https://tracking.budbee.com/shipment/{package_id}"})
 
 
 @sandbox.route("GET", r"/labels/(?P<parcel>\d+)\.pdf")

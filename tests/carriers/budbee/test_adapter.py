@@ -11,14 +11,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from pytest_django import Settings
 
-from carriers.budbee import BudbeeAdapter
+from carriers.budbee import BudbeeAdapter, mappers
 from carriers.exceptions import (
     CarrierError,
     CarrierRejected,
     CarrierResponseInvalid,
     CarrierUnavailable,
+    OperationNotSupported,
 )
 from carriers.models import CarrierTrace
+from carriers.sandbox.budbee import webhook_events
 from carriers.traces import trace_flush
 from carriers.types import (
     AddonChoice,
@@ -433,8 +435,8 @@ def test_home_booking_makes_order_and_parcels_and_returns_pdf_labels(sandbox: Sa
     assert booking.tracking_url == f"https://tracking.budbee.com/{booking.extra['token']}"
     assert booking.extra["product"] == "home"
     assert sandbox.bookings("budbee") == {"shp_budbee_1": 1}
-    # and Budbee delivers in the chosen window
-    events = BudbeeAdapter().track(agreement=agreement, tracking_number=booking.tracking_numbers[0])
+    # and Budbee's webhooks say it delivers in the chosen window
+    events = mappers.parse_tracking(webhook_events(booking.tracking_numbers[0]))
     delivered = events[-1]
     assert delivered.carrier_code == "DELIVERED_TO_CONSUMER"
     assert chosen.start <= delivered.at <= chosen.end
@@ -453,7 +455,7 @@ def test_box_booking_goes_to_the_chosen_locker(sandbox: Sandbox) -> None:
     assert booking.extra["product"] == "DLVBOX"
     assert booking.labels[0].content.startswith(b"%PDF-")
     assert sandbox.bookings("budbee") == {"shp_box_1": 1}
-    events = BudbeeAdapter().track(agreement=agreement, tracking_number=booking.tracking_numbers[0])
+    events = mappers.parse_tracking(webhook_events(booking.tracking_numbers[0]))
     assert [(e.carrier_code, e.status) for e in events] == [
         ("PARCEL_CREATED", TrackingStatus.PENDING),
         ("SORTED_AT_TERMINAL", TrackingStatus.IN_TRANSIT),
@@ -482,7 +484,7 @@ def test_cancel_deletes_the_order(sandbox: Sandbox) -> None:
     adapter.cancel(agreement=agreement, booking=booking)
 
     assert adapter.find_booking(agreement=agreement, reference="shp_budbee_1") is None
-    events = adapter.track(agreement=agreement, tracking_number=booking.tracking_numbers[0])
+    events = mappers.parse_tracking(webhook_events(booking.tracking_numbers[0]))
     assert [(e.carrier_code, e.status) for e in events] == [
         ("PARCEL_CREATED", TrackingStatus.PENDING),
         ("DELIVERY_CANCELLED", TrackingStatus.DELIVERY_FAILED),
@@ -582,8 +584,16 @@ def test_booking_a_product_as_the_wrong_kind_is_refused(sandbox: Sandbox) -> Non
     assert sandbox.requests("budbee") == 0
 
 
-def test_tracking_an_unknown_parcel_is_budbees_not_found(sandbox: Sandbox) -> None:
-    with pytest.raises(CarrierRejected) as raised:
-        BudbeeAdapter().track(agreement=_agreement(sandbox), tracking_number="999")
+def test_tracking_is_not_offered_and_asks_nothing(sandbox: Sandbox) -> None:
+    # Budbee documents no API answering a parcel's events: it pushes webhooks instead
+    with pytest.raises(OperationNotSupported, match="webhooks"):
+        BudbeeAdapter().track(agreement=_agreement(sandbox), tracking_number="373500001")
 
-    assert raised.value.messages == (CarrierMessage("404", "Parcel 999 not found"),)
+    assert sandbox.requests("budbee") == 0
+
+
+def test_the_booking_carries_the_documented_tracking_url(sandbox: Sandbox) -> None:
+    agreement = _agreement(sandbox)
+    booking = BudbeeAdapter().book(request=_booking_request(agreement))
+
+    assert booking.tracking_url == f"https://tracking.budbee.com/{booking.extra['token']}"

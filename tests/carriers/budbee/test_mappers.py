@@ -88,7 +88,7 @@ def test_home_order_request_is_built_exactly() -> None:
     )
 
     # when
-    body = mappers.build_order(request, collection_id=1234)
+    body = mappers.booking_request(request, collection_id=1234)
 
     # then
     assert body == _fixture("order-request-home.json")
@@ -113,31 +113,13 @@ def test_box_order_request_names_the_product_and_the_chosen_locker() -> None:
         ),
     )
 
-    body = mappers.build_order(request, collection_id=99)
+    body = mappers.booking_request(request, collection_id=99)
 
-    assert body == {
-        "collectionId": 99,
-        "cart": {"cartId": "shp_0001"},
-        "delivery": {
-            "name": "Ek AB",
-            "referencePerson": "Erik Ek",
-            "telephoneNumber": "+46709876543",
-            "email": "erik@example.com",
-            "address": {
-                "street": "Alströmergatan 39",
-                "postalCode": "11247",
-                "city": "Stockholm",
-                "country": "SE",
-            },
-        },
-        "requireSignature": False,
-        "productCodes": ["DLVBOX"],
-        "boxDelivery": {"selectedBox": "BOX0001"},
-    }
+    assert body == _fixture("order-request-box.json")
 
 
 def test_home_order_without_a_chosen_interval_lets_budbee_pick() -> None:
-    body = mappers.build_order(_booking_request(), collection_id=1)
+    body = mappers.booking_request(_booking_request(), collection_id=1)
 
     assert "interval" not in body
     assert "productCodes" not in body
@@ -151,7 +133,35 @@ def test_parcels_request_is_in_centimetres_and_grams() -> None:
         )
     )
 
-    assert mappers.build_parcels(request) == _fixture("parcels-request.json")
+    assert mappers.parcels_request(request) == _fixture("parcels-request.json")
+
+
+def test_checkout_requests_are_the_documented_paths() -> None:
+    # budbee-php PostalcodesApi / IntervalApi, budbee-js lockersInRegion, Setono BoxesEndpoint
+    assert mappers.availability_request(country="SE", postal_code="11151") == (
+        "/postalcodes/validate/SE/11151",
+        None,
+    )
+    assert mappers.timeslots_request(country="NL", postal_code="1011AB", count=5) == (
+        "/intervals/NL/1011AB/5",
+        None,
+    )
+    assert mappers.service_points_request(
+        country="SE", postal_code="11247", collection_point_id="1234"
+    ) == ("/boxes/postalcodes/validate/SE/11247", {"collectionPointId": "1234"})
+    assert mappers.service_points_request(country="SE", postal_code="11247").params is None
+    assert mappers.postal_code_normalise(" 1011 ab ") == "1011AB"
+
+
+def test_order_requests_are_the_documented_paths() -> None:
+    # budbee-php OrderApi (getOrders keyword, removeOrder), budbee-js addParcels, orderTracker
+    assert mappers.find_booking_request("shp 1") == ("/multiple/orders", {"keyword": "shp 1"})
+    assert mappers.order_parcels_path("4000017") == ("/multiple/orders/4000017/parcels", None)
+    assert mappers.cancel_request("40/17") == ("/multiple/orders/40%2F17", None)
+    assert mappers.tracking_url_request("4000017") == (
+        "/multiple/orders/4000017/tracking-url",
+        None,
+    )
 
 
 # --- (2) real responses parsed exactly ---------------------------------------------------
@@ -222,8 +232,50 @@ def test_collection_points_answer_parses() -> None:
     )
 
 
+def test_the_single_warehouse_object_of_budbee_js_is_read_too() -> None:
+    points = PARSERS["availability"](
+        (FIXTURES / "postalcodes-validate-response-warehouse.json").read_bytes()
+    )
+
+    assert points == (
+        mappers.CollectionPoint(
+            id="1234",
+            name="Lager Årsta",
+            address=Address(
+                country="SE", postal_code="12030", city="Stockholm", street_address="Lagervägen 1"
+            ),
+        ),
+    )
+
+
+def test_parcels_answer_gives_one_label_url_per_parcel() -> None:
+    body = (FIXTURES / "parcels-response.json").read_bytes()
+
+    labels = PARSERS["label"](body)
+
+    assert labels == (
+        Label(url=_fixture("parcels-response.json")[0]["label"]),
+        Label(url=_fixture("parcels-response.json")[1]["label"]),
+    )
+    assert labels[0].url.startswith("https://api.budbee.com/labels/400001701.pdf?X-Budbee-")
+    assert mappers.parse_parcels(_fixture("parcels-response.json"))[1] == mappers.OrderParcel(
+        id="400001702",
+        shipment_id="shp_0001",
+        package_id="373500001234567891",
+        label_url=_fixture("parcels-response.json")[1]["label"],
+    )
+    # an order's labels are its parcels'
+    assert len(PARSERS["label"]((FIXTURES / "order-response.json").read_bytes())) == 2
+
+
+def test_tracking_url_answer_parses() -> None:
+    assert mappers.parse_tracking_url(_fixture("tracking-url-response.json")) == (
+        "https://tracking.budbee.com/shipment/a75dd44k"
+    )
+
+
 def test_single_collection_point_object_is_read_too() -> None:
-    points = mappers.parse_collection_points({"id": 7, "name": "Lager", "address": None})
+    points = mappers.parse_availability({"id": 7, "name": "Lager", "address": None})
 
     assert points == (mappers.CollectionPoint(id="7", name="Lager", address=Address()),)
 
@@ -254,7 +306,7 @@ def test_intervals_parse_into_timeslots_earliest_first() -> None:
 
 
 def test_a_parsed_interval_goes_back_into_the_order_unchanged() -> None:
-    (first, _) = mappers.parse_intervals(_fixture("intervals-response.json"))
+    (first, _) = mappers.parse_timeslots(_fixture("intervals-response.json"))
 
     assert mappers.interval_from_timeslot(first) == {
         "delivery": {"start": 1795795200000, "stop": 1795813200000},
@@ -277,72 +329,83 @@ def test_order_answer_parses_into_a_booking() -> None:
 
 
 def test_order_search_finds_the_exact_cart_id_with_parcels_only() -> None:
-    order = _fixture("order-response.json")
-    similar = {**order, "id": "1", "cart": {"cartId": "shp_00011"}}
-    without_parcels = {**order, "id": "2", "parcels": []}
+    # given Budbee's fuzzy keyword search: a similar cart id, one without parcels, the order
+    similar, without_parcels, order = _fixture("orders-search-response.json")
 
-    found = mappers.find_order([similar, without_parcels, order], "shp_0001")
+    found = mappers.parse_find_booking([similar, without_parcels, order], "shp_0001")
 
     assert found is not None
     assert found.carrier_shipment_id == "4000017"
-    assert mappers.find_order([similar, without_parcels], "shp_0001") is None
+    assert found.tracking_numbers == ("373500001234567890", "373500001234567891")
+    # an order without parcels is no booking, and no match is None (not an error)
+    assert mappers.parse_find_booking([similar, without_parcels], "shp_0001") is None
+    assert mappers.parse_find_booking([], "shp_0001") is None
 
 
-def test_parcel_events_parse_oldest_first() -> None:
-    events = PARSERS["tracking"]((FIXTURES / "parcel-events-response.json").read_bytes())
+def test_the_documented_v2_webhook_body_parses() -> None:
+    events = PARSERS["tracking"]((FIXTURES / "webhook-v2-delivered-to-consumer.json").read_bytes())
 
     assert events == [
         TrackingEvent(
-            at=dt.datetime(2026, 11, 26, 14, 2, 11, tzinfo=UTC),
-            status=TrackingStatus.PENDING,
-            carrier_code="PARCEL_CREATED",
-            description="New parcel registered",
-        ),
-        TrackingEvent(
-            at=dt.datetime(2026, 11, 27, 13, 0, tzinfo=UTC),
-            status=TrackingStatus.IN_TRANSIT,
-            carrier_code="SORTED_AT_TERMINAL",
-            description="Parcel sorted at terminal",
-            location="Årsta",
-        ),
-        TrackingEvent(
-            at=dt.datetime(2026, 11, 27, 15, 30, tzinfo=UTC),
-            status=TrackingStatus.OUT_FOR_DELIVERY,
-            carrier_code="DELIVERY_VEHICLE_LOADED",
-            description="Parcel loaded onto delivery vehicle",
-        ),
-        TrackingEvent(
-            at=dt.datetime(2026, 11, 27, 17, 15, tzinfo=UTC),
+            at=dt.datetime(2025, 6, 1, 16, 10, tzinfo=UTC),
             status=TrackingStatus.DELIVERED,
             carrier_code="DELIVERED_TO_CONSUMER",
             description="Successfully delivered to consumer",
-        ),
+        )
     ]
 
 
-def test_a_webhook_event_object_parses_as_one_event() -> None:
-    events = mappers.parse_events(
-        {
-            "eventType": "DELIVERED_TO_LOCKER",
-            "timestamp": "2026-11-27T12:00:00Z",
-            "eventData": {"lockerName": "Budbee Box Storgatan"},
-        }
-    )
+#: The older webhook body as docs.skrym.com quotes it (Budbee tracking page): no time in the
+#: body, which Budbee sends in the ``Timestamp`` header.
+SKRYM_CHANGED_TO_LOCKER = {
+    "event": "CHANGED_TO_LOCKER_DELIVERY",
+    "eventData": {
+        "tmsId": "ABCD",
+        "cartId": "1234",
+        "budbeeOrderToken": "a75dd44k",
+        "shipmentId": "0000A5464644",
+        "packageId": "3573847654593475837465345",
+        "reason": "Not home during expected delivery",
+        "responsible": "CONSUMER",
+        "street": "longstreet 321",
+        "postalCode": "123 45",
+        "city": "capital of nowhere",
+        "lockerName": "The convenient locker",
+    },
+}
+
+
+def test_an_older_webhook_body_takes_its_time_from_the_header() -> None:
+    events = mappers.parse_tracking(SKRYM_CHANGED_TO_LOCKER, timestamp="2024-09-12T08:30:00Z")
 
     assert events == [
         TrackingEvent(
-            at=dt.datetime(2026, 11, 27, 12, 0, tzinfo=UTC),
-            status=TrackingStatus.READY_FOR_PICKUP,
-            carrier_code="DELIVERED_TO_LOCKER",
-            description="Parcel placed in locker",
-            location="Budbee Box Storgatan",
+            at=dt.datetime(2024, 9, 12, 8, 30, tzinfo=UTC),
+            status=TrackingStatus.IN_TRANSIT,
+            carrier_code="CHANGED_TO_LOCKER_DELIVERY",
+            description="Delivery type changed to locker",
+            location="The convenient locker",
         )
+    ]
+    with pytest.raises(CarrierResponseInvalid, match="event timestamp"):
+        mappers.parse_tracking(SKRYM_CHANGED_TO_LOCKER)
+
+
+def test_webhook_bodies_in_a_list_parse_oldest_first() -> None:
+    later = {"eventType": "SORTED_AT_TERMINAL", "timestamp": "2026-11-27T13:00:00Z"}
+    earlier = {"eventType": "PARCEL_CREATED", "timestamp": "2026-11-26T14:02:11+00:00"}
+
+    events = mappers.parse_tracking([later, earlier])
+
+    assert [(e.carrier_code, e.status) for e in events] == [
+        ("PARCEL_CREATED", TrackingStatus.PENDING),
+        ("SORTED_AT_TERMINAL", TrackingStatus.IN_TRANSIT),
     ]
 
 
 def test_an_unknown_event_is_unknown_and_logged(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        (event,) = mappers.parse_events(
+        (event,) = mappers.parse_tracking(
             [{"eventType": "PARCEL_TELEPORTED", "timestamp": "2026-11-27T12:00:00Z"}]
         )
 
@@ -370,14 +433,6 @@ def test_a_period_past_midnight_is_split_over_two_days() -> None:
         OpeningHours(0, dt.time(0), dt.time(2)),
         OpeningHours(6, dt.time(22), dt.time(23, 59)),
     )
-
-
-def test_business_days_skip_the_weekend() -> None:
-    thursday = dt.date(2026, 11, 26)
-
-    assert mappers.business_days_between(thursday, dt.date(2026, 11, 27)) == 1
-    assert mappers.business_days_between(thursday, dt.date(2026, 11, 30)) == 2
-    assert mappers.business_days_between(thursday, thursday) == 0
 
 
 # --- (3) errors parsed ------------------------------------------------------------------
