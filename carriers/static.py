@@ -342,6 +342,23 @@ class StaticCarrierAdapter(CarrierAdapter):
             delivery=product.estimate(),
         )
 
+    def locations_near(
+        self, *, kind: LocationKind, recipient: Address, count: int
+    ) -> tuple[Location, ...]:
+        """The carrier's points of ``kind`` near ``recipient``, whatever products the carrier
+        offers there: the sandbox imitates a carrier's network, not our use of it."""
+        country = recipient.country.strip().upper()
+        postal_code = _normalise_postal_code(recipient.postal_code)
+        if country not in MARKETS or not postal_code or kind not in self.location_names:
+            return ()
+        return self._locations(
+            kind=kind,
+            country=country,
+            postal_code=postal_code,
+            recipient=recipient,
+            count=max(0, min(count, MAX_LOCATIONS)),
+        )
+
     def _locations(
         self,
         *,

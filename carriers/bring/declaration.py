@@ -1,5 +1,5 @@
 """Bring (Posten Bring), declared once: credentials, countries, products, Klarna's values and how
-each operation was checked against what Bring publishes (carriers/bring/FIDELITY.md).
+each operation was checked against what Bring publishes (carriers/FIDELITY.md).
 
 The product catalogue lives here only; units.py derives its tables from it.
 """

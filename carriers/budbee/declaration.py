@@ -1,5 +1,5 @@
 """Budbee (Instabee group), declared once: credentials, countries, products, Klarna's values and
-how each operation was checked against what Budbee publishes (carriers/budbee/FIDELITY.md).
+how each operation was checked against what Budbee publishes (carriers/FIDELITY.md).
 
 The product catalogue and the countries live here only; units.py derives its tables from them.
 """
@@ -72,7 +72,7 @@ DECLARATION = CarrierDeclaration(
     # HTTP Basic (api_key:api_secret) is the only secret we send (carriers/http.py redacts
     # Authorization anyway); label URLs carry their signature in the query, sent to nobody else.
     secret_headers=frozenset({"authorization"}),
-    # carriers/budbee/FIDELITY.md says against what each was checked.
+    # carriers/FIDELITY.md says against what each was checked.
     fidelity={
         Operation.SERVICE_POINTS: Verdict.VERIFIED,
         Operation.AVAILABILITY: Verdict.VERIFIED,

@@ -1,5 +1,5 @@
 """DHL, declared once: credentials, countries, products, Klarna's values and how each operation
-was checked against what DHL publishes (carriers/dhl/FIDELITY.md).
+was checked against what DHL publishes (carriers/FIDELITY.md).
 
 The product catalogue and the countries live here only; units.py keeps DHL's code tables (payer
 codes, where a Parcel Connect locker is allowed) and the adapter reads products from here.
@@ -30,6 +30,12 @@ CREDENTIAL_SENT_REF = "sent_ref"
 CREDENTIAL_SENT_CARKEY = "sent_carkey"
 
 _PICKUP_OR_LOCKER = frozenset({ProductKind.PICKUP_POINT, ProductKind.LOCKER})
+
+#: Parcel Connect countries, less those that need a customs declaration: a booking there is
+#: refused (a BookingRequest has no goods lines to declare), so the checkout must not offer it.
+_PARCEL_CONNECT_COUNTRIES = (
+    units.PARCEL_CONNECT_LOCKER_COUNTRIES | units.PARCEL_CONNECT_SHOP_COUNTRIES
+) - units.CUSTOMS_COUNTRIES
 
 DECLARATION = CarrierDeclaration(
     slug="dhl",
@@ -71,9 +77,7 @@ DECLARATION = CarrierDeclaration(
             help_text="The SENT carrier key (at most 20 characters) that goes with the reference.",
         ),
     ),
-    countries=frozenset({"SE"})
-    | units.PARCEL_CONNECT_LOCKER_COUNTRIES
-    | units.PARCEL_CONNECT_SHOP_COUNTRIES,
+    countries=frozenset({"SE"}) | _PARCEL_CONNECT_COUNTRIES,
     home_country="SE",
     # Estimates are business days shown before DHL is asked (previews). GUESS: DHL publishes
     # no transit times through the API Farm; these follow DHL Freight Sweden's product pages
@@ -90,7 +94,7 @@ DECLARATION = CarrierDeclaration(
             "109",
             "DHL Parcel Connect",
             _PICKUP_OR_LOCKER,
-            countries=units.PARCEL_CONNECT_LOCKER_COUNTRIES | units.PARCEL_CONNECT_SHOP_COUNTRIES,
+            countries=_PARCEL_CONNECT_COUNTRIES,
             estimate=(2, 6),
         ),
         CarrierProduct(

@@ -7,7 +7,7 @@ Tracking requests; parsers (``parse_<operation>``) take parsed JSON and return
 ``parse_error_body`` a saved one.
 
 Every field name, nesting and value format here was compared with DHL's published payloads;
-carriers/dhl/FIDELITY.md names the sources, and comments mark what no source shows (GUESS).
+carriers/FIDELITY.md names the sources, and comments mark what no source shows (GUESS).
 """
 
 from __future__ import annotations

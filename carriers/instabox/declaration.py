@@ -1,5 +1,5 @@
 """Instabox (Instabee), declared once: credentials, countries, products, Klarna's values and how
-each operation was checked against what Instabee publishes (carriers/instabox/FIDELITY.md).
+each operation was checked against what Instabee publishes (carriers/FIDELITY.md).
 
 The product catalogue lives here only; units.py derives its tables from it.
 """

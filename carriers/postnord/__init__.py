@@ -1,7 +1,7 @@
 """PostNord adapter.
 
 Carrier APIs (hosts ``api2.postnord.com`` live, ``atapi2.postnord.com`` test), each checked
-against PostNord's published specification (FIDELITY.md in this folder):
+against PostNord's published specification (carriers/FIDELITY.md):
 
 * Service Points v5 (5.0.14) ``/rest/businesslocation/v5/servicepoints/nearest/byaddress``:
   manned service points and parcel lockers near the recipient, by ``typeId``;

@@ -1,5 +1,5 @@
 """PostNord, declared once: credentials, countries, products, Klarna's values and how each
-operation was checked against what PostNord publishes (carriers/postnord/FIDELITY.md).
+operation was checked against what PostNord publishes (carriers/FIDELITY.md).
 
 The product catalogue lives here only; units.py derives its tables from it.
 """

@@ -7,7 +7,7 @@ reprint by printId, track and trace v7 by identifier and by reference. Parsers
 the EDI booking answer with its labels, a reprint's labels, track and trace, and PostNord's two
 error shapes (the API gateway's ``{"error": {...}}`` and the services' ``{"message",
 "compositeFault"}``), whose texts are kept verbatim. Each was checked against PostNord's
-published specifications (carriers/postnord/FIDELITY.md).
+published specifications (carriers/FIDELITY.md).
 
 A JSON body of the wrong shape raises ``CarrierResponseInvalid`` (from the one shared reader,
 ``read``), never KeyError/TypeError.

@@ -44,13 +44,9 @@ from carriers.dhl import units as dhl_units
 from carriers.static import MARKETS, DhlStaticAdapter
 from carriers.types import (
     Address,
-    AgreementCredentials,
     Location,
     LocationKind,
-    Parcel,
     ProductKind,
-    ProductQuery,
-    QuoteRequest,
 )
 
 from .core import CarrierSandbox, SandboxRequest, SandboxResponse, label_pdf, ledger
@@ -173,22 +169,12 @@ def _static_points(
     if country not in MARKETS or not postal_code:
         return []
     points: list[Location] = []
-    product = "103" if country == "SE" else "109"
+    recipient = Address(country=country, postal_code=postal_code, city=city)
     for kind in sorted(kinds):
-        (quote,) = _STATIC.quote(
-            request=QuoteRequest(
-                merchant_ref="sandbox",
-                agreement=AgreementCredentials(agreement_id=0, customer_number=""),
-                # The static source serves a product where it is declared: 103 in Sweden only.
-                products=(ProductQuery(product, kind, wants_locations=True),),
-                recipient=Address(country=country, postal_code=postal_code, city=city),
-                parcels=(Parcel(weight_g=1000),),
-                currency="EUR",
-                now=_QUOTE_TIME,
-                max_locations=min(limit, 20),
-            )
+        location_kind = (
+            LocationKind.LOCKER if kind is ProductKind.LOCKER else LocationKind.SERVICE_POINT
         )
-        points.extend(quote.locations)
+        points.extend(_STATIC.locations_near(kind=location_kind, recipient=recipient, count=limit))
     points.sort(key=lambda loc: loc.distance_m or 0)
     return points[:limit]
 

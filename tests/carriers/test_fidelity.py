@@ -68,3 +68,23 @@ def test_every_checked_row_names_its_source_and_tests_that_exist(
                 assert re.search(rf"def {name}\b", file.read_text(encoding="utf-8")), (
                     f"{declaration.slug} {operation}: {path} has no {name}"
                 )
+
+
+def test_the_counts_are_those_of_the_declarations() -> None:
+    text = TABLE.read_text(encoding="utf-8")
+    counted = re.search(r"^## Counts\s*$(?P<body>.*?)^## ", text, re.MULTILINE | re.DOTALL)
+    assert counted is not None
+    rows = {
+        cells[0]: [int(n) for n in cells[1:]]
+        for line in counted.group("body").splitlines()
+        if line.startswith("|")
+        and (cells := [c.strip() for c in line.strip("|").split("|")])
+        and cells[1].isdigit()
+    }
+    verdicts = [Verdict.VERIFIED, Verdict.INFERRED, Verdict.UNVERIFIED, Verdict.NOT_OFFERED]
+    expected = {
+        d.name: [sum(d.fidelity[op] is v for op in Operation) for v in verdicts]
+        for d in _declared()
+    }
+    expected["all"] = [sum(column) for column in zip(*expected.values(), strict=True)]
+    assert rows == expected

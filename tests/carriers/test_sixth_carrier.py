@@ -102,7 +102,7 @@ def test_check_connection_quotes_its_check_product_and_says_what_is_unverified(
     db: None,
 ) -> None:
     shop = shop_create(identifier="shop-six", key="key-six")
-    agreement = CarrierAgreementFactory(
+    agreement = CarrierAgreementFactory.create(
         merchant=shop.merchant, carrier="sixth", credentials={"sixth_token": "tok"}
     )
 
@@ -118,7 +118,7 @@ def test_check_connection_quotes_its_check_product_and_says_what_is_unverified(
 @pytest.mark.usefixtures("sixth")
 def test_a_klarna_options_answer_carries_its_option(db: None, client: Client) -> None:
     shop = shop_create(identifier="shop-six", key="key-six")
-    agreement = CarrierAgreementFactory(merchant=shop.merchant, carrier="sixth")
+    agreement = CarrierAgreementFactory.create(merchant=shop.merchant, carrier="sixth")
     DeliveryOptionFactory(
         merchant=shop.merchant,
         code="six-pickup",

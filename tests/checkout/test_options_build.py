@@ -537,7 +537,7 @@ def test_a_timeslot_option_carries_the_carrier_timeslots() -> None:
         time_of_day_start=dt.time(17, 0),
         time_of_day_end=dt.time(22, 0),
     )
-    assert BudbeeStaticAdapter.catalogue["home"].timeslots is True
+    assert BudbeeStaticAdapter().catalogue["home"].timeslots is True
 
 
 def test_a_home_option_without_timeslots_carries_neither_locations_nor_timeslots() -> None:

@@ -97,27 +97,6 @@ def asked(sandbox: Sandbox) -> dict[str, int]:
             "delivered",
         ),
         (
-            "budbee-home",
-            [
-                ("pending", "PARCEL_CREATED"),
-                ("in_transit", "SORTED_AT_TERMINAL"),
-                ("out_for_delivery", "DELIVERY_VEHICLE_LOADED"),
-                ("delivered", "DELIVERED_TO_CONSUMER"),
-            ],
-            "delivered",
-        ),
-        (
-            "budbee-box",
-            [
-                ("pending", "PARCEL_CREATED"),
-                ("in_transit", "SORTED_AT_TERMINAL"),
-                ("out_for_delivery", "DELIVERY_VEHICLE_LOADED"),
-                ("ready_for_pickup", "DELIVERED_TO_LOCKER"),
-                ("delivered", "CONSUMER_PICKED_UP_FROM_LOCKER"),
-            ],
-            "delivered",
-        ),
-        (
             "bring-pickup-point",
             [
                 ("pending", "PRE_NOTIFIED"),
@@ -166,7 +145,6 @@ def test_a_booked_shipment_gets_its_carrier_events_once(
     "option_id, first",
     [
         ("postnord-service-point", ("pending", "z01")),
-        ("budbee-home", ("pending", "PARCEL_CREATED")),
         ("bring-pickup-point", ("pending", "PRE_NOTIFIED")),
         ("dhl-service-point", ("pending", "pre-transit")),
     ],
@@ -174,7 +152,7 @@ def test_a_booked_shipment_gets_its_carrier_events_once(
 def test_right_after_booking_only_what_has_happened_is_stored(
     demo: Merchant, sandbox: Sandbox, option_id: str, first: tuple[str, str]
 ) -> None:
-    # PostNord's and Budbee's sandboxes list the steps still to come too; they wait.
+    # PostNord's sandbox lists the steps still to come too; they wait.
     shipment = booked(demo, option_id)
 
     new = shipment_track(shipment=shipment)
@@ -221,19 +199,19 @@ def test_a_shipment_checked_lately_waits(demo: Merchant, sandbox: Sandbox) -> No
 
 
 def test_an_unavailable_carrier_is_asked_first_next_time(demo: Merchant, sandbox: Sandbox) -> None:
-    budbee = booked(demo, "budbee-home", session_id="s-1")
+    dhl = booked(demo, "dhl-service-point", session_id="s-1")
     postnord = booked(demo, "postnord-home", session_id="s-2")
     now = timezone.now()
-    sandbox.fault("budbee", status=503)
+    sandbox.fault("dhl", status=503)
 
     count = shipments_track(now=now)
 
-    budbee.refresh_from_db()
+    dhl.refresh_from_db()
     postnord.refresh_from_db()
     assert count == 2  # one failing carrier does not stop the others
-    assert budbee.tracking_checked_at is None
-    assert not budbee.tracking_events.exists()
-    assert budbee.tracking_status == ""
+    assert dhl.tracking_checked_at is None
+    assert not dhl.tracking_events.exists()
+    assert dhl.tracking_status == ""
     assert postnord.tracking_checked_at == now
     assert stored(postnord) == [("pending", "z01")]
 
@@ -241,21 +219,21 @@ def test_an_unavailable_carrier_is_asked_first_next_time(demo: Merchant, sandbox
     before = asked(sandbox)
     count = shipments_track(now=now + dt.timedelta(minutes=20), batch=1)
 
-    budbee.refresh_from_db()
+    dhl.refresh_from_db()
     assert count == 1
-    assert budbee.tracking_checked_at == now + dt.timedelta(minutes=20)
-    assert stored(budbee) == [("pending", "PARCEL_CREATED")]
+    assert dhl.tracking_checked_at == now + dt.timedelta(minutes=20)
+    assert stored(dhl) == [("pending", "pre-transit")]
     assert sandbox.requests("postnord") == before["postnord"]
 
 
 def test_an_unavailable_carrier_leaves_its_batch_places_to_others(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
-    first = booked(demo, "budbee-home", session_id="s-1")
-    second = booked(demo, "budbee-box", session_id="s-2")
+    first = booked(demo, "dhl-service-point", session_id="s-1")
+    second = booked(demo, "dhl-service-point", session_id="s-2")
     postnord = booked(demo, "postnord-home", session_id="s-3")
-    sandbox.fault("budbee", status=503)
-    before = sandbox.requests("budbee")
+    sandbox.fault("dhl", status=503)
+    before = sandbox.requests("dhl")
 
     count = shipments_track(batch=2)
 
@@ -265,12 +243,15 @@ def test_an_unavailable_carrier_leaves_its_batch_places_to_others(
     assert first.tracking_checked_at is None
     assert second.tracking_checked_at is None
     assert postnord.tracking_checked_at is not None
-    assert sandbox.requests("budbee") - before == 2  # the first shipment, once retried
+    assert sandbox.requests("dhl") - before == 2  # the first shipment, once retried
     assert not ShipmentTrackingEvent.objects.filter(shipment__in=[first, second]).exists()
 
 
-def test_a_carrier_without_tracking_is_marked_checked(demo: Merchant, sandbox: Sandbox) -> None:
-    shipment = booked(demo, "instabox-locker")
+@pytest.mark.parametrize("option_id", ["instabox-locker", "budbee-home"])
+def test_a_carrier_without_tracking_is_marked_checked(
+    demo: Merchant, sandbox: Sandbox, option_id: str
+) -> None:
+    shipment = booked(demo, option_id)
     now = timezone.now()
     before = asked(sandbox)
 
@@ -278,7 +259,7 @@ def test_a_carrier_without_tracking_is_marked_checked(demo: Merchant, sandbox: S
 
     shipment.refresh_from_db()
     assert count == 1
-    assert asked(sandbox) == before  # Instabox pushes webhooks; there is nothing to call
+    assert asked(sandbox) == before  # Instabox and Budbee push webhooks: nothing to call
     assert shipment.tracking_checked_at == now
     assert shipment.tracking_status == ""
     assert not shipment.tracking_events.exists()

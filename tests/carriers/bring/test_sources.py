@@ -294,26 +294,3 @@ def test_operations_bring_does_not_offer_are_refused(settings: Any) -> None:
     with pytest.raises(OperationNotSupported):
         bring.cancel(agreement=agreement(), booking=Booked("1", ()))
     assert not hasattr(bring, "reprint_labels")
-
-
-def test_fidelity_table_has_the_declared_verdicts() -> None:
-    table = (Path(__file__).resolve().parents[3] / "carriers" / "bring" / "FIDELITY.md").read_text(
-        encoding="utf-8"
-    )
-    rows = [
-        [cell.strip() for cell in line.strip().strip("|").split("|")]
-        for line in table.splitlines()
-        if line.startswith("|")
-    ]
-
-    assert rows[0] == [
-        "operation",
-        "endpoint and version we call",
-        "published source checked against",
-        "tests",
-        "verdict",
-    ]
-    assert {row[0]: row[-1] for row in rows[2:]} == {
-        op.label: DECLARATION.fidelity[op].value for op in Operation
-    }
-    assert [row[0] for row in rows[2:]] == [op.label for op in Operation]

@@ -1,10 +1,7 @@
-"""Budbee's declaration: its FIDELITY.md rows say what its ``fidelity`` says, and what the
-adapter does not offer it refuses."""
+"""Budbee's declaration: what it says, and what the adapter does not offer it refuses (the
+FIDELITY.md rows are checked in tests/carriers/test_fidelity.py)."""
 
 from __future__ import annotations
-
-import re
-from pathlib import Path
 
 import pytest
 
@@ -14,37 +11,6 @@ from carriers.declaration import Operation, Verdict
 from carriers.exceptions import OperationNotSupported
 from carriers.registry import klarna_carrier, shipping_company
 from carriers.types import AgreementCredentials
-
-ROOT = Path(__file__).resolve().parents[3]
-FIDELITY = ROOT / "carriers" / "budbee" / "FIDELITY.md"
-TEST_REF = re.compile(r"(tests/[\w/]+\.py)::(\w+)")
-
-
-def _rows() -> list[list[str]]:
-    lines = [
-        line for line in FIDELITY.read_text(encoding="utf-8").splitlines() if line.startswith("|")
-    ]
-    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
-    assert rows[0] == [
-        "operation",
-        "endpoint and version we call",
-        "published source checked against",
-        "tests",
-        "verdict",
-    ]
-    return rows[2:]
-
-
-def test_fidelity_rows_equal_the_declaration() -> None:
-    rows = _rows()
-
-    assert [row[0] for row in rows] == [op.label for op in Operation]
-    assert {row[0]: row[-1] for row in rows} == {
-        op.label: DECLARATION.fidelity[op].value for op in Operation
-    }
-    for row in rows:
-        for path, name in TEST_REF.findall(row[3]):
-            assert re.search(rf"def {name}\b", (ROOT / path).read_text(encoding="utf-8")), name
 
 
 def test_the_adapter_is_declared_once() -> None:

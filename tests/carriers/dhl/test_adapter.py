@@ -172,23 +172,19 @@ def test_parcel_connect_outside_the_nordics_comes_from_location_finder(
     }
 
 
-def test_parcel_connect_to_norway_asks_the_api_farm(
-    adapter: DhlAdapter, sandboxed: AgreementCredentials
+@pytest.mark.parametrize("country", ["NO", "GB", "CH"])
+def test_parcel_connect_is_not_offered_where_a_customs_declaration_is_needed(
+    adapter: DhlAdapter, sandboxed: AgreementCredentials, sandbox: Sandbox, country: str
 ) -> None:
+    # Booking there is refused (no goods lines to declare), so the checkout must not offer it.
+    before = sandbox.requests("dhl")
+
     (quote,) = adapter.quote(
-        request=quote_request(sandboxed, pickup("109"), country="NO", postal_code="0150")
+        request=quote_request(sandboxed, pickup("109"), country=country, postal_code="0150")
     )
 
-    assert [loc.id for loc in quote.locations] == ["NO-808600", "NO-760100", "NO-547600"]
-    assert {loc.extra["source"] for loc in quote.locations} == {"api-farm"}
-    # DHL names Norwegian counters "SHOP": the shopper sees the shop, and post offices count.
-    assert [loc.extra["dhl_name"] for loc in quote.locations] == ["SHOP", "SHOP", "SHOP"]
-    assert "SHOP" not in {loc.name for loc in quote.locations}
-    assert [loc.extra["location_type"] for loc in quote.locations] == [
-        "servicepoint",
-        "postoffice",
-        "servicepoint",
-    ]
+    assert (quote.available, quote.reason) == (False, "country not served")
+    assert sandbox.requests("dhl") == before
 
 
 def test_home_delivery_follows_the_postal_code_route(

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management import call_command
 
-from carriers.declaration import Operation
 from carriers.instabox import InstaboxAdapter, mappers
-from carriers.instabox.declaration import DECLARATION
 
 from .builders import FIXTURES, REFERENCE, TOKEN, booking_request
 
@@ -168,32 +164,3 @@ def test_the_parsers_cover_every_operation_instabee_answers() -> None:
         "timeslots",
         "tracking",
     ]
-
-
-def test_fidelity_md_says_what_the_declaration_says() -> None:
-    # given our FIDELITY.md table
-    text = (Path(settings.BASE_DIR) / "carriers" / "instabox" / "FIDELITY.md").read_text()
-    rows = [
-        [cell.strip() for cell in line.strip().strip("|").split("|")]
-        for line in text.splitlines()
-        if line.startswith("|")
-    ]
-    header, _separator, *body = rows
-
-    # then it has the agreed columns, one row per operation in order, the declared verdicts
-    assert header == [
-        "operation",
-        "endpoint and version we call",
-        "published source checked against",
-        "tests",
-        "verdict",
-    ]
-    assert [row[0] for row in body] == [op.label for op in Operation]
-    assert {row[0]: row[4] for row in body} == {
-        op.label: DECLARATION.fidelity[op].value for op in Operation
-    }
-    # and every test it names exists
-    for row in body:
-        for path, name in re.findall(r"(tests/[\w/]+\.py)::(\w+)", row[3]):
-            source = (Path(settings.BASE_DIR) / path).read_text()
-            assert re.search(rf"def {name}\b", source), f"{path}::{name}"
