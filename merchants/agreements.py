@@ -55,6 +55,13 @@ _LOCATION_WORDS = {
     ProductKind.LOCKER: "lockers",
     ProductKind.PICKUP_POINT: "service points",
 }
+#: The kind a check asks its product for: locations first, they show the most.
+_CHECK_KIND_ORDER = (
+    ProductKind.PICKUP_POINT,
+    ProductKind.LOCKER,
+    ProductKind.HOME,
+    ProductKind.MAILBOX,
+)
 _CHECK_PARCEL = Parcel(weight_g=1000, length_mm=300, width_mm=200, height_mm=100)
 
 
@@ -90,8 +97,8 @@ def carrier_fidelity_note(declaration: CarrierDeclaration) -> str:
 def _default_query(declaration: CarrierDeclaration) -> ProductQuery:
     """The declared check product, asked the way a checkout asks for its first kind."""
     product = declaration.product(declaration.check_product)
-    kinds = sorted(product.kinds) if product is not None else [ProductKind.HOME]
-    kind = next((k for k in kinds if k in _LOCATION_WORDS), kinds[0])
+    kinds = product.kinds if product is not None else frozenset({ProductKind.HOME})
+    kind = next(k for k in _CHECK_KIND_ORDER if k in kinds)
     return ProductQuery(
         declaration.check_product,
         kind,

@@ -209,7 +209,7 @@ def test_check_connection_asks_the_carrier_and_says_what_came_back(
 
     # then
     assert response.status_code == 200
-    (message,) = messages_of(response)
+    message, caveat = messages_of(response)
     assert re.fullmatch(
         rf"{agreement}: PostNord OK in \d+ ms \(\d+ calls?\): MyPack Collect \(19\) to SE 11151 "
         # The transit time depends on the hour and weekday the check runs (PostNord's latest
@@ -219,6 +219,12 @@ def test_check_connection_asks_the_carrier_and_says_what_came_back(
     ), message
     assert sandbox.requests("postnord") >= 1
     assert 'class="success"' in response.content.decode()
+    # What no published PostNord source confirms is said with every check (carriers/FIDELITY.md).
+    assert caveat == (
+        f"{agreement}: Not checked against a published PostNord source (unverified): cancel. "
+        "PostNord offers no: time slots, prices."
+    )
+    assert 'class="warning"' in response.content.decode()
 
 
 def test_a_check_asks_the_carrier_even_when_its_answer_is_cached(
@@ -234,7 +240,7 @@ def test_a_check_asks_the_carrier_even_when_its_answer_is_cached(
     response = staff.post(url, follow=True)
 
     # then: the carrier was asked again, and the check says OK
-    _, message = messages_of(response)
+    _, _, message, _ = messages_of(response)
     assert "PostNord OK in " in message
     assert "(no call made" not in message
     assert sandbox.requests("postnord") > calls
@@ -255,7 +261,7 @@ def test_check_connection_quotes_one_of_the_merchants_options(
     response = staff.post(f"/admin/merchants/carrieragreement/{agreement.pk}/check/", follow=True)
 
     # then
-    (message,) = messages_of(response)
+    message, _caveat = messages_of(response)
     assert "PostNord OK in " in message
     assert "MyPack Home (17) to SE 11151 available" in message
 
@@ -269,8 +275,9 @@ def test_check_connection_shows_the_carriers_error(staff: Client, sandbox: Sandb
     response = staff.post(f"/admin/merchants/carrieragreement/{agreement.pk}/check/", follow=True)
 
     # then
-    (message,) = messages_of(response)
+    message, caveat = messages_of(response)
     assert message.startswith(f"{agreement}: PostNord failed after ")
+    assert "unverified" in caveat
     assert "Injected fault: HTTP 401" in message
     assert 'class="error"' in response.content.decode()
 
@@ -295,7 +302,7 @@ def test_check_connection_as_a_list_action(staff: Client, sandbox: Sandbox) -> N
     )
 
     # then
-    found = sorted(messages_of(response))
+    found = sorted(m for m in messages_of(response) if "OK in" in m or "failed after" in m)
     assert len(found) == 2
     assert found[0].startswith(f"{bring}: Bring failed after ")
     assert found[1].startswith(f"{postnord}: PostNord OK in ")

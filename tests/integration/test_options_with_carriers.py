@@ -46,21 +46,23 @@ def ids(result: OptionsResult) -> list[str]:
 def test_every_carrier_answers_through_its_adapter(demo: Merchant, sandbox: Sandbox) -> None:
     result = options_build(merchant=demo, session=se())
 
-    # The demo shop ships with DHL outside the Nordics and with Bring in Norway only.
-    assert {c.carrier for c in result.carriers if c.ok} == {"postnord", "budbee", "instabox"}
+    # The demo shop ships with Bring in Norway only; DHL Service Point serves Sweden.
+    assert {c.carrier for c in result.carriers if c.ok} == {"postnord", "budbee", "instabox", "dhl"}
     assert set(ids(result)) >= {
         "postnord-home",
         "budbee-home",
         "instabox-locker",
         "budbee-box",
         "postnord-service-point",
+        "dhl-service-point-se",
         "store-pickup",
     }
     by_id = {o.id: o for o in result.options}
     assert by_id["postnord-service-point"].locations
+    assert by_id["dhl-service-point-se"].locations
     assert by_id["instabox-locker"].locations
     assert by_id["budbee-home"].timeslots
-    for carrier in ("postnord", "budbee", "instabox"):
+    for carrier in ("postnord", "budbee", "instabox", "dhl"):
         assert sandbox.requests(carrier) > 0
 
 
