@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 
-from .declaration import CarrierDeclaration
+from .declaration import CarrierDeclaration, Operation
 from .exceptions import OperationNotSupported
 from .reader import JsonReader
 from .types import (
@@ -156,7 +156,18 @@ class CarrierAdapter(ABC):
         raise OperationNotSupported(f"{self.slug} cannot look bookings up", carrier=self.slug)
 
     def cancel(self, *, agreement: AgreementCredentials, booking: Booking) -> None:
-        raise OperationNotSupported(f"{self.slug} cannot cancel", carrier=self.slug)
+        raise OperationNotSupported(
+            self.cancel_refusal(agreement=agreement, booking=booking), carrier=self.slug
+        )
+
+    def cancel_refusal(self, *, agreement: AgreementCredentials, booking: Booking) -> str:
+        """Why this booking cannot be cancelled through the carrier's API, said before any call
+        (staff see it on the shipment instead of a cancel button); "" when it can."""
+        if self.declaration is not None and not self.declaration.supports(Operation.CANCEL):
+            return f"{self.name} offers no cancel through its API"
+        if type(self).cancel is CarrierAdapter.cancel:
+            return f"{self.name} offers no cancel through its API"
+        return ""
 
     def track(
         self, *, agreement: AgreementCredentials, tracking_number: str

@@ -360,24 +360,28 @@ class PostNordAdapter(CarrierAdapter):
         )
         return None if data is None else mappers.parse_find_booking(data, reference=reference)
 
-    def cancel(self, *, agreement: AgreementCredentials, booking: Booking) -> None:
-        """Re-send the instruction with ``updateIndicator: Deletion``, only where PostNord
-        supports it (a Swedish, Z12, agreement: booking swagger ``updateIndicator``)."""
+    def cancel_refusal(self, *, agreement: AgreementCredentials, booking: Booking) -> str:
+        """PostNord deletes an EDI instruction only for a Swedish (Z12) agreement (booking
+        swagger ``updateIndicator``), and only one we booked with its EDI data."""
         if "product" not in booking.extra:
-            raise OperationNotSupported(
-                f"{self.slug}: booking {booking.carrier_shipment_id} lacks its EDI data",
-                carrier=self.slug,
-            )
+            return f"PostNord booking {booking.carrier_shipment_id} lacks its EDI data"
         issuer_code = booking.extra.get("issuer_code") or self._issuer_code(
             agreement, booking.extra.get("sender_country", "")
         )
         if not units.cancel_supported(issuer_code):
             country = units.ISSUER_COUNTRIES.get(issuer_code, issuer_code)
-            raise OperationNotSupported(
-                f"{self.slug}: PostNord cannot cancel a booking of its {country} agreement "
-                f"(issuer {issuer_code}) through the API; ask PostNord customer service",
-                carrier=self.slug,
+            return (
+                f"PostNord cannot cancel a booking of its {country} agreement (issuer "
+                f"{issuer_code}) through the API; ask PostNord customer service"
             )
+        return ""
+
+    def cancel(self, *, agreement: AgreementCredentials, booking: Booking) -> None:
+        """Re-send the instruction with ``updateIndicator: Deletion``, only where PostNord
+        supports it (``cancel_refusal``)."""
+        refusal = self.cancel_refusal(agreement=agreement, booking=booking)
+        if refusal:
+            raise OperationNotSupported(refusal, carrier=self.slug)
         data = self.client.send_instruction(
             base_url=self.base_url(agreement),
             agreement=agreement,

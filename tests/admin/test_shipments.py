@@ -205,11 +205,29 @@ def test_cancel_of_a_booking_the_carrier_cannot_cancel(
 
     # then
     assert messages_of(response) == [
-        f"{shipment}: Bring does not let bookings be cancelled through its API; cancel it "
-        "with the carrier."
+        f"{shipment}: Bring offers no cancel through its API; cancel it with the carrier."
     ]
     shipment.refresh_from_db()
     assert shipment.status == "booked"
+
+
+def test_the_page_of_a_booking_the_carrier_cannot_cancel_says_so_instead_of_a_button(
+    staff: Client, demo: Merchant, sandbox: Sandbox
+) -> None:
+    # given
+    shipment = reserve(demo, "bring-pickup-point", country="NO", postal_code="0150")
+    shipment = shipment_confirm(merchant=demo, shipment=shipment)
+    shipment_book(shipment_id=shipment.pk)
+
+    # when
+    page = staff.get(f"{LIST}{shipment.pk}/change/").content.decode()
+
+    # then
+    assert "Cancel booking</a>" not in page
+    assert (
+        "Cannot be cancelled here: Bring offers no cancel through its API; cancel it with the "
+        "carrier." in page
+    )
 
 
 def test_support_sees_shipments_but_cannot_act(support: Client, demo: Merchant) -> None:

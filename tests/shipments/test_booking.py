@@ -46,6 +46,7 @@ from tms_gateway.shipments.booking import (
     booking_request_build,
     shipment_book,
     shipment_cancel,
+    shipment_cancel_refusal,
     shipment_retry,
     shipments_requeue,
 )
@@ -1257,7 +1258,7 @@ def test_staff_cancel_of_a_bring_booking_is_not_supported_and_changes_nothing(
     # then
     assert refused.value.code == "cancel_not_supported"
     assert refused.value.message == (
-        "Bring does not let bookings be cancelled through its API; cancel it with the carrier."
+        "Bring offers no cancel through its API; cancel it with the carrier."
     )
     shipment.refresh_from_db()
     assert shipment.status == "booked"
@@ -1320,6 +1321,36 @@ def test_staff_retry_after_giving_up_on_a_lost_answer_finds_the_booking_by_refer
     shipment.refresh_from_db()
     assert shipment.status == "booked"
     assert history(shipment)[-1][3].startswith("found by reference: ")
+
+
+def test_a_postnord_booking_outside_sweden_is_not_cancelled_and_staff_are_told_why(
+    demo: Merchant, sandbox: Sandbox
+) -> None:
+    # PostNord's booking swagger: updateIndicator Deletion is not supported for DK, NO and FI.
+    shipment = confirmed(demo, "postnord-home")
+    assert shipment_book(shipment_id=shipment.pk).outcome is Outcome.BOOKED
+    shipment.refresh_from_db()
+    Shipment.objects.filter(pk=shipment.pk).update(
+        carrier_data={**shipment.carrier_data, "issuer_code": "Z13"}
+    )
+    shipment.refresh_from_db()
+    events = history(shipment)
+    calls = sandbox.requests("postnord")
+
+    refusal = shipment_cancel_refusal(shipment=shipment)
+    with pytest.raises(ApplicationError) as refused:
+        shipment_cancel(shipment=shipment, actor="staff:alice")
+
+    why = (
+        "PostNord cannot cancel a booking of its NO agreement (issuer Z13) through the API; "
+        "ask PostNord customer service; cancel it with the carrier."
+    )
+    assert refusal == why
+    assert (refused.value.code, refused.value.message) == ("cancel_not_supported", why)
+    shipment.refresh_from_db()
+    assert shipment.status == "booked"
+    assert history(shipment) == events
+    assert sandbox.requests("postnord") == calls
 
 
 def test_staff_cancel_of_a_postnord_booking_cancels_it_with_postnord(

@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString
 from merchants.models import carrier_label, option_carrier_choices
 from tms_gateway.common.errors import ApplicationError
 
-from .booking import shipment_cancel, shipment_retry
+from .booking import shipment_cancel, shipment_cancel_refusal, shipment_retry
 from .models import Shipment, ShipmentEvent, ShipmentLabel, ShipmentStatus, ShipmentTrackingEvent
 
 LABEL_CONTENT_TYPES = {"pdf": "application/pdf", "zpl": "text/plain", "png": "image/png"}
@@ -276,7 +276,10 @@ class ShipmentAdmin(admin.ModelAdmin):
                 context["retry_url"] = reverse(
                     "admin:shipments_shipment_retry", args=(shipment.pk,)
                 )
-            if shipment.status not in (ShipmentStatus.CANCELLED, ShipmentStatus.EXPIRED):
+            refusal = shipment_cancel_refusal(shipment=shipment)
+            if refusal:
+                context["cancel_refusal"] = refusal
+            elif shipment.status not in (ShipmentStatus.CANCELLED, ShipmentStatus.EXPIRED):
                 context["cancel_url"] = reverse(
                     "admin:shipments_shipment_cancel", args=(shipment.pk,)
                 )

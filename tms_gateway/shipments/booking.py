@@ -513,6 +513,29 @@ def shipment_retry(*, shipment: Shipment, actor: str, now: dt.datetime | None = 
     return locked
 
 
+def _booking_of(shipment: Shipment) -> Booking:
+    return Booking(
+        carrier_shipment_id=shipment.carrier_shipment_id,
+        tracking_numbers=tuple(shipment.tracking_numbers),
+        tracking_url=shipment.tracking_url,
+        extra=dict(shipment.carrier_data),
+    )
+
+
+def shipment_cancel_refusal(*, shipment: Shipment) -> str:
+    """Why staff cannot cancel this booked shipment through its carrier's API ("" when they
+    can, or when it is not booked with a carrier): said on the shipment's page before any call."""
+    if shipment.status != S.BOOKED or shipment.selection.get("carrier") == "generic":
+        return ""
+    try:
+        adapter = get_adapter(shipment.selection["carrier"])
+        agreement = _credentials(_agreement(shipment), shipment.merchant)
+    except (UnknownCarrier, CarrierError) as exc:
+        return str(exc)
+    refusal = adapter.cancel_refusal(agreement=agreement, booking=_booking_of(shipment))
+    return f"{refusal}; cancel it with the carrier." if refusal else ""
+
+
 def shipment_cancel(
     *, shipment: Shipment, actor: str, reason: str = "", now: dt.datetime | None = None
 ) -> Shipment:
@@ -527,20 +550,11 @@ def shipment_cancel(
         adapter = get_adapter(shipment.selection["carrier"])
         agreement = _credentials(_agreement(shipment), shipment.merchant)
         try:
-            adapter.cancel(
-                agreement=agreement,
-                booking=Booking(
-                    carrier_shipment_id=shipment.carrier_shipment_id,
-                    tracking_numbers=tuple(shipment.tracking_numbers),
-                    tracking_url=shipment.tracking_url,
-                    extra=dict(shipment.carrier_data),
-                ),
-            )
+            adapter.cancel(agreement=agreement, booking=_booking_of(shipment))
         except OperationNotSupported as exc:
+            why = str(exc) or f"{adapter.name} offers no cancel through its API"
             raise ApplicationError(
-                f"{adapter.name} does not let bookings be cancelled through its API; cancel it "
-                "with the carrier.",
-                code="cancel_not_supported",
+                f"{why}; cancel it with the carrier.", code="cancel_not_supported"
             ) from exc
         except CarrierError as exc:
             raise ApplicationError(
