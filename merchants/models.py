@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from carriers.registry import carrier_choices, carrier_name
+from carriers.types import AddonType as CarrierAddon
 from tms_gateway.common.models import BaseModel
 
 from .fields import EncryptedJSONField, EncryptedTextField
@@ -286,13 +287,15 @@ class DeliveryOption(BaseModel):
 
 
 class AddonType(models.TextChoices):
-    SMS = "sms", "SMS notification"
-    ENTRY_CODE = "entry-code", "Door / entry code"
-    CARRY_IN = "carry-in", "Carry-in"
-    LEAVE_AT_DOOR = "leave-at-door", "Leave at door"
-    SIGNATURE = "signature", "Signature on delivery"
-    INSURANCE = "insurance", "Insurance"
-    OTHER = "other", "Other"
+    """The carrier contract's add-on vocabulary (``carriers.types.AddonType``), labelled."""
+
+    SMS = CarrierAddon.SMS.value, "SMS notification"
+    ENTRY_CODE = CarrierAddon.ENTRY_CODE.value, "Door / entry code"
+    CARRY_IN = CarrierAddon.CARRY_IN.value, "Carry-in"
+    LEAVE_AT_DOOR = CarrierAddon.LEAVE_AT_DOOR.value, "Leave at door"
+    SIGNATURE = CarrierAddon.SIGNATURE.value, "Signature on delivery"
+    INSURANCE = CarrierAddon.INSURANCE.value, "Insurance"
+    OTHER = CarrierAddon.OTHER.value, "Other"
 
 
 class DeliveryOptionAddon(BaseModel):

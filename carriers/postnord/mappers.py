@@ -30,6 +30,7 @@ from carriers.exceptions import CarrierRejected, CarrierResponseInvalid
 from carriers.http import HttpResponse
 from carriers.reader import JsonReader
 from carriers.types import (
+    AddonType,
     Address,
     AgreementCredentials,
     Booking,
@@ -611,7 +612,7 @@ def booking_request(
     if request.shipping_date is not None and request.shipping_date > now.date():
         loading = dt.datetime.combine(request.shipping_date, dt.time(8, 0), tzinfo=now.tzinfo)
     addons = {addon.type: addon.text.strip() for addon in request.addons}
-    entry_code = addons.get(units.ADDON_ENTRY_CODE, "")
+    entry_code = addons.get(AddonType.ENTRY_CODE, "")
     reference = _reference_no(request.reference)
     references = [{"referenceNo": reference, "referenceType": units.REFERENCE_CUSTOMER}]
     if request.order_reference and request.order_reference != request.reference:

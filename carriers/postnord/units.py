@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from carriers.declaration import CarrierProduct
-from carriers.types import AddonType, LocationKind, ProductKind, TrackingStatus
+from carriers.types import LocationKind, ProductKind, TrackingStatus
 
 from . import declaration
 from .declaration import DECLARATION
@@ -59,12 +59,10 @@ WEIGHT_UNIT = "KGM"
 DIMENSION_UNIT = "CMT"
 LABEL_PAPER_SIZE = "LABEL"
 
-#: Add-on types (``AddonType``) the adapter understands. PostNord has no separate additional
-#: service for SMS notice: the recipient's mobile in ``consignee.contact.smsNo`` is the notice
-#: (and PostNord charges for EDI without it, §1.5), so it is always sent. The entry code goes
-#: in a ``DEL`` free text.
-ADDON_SMS = AddonType.SMS
-ADDON_ENTRY_CODE = AddonType.ENTRY_CODE
+# Add-ons (``carriers.types.AddonType``): PostNord has no separate additional service for SMS
+# notice: the recipient's mobile in ``consignee.contact.smsNo`` is the notice (and PostNord
+# charges for EDI without it, §1.5), so it is always sent. The entry code goes in a ``DEL``
+# free text.
 
 # --- Service points (§1.2, Service Points v5 swagger) ---------------------------------------
 
