@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from .types import (
     Quote,
     QuoteRequest,
     TrackingEvent,
+    TrackingUpdate,
 )
 
 
@@ -62,6 +63,18 @@ def json_parsers(
         return lambda body: parse(read.load(body))
 
     return {operation: body_parser(parse) for operation, parse in operations.items()}
+
+
+def tracking_updates(pairs: list[tuple[str, TrackingEvent]]) -> list[TrackingUpdate]:
+    """(tracking number, event) pairs of one webhook as one update per parcel, in the order the
+    parcels first appear, each parcel's events oldest first."""
+    grouped: dict[str, list[TrackingEvent]] = {}
+    for number, event in pairs:
+        grouped.setdefault(number, []).append(event)
+    return [
+        TrackingUpdate(number, tuple(sorted(events, key=lambda e: e.at)))
+        for number, events in grouped.items()
+    ]
 
 
 class CarrierAdapter(ABC):
@@ -173,6 +186,15 @@ class CarrierAdapter(ABC):
         self, *, agreement: AgreementCredentials, tracking_number: str
     ) -> list[TrackingEvent]:
         raise OperationNotSupported(f"{self.slug} cannot track", carrier=self.slug)
+
+    #: True when the carrier pushes tracking events (webhooks) that ``parse_webhook`` reads:
+    #: the agreement then gets a webhook URL (``/webhooks/<slug>/<token>``).
+    pushes_tracking: ClassVar[bool] = False
+
+    def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> list[TrackingUpdate]:
+        """The parcels and events of a webhook body the carrier pushed; an unreadable body
+        raises ``CarrierResponseInvalid``."""
+        raise OperationNotSupported(f"{self.slug} pushes no tracking", carrier=self.slug)
 
     def product_name(self, code: str) -> str:
         return self.products.get(code, code)

@@ -256,6 +256,14 @@ class TrackingEvent:
 
 
 @dataclass(frozen=True)
+class TrackingUpdate:
+    """What a carrier pushed (a webhook) about one of its parcels: its events, oldest first."""
+
+    tracking_number: str
+    events: tuple[TrackingEvent, ...]
+
+
+@dataclass(frozen=True)
 class CarrierMessage:
     """A carrier's own error text, kept verbatim."""
 

@@ -59,6 +59,7 @@ from .models import (
 )
 from .preview import PreviewForm, preview_context
 from .services import (
+    carrier_agreement_webhook_issue,
     klarna_credential_create,
     klarna_credential_revoke,
     klarna_credential_rotate,
@@ -523,7 +524,7 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
                     "fields": (
                         "merchant",
                         "carrier",
-                        *(("carrier_fidelity",) if obj is not None else ()),
+                        *(("carrier_fidelity", "webhook_state") if obj is not None else ()),
                         "customer_number",
                         "test_mode",
                         "api_base_url",
@@ -536,7 +537,24 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The credential keys depend on the carrier, and its options on both.
-        return ("merchant", "carrier", "credentials_state", "carrier_fidelity") if obj else ()
+        if obj is None:
+            return ()
+        return ("merchant", "carrier", "credentials_state", "carrier_fidelity", "webhook_state")
+
+    @admin.display(description="tracking webhook")
+    def webhook_state(self, obj: CarrierAgreement) -> str:
+        adapter = adapters().get(obj.carrier)
+        if adapter is None or not adapter.pushes_tracking:
+            return "Not needed: the gateway asks this carrier for tracking."
+        if obj.webhook_issued_at is None:
+            return (
+                f"Not issued: {carrier_label(obj.carrier)} pushes tracking events; issue a "
+                "webhook URL and enter it in the carrier's portal."
+            )
+        return (
+            f"Issued {obj.webhook_issued_at:%Y-%m-%d %H:%M} UTC (shown once; issue a new one "
+            "if it is lost)."
+        )
 
     @admin.display(description="checked against the carrier's published API")
     def carrier_fidelity(self, obj: CarrierAgreement) -> str:
@@ -562,6 +580,11 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
                 self.admin_site.admin_view(self.check_view),
                 name="merchants_carrieragreement_check",
             ),
+            path(
+                "<path:object_id>/webhook/",
+                self.admin_site.admin_view(self.webhook_view),
+                name="merchants_carrieragreement_webhook",
+            ),
             *super().get_urls(),
         ]
 
@@ -575,6 +598,10 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
         context = dict(extra_context or {})
         if _can_change(request, CarrierAgreement):
             context["check_url"] = _admin_url("merchants_carrieragreement_check", object_id)
+            agreement = self.get_object(request, object_id)
+            adapter = adapters().get(agreement.carrier) if agreement is not None else None
+            if adapter is not None and adapter.pushes_tracking:
+                context["webhook_url"] = _admin_url("merchants_carrieragreement_webhook", object_id)
         return super().change_view(request, object_id, form_url, context)
 
     def _report(self, request: HttpRequest, agreement: CarrierAgreement) -> None:
@@ -598,6 +625,33 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
         if agreement is None:
             raise Http404
         self._report(request, agreement)
+        return HttpResponseRedirect(_admin_url("merchants_carrieragreement_change", agreement.pk))
+
+    def webhook_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseRedirect(_admin_url("merchants_carrieragreement_change", object_id))
+        _require_change(request, CarrierAgreement)
+        agreement = self.get_object(request, object_id)
+        if agreement is None:
+            raise Http404
+        adapter = adapters().get(agreement.carrier)
+        if adapter is None or not adapter.pushes_tracking:
+            self.message_user(
+                request,
+                f"{agreement}: the gateway asks this carrier for tracking; no webhook is needed.",
+                messages.WARNING,
+            )
+        else:
+            token = carrier_agreement_webhook_issue(agreement=agreement, actor=request.user)
+            url = request.build_absolute_uri(
+                reverse("carrier_webhook", args=(agreement.carrier, token))
+            )
+            self.message_user(
+                request,
+                f"{agreement}: enter this tracking webhook URL in {adapter.name}'s portal. It is "
+                f"shown only now; any earlier one stops working: {url}",
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(_admin_url("merchants_carrieragreement_change", agreement.pk))
 
     @admin.action(permissions=["change"], description="Check connection (a real quote)")

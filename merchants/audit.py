@@ -34,6 +34,7 @@ class AuditAction:
     CREDENTIAL_ROTATE = "credential_rotate"
     CREDENTIAL_REVOKE = "credential_revoke"
     USER_INVITE = "user_invite"
+    WEBHOOK_ISSUE = "webhook_issue"
 
 
 @dataclass(frozen=True)

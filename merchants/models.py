@@ -121,6 +121,10 @@ class CarrierAgreement(BaseModel):
         help_text="Call this host instead of the carrier's (e.g. the carrier sandbox).",
     )
     is_active = models.BooleanField(default=True)
+    # Carriers that push tracking (webhooks) post to /webhooks/<carrier>/<token>: the token is
+    # shown once when issued; only its SHA-256 is kept, to find the agreement.
+    webhook_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    webhook_issued_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -1,8 +1,10 @@
-"""Writes on tenant data: Klarna credentials (issue, rotate, revoke), shop users (invite)."""
+"""Writes on tenant data: Klarna credentials (issue, rotate, revoke), shop users (invite),
+carrier webhook URLs (issue)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from typing import Any
 
@@ -14,7 +16,35 @@ from django.utils import timezone
 from tms_gateway.common.errors import ApplicationError
 
 from .audit import AuditAction, audit_record
-from .models import KlarnaCredential, Merchant, MerchantUser
+from .models import CarrierAgreement, KlarnaCredential, Merchant, MerchantUser
+
+
+def webhook_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def carrier_agreement_webhook_issue(
+    *, agreement: CarrierAgreement, actor: Any, now: dt.datetime | None = None
+) -> str:
+    """A new webhook token for the agreement (the previous one stops working); returned once,
+    only its hash is stored. The carrier posts its tracking events to
+    ``/webhooks/<carrier>/<token>``."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        locked = CarrierAgreement.objects.select_for_update().get(pk=agreement.pk)
+        had_one = bool(locked.webhook_token_hash)
+        locked.webhook_token_hash = webhook_token_hash(token)
+        locked.webhook_issued_at = now or timezone.now()
+        locked.save(update_fields=["webhook_token_hash", "webhook_issued_at", "updated_at"])
+        audit_record(
+            merchant=locked.merchant,
+            actor=actor,
+            action=AuditAction.WEBHOOK_ISSUE,
+            obj=locked,
+            changes={"webhook_token": ["***" if had_one else None, "***"]},
+        )
+    agreement.refresh_from_db()
+    return token
 
 
 def klarna_key_generate() -> str:

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
-from carriers.base import Capability, CarrierAdapter, json_parsers
+from carriers.base import Capability, CarrierAdapter, json_parsers, tracking_updates
 from carriers.cache import cached
 from carriers.calendar import aware, business_days_between, zone_for
 from carriers.exceptions import CarrierError, CarrierRejected, OperationNotSupported
@@ -49,6 +49,7 @@ from carriers.types import (
     QuoteRequest,
     Timeslot,
     TrackingEvent,
+    TrackingUpdate,
 )
 
 from . import mappers, units
@@ -439,6 +440,13 @@ class BudbeeAdapter(CarrierAdapter):
             "(configured in Budbee's merchant portal) and links the tracking page",
             carrier=self.slug,
         )
+
+    pushes_tracking = True
+
+    def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> list[TrackingUpdate]:
+        """A webhook body Budbee pushed; the older body's time is its ``Timestamp`` header."""
+        timestamp = next((v for k, v in headers.items() if k.lower() == "timestamp"), "")
+        return tracking_updates(mappers.parse_webhook(mappers.read.load(body), timestamp=timestamp))
 
 
 def _calls_of(query: ProductQuery, target: _Target) -> list[_Call]:

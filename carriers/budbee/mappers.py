@@ -536,6 +536,22 @@ def parse_tracking(data: Any, *, timestamp: str = "") -> list[TrackingEvent]:
     return sorted((_event(item, timestamp) for item in items), key=lambda event: event.at)
 
 
+def parse_webhook(data: Any, *, timestamp: str = "") -> list[tuple[str, TrackingEvent]]:
+    """Each event of a webhook body with the parcel it is about: ``packageId`` of a V2 body,
+    ``eventData.packageId`` of the older one (the id Budbee gave the parcel at booking, our
+    tracking number)."""
+    items = data if isinstance(data, list) else [data]
+    pairs = []
+    for index, item in enumerate(items):
+        body = read.object(item, f"events[{index}]")
+        details = read.optional_object(body.get("eventData"), "eventData")
+        package = read.field(body, "packageId") or read.field(details, "packageId")
+        if not package:
+            raise read.invalid(f"events[{index}] names no packageId")
+        pairs.append((package, _event(body, timestamp)))
+    return pairs
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 

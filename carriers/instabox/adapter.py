@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from carriers.base import Capability, CarrierAdapter, json_parsers
+from carriers.base import Capability, CarrierAdapter, json_parsers, tracking_updates
 from carriers.cache import cached
 from carriers.calendar import business_days_between, local_today, zone_for
 from carriers.exceptions import CarrierError, CarrierRejected, OperationNotSupported
@@ -25,6 +25,7 @@ from carriers.types import (
     Quote,
     QuoteRequest,
     TrackingEvent,
+    TrackingUpdate,
 )
 
 from . import mappers, units
@@ -313,6 +314,12 @@ class InstaboxAdapter(CarrierAdapter):
             "(parse them with carriers.instabox.mappers.parse_tracking)",
             carrier=self.slug,
         )
+
+    pushes_tracking = True
+
+    def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> list[TrackingUpdate]:
+        """A webhook body Instabee pushed: home-delivery V2 events or locker checkpoints."""
+        return tracking_updates(mappers.parse_webhook(mappers.read.load(body)))
 
 
 def _estimate(answer: Availability, *, now: dt.datetime, country: str) -> DeliveryEstimate | None:

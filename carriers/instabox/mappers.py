@@ -383,6 +383,21 @@ def parse_tracking(data: Any) -> list[TrackingEvent]:
     return sorted(parsed, key=lambda event: event.at)
 
 
+def parse_webhook(data: Any) -> list[tuple[str, TrackingEvent]]:
+    """Each event of an Instabee webhook body with the parcel it is about: a V2 event's
+    ``packageId``, a locker checkpoint's ``parcelId`` (our tracking number)."""
+    items = data if isinstance(data, list) else [data]
+    pairs = []
+    for index, raw in enumerate(items):
+        what = f"events[{index}]"
+        body = read.object(raw, what)
+        parcel = read.field(body, "packageId") or read.field(body, "parcelId")
+        if not parcel:
+            raise read.invalid(f"{what} names no packageId or parcelId")
+        pairs.append((parcel, _event(body, what)))
+    return pairs
+
+
 def parse_error_body(body: bytes, status: int | None = None) -> tuple[CarrierMessage, ...]:
     """Instabee's error text, verbatim: ``message`` and each ``errors[]`` entry (a GUESS of
     the body: the docs give the statuses, not the bodies). A body that is not a JSON object

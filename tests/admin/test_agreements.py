@@ -306,3 +306,52 @@ def test_check_connection_as_a_list_action(staff: Client, sandbox: Sandbox) -> N
     assert len(found) == 2
     assert found[0].startswith(f"{bring}: Bring failed after ")
     assert found[1].startswith(f"{postnord}: PostNord OK in ")
+
+
+# --- Tracking webhooks ------------------------------------------------------------------------
+
+
+def test_staff_issue_a_webhook_url_shown_once_that_the_carrier_can_post_to(
+    staff: Client,
+) -> None:
+    # given: Budbee pushes its tracking events instead of being asked
+    agreement = CarrierAgreementFactory.create(merchant=MerchantFactory.create(), carrier="budbee")
+    page = staff.get(f"/admin/merchants/carrieragreement/{agreement.pk}/change/").content.decode()
+    assert "Issue webhook URL" in page
+    assert "Not issued: Budbee pushes tracking events" in page
+
+    # when
+    response = staff.post(f"/admin/merchants/carrieragreement/{agreement.pk}/webhook/", follow=True)
+
+    # then: the URL is shown once, and it answers the carrier
+    (message,) = messages_of(response)
+    url = re.search(r"(http://testserver/webhooks/budbee/\S+)$", message)
+    assert url is not None, message
+    token = url.group(1).rsplit("/", 1)[1]
+    again = staff.get(f"/admin/merchants/carrieragreement/{agreement.pk}/change/")
+    assert token not in again.content.decode()
+    assert "Issued " in again.content.decode()
+    answer = Client().post(
+        url.group(1).removeprefix("http://testserver"),
+        data=b'{"packageId": "P1", "eventType": "PARCEL_CREATED", "timestamp": "2026-01-05T10:00:00Z"}',
+        content_type="application/json",
+    )
+    assert answer.status_code == 200
+    assert answer.json() == {"events": 0, "shipments": 0, "unknown": ["P1"]}
+
+
+def test_a_carrier_that_is_asked_for_tracking_gets_no_webhook(
+    staff: Client, sandbox: Sandbox
+) -> None:
+    agreement = _postnord(MerchantFactory.create(), sandbox)
+
+    page = staff.get(f"/admin/merchants/carrieragreement/{agreement.pk}/change/").content.decode()
+    response = staff.post(f"/admin/merchants/carrieragreement/{agreement.pk}/webhook/", follow=True)
+
+    assert "Issue webhook URL" not in page
+    assert "Not needed: the gateway asks this carrier for tracking." in page
+    assert messages_of(response) == [
+        f"{agreement}: the gateway asks this carrier for tracking; no webhook is needed."
+    ]
+    agreement.refresh_from_db()
+    assert agreement.webhook_token_hash == ""

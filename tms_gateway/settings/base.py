@@ -255,6 +255,8 @@ CARRIER_BREAKER_FAILURES = env.int("CARRIER_BREAKER_FAILURES", default=5)
 CARRIER_BREAKER_RESET_SECONDS = env.float("CARRIER_BREAKER_RESET_SECONDS", default=30.0)
 # Where carrier call traces go; bodies are kept up to this size.
 CARRIER_TRACE_SINK = env("CARRIER_TRACE_SINK", default="carriers.traces.trace_store")
+# The largest tracking webhook body a carrier may post (/webhooks/<carrier>/<token>).
+CARRIER_WEBHOOK_MAX_BYTES = env.int("CARRIER_WEBHOOK_MAX_BYTES", default=256 * 1024)
 CARRIER_TRACE_MAX_BODY = env.int("CARRIER_TRACE_MAX_BODY", default=65536)
 # Traces of checkout calls are written by a background thread every few seconds.
 CARRIER_TRACE_BACKGROUND = env.bool("CARRIER_TRACE_BACKGROUND", default=True)

@@ -14,12 +14,18 @@ How each answer is recorded:
   again first; the rest of this run leaves that shop's carrier alone and asks others instead.
 
 The shop's own deliveries (carrier ``generic``) have nobody to ask and are never selected.
+
+Carriers that cannot be asked push their events instead (Budbee, Instabox): each agreement
+gets a webhook URL, ``/webhooks/<carrier>/<token>``, and ``tracking_webhook_receive`` stores
+what arrives there the same way, for the shipments of that agreement's shop only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
@@ -27,11 +33,15 @@ from django.utils import timezone
 
 from carriers.exceptions import (
     CarrierRejected,
+    CarrierResponseInvalid,
     CarrierUnavailable,
     OperationNotSupported,
 )
 from carriers.registry import UnknownCarrier, get_adapter
 from carriers.types import TrackingEvent, TrackingStatus
+from merchants.models import CarrierAgreement
+from merchants.services import webhook_token_hash
+from tms_gateway.common.errors import ApplicationError
 
 from .booking import _agreement, _credentials
 from .models import Shipment, ShipmentStatus, ShipmentTrackingEvent
@@ -204,3 +214,80 @@ def _record(
                 setattr(shipment, field, value)
     known_pks = set(stored.values())
     return [e for e in events if e.pk not in known_pks]
+
+
+class WebhookUnknown(ApplicationError):
+    """No agreement of that carrier has that webhook token (or the carrier pushes nothing)."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class WebhookMalformed(ApplicationError):
+    code = "malformed_webhook"
+
+
+@dataclass(frozen=True)
+class WebhookReceipt:
+    events: int
+    shipments: int
+    #: Tracking numbers of no shipment of the shop: answered all the same, so that the carrier
+    #: does not send them again and again.
+    unknown: list[str] = field(default_factory=list)
+
+
+def tracking_webhook_receive(
+    *,
+    carrier: str,
+    token: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    now: dt.datetime | None = None,
+) -> WebhookReceipt:
+    """Store the events a carrier pushed to an agreement's webhook URL, for the shipments of
+    that agreement's shop only. Unknown token: ``WebhookUnknown``; unreadable body:
+    ``WebhookMalformed``; nothing is stored in either case."""
+    now = now or timezone.now()
+    agreement = (
+        CarrierAgreement.objects.filter(
+            carrier=carrier, webhook_token_hash=webhook_token_hash(token)
+        )
+        .exclude(webhook_token_hash="")
+        .first()
+    )
+    try:
+        adapter = get_adapter(carrier)
+    except UnknownCarrier:
+        adapter = None
+    if agreement is None or adapter is None or not adapter.pushes_tracking:
+        raise WebhookUnknown("No webhook of that carrier has this address.")
+    try:
+        updates = adapter.parse_webhook(body=body, headers=headers)
+    except CarrierResponseInvalid as exc:
+        raise WebhookMalformed(str(exc)) from exc
+    events = 0
+    matched: set[int] = set()
+    unknown: list[str] = []
+    for update in updates:
+        shipments = list(
+            Shipment.objects.filter(
+                merchant_id=agreement.merchant_id,
+                selection__carrier=carrier,
+                status=ShipmentStatus.BOOKED,
+            ).filter(
+                Q(tracking_number=update.tracking_number)
+                | Q(tracking_numbers__contains=[update.tracking_number])
+            )
+        )
+        if not shipments:
+            unknown.append(update.tracking_number)
+            continue
+        for shipment in shipments:
+            new = _record(shipment=shipment, received=list(update.events), now=now, checked=False)
+            events += len(new)
+            matched.add(shipment.pk)
+    if unknown:
+        logger.info(
+            "webhook of %s (agreement %s): unknown parcels %s", carrier, agreement.pk, unknown
+        )
+    return WebhookReceipt(events=events, shipments=len(matched), unknown=unknown)
