@@ -41,11 +41,9 @@ def _issue(merchant: Merchant, carrier: str) -> str:
     return carrier_agreement_webhook_issue(agreement=agreement, actor=None)
 
 
-def _post(client: Client, carrier: str, token: str, body: Any, **headers: str) -> Any:
+def _post(client: Client, carrier: str, token: str, body: Any) -> Any:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return client.post(
-        f"/webhooks/{carrier}/{token}", data=data, content_type="application/json", **headers
-    )
+    return client.post(f"/webhooks/{carrier}/{token}", data=data, content_type="application/json")
 
 
 def _at(stamp: Any) -> dt.datetime:
