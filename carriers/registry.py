@@ -35,13 +35,19 @@ def get_adapter(slug: str) -> CarrierAdapter:
         raise UnknownCarrier(slug) from None
 
 
-def declarations() -> dict[str, CarrierDeclaration]:
-    """Every configured carrier's declaration, by slug, in ``CARRIER_ADAPTERS`` order."""
+@cache
+def _declared(paths: tuple[str, ...]) -> dict[str, CarrierDeclaration]:
     return {
         slug: adapter.declaration
-        for slug, adapter in adapters().items()
+        for slug, adapter in _load(paths).items()
         if adapter.declaration is not None
     }
+
+
+def declarations() -> dict[str, CarrierDeclaration]:
+    """Every configured carrier's declaration, by slug, in ``CARRIER_ADAPTERS`` order (read on
+    every options answer: resolved once per settings list)."""
+    return _declared(tuple(settings.CARRIER_ADAPTERS))
 
 
 def get_declaration(slug: str) -> CarrierDeclaration:
@@ -91,8 +97,13 @@ def shipping_company(slug: str) -> str:
 
 def secret_headers() -> frozenset[str]:
     """Every configured carrier's secret request headers (lower case), for trace redaction."""
+    return _secret_headers(tuple(settings.CARRIER_ADAPTERS))
+
+
+@cache
+def _secret_headers(paths: tuple[str, ...]) -> frozenset[str]:
     headers: set[str] = set()
-    for declaration in declarations().values():
+    for declaration in _declared(paths).values():
         headers |= {h.lower() for h in declaration.secret_headers}
     return frozenset(headers)
 
