@@ -11,9 +11,11 @@ import requests
 from django.core.management import CommandError, call_command
 from requests.structures import CaseInsensitiveDict
 
+from tms_gateway.ksa import simulator
 from tms_gateway.ksa.simulator import (
     STEP_NAMES,
     KsaClient,
+    SimulationSetupError,
     auth_payload,
     checkout_run,
     format_money,
@@ -462,3 +464,52 @@ def test_money_is_printed_in_major_units() -> None:
     assert format_money(4900, "SEK") == "49.00 SEK"
     assert format_money(5, "EUR") == "0.05 EUR"
     assert format_money(0, "NOK") == "0.00 NOK"
+
+
+class _BookedLater(_CannedSession):
+    """GET /shipment answers "confirmed" ``pending`` times, then "booked" with a number."""
+
+    def __init__(self, pending: int) -> None:
+        super().__init__(_answers())
+        self.pending = pending
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if method == "GET" and url.endswith("/shipment/s-1") and self.pending <= 0:
+            status, payload, headers = self.answers[("GET", "/shipment/s-1")]
+            self.answers[("GET", "/shipment/s-1")] = (
+                status,
+                {**payload, "status": "booked", "tracking_number": "00370712345678901234"},
+                headers,
+            )
+        if method == "GET":
+            self.pending -= 1
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_wait_booked_reads_the_shipment_until_its_tracking_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(simulator, "BOOKED_POLL_SECONDS", 0.01)
+    session = _BookedLater(pending=2)
+
+    report = _run(session, wait_booked_seconds=5)
+
+    assert report.ok
+    assert [m for m, *_ in session.sent].count("GET") == 3
+    assert "tracking_number 00370712345678901234" in report.steps[-1].details
+
+
+def test_wait_booked_fails_when_no_booking_comes_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(simulator, "BOOKED_POLL_SECONDS", 0.01)
+
+    report = _run(_CannedSession(_answers()), wait_booked_seconds=0.05)
+
+    assert not report.ok
+    assert "not booked within 0.05 s (status confirmed): is a worker running?" in str(
+        report.steps[-1].as_dict()
+    )
+
+
+def test_a_negative_wait_is_refused_before_any_request() -> None:
+    with pytest.raises(SimulationSetupError, match="--wait-booked"):
+        scenario_build(base_url="http://gw", identifier="d", key=KEY, wait_booked_seconds=-1)

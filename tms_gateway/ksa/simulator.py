@@ -106,6 +106,9 @@ class Scenario:
     dimensions_mm: tuple[int, int, int] = (100, 200, 300)  # height, width, length
     session_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     order_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    #: After the confirm, read the shipment back until the carrier booking gives it a tracking
+    #: number, for at most this many seconds (0: read it once).
+    wait_booked_seconds: float = 0.0
 
 
 def scenario_build(
@@ -124,6 +127,7 @@ def scenario_build(
     total_weight: int = 1200,
     tags: Sequence[str] = (),
     option_id: str | None = None,
+    wait_booked_seconds: float = 0.0,
 ) -> Scenario:
     """A scenario with address, currency, locale and VAT derived from the country unless given."""
     country = country.strip().upper()
@@ -141,6 +145,8 @@ def scenario_build(
         )
     if total_amount < 0 or total_weight < 0:
         raise SimulationSetupError("--total and --weight must not be negative")
+    if wait_booked_seconds < 0:
+        raise SimulationSetupError("--wait-booked must not be negative")
     return Scenario(
         base_url=base_url.rstrip("/"),
         identifier=identifier,
@@ -157,6 +163,7 @@ def scenario_build(
         tax_rate=vat,
         tags=tuple(t.strip() for t in tags if t.strip()),
         option_id=option_id,
+        wait_booked_seconds=wait_booked_seconds,
     )
 
 
@@ -575,12 +582,30 @@ def step_confirm(client: KsaClient, scenario: Scenario, state: RunState) -> Step
     return _ok(5, exchange, [f"shipment {state.shipment_id} confirmed"])
 
 
+#: How often a shipment is read back while waiting for its booking.
+BOOKED_POLL_SECONDS = 0.5
+
+
 def step_get_shipment(client: KsaClient, scenario: Scenario, state: RunState) -> StepResult:
-    exchange = client.send("GET", f"/shipment/{state.shipment_id}", token=state.token)
-    data, failure = _expect_json(6, exchange, 200)
-    if failure:
-        return failure
-    assert data is not None
+    deadline = time.monotonic() + scenario.wait_booked_seconds
+    while True:
+        exchange = client.send("GET", f"/shipment/{state.shipment_id}", token=state.token)
+        data, failure = _expect_json(6, exchange, 200)
+        if failure:
+            return failure
+        assert data is not None
+        if not scenario.wait_booked_seconds or data.get("tracking_number"):
+            break
+        if data.get("status") in ("failed", "cancelled", "expired"):
+            return _failed(6, exchange, f"the shipment is {data['status']}, not booked")
+        if time.monotonic() >= deadline:
+            return _failed(
+                6,
+                exchange,
+                f"not booked within {scenario.wait_booked_seconds:g} s "
+                f"(status {data.get('status', '—')}): is a worker running?",
+            )
+        time.sleep(BOOKED_POLL_SECONDS)
     selected = data.get("selected_shipping_option")
     selected = selected if isinstance(selected, dict) else {}
     product = selected.get("carrier_product")

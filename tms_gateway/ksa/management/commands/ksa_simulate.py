@@ -52,6 +52,14 @@ class Command(BaseCommand):
         parser.add_argument("--tags", default="", help="comma-separated order tags")
         parser.add_argument("--option", help="option id to select (default: preselected/first)")
         parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+        parser.add_argument(
+            "--wait-booked",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="after the confirm, wait up to SECONDS for the carrier booking and its "
+            "tracking number (0, the default: read the shipment once)",
+        )
         parser.add_argument("--json", action="store_true", help="print a JSON report instead")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -71,6 +79,7 @@ class Command(BaseCommand):
                 total_weight=options["weight"],
                 tags=options["tags"].split(","),
                 option_id=options["option"],
+                wait_booked_seconds=options["wait_booked"],
             )
         except SimulationSetupError as exc:
             raise CommandError(str(exc)) from exc
