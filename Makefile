@@ -9,7 +9,7 @@ SANDBOX_PORT ?= 8090
 export CARRIER_SANDBOX_URL ?= http://127.0.0.1:$(SANDBOX_PORT)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install migrate seed clean browser bench fuzz faults
+.PHONY: run test lint typecheck pytest install migrate seed clean browser bench fuzz faults deploy-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,13 @@ bench: install
 ## 1,000 bookings); var/faults.json
 faults: install
 	$(BIN)/python -m tms_gateway.devtools.faults
+
+## make deploy-check: build the image (deploy/Dockerfile) from what is committed, run the compose
+## stack with the carrier sandbox, seed a shop, a whole checkout from outside booked by the worker
+## container, SIGTERM to web mid-request, the worker killed mid-booking, then compose down -v.
+## Starts a Docker engine and builds base images from Debian packages where no registry answers.
+deploy-check: install
+	$(BIN)/python -m tms_gateway.devtools.deploy_check
 
 ## make fuzz: schemathesis against every callback operation in-process, as the demo shop
 ## (PostgreSQL and Redis needed); FUZZ_EXAMPLES examples per operation (default 200)
