@@ -276,6 +276,7 @@ def up(check: Check, images: Mapping[str, str], directory: Path) -> None:
         "REDIS_IMAGE": images["redis"],
         "TMS_ENV_FILE": str(_env_file(directory, password)),
         "POSTGRES_PASSWORD": password,
+        "POSTGRES_LANG": "C.UTF-8",
         "WEB_PORT": str(check.web_port),
         "SANDBOX_PORT": str(check.sandbox_port),
     }
@@ -285,29 +286,42 @@ def up(check: Check, images: Mapping[str, str], directory: Path) -> None:
     _say(f"  web on 127.0.0.1:{check.web_port}, sandbox on 127.0.0.1:{check.sandbox_port}")
 
 
+SANDBOX_URL = "http://carrier-sandbox.internal:8090"
+
+
 def seed(check: Check) -> None:
     # A one-shot container with the development settings module: production never seeds, and
-    # the demo shop must not be something a production deployment can be talked into.
-    _compose(
-        check,
-        "run",
-        "--rm",
-        "--no-deps",
-        "-e",
-        "DJANGO_SETTINGS_MODULE=tms_gateway.settings.local",
-        "-e",
-        "DEMO_SEED_ENABLED=true",
-        "-e",
-        "CARRIER_SANDBOX_URL=http://sandbox:8090",
-        "-e",
-        f"DEMO_KSA_IDENTIFIER={IDENTIFIER}",
-        "-e",
-        f"DEMO_KSA_KEY={check.key}",
-        "migrate",
-        "manage",
-        "seed_demo",
+    # the demo shop must not be something a production deployment can be talked into. (docker
+    # run rather than compose run: the latter does not pass the exit status through on every
+    # engine.)
+    result = _run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            f"{PROJECT}_default",
+            "--env-file",
+            check.env["TMS_ENV_FILE"],
+            "-e",
+            "DJANGO_SETTINGS_MODULE=tms_gateway.settings.local",
+            "-e",
+            "DEMO_SEED_ENABLED=true",
+            "-e",
+            f"CARRIER_SANDBOX_URL={SANDBOX_URL}",
+            "-e",
+            f"DEMO_KSA_IDENTIFIER={IDENTIFIER}",
+            "-e",
+            f"DEMO_KSA_KEY={check.key}",
+            IMAGE,
+            "manage",
+            "seed_demo",
+        ],
         timeout=300,
     )
+    if "Demo shop ready" not in result.stdout:
+        raise CheckFailed(f"seed_demo said: {result.stdout[-500:]}{result.stderr[-500:]}")
+    _say("  " + result.stdout.strip().splitlines()[0])
 
 
 def _base_url(check: Check) -> str:
@@ -349,10 +363,7 @@ def _simulate(check: Check, *, wait_booked: float) -> dict[str, Any]:
 
 
 def _tracking_number(report: Mapping[str, Any]) -> str:
-    for detail in report["steps"][-1].get("details", []):
-        if str(detail).startswith("tracking_number "):
-            return str(detail).split(" ", 1)[1]
-    return ""
+    return str(report.get("tracking_number") or "")
 
 
 def checkout(check: Check) -> None:
@@ -392,6 +403,22 @@ def _container(check: Check, service: str) -> str:
     return ids[0]
 
 
+def _restart(container: str) -> None:
+    """Start a container that a signal ended, unless its restart policy already has."""
+    _wait(
+        f"container {container[:12]} to stop",
+        lambda: (
+            _run(["docker", "inspect", "-f", "{{.State.Running}}", container]).stdout.strip()
+            == "false"
+            or _run(["docker", "inspect", "-f", "{{.RestartCount}}", container]).stdout.strip()
+            != "0"
+        ),
+        timeout=60,
+        every=0.5,
+    )
+    _run(["docker", "start", container])
+
+
 def web_sigterm(check: Check) -> None:
     client, token = _client(check)
     scenario = scenario_build(
@@ -419,7 +446,7 @@ def web_sigterm(check: Check) -> None:
     if answer.get("status") != 200:
         raise CheckFailed(f"the request in flight at SIGTERM got {answer}")
     _say("  the request in flight completed with 200 after SIGTERM")
-    _compose(check, "up", "-d", "--no-build", "web", timeout=120)
+    _restart(web)
     _wait("web ready again", lambda: _ready(check), timeout=120)
 
 
@@ -438,9 +465,10 @@ def worker_killed(check: Check) -> None:
         return fault is None or fault.get("times") == 0
 
     _wait("the worker to call the carrier", held, timeout=60, every=0.2)
-    _run(["docker", "kill", "--signal", "KILL", _container(check, "worker")])
+    worker = _container(check, "worker")
+    _run(["docker", "kill", "--signal", "KILL", worker])
     _say("  worker killed during the booking call")
-    _compose(check, "up", "-d", "--no-build", "worker", timeout=120)
+    _restart(worker)
     client, token = _client(check)
 
     def booked() -> str:
@@ -468,7 +496,9 @@ def down(check: Check) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--keep", action="store_true", help="leave the stack running at the end")
+    parser.add_argument(
+        "--keep", action="store_true", help="leave the stack running at the end (to look into it)"
+    )
     args = parser.parse_args(argv)
     check = Check(keep=args.keep)
     started = time.monotonic()
@@ -494,7 +524,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     worker_killed(check)
                 ok = True
             finally:
-                if not check.keep or not ok:
+                if not check.keep:
                     with _step(check, "compose down -v"):
                         down(check)
     except (CheckFailed, subprocess.TimeoutExpired, requests.RequestException) as exc:

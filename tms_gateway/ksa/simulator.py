@@ -392,6 +392,7 @@ class RunState:
     token: str | None = None
     options: list[Json] = field(default_factory=list)
     shipment_id: str | None = None
+    tracking_number: str | None = None
 
 
 def truncate(text: str, limit: int = BODY_PREVIEW_CHARS) -> str:
@@ -618,6 +619,7 @@ def step_get_shipment(client: KsaClient, scenario: Scenario, state: RunState) ->
         f"carrier_product {product_text or '—'}"
     ]
     if data.get("tracking_number"):
+        state.tracking_number = str(data["tracking_number"])
         details.append(f"tracking_number {data['tracking_number']}")
     return _ok(6, exchange, details)
 
@@ -645,6 +647,7 @@ class RunReport:
     shipment_id: str | None
     ms: int
     offered: list[str] = field(default_factory=list)
+    tracking_number: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -674,6 +677,7 @@ def checkout_run(
     return RunReport(
         steps=results,
         shipment_id=state.shipment_id,
+        tracking_number=state.tracking_number,
         ms=_ms_since(started),
         offered=[str(o.get("id")) for o in state.options],
     )

@@ -139,6 +139,7 @@ class Command(BaseCommand):
             "session_id": scenario.session_id,
             "order_id": scenario.order_id,
             "shipment_id": report.shipment_id,
+            "tracking_number": report.tracking_number,
             "offered_options": report.offered,
             "ms": report.ms,
             "steps": [step.as_dict() for step in report.steps],
