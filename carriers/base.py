@@ -125,8 +125,14 @@ class CarrierAdapter(ABC):
                 answers.append(None)
                 asked.append(query)
         if asked:
-            quoted = iter(self.quote_products(request=request, products=tuple(asked)))
-            answers = [answer if answer is not None else next(quoted) for answer in answers]
+            quoted = self.quote_products(request=request, products=tuple(asked))
+            if len(quoted) != len(asked):
+                raise RuntimeError(
+                    f"{self.slug}: quote_products answered {len(quoted)} quotes for "
+                    f"{len(asked)} products"
+                )
+            rest = iter(quoted)
+            answers = [answer if answer is not None else next(rest) for answer in answers]
         return [answer for answer in answers if answer is not None]
 
     def quote_refusal(self, *, query: ProductQuery, country: str) -> str:
