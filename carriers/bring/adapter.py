@@ -139,8 +139,9 @@ class BringAdapter(CarrierAdapter):
         country = request.recipient.country.strip().upper()
         zone = zone_for(country)
         today = local_today(request.now, zone)
-        # Bring's products here are domestic: the merchant's warehouse when it is in the
-        # recipient's country, else a default origin there.
+        # Bring's products here are domestic (PICKUP_PARCEL is booked here from Sweden to Sweden,
+        # Denmark to Denmark): the merchant's warehouse when it is in the recipient's country,
+        # else a default origin there.
         origin_country, origin_postal_code = units.DEFAULT_ORIGINS[country]
         if request.sender.country.upper() == country and request.sender.postal_code:
             origin_postal_code = request.sender.postal_code.replace(" ", "")
@@ -184,6 +185,14 @@ class BringAdapter(CarrierAdapter):
         offered: dict[str, Quote],
         points: dict[str, list[Location] | Exception],
     ) -> Quote:
+        sender_country = request.sender.country.strip().upper()
+        if sender_country in units.PICKUP_POINT_CHOICE_NOT_FROM.get(query.code, frozenset()):
+            return Quote(
+                product=query.code,
+                available=False,
+                reason=f"Bring books no chosen pickup point for {query.code} sent from "
+                f"{sender_country}",
+            )
         quote = offered.get(query.code)
         if quote is None:
             return Quote(

@@ -22,9 +22,17 @@ CREDENTIAL_API_UID = "api_uid"
 CREDENTIAL_API_KEY = "api_key"
 CREDENTIAL_CLIENT_URL = "client_url"
 
-#: The product ids below are Norwegian domestic services (Nordic and cross-border parcels use
-#: other ids, e.g. 0340 PICKUP_PARCEL), so each serves recipients in Norway only.
+#: The product ids below are Norwegian domestic services, so each serves recipients in Norway only.
 _NORWAY = frozenset({"NO"})
+
+#: Bring's Nordic pickup parcel (production code 0340). Its Shipping Guide and Booking API id is
+#: ``PICKUP_PARCEL`` (bring/developer-site ``data/services_bsg.json`` "RequestCode", and
+#: ``data/services_vas.json`` "serviceCode", @ fdc2931398459cd5d95282057f7cd7c963d104cd).
+PICKUP_PARCEL = "PICKUP_PARCEL"
+#: Where the recipient's chosen pickup point can be booked for it: Bring's "Optional pickup
+#: point (Nordics)" (``SELECT_PICKUP_POINT_NORDICS``) lists PICKUP_PARCEL with destinations
+#: "SE, DK" and senders "ALL COUNTRIES EXCEPT NORWAY" (data/services_vas.json, same commit).
+_PICKUP_POINT_NORDICS = frozenset({"SE", "DK"})
 
 DECLARATION = CarrierDeclaration(
     slug="bring",
@@ -50,7 +58,8 @@ DECLARATION = CarrierDeclaration(
             help_text="The shop's URL, sent as X-Bring-Client-URL to identify the caller.",
         ),
     ),
-    # The Pickup Point API's countries; the products below deliver in Norway.
+    # The Pickup Point API's countries; the Norwegian products deliver in Norway, PICKUP_PARCEL
+    # to a chosen pickup point in Sweden and Denmark.
     countries=frozenset({"NO", "SE", "DK", "FI"}),
     home_country="NO",
     products=(
@@ -81,6 +90,18 @@ DECLARATION = CarrierDeclaration(
             "Pakke i postkassen med RFID",
             frozenset({ProductKind.MAILBOX}),
             countries=_NORWAY,
+            estimate=(1, 3),
+        ),
+        # A pickup point may be a shop or a locker ("Service Code 0010 and 0011 (BIG14) 1.7",
+        # developer.bring.com/files): in the Booking API the chosen point's id decides which.
+        # The estimate is a guess (Bring publishes none for it; the Shipping Guide gives the
+        # real one).
+        CarrierProduct(
+            PICKUP_PARCEL,
+            "PickUp Parcel",
+            frozenset({ProductKind.PICKUP_POINT, ProductKind.LOCKER}),
+            klarna_carrier="bring",
+            countries=_PICKUP_POINT_NORDICS,
             estimate=(1, 3),
         ),
     ),

@@ -511,23 +511,27 @@ def _party(
 
 
 def _additional_services(request: BookingRequest) -> list[dict[str, Any]]:
-    """``product.additionalServices`` for the chosen add-ons, each service once.
+    """``product.additionalServices``: the product's mandatory services (PICKUP_PARCEL's
+    eAdvising) and those of the chosen add-ons, each service once.
 
     An add-on the product does without (5800 notifies from the recipient's contact) or that
     Bring has no service for is not sent; the entry code goes to ``additionalAddressInfo``.
     """
     services: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for addon in request.addons:
-        service = units.addon_service(addon.type, request.product)
+    wanted = [(service, "") for service in units.MANDATORY_SERVICES.get(request.product, ())]
+    wanted += [
+        (units.addon_service(addon.type, request.product), addon.type) for addon in request.addons
+    ]
+    for service, addon_type in wanted:
         if not service:
             from_contact = units.ADDONS_FROM_CONTACT.get(AddonType.SMS, frozenset())
-            if addon.type == AddonType.ENTRY_CODE or (
-                addon.type == AddonType.SMS and request.product in from_contact
+            if addon_type == AddonType.ENTRY_CODE or (
+                addon_type == AddonType.SMS and request.product in from_contact
             ):
                 continue
             logger.info(
-                "bring: add-on %r has no Bring service on %s; not sent", addon.type, request.product
+                "bring: add-on %r has no Bring service on %s; not sent", addon_type, request.product
             )
             continue
         if service in seen:
@@ -535,7 +539,8 @@ def _additional_services(request: BookingRequest) -> list[dict[str, Any]]:
         seen.add(service)
         entry: dict[str, Any] = {"id": service}
         if service == units.SERVICE_NOTIFICATION:
-            # As Bring's 5600 example (bookingold basicRequestNew.json) sends it.
+            # As Bring's 5600 example (bookingold basicRequestNew.json) sends it; the same
+            # fields for PICKUP_PARCEL (a guess: Bring has no PICKUP_PARCEL example with it).
             if request.recipient.email:
                 entry["email"] = request.recipient.email
             if request.recipient.phone:

@@ -15,6 +15,7 @@ from .declaration import (
     CREDENTIAL_API_UID,
     CREDENTIAL_CLIENT_URL,
     DECLARATION,
+    PICKUP_PARCEL,
 )
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ __all__ = [
     "CREDENTIAL_API_KEY",
     "CREDENTIAL_API_UID",
     "CREDENTIAL_CLIENT_URL",
+    "PICKUP_PARCEL",
 ]
 
 HEADER_API_UID = "X-Mybring-API-Uid"
@@ -57,7 +59,7 @@ SERVICE_UNATTENDED_DELIVERY = "0041"
 SERVICE_SIMPLE_DELIVERY = "1081"
 SERVICE_SIGNATURE = "1280"
 ADDON_SERVICES: dict[AddonType, dict[str, str]] = {
-    AddonType.SMS: {"5600": SERVICE_NOTIFICATION},
+    AddonType.SMS: {"5600": SERVICE_NOTIFICATION, PICKUP_PARCEL: SERVICE_NOTIFICATION},
     AddonType.LEAVE_AT_DOOR: {
         "5600": SERVICE_UNATTENDED_DELIVERY,
         "3584": SERVICE_SIMPLE_DELIVERY,
@@ -73,6 +75,21 @@ ADDON_SERVICES: dict[AddonType, dict[str, str]] = {
 ADDONS_FROM_CONTACT: dict[AddonType, frozenset[str]] = {
     AddonType.SMS: frozenset({"5800", "3584", "3570"}),
 }
+#: Services a product is always booked with. PICKUP_PARCEL (0340) to a chosen pickup point:
+#: "when service code 0010/0011 is used it is mandatory with service 0091-eAdvising", with the
+#: recipient's mobile number and/or e-mail ("Service Code 0010 and 0011 (BIG14) 1.7",
+#: developer.bring.com/files). Those are EDI codes; in the Booking API the pickup point is
+#: ``parties.pickupPoint`` (SELECT_PICKUP_POINT_NORDICS is "orderedViaVasCodes": false) and
+#: eAdvising is ``EVARSLING`` (its "bookingCode", supported on PICKUP_PARCEL, in
+#: data/services_vas.json). That the Booking API refuses PICKUP_PARCEL without it is a guess:
+#: Bring's Appendix A says 0091 "is added automatically if mobile number and/or email address
+#: in EDI", so it is sent always rather than relied upon.
+MANDATORY_SERVICES: dict[str, tuple[str, ...]] = {PICKUP_PARCEL: (SERVICE_NOTIFICATION,)}
+#: Sender countries from which a product cannot be booked to a chosen pickup point: the
+#: "Optional pickup point (Nordics)" row of PICKUP_PARCEL lists senders "ALL COUNTRIES EXCEPT
+#: NORWAY" (data/services_vas.json), and Appendix A: "0340 from NO: No additional services
+#: available when sending from NO".
+PICKUP_POINT_CHOICE_NOT_FROM: dict[str, frozenset[str]] = {PICKUP_PARCEL: frozenset({"NO"})}
 #: Bring has no door-code field: the code goes to the recipient's ``additionalAddressInfo``.
 ENTRY_CODE_LABEL = "Door code"
 

@@ -7,16 +7,19 @@ inside 200 answers. The data is deterministic:
 * pickup points are ``carriers.static.BringStaticAdapter``'s points for the postal code, with
   Bring-style numeric ids and type codes, manned and lockers mixed unless ``pickupPointType``
   asks for one kind (the postal-code search filters in NO, SE, DK and FI);
-* the Shipping Guide serves 5800, 5600, 3584 and 3570 to Norway only (a product that does not
-  fit is left out of the answer, as Bring does), prices them from a small table (list price;
-  a net price 15 % lower when a customer number is sent), and computes expected delivery and
+* the Shipping Guide serves 5800, 5600, 3584 and 3570 to Norway only and PICKUP_PARCEL (0340)
+  to Sweden and Denmark (a product that does not fit is left out of the answer, as Bring does),
+  prices them from a small table (list price; a net price 15 % lower when a customer number is
+  sent; in the sender country's currency, a guess), and computes expected delivery and
   5600's time slots from the shipping date, Monday to Friday;
 * bookings are counted in ``ledger`` per ``correlationId``; consignment and package numbers come
   from its sequence; the label link redirects (302) to a small PDF; input errors are a 400 with
   ``consignments[].errors``, business-rule errors the same errors inside a 200; the chosen
   day of 5600 is ``customerSpecifiedDeliveryDateTime`` (a date-time at most 10 days ahead, as
   the Booking API RAML says), and ``customerSpecifiedDelivery`` (the large-item Home Delivery
-  services' window) is refused on the products the sandbox serves;
+  services' window) is refused on the products the sandbox serves; PICKUP_PARCEL is refused
+  without ``EVARSLING`` (eAdvising, which Bring calls mandatory with a chosen pickup point) and
+  from a Norwegian sender to a chosen pickup point;
 * tracking knows the numbers and references it booked (events up to now: the booking is
   PRE_NOTIFIED at once, the rest follows over the next day) and Bring's test numbers
   ``TESTPACKAGEATPICKUPPOINT``, ``TESTPACKAGEEDI``, ``TESTPACKAGEDELIVERED``.
@@ -222,7 +225,8 @@ def _point_id(location: Location) -> str:
 
 class _PointSource(BringStaticAdapter):
     """The static source's points in every country of the Pickup Point API: Bring's products
-    deliver in Norway only, but its pickup points are in NO, SE, DK and FI."""
+    deliver in Norway (PICKUP_PARCEL in SE and DK), but its pickup points are in NO, SE, DK and
+    FI."""
 
     declaration = dataclasses.replace(
         BringStaticAdapter.declaration or DECLARATION,
@@ -347,6 +351,8 @@ class _Product:
     working_days: int
     mailbox: bool = False
     time_slots: bool = False
+    countries: frozenset[str] = frozenset({"NO"})
+    production_code: str = ""
 
 
 _PRODUCTS = {
@@ -368,7 +374,20 @@ _PRODUCTS = {
         2,
         mailbox=True,
     ),
+    # Bring's PickUp Parcel: at most 20 kg (data/service.json); prices are the sandbox's own.
+    "PICKUP_PARCEL": _Product(
+        "PickUp Parcel",
+        "Hentested",
+        Decimal("79.00"),
+        Decimal("5.00"),
+        20000,
+        2,
+        countries=frozenset({"SE", "DK"}),
+        production_code="0340",
+    ),
 }
+#: Prices in the sender country's currency (a guess: Bring's is the customer number's).
+_CURRENCIES = {"NO": "NOK", "SE": "SEK", "DK": "DKK", "FI": "EUR"}
 _VAT = Decimal("0.25")
 _NET_FACTOR = Decimal("0.85")
 _CUTOFF_HOUR = 16  # handed in later, a parcel leaves the next business day
@@ -415,7 +434,7 @@ def _slot(start: int, end: int) -> dict[str, Any]:
     }
 
 
-def _price_block(amount: Decimal) -> dict[str, Any]:
+def _price_block(amount: Decimal, currency: str = "NOK") -> dict[str, Any]:
     vat = (amount * _VAT).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     amounts = {
         "amountWithoutVAT": _money(amount),
@@ -425,7 +444,7 @@ def _price_block(amount: Decimal) -> dict[str, Any]:
     return {
         "priceWithoutAdditionalServices": dict(amounts),
         "priceWithAdditionalServices": dict(amounts),
-        "currencyCode": "NOK",
+        "currencyCode": currency,
     }
 
 
@@ -492,18 +511,23 @@ def _answer_product(
     with_gui: bool,
 ) -> dict[str, Any] | None:
     product = _PRODUCTS.get(code)
-    if product is None or str(consignment.get("toCountryCode", "")).upper() != "NO":
+    if (
+        product is None
+        or str(consignment.get("toCountryCode", "")).upper() not in product.countries
+    ):
         return None
     if not _fits(product, packages):
         return None
     kilos = math.ceil(sum(_as_int(p.get("grossWeight")) for p in packages) / 1000)
     list_amount = product.list_price + product.per_kilo * max(0, kilos - 1)
-    price: dict[str, Any] = {"listPrice": _price_block(list_amount)}
+    currency = _CURRENCIES.get(str(consignment.get("fromCountryCode", "")).upper(), "NOK")
+    price: dict[str, Any] = {"listPrice": _price_block(list_amount, currency)}
     if customer_number:
         price["netPrice"] = _price_block(
-            (list_amount * _NET_FACTOR).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            (list_amount * _NET_FACTOR).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+            currency,
         )
-    answer: dict[str, Any] = {"id": code, "productionCode": code}
+    answer: dict[str, Any] = {"id": code, "productionCode": product.production_code or code}
     if customer_number:
         answer["customerNumber"] = customer_number
     if with_gui:
@@ -757,8 +781,11 @@ def _business_errors(consignment: dict[str, Any]) -> list[tuple[str, str]]:
         return [("BOOK-INPUT-020", "Invalid product ID")]
     recipient = consignment["parties"]["recipient"]
     country = str(recipient.get("countryCode", "")).upper()
-    if country != "NO":
+    if country not in known.countries:
         return [("BOOK-INPUT-022", f"Illegal product for country {country}")]
+    errors = _pickup_parcel_errors(consignment, code)
+    if errors:
+        return errors
     if any(p["weightInKg"] * 1000 > known.max_weight_g for p in consignment["packages"]):
         return [("BOOK-INPUT-023", "The shipment is too big to send with the given product")]
     errors = _delivery_time_errors(consignment, code)
@@ -776,6 +803,39 @@ def _business_errors(consignment: dict[str, Any]) -> list[tuple[str, str]]:
                     "A valid mobile phone number or email address is required for eVarsling",
                 )
             ]
+    return []
+
+
+def _pickup_parcel_errors(consignment: dict[str, Any], code: str) -> list[tuple[str, str]]:
+    """PICKUP_PARCEL to a chosen pickup point: eAdvising is mandatory ("Service Code 0010 and
+    0011 (BIG14) 1.7"; EVARSLING in the Booking API), and no chosen point from Norway
+    (data/services_vas.json). The codes are the sandbox's own."""
+    if code != "PICKUP_PARCEL":
+        return []
+    parties = consignment["parties"]
+    if not isinstance(parties.get("pickupPoint"), dict):
+        return []
+    sender_country = str(parties["sender"].get("countryCode", "")).upper()
+    if sender_country == "NO":
+        return [
+            (
+                "SANDBOX-VAS-002",
+                "Optional pickup point (Nordics) is not available for PICKUP_PARCEL sent from NO",
+            )
+        ]
+    services = [
+        service
+        for service in consignment["product"].get("additionalServices") or []
+        if isinstance(service, dict)
+    ]
+    if not any(service.get("id") == "EVARSLING" for service in services):
+        return [
+            (
+                "SANDBOX-VAS-001",
+                "Additional service EVARSLING (eAdvising) is mandatory for PICKUP_PARCEL "
+                "to a pickup point",
+            )
+        ]
     return []
 
 
@@ -923,7 +983,7 @@ def _progression(shipment: _Shipment) -> list[_Step]:
         _Step("IN_TRANSIT", dt.timedelta(hours=6), "0024", "OSLO", "032850"),
     ]
     here = (shipment.recipient_postal_code, shipment.recipient_city)
-    if shipment.product == "5800":
+    if shipment.product in ("5800", "PICKUP_PARCEL"):
         steps.append(
             _Step("READY_FOR_PICKUP", dt.timedelta(hours=26), *here, shipment.pickup_point)
         )

@@ -107,7 +107,7 @@ def test_each_adapter_has_its_slug_name_and_product_codes() -> None:
         "budbee": ("Budbee", ["home", "DLVBOX"]),
         "instabox": ("Instabox", ["LOCKER_EXPRESS", "HOME_DELIVERY"]),
         "dhl": ("DHL", ["103", "109", "401"]),
-        "bring": ("Bring", ["5800", "5600", "3584", "3570"]),
+        "bring": ("Bring", ["5800", "5600", "3584", "3570", "PICKUP_PARCEL"]),
     }
 
 

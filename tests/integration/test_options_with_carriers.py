@@ -46,8 +46,14 @@ def ids(result: OptionsResult) -> list[str]:
 def test_every_carrier_answers_through_its_adapter(demo: Merchant, sandbox: Sandbox) -> None:
     result = options_build(merchant=demo, session=se())
 
-    # The demo shop ships with Bring in Norway only; DHL Service Point serves Sweden.
-    assert {c.carrier for c in result.carriers if c.ok} == {"postnord", "budbee", "instabox", "dhl"}
+    # DHL Service Point and Bring's PickUp Parcel serve Sweden: all five carriers answer.
+    assert {c.carrier for c in result.carriers if c.ok} == {
+        "postnord",
+        "budbee",
+        "instabox",
+        "dhl",
+        "bring",
+    }
     assert set(ids(result)) >= {
         "postnord-home",
         "budbee-home",
@@ -55,14 +61,16 @@ def test_every_carrier_answers_through_its_adapter(demo: Merchant, sandbox: Sand
         "budbee-box",
         "postnord-service-point",
         "dhl-service-point-se",
+        "bring-pickup-point-se",
         "store-pickup",
     }
     by_id = {o.id: o for o in result.options}
     assert by_id["postnord-service-point"].locations
     assert by_id["dhl-service-point-se"].locations
+    assert by_id["bring-pickup-point-se"].locations
     assert by_id["instabox-locker"].locations
     assert by_id["budbee-home"].timeslots
-    for carrier in ("postnord", "budbee", "instabox", "dhl"):
+    for carrier in ("postnord", "budbee", "instabox", "dhl", "bring"):
         assert sandbox.requests(carrier) > 0
 
 

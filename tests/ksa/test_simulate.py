@@ -99,7 +99,7 @@ def test_every_demo_market_completes_a_checkout_with_each_option(
         "postnord-home", "budbee-home", "courier-international", "courier-international-express",
         "instabox-locker", "budbee-box",
         "postnord-service-point", "dhl-service-point", "dhl-service-point-se",
-        "bring-pickup-point", "store-pickup", "own-courier",
+        "bring-pickup-point", "bring-pickup-point-se", "store-pickup", "own-courier",
     }  # fmt: skip
 
 

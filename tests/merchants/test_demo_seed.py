@@ -55,7 +55,7 @@ def test_seeding_twice_leaves_the_same_rows() -> None:
         "KlarnaCredential": 1,
         "CarrierAgreement": 5,
         "Store": 2,
-        "DeliveryOption": 13,
+        "DeliveryOption": 14,
         "DeliveryOptionAddon": 7,
     }
 
@@ -191,7 +191,7 @@ def test_the_command_seeds_with_the_configured_credential(settings: Settings) ->
     assert credential.key == "key-from-settings"
     output = out.getvalue()
     assert "demo-from-settings" in output
-    assert "13 delivery options" in output
+    assert "14 delivery options" in output
     assert "key-from-settings" not in output
 
 

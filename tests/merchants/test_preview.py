@@ -39,6 +39,7 @@ DEMO_SE_OPTIONS = [
     "budbee-box",
     "postnord-service-point",
     "dhl-service-point-se",
+    "bring-pickup-point-se",
     "store-pickup",
     "postnord-letter",
     "own-courier",
@@ -168,6 +169,7 @@ def test_the_preview_lists_the_demo_shop_s_swedish_options(demo: Merchant) -> No
         ("budbee", "Budbee", True, ""),
         ("instabox", "Instabox", True, ""),
         ("dhl", "DHL", True, ""),
+        ("bring", "Bring", True, ""),
     ]
     assert all(c["duration"] == f"{c['duration_ms']} ms" for c in context["carriers"])
     assert context["map_tile_url"] == ""  # the test settings: markers on a plain background
@@ -193,7 +195,7 @@ def test_there_is_one_marker_per_location_of_every_option(demo: Merchant) -> Non
     result = options_build(merchant=demo, session=preview_session(form=form), now=THURSDAY)
 
     locations = [(o, loc) for o in result.options for loc in o.locations]
-    assert len(locations) == 42
+    assert len(locations) == 52
     assert len(context["markers"]) == len(locations)
     assert sum(row["locations"] for row in context["options"]) == len(locations)
     assert context["markers"] == [
@@ -310,7 +312,7 @@ def test_a_failing_carrier_is_reported_and_its_options_explained(demo: Merchant)
         0,
     )
     assert not any(m["option"] == "postnord-service-point" for m in context["markers"])
-    assert len(context["markers"]) == 32
+    assert len(context["markers"]) == 42
 
 
 def test_an_invalid_form_shows_its_errors_and_builds_nothing(demo: Merchant) -> None:

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
         ("budbee-box", "budbee", "SE", "11151"),
         ("instabox-locker", "instabox", "SE", "11151"),
         ("bring-pickup-point", "bring", "NO", "0150"),
+        ("bring-pickup-point-se", "bring", "SE", "11151"),
         ("dhl-service-point", "dhl", "DE", "10115"),
     ],
 )
