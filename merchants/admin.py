@@ -561,7 +561,9 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
         declaration = declarations().get(obj.carrier)
         if declaration is None:
             return "No adapter is configured for this carrier."
-        return carrier_fidelity_note(declaration) or (
+        adapter = adapters().get(obj.carrier)
+        pushes = adapter is not None and adapter.pushes_tracking
+        return carrier_fidelity_note(declaration, pushes_tracking=pushes) or (
             "Every operation was checked against a published source (carriers/FIDELITY.md)."
         )
 

@@ -75,7 +75,7 @@ class AgreementCheck:
     caveat: str = ""
 
 
-def carrier_fidelity_note(declaration: CarrierDeclaration) -> str:
+def carrier_fidelity_note(declaration: CarrierDeclaration, *, pushes_tracking: bool = False) -> str:
     """Which of the carrier's operations were not checked against what it publishes, and which
     it does not offer: said wherever staff rely on the carrier (agreement page, check)."""
     parts = []
@@ -89,6 +89,12 @@ def carrier_fidelity_note(declaration: CarrierDeclaration) -> str:
         names = ", ".join(op.label for op in inferred)
         parts.append(f"Inferred from a neighbouring {declaration.name} operation: {names}.")
     missing = [op for op in Operation if not declaration.supports(op)]
+    if pushes_tracking and Operation.TRACKING in missing:
+        missing.remove(Operation.TRACKING)
+        parts.append(
+            f"{declaration.name} cannot be asked for tracking: it pushes its events to the "
+            "agreement's webhook URL."
+        )
     if missing:
         parts.append(f"{declaration.name} offers no: {', '.join(op.label for op in missing)}.")
     return " ".join(parts)
@@ -178,7 +184,7 @@ def carrier_agreement_check(*, agreement: CarrierAgreement) -> AgreementCheck:
     declaration = adapter.declaration
     if declaration is None:
         return AgreementCheck(False, f"{adapter.name} has no declaration to check with.")
-    caveat = carrier_fidelity_note(declaration)
+    caveat = carrier_fidelity_note(declaration, pushes_tracking=adapter.pushes_tracking)
     query, address = _check_query(agreement, declaration)
     merchant = agreement.merchant
     request = QuoteRequest(

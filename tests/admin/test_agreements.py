@@ -319,6 +319,8 @@ def test_staff_issue_a_webhook_url_shown_once_that_the_carrier_can_post_to(
     page = staff.get(f"/admin/merchants/carrieragreement/{agreement.pk}/change/").content.decode()
     assert "Issue webhook URL" in page
     assert "Not issued: Budbee pushes tracking events" in page
+    assert "Budbee cannot be asked for tracking: it pushes its events to the agreement" in page
+    assert "Budbee offers no: prices, label reprint." in page
 
     # when
     response = staff.post(f"/admin/merchants/carrieragreement/{agreement.pk}/webhook/", follow=True)
