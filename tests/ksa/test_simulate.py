@@ -513,3 +513,23 @@ def test_wait_booked_fails_when_no_booking_comes_in_time(monkeypatch: pytest.Mon
 def test_a_negative_wait_is_refused_before_any_request() -> None:
     with pytest.raises(SimulationSetupError, match="--wait-booked"):
         scenario_build(base_url="http://gw", identifier="d", key=KEY, wait_booked_seconds=-1)
+
+
+def test_no_confirm_sends_no_confirm_and_reads_the_reserved_shipment_back() -> None:
+    session = _CannedSession(_answers())
+
+    report = _run(session, confirm=False)
+
+    assert report.ok
+    assert ("POST", "http://gw/ksa/v1/shipment/s-1/confirm") not in [
+        (method, url) for method, url, *_ in session.sent
+    ]
+    assert report.steps[4].details == ["not sent (--no-confirm): a confirm Klarna never sent"]
+    assert [m for m, *_ in session.sent][-1] == "GET"
+
+
+def test_no_confirm_and_wait_booked_are_refused_together() -> None:
+    with pytest.raises(SimulationSetupError, match="--no-confirm"):
+        scenario_build(
+            base_url="http://gw", identifier="d", key=KEY, wait_booked_seconds=5, confirm=False
+        )

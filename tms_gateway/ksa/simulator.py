@@ -109,6 +109,8 @@ class Scenario:
     #: After the confirm, read the shipment back until the carrier booking gives it a tracking
     #: number, for at most this many seconds (0: read it once).
     wait_booked_seconds: float = 0.0
+    #: False plays a confirm Klarna never sent (it sends one, best effort): step 5 sends nothing.
+    confirm: bool = True
 
 
 def scenario_build(
@@ -128,6 +130,7 @@ def scenario_build(
     tags: Sequence[str] = (),
     option_id: str | None = None,
     wait_booked_seconds: float = 0.0,
+    confirm: bool = True,
 ) -> Scenario:
     """A scenario with address, currency, locale and VAT derived from the country unless given."""
     country = country.strip().upper()
@@ -147,6 +150,8 @@ def scenario_build(
         raise SimulationSetupError("--total and --weight must not be negative")
     if wait_booked_seconds < 0:
         raise SimulationSetupError("--wait-booked must not be negative")
+    if wait_booked_seconds and not confirm:
+        raise SimulationSetupError("--wait-booked needs the confirm: drop --no-confirm")
     return Scenario(
         base_url=base_url.rstrip("/"),
         identifier=identifier,
@@ -164,6 +169,7 @@ def scenario_build(
         tags=tuple(t.strip() for t in tags if t.strip()),
         option_id=option_id,
         wait_booked_seconds=wait_booked_seconds,
+        confirm=confirm,
     )
 
 
@@ -577,6 +583,13 @@ def step_shipment(client: KsaClient, scenario: Scenario, state: RunState) -> Ste
 
 
 def step_confirm(client: KsaClient, scenario: Scenario, state: RunState) -> StepResult:
+    if not scenario.confirm:
+        return StepResult(
+            number=5,
+            name=STEP_NAMES[4],
+            ok=True,
+            details=["not sent (--no-confirm): a confirm Klarna never sent"],
+        )
     exchange = client.send("POST", f"/shipment/{state.shipment_id}/confirm", token=state.token)
     if exchange.error or exchange.status != 200:
         return _failed(5, exchange, exchange.error or "expected HTTP 200")

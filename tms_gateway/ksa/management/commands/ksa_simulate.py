@@ -53,6 +53,12 @@ class Command(BaseCommand):
         parser.add_argument("--option", help="option id to select (default: preselected/first)")
         parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
         parser.add_argument(
+            "--no-confirm",
+            action="store_true",
+            help="send no confirm (as when Klarna's best-effort confirm is lost): the "
+            "shipment stays reserved",
+        )
+        parser.add_argument(
             "--wait-booked",
             type=float,
             default=0.0,
@@ -80,6 +86,7 @@ class Command(BaseCommand):
                 tags=options["tags"].split(","),
                 option_id=options["option"],
                 wait_booked_seconds=options["wait_booked"],
+                confirm=not options["no_confirm"],
             )
         except SimulationSetupError as exc:
             raise CommandError(str(exc)) from exc
