@@ -144,8 +144,8 @@ def error_messages(data: Any, status: int = 0) -> tuple[CarrierMessage, ...]:
 def parse_error(response: HttpResponse) -> tuple[CarrierMessage, ...]:
     """For ``CarrierHttp``: the carrier's messages, or () to fall back to the raw body."""
     try:
-        return error_messages(json.loads(response.body), response.status)
-    except (ValueError, RecursionError, CarrierResponseInvalid):
+        return parse_error_body(response.body, response.status)
+    except CarrierResponseInvalid:
         return ()
 
 

@@ -55,7 +55,6 @@ SLUG = "dhl"
 _GROUP_PREFIXES = ("/location-finder/", "/track/")
 _SCHEMA_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _STATIC = DhlStaticAdapter()
-_QUOTE_TIME = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
 _MAX_POINTS = 50
 
 _SE_CITIES = {
