@@ -110,6 +110,79 @@ class KlarnaCredential(BaseModel):
         return self.identifier
 
 
+class CheckoutProvider(models.TextChoices):
+    KLARNA = "klarna", "Klarna"
+    KUSTOM = "kustom", "Kustom"
+
+
+class CheckoutRegion(models.TextChoices):
+    EU = "eu", "Europe"
+    NA = "na", "North America"
+    OC = "oc", "Oceania"
+
+
+class KlarnaCheckoutCredential(BaseModel):
+    """The shop's own Klarna (Kustom) Checkout API credentials, entered by partner staff.
+
+    With them the gateway reads the checkout order (Checkout API v3, read order) of a
+    reservation Klarna has not confirmed, and confirms it when the purchase went through
+    (tms_gateway/shipments/reconcile.py). The password (shared secret) is encrypted and never
+    shown back.
+    """
+
+    merchant = models.OneToOneField(
+        Merchant, on_delete=models.CASCADE, related_name="checkout_credential"
+    )
+    provider = models.CharField(
+        max_length=10, choices=CheckoutProvider.choices, default=CheckoutProvider.KUSTOM
+    )
+    region = models.CharField(
+        max_length=2, choices=CheckoutRegion.choices, default=CheckoutRegion.EU
+    )
+    test_mode = models.BooleanField(
+        default=True, help_text="Use the playground (test) environment instead of live."
+    )
+    username = models.CharField(
+        max_length=255, help_text="The API username (UID / merchant id) of the shop's store."
+    )
+    password = EncryptedTextField(help_text="The API password (shared secret).")
+    api_base_url = models.URLField(
+        blank=True,
+        help_text="Call this host instead of Klarna's or Kustom's (e.g. the local sandbox).",
+    )
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.merchant} · {self.get_provider_display()} checkout API"
+
+
+class MerchantApiToken(BaseModel):
+    """A bearer token of the merchant API (``/api/v1/``), issued and revoked in the portal.
+
+    The token is shown once when issued; only its SHA-256 is kept (and its first characters,
+    so staff can tell tokens apart).
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What uses it, e.g. “order system”.")
+    prefix = models.CharField(max_length=16, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
 class CarrierAgreement(BaseModel):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="agreements")
     carrier = models.CharField(max_length=20, choices=agreement_carrier_choices)

@@ -393,15 +393,36 @@ def _age(shipment_id: str, minutes: int) -> None:
     )
 
 
-def test_confirm_after_an_hour_is_410_and_the_reservation_expires(klarna: Klarna) -> None:
+def test_confirm_after_an_hour_still_books_the_paid_order(klarna: Klarna) -> None:
+    # A confirm is proof of purchase: one that reaches us after the reservation lifetime
+    # (Klarna's retries, a network fault) books the shipment rather than losing a paid order.
     shipment_id = reserve_ok(klarna, selection_body("pn-pickup"))["shipment_id"]
     _age(shipment_id, 61)
 
     response = klarna.post(f"shipment/{shipment_id}/confirm")
 
-    assert response.status_code == 410
-    assert response.json()["failure_reason"] == "reservation_expired"
-    assert Shipment.objects.get().status == "expired"
+    assert response.status_code == 200
+    shipment = Shipment.objects.get()
+    assert (shipment.status, shipment.confirmed_by) == ("confirmed", "klarna")
+    event = ShipmentEvent.objects.get(shipment=shipment, to_status="confirmed")
+    assert event.reason == "purchase completed, after the reservation lifetime"
+
+
+def test_confirm_of_an_expired_reservation_books_it_and_clears_attention(klarna: Klarna) -> None:
+    shipment_id = reserve_ok(klarna, selection_body("pn-pickup"))["shipment_id"]
+    _age(shipment_id, 61)
+    assert shipment_expire_stale() == 1
+    assert Shipment.objects.get().attention_since is not None
+
+    response = klarna.post(f"shipment/{shipment_id}/confirm")
+
+    assert response.status_code == 200
+    shipment = Shipment.objects.get()
+    assert (shipment.status, shipment.attention_since, shipment.attention_reason) == (
+        "confirmed",
+        None,
+        "",
+    )
 
 
 def test_put_on_an_expired_reservation_is_410(klarna: Klarna) -> None:

@@ -71,6 +71,24 @@ BOOKING_OUTCOMES = Counter(
     "Booking attempts by outcome (booked, retry, failed, skipped).",
     ["outcome"],
 )
+SHIPMENT_CONFIRMS = Counter(
+    "tms_shipment_confirms",
+    "Shipments confirmed, by who said the purchase went through first: klarna (its confirm), "
+    "shop (the merchant API), checkout_api (the order read from Klarna's checkout API), staff.",
+    ["source"],
+)
+RESERVATIONS_EXPIRED = Counter(
+    "tms_reservations_expired",
+    "Reservations expired without a confirm; attention=yes when the order may have been paid "
+    "(shown to the shop and staff as needing attention), no when the checkout was abandoned.",
+    ["attention"],
+)
+CHECKOUT_ORDER_READS = Counter(
+    "tms_klarna_checkout_reads",
+    "Orders read from Klarna's checkout API for unconfirmed reservations, by what was found: "
+    "complete, incomplete, not_found, refused (credentials), unavailable, rate_limited.",
+    ["result"],
+)
 
 BREAKER_STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -111,6 +129,18 @@ def carrier_cache_observe(carrier: str, operation: str, hit: bool) -> None:
     CARRIER_CACHE.labels(
         carrier=carrier, operation=operation, result="hit" if hit else "miss"
     ).inc()
+
+
+def shipment_confirmed_observe(*, source: str) -> None:
+    SHIPMENT_CONFIRMS.labels(source=source).inc()
+
+
+def reservation_expired_observe(*, attention: bool) -> None:
+    RESERVATIONS_EXPIRED.labels(attention="yes" if attention else "no").inc()
+
+
+def checkout_order_read_observe(*, result: str) -> None:
+    CHECKOUT_ORDER_READS.labels(result=result).inc()
 
 
 def booking_observed(func: Callable[P, R]) -> Callable[P, R]:
@@ -199,10 +229,30 @@ class PendingConfirmsCollector(Collector):
         yield family
 
 
+class AttentionCollector(Collector):
+    """``tms_shipments_needing_attention``: expired reservations whose order may have been paid,
+    waiting for someone to confirm them by hand or dismiss them."""
+
+    def collect(self) -> Iterator[Metric]:
+        from tms_gateway.shipments.selectors import shipments_needing_attention_count
+
+        family = GaugeMetricFamily(
+            "tms_shipments_needing_attention",
+            "Expired reservations whose order may have been paid, not yet confirmed or dismissed.",
+        )
+        try:
+            family.add_metric([], float(shipments_needing_attention_count()))
+        except Exception:
+            logger.warning("shipments needing attention not counted: database unreachable")
+            return
+        yield family
+
+
 _SCRAPE_COLLECTORS: tuple[Collector, ...] = (
     BreakerCollector(),
     QueueCollector(),
     PendingConfirmsCollector(),
+    AttentionCollector(),
 )
 _registered = False
 

@@ -22,6 +22,16 @@ class ShipmentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class ConfirmSource(models.TextChoices):
+    """Who said the purchase went through. Whichever comes first confirms; the others find
+    the shipment confirmed and change nothing."""
+
+    KLARNA = "klarna", "Klarna's confirm"
+    SHOP = "shop", "The shop's order flow (merchant API)"
+    CHECKOUT_API = "checkout_api", "Klarna's checkout order (read by the gateway)"
+    STAFF = "staff", "By hand"
+
+
 class Shipment(BaseModel):
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="shipments")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -46,6 +56,23 @@ class Shipment(BaseModel):
         help_text="Last POST/PUT by Klarna; the reservation expires an hour after it."
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.CharField(max_length=20, choices=ConfirmSource.choices, blank=True)
+    merchant_reference = models.CharField(
+        max_length=255, blank=True, help_text="The shop's own order reference."
+    )
+
+    # A reservation that expired while its order might have been paid: shown to the shop and
+    # to staff until someone confirms it by hand or dismisses it.
+    attention_since = models.DateTimeField(null=True, blank=True)
+    attention_reason = models.CharField(max_length=255, blank=True)
+
+    # Reading the order from Klarna's checkout API when Klarna has not confirmed.
+    klarna_order_status = models.CharField(
+        max_length=40, blank=True, help_text="The checkout order's status when last read."
+    )
+    reconcile_attempts = models.PositiveSmallIntegerField(default=0)
+    reconcile_next_at = models.DateTimeField(null=True, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
 
     # The booking. ``booking_started_at`` is the lease of the attempt in flight: while it is
     # fresh no other worker touches the carrier for this shipment.
@@ -83,10 +110,20 @@ class Shipment(BaseModel):
             models.Index(fields=["status", "selection_changed_at"]),
             models.Index(fields=["status", "confirmed_at"]),
             models.Index(fields=["status", "tracking_checked_at"]),
+            models.Index(fields=["merchant", "klarna_order_id"]),
+            models.Index(
+                fields=["attention_since"],
+                name="shipment_attention",
+                condition=models.Q(attention_since__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.attention_since is not None
 
     @property
     def booking_reference(self) -> str:

@@ -16,3 +16,11 @@ def shipment_get(*, merchant: Merchant, shipment_id: str) -> Shipment | None:
     except ValueError:
         return None
     return Shipment.objects.filter(merchant=merchant, public_id=public_id).first()
+
+
+def shipments_needing_attention_count(*, merchant: Merchant | None = None) -> int:
+    """Expired reservations whose order may have been paid (all shops unless ``merchant``)."""
+    rows = Shipment.objects.filter(attention_since__isnull=False)
+    if merchant is not None:
+        rows = rows.filter(merchant=merchant)
+    return rows.count()

@@ -15,9 +15,9 @@ from merchants.models import Merchant
 from tms_gateway.checkout.recipient import mobile_number_normalize
 from tms_gateway.checkout.services import selection_validate
 from tms_gateway.checkout.types import Selection, Session, ValidatedSelection
-from tms_gateway.common.errors import ApplicationError, Conflict, Gone
+from tms_gateway.common.errors import ApplicationError, Conflict, Gone, NotFound
 
-from .models import Shipment, ShipmentEvent, ShipmentStatus
+from .models import ConfirmSource, Shipment, ShipmentEvent, ShipmentStatus
 
 S = ShipmentStatus
 TRANSITIONS: dict[str, set[str]] = {
@@ -26,7 +26,9 @@ TRANSITIONS: dict[str, set[str]] = {
     S.BOOKING: {S.BOOKED, S.FAILED, S.CONFIRMED},
     S.FAILED: {S.CONFIRMED, S.CANCELLED},
     S.BOOKED: {S.CANCELLED},
-    S.EXPIRED: {S.RESERVED},
+    # A confirm is proof that the purchase went through: it books even a reservation that
+    # expired before the confirm reached us.
+    S.EXPIRED: {S.RESERVED, S.CONFIRMED},
     S.CANCELLED: set(),
 }
 CONFIRMED_OR_LATER = {S.CONFIRMED, S.BOOKING, S.BOOKED, S.FAILED}
@@ -138,6 +140,56 @@ def shipment_is_stale(*, shipment: Shipment, now: dt.datetime) -> bool:
     )
 
 
+ATTENTION_NO_CONFIRM = (
+    "Expired without a confirm from Klarna or the shop: the order may have been paid. "
+    "Confirm it by hand if it was, or dismiss this."
+)
+ATTENTION_CHECKING = (
+    "Expired without a confirm from Klarna or the shop; the gateway is reading the order "
+    "from Klarna's checkout API."
+)
+
+
+def _attention_reason(shipment: Shipment) -> str:
+    """Why an expiring reservation needs a person: without the shop's checkout API nobody can
+    tell an abandoned checkout from a paid order whose confirm was lost."""
+    from merchants.models import KlarnaCheckoutCredential
+
+    has_checkout_api = KlarnaCheckoutCredential.objects.filter(
+        merchant_id=shipment.merchant_id, is_active=True
+    ).exists()
+    return (
+        ATTENTION_CHECKING
+        if has_checkout_api and shipment.klarna_order_id
+        else (ATTENTION_NO_CONFIRM)
+    )
+
+
+def shipment_expire(
+    *,
+    shipment: Shipment,
+    now: dt.datetime,
+    reason: str = "not confirmed within the reservation lifetime",
+    abandoned: bool = False,
+) -> None:
+    """Expire a (locked) reservation. Unless the checkout is known to be abandoned it needs
+    attention: the order may have been paid and its confirm lost."""
+    shipment_transition(shipment=shipment, to=S.EXPIRED, actor="system", reason=reason, now=now)
+    fields = ["status", "updated_at"]
+    if not abandoned:
+        shipment.attention_since = now
+        shipment.attention_reason = _attention_reason(shipment)
+        fields += ["attention_since", "attention_reason"]
+    shipment.save(update_fields=fields)
+    _expiry_observe(attention=not abandoned)
+
+
+def _expiry_observe(*, attention: bool) -> None:
+    from tms_gateway.ops import metrics
+
+    metrics.reservation_expired_observe(attention=attention)
+
+
 def _expire_if_stale(*, shipment: Shipment, now: dt.datetime) -> bool:
     """Expire a stale reservation in its own transaction (so it sticks when we then refuse)."""
     if not shipment_is_stale(shipment=shipment, now=now):
@@ -145,14 +197,7 @@ def _expire_if_stale(*, shipment: Shipment, now: dt.datetime) -> bool:
     with transaction.atomic():
         locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
         if shipment_is_stale(shipment=locked, now=now):
-            shipment_transition(
-                shipment=locked,
-                to=S.EXPIRED,
-                actor="system",
-                reason="not confirmed within the reservation lifetime",
-                now=now,
-            )
-            locked.save(update_fields=["status", "updated_at"])
+            shipment_expire(shipment=locked, now=now)
     shipment.refresh_from_db()
     return shipment.status == S.EXPIRED
 
@@ -247,29 +292,140 @@ def _refuse_unless_reserved(*, shipment: Shipment, now: dt.datetime) -> None:
         )
 
 
+CONFIRM_REASONS: dict[str, str] = {
+    ConfirmSource.KLARNA: "purchase completed",
+    ConfirmSource.SHOP: "confirmed by the shop's order flow",
+    ConfirmSource.CHECKOUT_API: "Klarna's checkout order is complete",
+    ConfirmSource.STAFF: "confirmed by hand",
+}
+
+
 def shipment_confirm(
-    *, merchant: Merchant, shipment: Shipment, now: dt.datetime | None = None
+    *,
+    merchant: Merchant,
+    shipment: Shipment,
+    now: dt.datetime | None = None,
+    source: str = ConfirmSource.KLARNA,
+    actor: str = "",
+    merchant_reference: str = "",
+    reason: str = "",
 ) -> Shipment:
-    """Klarna's confirm: the purchase went through. Idempotent."""
+    """The purchase went through: book the shipment. Idempotent, whoever says it.
+
+    Klarna's confirm, the shop's order flow, Klarna's checkout order read by the gateway and
+    staff by hand all land here; the first confirms and queues the booking, the others find it
+    confirmed and change nothing (a shop's order reference is kept if none was). A confirm is
+    proof of purchase, so it books a reservation that has expired too.
+    """
     now = now or timezone.now()
-    if shipment.status in CONFIRMED_OR_LATER:
-        return shipment
-    if shipment.status == S.EXPIRED or _expire_if_stale(shipment=shipment, now=now):
-        raise Gone("The reservation has expired.", code="reservation_expired")
     with transaction.atomic():
         locked = Shipment.objects.select_for_update().get(pk=shipment.pk, merchant=merchant)
         if locked.status in CONFIRMED_OR_LATER:
+            if merchant_reference and not locked.merchant_reference:
+                locked.merchant_reference = merchant_reference
+                locked.save(update_fields=["merchant_reference", "updated_at"])
             return locked
-        if locked.status != S.RESERVED:
+        if locked.status not in (S.RESERVED, S.EXPIRED):
             raise Conflict(f"The shipment is {locked.status}.", code="shipment_not_modifiable")
+        late = locked.status == S.EXPIRED or shipment_is_stale(shipment=locked, now=now)
+        text = reason or CONFIRM_REASONS.get(source, "confirmed")
+        if merchant_reference:
+            text += f" (order {merchant_reference})"
+        if late:
+            text += ", after the reservation lifetime"
         shipment_transition(
-            shipment=locked, to=S.CONFIRMED, actor="klarna", reason="purchase completed", now=now
+            shipment=locked, to=S.CONFIRMED, actor=actor or source, reason=text, now=now
         )
         locked.confirmed_at = now
+        locked.confirmed_by = source
         locked.booking_since = now
-        locked.save(update_fields=["status", "confirmed_at", "booking_since", "updated_at"])
+        locked.attention_since = None
+        locked.attention_reason = ""
+        if merchant_reference:
+            locked.merchant_reference = merchant_reference
+        locked.save(
+            update_fields=[
+                "status",
+                "confirmed_at",
+                "confirmed_by",
+                "booking_since",
+                "attention_since",
+                "attention_reason",
+                "merchant_reference",
+                "updated_at",
+            ]
+        )
         shipment_pk = locked.pk
         transaction.on_commit(lambda: _booking_enqueue(shipment_pk))
+    _confirm_observe(source=source)
+    return locked
+
+
+def _confirm_observe(*, source: str) -> None:
+    from tms_gateway.ops import metrics
+
+    metrics.shipment_confirmed_observe(source=source)
+
+
+def shipment_get_by_order(*, merchant: Merchant, klarna_order_id: str) -> Shipment:
+    """The shipment reserved for Klarna's order ``klarna_order_id``: the last one changed when
+    the shopper went through several sessions. Another shop's order is not found."""
+    shipment = (
+        Shipment.objects.filter(merchant=merchant, klarna_order_id=klarna_order_id)
+        .exclude(status=S.CANCELLED)
+        .order_by("-selection_changed_at", "-pk")
+        .first()
+    )
+    if shipment is None:
+        raise NotFound(
+            f"No shipment was reserved for Klarna order {klarna_order_id!r}.",
+            code="order_not_found",
+        )
+    return shipment
+
+
+def shipment_confirm_by_order(
+    *,
+    merchant: Merchant,
+    klarna_order_id: str,
+    source: str,
+    actor: str = "",
+    merchant_reference: str = "",
+    now: dt.datetime | None = None,
+) -> Shipment:
+    """Confirm the shipment of Klarna's order, as Klarna's own confirm would."""
+    shipment = shipment_get_by_order(merchant=merchant, klarna_order_id=klarna_order_id)
+    return shipment_confirm(
+        merchant=merchant,
+        shipment=shipment,
+        now=now,
+        source=source,
+        actor=actor,
+        merchant_reference=merchant_reference,
+    )
+
+
+def shipment_attention_dismiss(
+    *, merchant: Merchant, shipment: Shipment, actor: str, now: dt.datetime | None = None
+) -> Shipment:
+    """A person says the expired reservation's order was not paid: it stops needing attention."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Shipment.objects.select_for_update().get(pk=shipment.pk, merchant=merchant)
+        if locked.attention_since is None:
+            return locked
+        ShipmentEvent.objects.create(
+            merchant_id=locked.merchant_id,
+            shipment=locked,
+            at=now,
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor,
+            reason="dismissed: the order was not paid",
+        )
+        locked.attention_since = None
+        locked.attention_reason = ""
+        locked.save(update_fields=["attention_since", "attention_reason", "updated_at"])
     return locked
 
 
