@@ -395,9 +395,12 @@ shipment_confirm_schema = extend_schema(
     tags=[TAG],
     summary="Confirm the reservation (the purchase went through)",
     description=(
-        "No request body. Idempotent: a confirmed shipment answers 200 again. While the "
-        "gateway's database is unreachable, a confirm with a valid token is recorded and "
-        "answered 202; it is applied (and the booking queued) once the database is back."
+        "No request body. Idempotent: a confirmed shipment answers 200 again, whoever confirmed "
+        "it first (Klarna, the shop's order flow through the merchant API, or the gateway "
+        "reading Klarna's checkout order). A confirm is proof of purchase, so it books a "
+        "reservation that has already expired too. While the gateway's database is "
+        "unreachable, a confirm with a valid token is recorded and answered 202; it is applied "
+        "(and the booking queued) once the database is back."
     ),
     request=None,
     parameters=[SHIPMENT_ID, _location(200)],
@@ -407,6 +410,5 @@ shipment_confirm_schema = extend_schema(
         401: UNAUTHORIZED,
         404: NOT_FOUND,
         409: CONFLICT,
-        410: GONE,
     },
 )

@@ -121,8 +121,8 @@ def confirms_replay(*, limit: int = REPLAY_BATCH) -> int:
     """Apply the confirms noted during a database outage, oldest first; returns how many.
 
     One that cannot be applied because the database is still unreachable goes back to the head
-    of the list and the run stops; one for an unknown shipment, or refused (the reservation had
-    expired when it arrived), is logged and dropped, as the live confirm would have been refused.
+    of the list and the run stops; one for an unknown (or cancelled) shipment is logged and
+    dropped, as the live confirm would have been refused.
     """
     client = _client()
     if client is None:
