@@ -1,9 +1,10 @@
 """The bookings list as CSV, streamed row by row (every page of the filtered list).
 
-Columns are stable English names so spreadsheets and scripts can rely on them; prices are in
-major units with a dot ("49.00"), times ISO 8601 in UTC. The file starts with a UTF-8 byte
-order mark so that Excel reads å, ä and ö right. Cells a shopper typed are neutralised when a
-spreadsheet would read them as a formula.
+Columns are stable English names so spreadsheets and scripts can rely on them (new ones are
+added at the end); prices are in major units with a dot ("49.00"), times ISO 8601 in UTC;
+``confirmed_by`` says who confirmed the order (klarna, shop, checkout_api or staff; empty while
+unconfirmed). The file starts with a UTF-8 byte order mark so that Excel reads å, ä and ö right.
+Cells a shopper typed are neutralised when a spreadsheet would read them as a formula.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ HEADER = (
     "currency",
     "tracking_number",
     "tracking_url",
+    "confirmed_by",
+    "merchant_reference",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -79,6 +82,8 @@ def booking_row(shipment: Shipment) -> list[str]:
             shipment.currency,
             shipment.tracking_number,
             shipment.tracking_url,
+            shipment.confirmed_by,
+            shipment.merchant_reference,
         )
     ]
 

@@ -1,5 +1,5 @@
-"""Forms of the merchant portal: the bookings filter, the fallback block's market, the
-password reset restricted to shop accounts."""
+"""Forms of the merchant portal: the bookings filter, confirming a booking that needs
+attention, the fallback block's market, the password reset restricted to shop accounts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from merchants.models import DeliveryOption, MerchantUser
 
 from . import labels
-from .selectors import STATUS_ALL, BookingFilters
+from .selectors import STATUS_ALL, STATUS_ATTENTION, BookingFilters
 
 
 class ShopPasswordResetForm(PasswordResetForm):
@@ -59,6 +59,7 @@ class BookingFilterForm(forms.Form):
         status.choices = [
             ("", _("Orders (not unconfirmed checkouts)")),
             (STATUS_ALL, _("All, unconfirmed checkouts too")),
+            (STATUS_ATTENTION, _("Needs attention")),
             *((value, name) for value, name in labels.STATUS.items()),
         ]
         carrier = self.fields["carrier"]
@@ -81,6 +82,16 @@ class BookingFilterForm(forms.Form):
             created_from=data.get("created_from"),
             created_to=data.get("created_to"),
         )
+
+
+class AttentionConfirmForm(forms.Form):
+    """Confirming by hand that the order of an expired reservation was paid."""
+
+    merchant_reference = forms.CharField(
+        label=_("Your order reference (optional)"),
+        required=False,
+        max_length=255,
+    )
 
 
 class FallbackForm(forms.Form):

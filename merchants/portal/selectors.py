@@ -20,6 +20,9 @@ from tms_gateway.shipments.models import Shipment, ShipmentLabel, ShipmentStatus
 #: The bookings list and the dashboard leave them out unless asked for (status "all").
 UNCONFIRMED_STATUSES = (ShipmentStatus.RESERVED, ShipmentStatus.EXPIRED)
 STATUS_ALL = "all"
+#: Not a status: reservations that expired without a confirm while their order may have been
+#: paid, until someone confirms or dismisses them (whatever their status, so none is missed).
+STATUS_ATTENTION = "attention"
 
 
 def merchant_user_get(*, user: AbstractBaseUser | AnonymousUser) -> MerchantUser | None:
@@ -38,7 +41,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 @dataclass(frozen=True, slots=True)
 class BookingFilters:
     q: str = ""
-    #: "" = orders (every status but reserved and expired); "all"; or one status.
+    #: "" = orders (every status but reserved and expired); "all"; "attention"; or one status.
     status: str = ""
     carrier: str = ""
     option: str = ""
@@ -51,6 +54,8 @@ def portal_bookings(*, merchant: Merchant, filters: BookingFilters) -> QuerySet[
     shipments = Shipment.objects.filter(merchant=merchant)
     if filters.status == STATUS_ALL:
         pass
+    elif filters.status == STATUS_ATTENTION:
+        shipments = shipments.filter(attention_since__isnull=False)
     elif filters.status:
         shipments = shipments.filter(status=filters.status)
     else:

@@ -30,6 +30,16 @@ urlpatterns = [
     path("bookings/", views.BookingListView.as_view(), name="bookings"),
     path("bookings/export.csv", views.BookingExportView.as_view(), name="bookings_export"),
     path("bookings/<uuid:public_id>/", views.BookingDetailView.as_view(), name="booking"),
+    path(
+        "bookings/<uuid:public_id>/confirm/",
+        views.BookingConfirmView.as_view(),
+        name="booking_confirm",
+    ),
+    path(
+        "bookings/<uuid:public_id>/dismiss/",
+        views.BookingDismissView.as_view(),
+        name="booking_dismiss",
+    ),
     path("labels/<int:label_id>/", views.BookingLabelView.as_view(), name="booking_label"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("fallback/", views.FallbackView.as_view(), name="fallback"),

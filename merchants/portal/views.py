@@ -4,6 +4,10 @@ Every page but sign-in and password reset is a ``ShopView``: it needs a signed-i
 shop membership (others are sent to sign in, or get 403 when they have no shop, like partner
 staff), and reads only through ``selectors`` with that shop as ``merchant=``. Another shop's
 booking or label is 404, the same as an unknown one.
+
+A booking that needs attention (its reservation expired without a confirm, but the order may
+have been paid) is confirmed or dismissed by the shop with a POST to its own view; both call the
+shipment services and come back to the booking's page with a message saying what happened.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
@@ -24,8 +29,11 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.template.response import TemplateResponse
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -34,13 +42,21 @@ from merchants.preview import MARKETS, PreviewForm, preview_context
 from tms_gateway.checkout.services import merchant_currencies
 from tms_gateway.common.errors import ApplicationError
 from tms_gateway.ksa.serializers import order_shipping_options_render
-from tms_gateway.shipments.models import Shipment
+from tms_gateway.shipments.models import ConfirmSource, Shipment
+from tms_gateway.shipments.selectors import shipment_get, shipments_needing_attention_count
+from tms_gateway.shipments.services import (
+    ATTENTION_CHECKING,
+    ATTENTION_NO_CONFIRM,
+    CONFIRMED_OR_LATER,
+    shipment_attention_dismiss,
+    shipment_confirm,
+)
 
 from . import labels
 from .charts import bar_chart, column_chart
 from .exports import bookings_csv, recipient_name
 from .fallback import fallback_options_build
-from .forms import BookingFilterForm, FallbackForm, ShopPasswordResetForm
+from .forms import AttentionConfirmForm, BookingFilterForm, FallbackForm, ShopPasswordResetForm
 from .selectors import (
     merchant_user_get,
     portal_booking_get,
@@ -58,6 +74,25 @@ from .throttle import (
 
 PAGE_SIZE = 25
 LABEL_CONTENT_TYPES = {"pdf": "application/pdf", "zpl": "text/plain", "png": "image/png"}
+
+#: Who confirmed an order, as the shop reads it (the model's labels are not translated).
+CONFIRMED_BY: dict[str, Promise] = {
+    ConfirmSource.KLARNA: gettext_lazy("Klarna's confirm"),
+    ConfirmSource.SHOP: gettext_lazy("Your order flow (merchant API)"),
+    ConfirmSource.CHECKOUT_API: gettext_lazy("Klarna's checkout order, read by the gateway"),
+    ConfirmSource.STAFF: gettext_lazy("By hand"),
+}
+#: Why a booking needs attention, translated; a reason not listed is shown as stored.
+ATTENTION_REASONS: dict[str, Promise] = {
+    ATTENTION_NO_CONFIRM: gettext_lazy(
+        "Expired without a confirm from Klarna or the shop: the order may have been paid. "
+        "Confirm it by hand if it was, or dismiss this."
+    ),
+    ATTENTION_CHECKING: gettext_lazy(
+        "Expired without a confirm from Klarna or the shop; the gateway is reading the order "
+        "from Klarna's checkout API."
+    ),
+}
 
 # --- sign-in, sign-out, password reset ------------------------------------------------------
 
@@ -158,6 +193,7 @@ def _booking_row(shipment: Shipment, *, option_names: dict[str, str]) -> dict[st
         "shopper_option": shopper_option,
         "carrier": labels.carrier(selection.get("carrier") or ""),
         "status": labels.label(labels.STATUS, shipment.status),
+        "attention": shipment.needs_attention,
     }
 
 
@@ -179,6 +215,7 @@ class BookingListView(ShopPage):
             page_obj=page,
             rows=[_booking_row(s, option_names=names) for s in page.object_list],
             query=query.urlencode(),
+            attention_count=shipments_needing_attention_count(merchant=self.merchant),
         )
         return context
 
@@ -252,8 +289,100 @@ class BookingDetailView(ShopPage):
             tracking_events=list(shipment.tracking_events.all()),
             tracking_url=_safe_url(shipment.tracking_url),
             labels=list(shipment.labels.all()),
+            confirmed_by=labels.label(CONFIRMED_BY, shipment.confirmed_by),
+            attention_reason=labels.label(ATTENTION_REASONS, shipment.attention_reason),
+            confirm_form=AttentionConfirmForm(),
         )
         return context
+
+
+class BookingAttentionView(ShopView):
+    """A POST about a booking of this shop that needs attention (another shop's: 404); back to
+    the booking's page with a message. A booking that no longer needs attention is left as it
+    is, and the message says so."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, public_id: Any) -> HttpResponse:
+        shipment = shipment_get(merchant=self.merchant, shipment_id=str(public_id))
+        if shipment is None:
+            raise Http404
+        self.act(request, shipment)
+        return HttpResponseRedirect(
+            reverse("portal:booking", kwargs={"public_id": shipment.public_id})
+        )
+
+    def act(self, request: HttpRequest, shipment: Shipment) -> None:
+        raise NotImplementedError
+
+    def actor(self, request: HttpRequest) -> str:
+        # ShipmentEvent.actor holds 100 characters; a username may have 150.
+        return f"{request.user.get_username()[:90]} (portal)"
+
+
+class BookingConfirmView(BookingAttentionView):
+    """The order was paid: confirm it by hand, which queues the booking with the carrier."""
+
+    def act(self, request: HttpRequest, shipment: Shipment) -> None:
+        form = AttentionConfirmForm(request.POST)
+        if not form.is_valid():
+            messages.error(
+                request,
+                _("Nothing was changed: %(errors)s")
+                % {"errors": " ".join(str(e) for errors in form.errors.values() for e in errors)},
+            )
+            return
+        if shipment.status in CONFIRMED_OR_LATER:
+            # Idempotent: the service changes nothing (but keeps a reference if none was).
+            shipment = shipment_confirm(
+                merchant=self.merchant,
+                shipment=shipment,
+                source=ConfirmSource.STAFF,
+                actor=self.actor(request),
+                merchant_reference=form.cleaned_data["merchant_reference"],
+            )
+            messages.info(
+                request,
+                _("This booking no longer needs attention: it was already confirmed (%(by)s).")
+                % {"by": labels.label(CONFIRMED_BY, shipment.confirmed_by)},
+            )
+            return
+        if not shipment.needs_attention:
+            messages.info(request, _("This booking does not need attention; nothing was changed."))
+            return
+        try:
+            shipment_confirm(
+                merchant=self.merchant,
+                shipment=shipment,
+                source=ConfirmSource.STAFF,
+                actor=self.actor(request),
+                merchant_reference=form.cleaned_data["merchant_reference"],
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return
+        messages.success(
+            request,
+            _(
+                "Confirmed by hand: the booking with the carrier is queued; its progress "
+                "shows below."
+            ),
+        )
+
+
+class BookingDismissView(BookingAttentionView):
+    """The order was not paid: the booking stops needing attention and stays expired."""
+
+    def act(self, request: HttpRequest, shipment: Shipment) -> None:
+        if not shipment.needs_attention:
+            messages.info(request, _("This booking does not need attention; nothing was changed."))
+            return
+        shipment_attention_dismiss(
+            merchant=self.merchant, shipment=shipment, actor=self.actor(request)
+        )
+        messages.success(
+            request, _("Dismissed: the order was not paid, so nothing will be booked.")
+        )
 
 
 def _address_lines(address: dict[str, Any]) -> list[str]:
@@ -310,6 +439,7 @@ class DashboardView(ShopPage):
             options=[(name, code, n, _share(n, data.total)) for name, code, n in options],
             option_chart=bar_chart([(name, n) for name, _code, n in options]),
             failed=[_booking_row(s, option_names=names) for s in data.failed],
+            attention_count=shipments_needing_attention_count(merchant=self.merchant),
         )
         return context
 

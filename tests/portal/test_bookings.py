@@ -201,6 +201,8 @@ def test_csv_export_content(client_a: Client, bookings: dict[str, Shipment]) -> 
             "currency": "SEK",
             "tracking_number": "PN123456789SE",
             "tracking_url": "",
+            "confirmed_by": "klarna",
+            "merchant_reference": "",
         }
     ]
 

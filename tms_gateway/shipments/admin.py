@@ -1,8 +1,11 @@
 """Shipments for partner staff: read-only, with their history, tracking and labels.
 
-Two things can be done, each through its service and only with the change permission:
-retry a failed booking (``shipment_retry``) and cancel (``shipment_cancel``, with the
-carrier where it allows it). The actor recorded is ``staff:<username>``.
+Staff act through the services, and only with the change permission: retry a failed booking
+(``shipment_retry``), cancel (``shipment_cancel``, with the carrier where it allows it), and
+settle a shipment that needs attention (its reservation expired without a confirm, but the
+order may have been paid): confirm it by hand (``shipment_confirm`` from staff, which books it)
+or dismiss it (``shipment_attention_dismiss``: not paid). The actor recorded is
+``staff:<username>``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -25,7 +34,15 @@ from merchants.models import carrier_label, option_carrier_choices
 from tms_gateway.common.errors import ApplicationError
 
 from .booking import shipment_cancel, shipment_cancel_refusal, shipment_retry
-from .models import Shipment, ShipmentEvent, ShipmentLabel, ShipmentStatus, ShipmentTrackingEvent
+from .models import (
+    ConfirmSource,
+    Shipment,
+    ShipmentEvent,
+    ShipmentLabel,
+    ShipmentStatus,
+    ShipmentTrackingEvent,
+)
+from .services import CONFIRMED_OR_LATER, shipment_attention_dismiss, shipment_confirm
 
 LABEL_CONTENT_TYPES = {"pdf": "application/pdf", "zpl": "text/plain", "png": "image/png"}
 NO_SAVE = {
@@ -103,6 +120,23 @@ class CarrierFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AttentionFilter(admin.SimpleListFilter):
+    """Expired reservations whose order may have been paid, until confirmed or dismissed."""
+
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(attention_since__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(attention_since__isnull=True)
+        return queryset
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(
         max_length=500,
@@ -123,9 +157,10 @@ class ShipmentAdmin(admin.ModelAdmin):
         "recipient_name",
         "klarna_order_id",
         "tracking_number",
+        "needs_attention",
         "created_at",
     )
-    list_filter = ("status", "merchant", CarrierFilter, "created_at")
+    list_filter = ("status", AttentionFilter, "merchant", CarrierFilter, "created_at")
     list_select_related = ("merchant",)
     search_fields = (
         "public_id",
@@ -137,7 +172,7 @@ class ShipmentAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "created_at"
     inlines = [ShipmentEventInline, ShipmentTrackingEventInline, ShipmentLabelInline]
-    actions = ["retry_booking", "cancel_booking"]
+    actions = ["retry_booking", "cancel_booking", "confirm_by_hand", "dismiss_attention"]
     change_form_template = "admin/merchants/shipment/change_form.html"
     fieldsets = (
         (
@@ -149,11 +184,14 @@ class ShipmentAdmin(admin.ModelAdmin):
                     "status",
                     "session_id",
                     "klarna_order_id",
+                    "merchant_reference",
                     "created_at",
                     "confirmed_at",
+                    "confirmed_by",
                 )
             },
         ),
+        ("Needs attention", {"fields": ("attention_since", "attention_reason")}),
         ("What the shopper chose", {"fields": ("option", "selection_view", "currency", "price")}),
         ("Recipient and order", {"fields": ("recipient_view", "order_view")}),
         (
@@ -198,6 +236,10 @@ class ShipmentAdmin(admin.ModelAdmin):
     def carrier(self, obj: Shipment) -> str:
         slug = str(obj.selection.get("carrier") or "")
         return carrier_label(slug)
+
+    @admin.display(description="needs attention", boolean=True, ordering="attention_since")
+    def needs_attention(self, obj: Shipment) -> bool:
+        return obj.needs_attention
 
     @admin.display(description="option")
     def option_code(self, obj: Shipment) -> str:
@@ -248,6 +290,16 @@ class ShipmentAdmin(admin.ModelAdmin):
             path(
                 "<path:object_id>/cancel/", view(self.cancel_view), name="shipments_shipment_cancel"
             ),
+            path(
+                "<path:object_id>/confirm-by-hand/",
+                view(self.confirm_view),
+                name="shipments_shipment_confirm",
+            ),
+            path(
+                "<path:object_id>/dismiss-attention/",
+                view(self.dismiss_view),
+                name="shipments_shipment_dismiss",
+            ),
             *super().get_urls(),
         ]
 
@@ -275,6 +327,14 @@ class ShipmentAdmin(admin.ModelAdmin):
             if shipment.status == ShipmentStatus.FAILED:
                 context["retry_url"] = reverse(
                     "admin:shipments_shipment_retry", args=(shipment.pk,)
+                )
+            if shipment.needs_attention:
+                context["attention_reason"] = shipment.attention_reason
+                context["confirm_url"] = reverse(
+                    "admin:shipments_shipment_confirm", args=(shipment.pk,)
+                )
+                context["dismiss_url"] = reverse(
+                    "admin:shipments_shipment_dismiss", args=(shipment.pk,)
                 )
             refusal = shipment_cancel_refusal(shipment=shipment)
             if refusal:
@@ -323,6 +383,80 @@ class ShipmentAdmin(admin.ModelAdmin):
             self.message_user(request, f"{shipment}: {exc.message}", messages.ERROR)
         else:
             self.message_user(request, f"{shipment}: cancelled.", messages.SUCCESS)
+
+    def _confirm(
+        self, request: HttpRequest, shipment: Shipment, merchant_reference: str = ""
+    ) -> None:
+        if shipment.status in CONFIRMED_OR_LATER:
+            self.message_user(
+                request,
+                f"{shipment}: already confirmed ({shipment.get_confirmed_by_display()}); "
+                "nothing changed.",
+                messages.WARNING,
+            )
+            return
+        if not shipment.needs_attention:
+            self.message_user(
+                request,
+                f"{shipment}: does not need attention (it is {shipment.status}); nothing changed.",
+                messages.WARNING,
+            )
+            return
+        try:
+            shipment_confirm(
+                merchant=shipment.merchant,
+                shipment=shipment,
+                source=ConfirmSource.STAFF,
+                actor=staff_actor(request),
+                merchant_reference=merchant_reference,
+            )
+        except ApplicationError as exc:
+            self.message_user(request, f"{shipment}: {exc.message}", messages.ERROR)
+        else:
+            self.message_user(
+                request, f"{shipment}: confirmed by hand; booking queued.", messages.SUCCESS
+            )
+
+    def _dismiss(self, request: HttpRequest, shipment: Shipment) -> None:
+        if not shipment.needs_attention:
+            self.message_user(
+                request,
+                f"{shipment}: does not need attention (it is {shipment.status}); nothing changed.",
+                messages.WARNING,
+            )
+            return
+        shipment_attention_dismiss(
+            merchant=shipment.merchant, shipment=shipment, actor=staff_actor(request)
+        )
+        self.message_user(
+            request,
+            f"{shipment}: dismissed (not paid); it stays {shipment.status}.",
+            messages.SUCCESS,
+        )
+
+    def _attention_post(self, request: HttpRequest, object_id: str) -> Shipment | HttpResponse:
+        """The shipment of a confirm or dismiss button: POST only, with the change permission."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        shipment = self._shipment(request, object_id)
+        if not self.has_change_permission(request, shipment):
+            raise PermissionDenied
+        return shipment
+
+    def confirm_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        shipment = self._attention_post(request, object_id)
+        if isinstance(shipment, HttpResponse):
+            return shipment
+        reference = str(request.POST.get("merchant_reference", "")).strip()[:255]
+        self._confirm(request, shipment, reference)
+        return HttpResponseRedirect(self._change_url(shipment))
+
+    def dismiss_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        shipment = self._attention_post(request, object_id)
+        if isinstance(shipment, HttpResponse):
+            return shipment
+        self._dismiss(request, shipment)
+        return HttpResponseRedirect(self._change_url(shipment))
 
     def retry_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         shipment = self._shipment(request, object_id)
@@ -384,3 +518,13 @@ class ShipmentAdmin(admin.ModelAdmin):
         for shipment in shipments:
             self._cancel(request, shipment, reason)
         return None
+
+    @admin.action(permissions=["change"], description="Confirm by hand (order was paid)")
+    def confirm_by_hand(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
+        for shipment in queryset.select_related("merchant"):
+            self._confirm(request, shipment)
+
+    @admin.action(permissions=["change"], description="Dismiss (not paid)")
+    def dismiss_attention(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
+        for shipment in queryset.select_related("merchant"):
+            self._dismiss(request, shipment)
