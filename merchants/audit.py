@@ -35,6 +35,8 @@ class AuditAction:
     CREDENTIAL_REVOKE = "credential_revoke"
     USER_INVITE = "user_invite"
     WEBHOOK_ISSUE = "webhook_issue"
+    API_TOKEN_ISSUE = "api_token_issue"
+    API_TOKEN_REVOKE = "api_token_revoke"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Writes on tenant data: Klarna credentials (issue, rotate, revoke), shop users (invite),
-carrier webhook URLs (issue)."""
+carrier webhook URLs (issue), merchant API tokens (issue, revoke)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
-from tms_gateway.common.errors import ApplicationError
+from tms_gateway.common.errors import ApplicationError, NotFound
 
 from .audit import AuditAction, audit_record
-from .models import CarrierAgreement, KlarnaCredential, Merchant, MerchantUser
+from .models import CarrierAgreement, KlarnaCredential, Merchant, MerchantApiToken, MerchantUser
+from .selectors import API_TOKEN_SCHEME, api_token_hash
 
 
 def webhook_token_hash(token: str) -> str:
@@ -146,3 +148,72 @@ def merchant_user_invite(*, merchant: Merchant, email: str, actor: Any) -> Merch
             changes={"email": [None, email]},
         )
     return membership
+
+
+API_TOKEN_NAME_MAX_LENGTH = 100
+
+
+def merchant_api_token_issue(
+    *, merchant: Merchant, name: str, actor: AbstractBaseUser | AnonymousUser | None
+) -> tuple[MerchantApiToken, str]:
+    """A new bearer token of the merchant API for ``merchant``, returned once: only its SHA-256
+    and its prefix (``tms_<8 hex>``, to tell tokens apart) are kept, and the audit records the
+    name and the prefix only."""
+    name = name.strip()
+    if not name or len(name) > API_TOKEN_NAME_MAX_LENGTH:
+        raise ApplicationError(
+            f"The token needs a name of 1 to {API_TOKEN_NAME_MAX_LENGTH} characters.",
+            code="invalid_name",
+        )
+    user = actor if isinstance(actor, User) else None
+    prefix = f"{API_TOKEN_SCHEME}_{secrets.token_hex(4)}"
+    token = f"{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        api_token = MerchantApiToken.objects.create(
+            merchant=merchant,
+            name=name,
+            prefix=prefix,
+            token_hash=api_token_hash(token),
+            created_by=user,
+        )
+        audit_record(
+            merchant=merchant,
+            actor=user,
+            action=AuditAction.API_TOKEN_ISSUE,
+            obj=api_token,
+            changes={"name": [None, name], "prefix": [None, prefix]},
+        )
+    return api_token, token
+
+
+def merchant_api_token_revoke(
+    *,
+    merchant: Merchant,
+    token_id: int,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    now: dt.datetime | None = None,
+) -> MerchantApiToken:
+    """Stop accepting the token at once. Idempotent: a revoked token stays as it was revoked.
+    Another shop's token is not found, the same as an unknown one."""
+    user = actor if isinstance(actor, User) else None
+    with transaction.atomic():
+        api_token = (
+            MerchantApiToken.objects.select_for_update()
+            .filter(merchant=merchant, pk=token_id)
+            .first()
+        )
+        if api_token is None:
+            raise NotFound("No such API token.", code="api_token_not_found")
+        if api_token.revoked_at is not None:
+            return api_token
+        api_token.revoked_at = now or timezone.now()
+        api_token.revoked_by = user
+        api_token.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+        audit_record(
+            merchant=merchant,
+            actor=user,
+            action=AuditAction.API_TOKEN_REVOKE,
+            obj=api_token,
+            changes={"revoked_at": [None, api_token.revoked_at.isoformat()]},
+        )
+    return api_token

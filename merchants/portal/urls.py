@@ -3,7 +3,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import views
+from . import tokens, views
 
 app_name = "portal"
 
@@ -44,5 +44,11 @@ urlpatterns = [
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("fallback/", views.FallbackView.as_view(), name="fallback"),
     path("preview/", views.PreviewView.as_view(), name="preview"),
+    path("api-tokens/", tokens.ApiTokenListView.as_view(), name="api_tokens"),
+    path(
+        "api-tokens/<int:token_id>/revoke/",
+        tokens.ApiTokenRevokeView.as_view(),
+        name="api_token_revoke",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

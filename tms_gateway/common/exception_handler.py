@@ -9,7 +9,6 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ApplicationError
 
@@ -42,7 +41,20 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             response = Response(status=401)
             response["WWW-Authenticate"] = 'Bearer realm="ksa"'
             return response
-        return drf_exception_handler(exc, context)
+        codes = exc.get_codes()
+        response = Response(
+            {
+                "code": codes if isinstance(codes, str) else exc.default_code,
+                "message": str(exc.detail),
+                "extra": {},
+            },
+            status=exc.status_code,
+        )
+        # The view's authenticator says how to authenticate (DRF sets it before the handler).
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            response["WWW-Authenticate"] = auth_header
+        return response
     parts = _error_parts(exc)
     if parts is None:
         return None

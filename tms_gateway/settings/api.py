@@ -1,4 +1,5 @@
-"""The OpenAPI description of the callback API and the staff JSON API.
+"""The OpenAPI description of the KSA callback API (tag ``ksa``) and the merchant API (tag
+``merchant``).
 
 drf-spectacular builds the schema (/api/schema/) and Swagger UI (/api/docs/); the UI's assets
 come from drf-spectacular-sidecar, served as our own static files (no CDN).
@@ -28,17 +29,27 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "its request. Every 4xx except 401 has the body `{failure_reason, message}`; 401 has "
         'an empty body and `WWW-Authenticate: Bearer realm="ksa"`. A body over 1 MiB is '
         "refused with 413 before anything else, then authentication (401), then validation.\n\n"
-        "Staff JSON API: there is none yet beyond this callback API; staff use the admin and the "
-        "merchant portal (HTML)."
+        "The merchant API under `/api/v1/` is for the shops' own systems: shop staff issue a "
+        "token in the portal (`/portal/api-tokens/`, shown once) and call it with "
+        "`Authorization: Bearer <token>`. Its main call confirms the shipment of a Klarna "
+        "order, as Klarna's own confirm would (Klarna sends that once, best effort). Every "
+        "refusal has the body `{code, message, extra}`; 401 also carries "
+        '`WWW-Authenticate: Bearer realm="api"`; calls are limited per token '
+        "(MERCHANT_API_RATE_LIMIT_PER_MINUTE, then 429 with Retry-After).\n\n"
+        "Partner staff have no JSON API: they use the admin; shops also have the portal (HTML)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SCHEMA_PATH_PREFIX": "/ksa/v1",
+    # Both APIs: /ksa/v1/ (Klarna) and /api/v1/ (the shops); every operation names its tag and id.
+    "SCHEMA_PATH_PREFIX": r"/(ksa|api)/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "TAGS": [{"name": "ksa", "description": "Klarna Shipping Assistant callback API"}],
+    "TAGS": [
+        {"name": "ksa", "description": "Klarna Shipping Assistant callback API"},
+        {"name": "merchant", "description": "Merchant API: the shop's own order flow"},
+    ],
 }

@@ -190,6 +190,10 @@ KSA_RESERVATION_LIFETIME = timedelta(
 )
 KSA_KEY_ROTATION_GRACE = timedelta(hours=env.int("KSA_KEY_ROTATION_GRACE_HOURS", default=72))
 
+# Merchant API (/api/v1/, the shop's own order flow): calls per token per minute, counted in
+# the cache like the callback API's limits (over it: 429 with Retry-After). 0 disables it.
+MERCHANT_API_RATE_LIMIT_PER_MINUTE = env.int("MERCHANT_API_RATE_LIMIT_PER_MINUTE", default=600)
+
 # Seconds a verified token's merchant is remembered in-process (0: ask the database each call).
 KSA_PRINCIPAL_CACHE_SECONDS = env.float("KSA_PRINCIPAL_CACHE_SECONDS", default=10.0)
 # Seconds an options answer is reused for an identical request of the same merchant (Klarna
