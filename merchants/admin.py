@@ -51,6 +51,7 @@ from .models import (
     CarrierAgreement,
     DeliveryOption,
     DeliveryOptionAddon,
+    KlarnaCheckoutCredential,
     KlarnaCredential,
     Merchant,
     MerchantUser,
@@ -317,6 +318,84 @@ class CredentialIssueForm(forms.Form):
         required=False,
         help_text="Leave blank to generate one (the shop's slug and a random suffix).",
     )
+
+
+# --- Klarna checkout API credentials ------------------------------------------------------
+
+
+class KlarnaCheckoutCredentialForm(forms.ModelForm):
+    """The password in a masked input: never rendered back; left blank, the stored one stays."""
+
+    password = forms.CharField(
+        label="API password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"autocomplete": "new-password", "size": 40}
+        ),
+    )
+    api_base_url = forms.URLField(
+        label="API base URL",
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"size": 40}),
+        help_text=KlarnaCheckoutCredential._meta.get_field("api_base_url").help_text,
+    )
+
+    class Meta:
+        model = KlarnaCheckoutCredential
+        fields = (
+            "provider",
+            "region",
+            "test_mode",
+            "username",
+            "password",
+            "api_base_url",
+            "is_active",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stored = bool(self.instance.pk and self.instance.password)
+        # Blank means "unchanged": the stored secret is never the form's initial value.
+        self.initial["password"] = ""
+        self.fields["password"].help_text = (
+            "Set: leave blank to keep it." if stored else "Not set. The shared secret."
+        )
+
+    def clean_password(self) -> str:
+        value = str(self.cleaned_data.get("password") or "")
+        if value:
+            return value
+        if self.instance.pk and self.instance.password:
+            return str(self.instance.password)
+        raise forms.ValidationError("Enter the API password (shared secret).")
+
+
+class KlarnaCheckoutCredentialInline(admin.StackedInline):
+    """The shop's own Checkout API credentials: with them the gateway reads the checkout order
+    of a reservation Klarna has not confirmed, and books it if it was paid."""
+
+    model = KlarnaCheckoutCredential
+    form = KlarnaCheckoutCredentialForm
+    extra = 0
+    max_num = 1
+    verbose_name = "Klarna checkout API credential"
+    verbose_name_plural = "Klarna checkout API (reads the orders Klarna has not confirmed)"
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(KlarnaCheckoutCredentialForm.Meta.fields)
+        if self.has_change_permission(request, obj):
+            return fields
+        # Read-only, a field would show its value: the password only says whether it is set.
+        return tuple("password_state" if f == "password" else f for f in fields)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("password_state",)
+
+    @admin.display(description="API password")
+    def password_state(self, obj: KlarnaCheckoutCredential) -> str:
+        return "set" if obj.password else "not set"
 
 
 # --- Carrier agreements --------------------------------------------------------------------
@@ -991,7 +1070,13 @@ class MerchantAdmin(AuditedModelAdmin):
     search_fields = ("name", "slug", "credentials__identifier")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("public_id", "onboarding")
-    inlines = [KlarnaCredentialInline, CarrierAgreementInline, StoreInline, MerchantUserInline]
+    inlines = [
+        KlarnaCredentialInline,
+        KlarnaCheckoutCredentialInline,
+        CarrierAgreementInline,
+        StoreInline,
+        MerchantUserInline,
+    ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         shop: tuple[str, ...] = ("name", "slug", "is_active", "default_locale")

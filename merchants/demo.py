@@ -24,8 +24,11 @@ from .models import (
     AddonType,
     Carrier,
     CarrierAgreement,
+    CheckoutProvider,
+    CheckoutRegion,
     DeliveryOption,
     DeliveryOptionAddon,
+    KlarnaCheckoutCredential,
     KlarnaCredential,
     Merchant,
     OptionKind,
@@ -35,6 +38,10 @@ from .models import (
 from .services import klarna_credential_create
 
 DEMO_SLUG = "demo"
+# The demo shop's Checkout API credentials: the sandbox's fake accepts any, and these are
+# ksa_simulate's defaults (tms_gateway/ksa/simulator.py), so a simulated order is the shop's.
+DEMO_CHECKOUT_USERNAME = "demo-checkout"
+DEMO_CHECKOUT_PASSWORD = "demo-checkout-secret"
 
 M = TypeVar("M", bound=models.Model)
 
@@ -790,6 +797,21 @@ def demo_merchant_seed(*, identifier: str, key: str) -> Merchant:
         )
         for carrier, declaration in declarations().items()
     }
+    # Unconfirmed reservations have their order read from the sandbox's fake Checkout API
+    # (tms_gateway/shipments/reconcile.py); without a sandbox there is nothing to read.
+    _upsert(
+        KlarnaCheckoutCredential,
+        lookup={"merchant": merchant},
+        values={
+            "provider": CheckoutProvider.KLARNA,
+            "region": CheckoutRegion.EU,
+            "test_mode": True,
+            "username": DEMO_CHECKOUT_USERNAME,
+            "password": DEMO_CHECKOUT_PASSWORD,
+            "api_base_url": f"{sandbox_url.rstrip('/')}/klarna" if sandbox_url else "",
+            "is_active": bool(sandbox_url),
+        },
+    )
     stores = {
         code: _upsert(
             Store, lookup={"merchant": merchant, "code": code}, values=copy.deepcopy(values)

@@ -5,6 +5,8 @@ Control API (JSON):
 * ``POST /_sandbox/faults`` ``{"carrier": "budbee", "latency_ms": 100, "status": 503,
   "malformed": false, "hang": false, "times": null, "path": ""}`` — from now on, requests to
   that carrier (``"*"``: every carrier) (whose path contains ``path``, if given) get the fault; ``times`` limits how many.
+  ``"*"`` means the carriers only: a fake of another service (SANDBOX_EXTRA_SERVICES, e.g.
+  ``klarna``) gets a fault only when named.
   ``status`` answers in the carrier's own error shape (``429`` adds ``Retry-After: 1``);
   ``malformed`` answers 200 with a broken body; ``hang`` never answers (until the client gives
   up); ``latency_ms`` delays a normal answer.
@@ -24,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from carriers.registry import adapters
@@ -49,9 +53,24 @@ def _sandboxes() -> dict[str, CarrierSandbox]:
     return found
 
 
-SANDBOXES: dict[str, CarrierSandbox] = _sandboxes()
+def _extra_services(carriers: dict[str, CarrierSandbox]) -> dict[str, CarrierSandbox]:
+    """Fakes of the other services the gateway calls (Klarna's checkout API), served beside
+    the carriers: dotted paths in the SANDBOX_EXTRA_SERVICES setting, so that this package
+    needs no import of them."""
+    found: dict[str, CarrierSandbox] = {}
+    for dotted in getattr(settings, "SANDBOX_EXTRA_SERVICES", ()):
+        sandbox = import_string(dotted)
+        if sandbox.slug in carriers or sandbox.slug in found:
+            raise ImproperlyConfigured(f"sandbox path /{sandbox.slug} is served twice")
+        found[sandbox.slug] = sandbox
+    return found
+
+
+CARRIER_SANDBOXES: dict[str, CarrierSandbox] = _sandboxes()
+EXTRA_SANDBOXES: dict[str, CarrierSandbox] = _extra_services(CARRIER_SANDBOXES)
+SANDBOXES: dict[str, CarrierSandbox] = {**CARRIER_SANDBOXES, **EXTRA_SANDBOXES}
 HANG_SECONDS = 120.0
-#: A fault for every carrier at once: ``{"carrier": "*", ...}``.
+#: A fault for every carrier at once (not the extra services): ``{"carrier": "*", ...}``.
 ALL_CARRIERS = "*"
 
 
@@ -180,7 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
             carrier = data.pop("carrier", "")
             if carrier != ALL_CARRIERS and carrier not in SANDBOXES:
                 return SandboxResponse(400, {"message": f"unknown carrier {carrier!r}"})
-            for slug in SANDBOXES if carrier == ALL_CARRIERS else (carrier,):
+            for slug in CARRIER_SANDBOXES if carrier == ALL_CARRIERS else (carrier,):
                 state.set_fault(slug, Fault(**data))
             return SandboxResponse(200, state.stats())
         if path == "/faults" and method == "DELETE":
@@ -192,7 +211,14 @@ class _Handler(BaseHTTPRequestHandler):
             state.reset()
             return SandboxResponse(200, state.stats())
         if path == "/health" and method == "GET":
-            return SandboxResponse(200, {"status": "ok", "carriers": sorted(SANDBOXES)})
+            return SandboxResponse(
+                200,
+                {
+                    "status": "ok",
+                    "carriers": sorted(CARRIER_SANDBOXES),
+                    "services": sorted(EXTRA_SANDBOXES),
+                },
+            )
         return SandboxResponse(404, {"message": f"no control {method} {path}"})
 
     def _send(self, response: SandboxResponse) -> None:

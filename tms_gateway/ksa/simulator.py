@@ -7,10 +7,18 @@ production) end to end: /auth → /shippingoptions (preview, then with address) 
 
 Each step returns a :class:`StepResult` with human-readable detail lines; the run stops at the
 first failed step. The Klarna key and the full bearer token are never put into a result.
+
+With a Checkout API (``checkout_api``: Klarna's, or the carrier sandbox's fake at ``/klarna``)
+the run also plays the shop and the shopper there: it creates the checkout order first (its
+``order_id`` is the session's ``order.id``), and after POST /shipment completes it with the
+shipment id as ``tms_reference`` (the fake's control ``/_fake/orders/{id}/complete``), unless
+``abandon`` (the shopper leaves: no completion, no confirm). The checkout password is never
+put into a result either.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -62,6 +70,8 @@ SAMPLE_ADDRESSES: dict[str, tuple[str, str, str, str]] = {
     "US": ("10001", "New York", "350 5th Ave", "+12125550123"),
 }
 
+#: The steps against the gateway alone; a run with a Checkout API adds CHECKOUT_CREATE first
+#: and CHECKOUT_COMPLETE after "shipment" (see ``run_plan``).
 STEP_NAMES: tuple[str, ...] = (
     "auth",
     "shippingoptions (preview)",
@@ -70,6 +80,13 @@ STEP_NAMES: tuple[str, ...] = (
     "confirm",
     "get shipment",
 )
+
+CHECKOUT_CREATE = "checkout order (create)"
+CHECKOUT_COMPLETE = "checkout order (complete)"
+#: Credentials the sandbox's fake Checkout API and the demo shop's checkout credential share
+#: (merchants/demo.py); any non-empty pair works with the fake.
+DEMO_CHECKOUT_USERNAME = "demo-checkout"
+DEMO_CHECKOUT_PASSWORD = "demo-checkout-secret"
 
 Json = dict[str, Any]
 
@@ -111,6 +128,13 @@ class Scenario:
     wait_booked_seconds: float = 0.0
     #: False plays a confirm Klarna never sent (it sends one, best effort): step 5 sends nothing.
     confirm: bool = True
+    #: The Checkout API to create (and complete) the order at, e.g.
+    #: ``http://127.0.0.1:8090/klarna``; "" plays the gateway's side only.
+    checkout_api: str = ""
+    checkout_username: str = DEMO_CHECKOUT_USERNAME
+    checkout_password: str = field(default=DEMO_CHECKOUT_PASSWORD, repr=False)
+    #: The shopper leaves the checkout: the order is never completed, no confirm is sent.
+    abandon: bool = False
 
 
 def scenario_build(
@@ -131,6 +155,10 @@ def scenario_build(
     option_id: str | None = None,
     wait_booked_seconds: float = 0.0,
     confirm: bool = True,
+    checkout_api: str = "",
+    checkout_username: str = DEMO_CHECKOUT_USERNAME,
+    checkout_password: str = DEMO_CHECKOUT_PASSWORD,
+    abandon: bool = False,
 ) -> Scenario:
     """A scenario with address, currency, locale and VAT derived from the country unless given."""
     country = country.strip().upper()
@@ -150,8 +178,17 @@ def scenario_build(
         raise SimulationSetupError("--total and --weight must not be negative")
     if wait_booked_seconds < 0:
         raise SimulationSetupError("--wait-booked must not be negative")
-    if wait_booked_seconds and not confirm:
-        raise SimulationSetupError("--wait-booked needs the confirm: drop --no-confirm")
+    if abandon and not checkout_api:
+        raise SimulationSetupError("--abandon needs --checkout-api (the order the shopper leaves)")
+    if wait_booked_seconds and abandon:
+        raise SimulationSetupError("--wait-booked cannot wait for an abandoned checkout")
+    if wait_booked_seconds and not confirm and not checkout_api:
+        # With a completed checkout order the gateway's reconcile books it without a confirm.
+        raise SimulationSetupError(
+            "--wait-booked needs the confirm: drop --no-confirm (or give --checkout-api)"
+        )
+    if checkout_api and not (checkout_username and checkout_password):
+        raise SimulationSetupError("--checkout-api needs a username and a password")
     return Scenario(
         base_url=base_url.rstrip("/"),
         identifier=identifier,
@@ -169,7 +206,11 @@ def scenario_build(
         tags=tuple(t.strip() for t in tags if t.strip()),
         option_id=option_id,
         wait_booked_seconds=wait_booked_seconds,
-        confirm=confirm,
+        confirm=confirm and not abandon,
+        checkout_api=checkout_api.rstrip("/"),
+        checkout_username=checkout_username,
+        checkout_password=checkout_password,
+        abandon=abandon,
     )
 
 
@@ -201,6 +242,39 @@ def order_payload(scenario: Scenario) -> Json:
                 },
             }
         ],
+    }
+
+
+def checkout_order_payload(scenario: Scenario) -> Json:
+    """Klarna's create-order body (Checkout API v3) for the same cart as ``order_payload``."""
+    qty = scenario.quantity
+    total_tax = tax_amount(price=scenario.total_amount, tax_rate=scenario.tax_rate)
+    shop = "https://shop.example"
+    return {
+        "purchase_country": scenario.country,
+        "purchase_currency": scenario.currency,
+        "locale": scenario.locale,
+        "order_amount": scenario.total_amount,
+        "order_tax_amount": total_tax,
+        "order_lines": [
+            {
+                "type": "physical",
+                "reference": "SIM-0001",
+                "name": "Simulated article",
+                "quantity": qty,
+                "unit_price": scenario.total_amount // qty,
+                "tax_rate": scenario.tax_rate,
+                "total_amount": scenario.total_amount,
+                "total_discount_amount": 0,
+                "total_tax_amount": total_tax,
+            }
+        ],
+        "merchant_urls": {
+            "terms": f"{shop}/terms",
+            "checkout": f"{shop}/checkout?order={{checkout.order.id}}",
+            "confirmation": f"{shop}/thanks?order={{checkout.order.id}}",
+            "push": f"{shop}/push?order={{checkout.order.id}}",
+        },
     }
 
 
@@ -345,6 +419,55 @@ class KsaClient:
         )
 
 
+class CheckoutClient:
+    """The Checkout API as the shop calls it: HTTP Basic auth, JSON; never raises."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: str,
+        password: str,
+        timeout: float = 10.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.auth = (username, password)
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    def send(self, method: str, path: str, *, body: Json | None = None) -> Exchange:
+        url = f"{self.base_url}{path}"
+        headers = {"Accept": JSON_MEDIA_TYPE}
+        if body is not None:
+            headers["Content-Type"] = JSON_MEDIA_TYPE
+        started = time.perf_counter()
+        try:
+            response = self.session.request(
+                method,
+                url,
+                data=json.dumps(body).encode() if body is not None else None,
+                headers=headers,
+                auth=self.auth,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            return Exchange(
+                method, url, _ms_since(started), error=f"timeout after {self.timeout:g} s"
+            )
+        except requests.RequestException as exc:
+            return Exchange(method, url, _ms_since(started), error=connection_error_text(exc))
+        return Exchange(
+            method,
+            url,
+            _ms_since(started),
+            status=response.status_code,
+            headers=dict(response.headers),
+            text=response.text,
+        )
+
+
 def _ms_since(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
@@ -399,6 +522,12 @@ class RunState:
     options: list[Json] = field(default_factory=list)
     shipment_id: str | None = None
     tracking_number: str | None = None
+    selection: Json | None = None
+    #: The Checkout API run only: its client and what was done there.
+    checkout: CheckoutClient | None = None
+    checkout_order_id: str | None = None
+    checkout_completed: bool = False
+    confirm_sent: bool = False
 
 
 def truncate(text: str, limit: int = BODY_PREVIEW_CHARS) -> str:
@@ -569,6 +698,7 @@ def step_shipment(client: KsaClient, scenario: Scenario, state: RunState) -> Ste
     if not isinstance(data.get("selected_shipping_option"), dict):
         return _failed(4, exchange, 'no "selected_shipping_option" object in the response')
     state.shipment_id = shipment_id
+    state.selection = selection
     chosen = (
         f"selected {selection.get('id')} ({format_money(selection['price'], scenario.currency)})"
     )
@@ -582,7 +712,74 @@ def step_shipment(client: KsaClient, scenario: Scenario, state: RunState) -> Ste
     return _ok(4, exchange, [f"shipment_id {shipment_id}", chosen, f"Location: {location_header}"])
 
 
+def step_checkout_create(client: KsaClient, scenario: Scenario, state: RunState) -> StepResult:
+    """The shop creates Klarna's checkout order; its id is the session's ``order.id``."""
+    assert state.checkout is not None
+    exchange = state.checkout.send(
+        "POST", "/checkout/v3/orders", body=checkout_order_payload(scenario)
+    )
+    data, failure = _expect_json(1, exchange, 201)
+    if failure:
+        return failure
+    assert data is not None
+    order_id = data.get("order_id")
+    if not isinstance(order_id, str) or not order_id:
+        return _failed(1, exchange, 'no "order_id" in the response')
+    state.checkout_order_id = order_id
+    return _ok(1, exchange, [f"order_id {order_id} (status {data.get('status', '—')})"])
+
+
+def step_checkout_complete(client: KsaClient, scenario: Scenario, state: RunState) -> StepResult:
+    """The shopper finishes the purchase: the fake Checkout API completes the order with the
+    shipment id as the selected option's ``tms_reference`` (as Klarna would)."""
+    if scenario.abandon:
+        return StepResult(
+            number=0,
+            name=CHECKOUT_COMPLETE,
+            ok=True,
+            details=[f"not completed (--abandon): order {state.checkout_order_id} left incomplete"],
+        )
+    assert state.checkout is not None
+    selection = state.selection or {}
+    option: Json = {k: selection[k] for k in ("id", "price", "tax_rate") if k in selection}
+    option["tax_amount"] = tax_amount(
+        price=int(selection.get("price") or 0), tax_rate=int(selection.get("tax_rate") or 0)
+    )
+    reference = f"SIM-{str(state.checkout_order_id)[:8].upper()}"
+    exchange = state.checkout.send(
+        "POST",
+        f"/_fake/orders/{state.checkout_order_id}/complete",
+        body={
+            "tms_reference": state.shipment_id,
+            "merchant_reference1": reference,
+            "shipping_option": option,
+        },
+    )
+    data, failure = _expect_json(1, exchange, 200)
+    if failure:
+        return failure
+    assert data is not None
+    if data.get("status") != "checkout_complete":
+        return _failed(1, exchange, 'the order\'s "status" is not checkout_complete')
+    state.checkout_completed = True
+    return _ok(
+        1,
+        exchange,
+        [
+            f"order {state.checkout_order_id} checkout_complete, "
+            f"tms_reference {state.shipment_id}, merchant_reference1 {reference}"
+        ],
+    )
+
+
 def step_confirm(client: KsaClient, scenario: Scenario, state: RunState) -> StepResult:
+    if scenario.abandon:
+        return StepResult(
+            number=5,
+            name=STEP_NAMES[4],
+            ok=True,
+            details=["not sent (--abandon): the purchase never went through"],
+        )
     if not scenario.confirm:
         return StepResult(
             number=5,
@@ -593,6 +790,7 @@ def step_confirm(client: KsaClient, scenario: Scenario, state: RunState) -> Step
     exchange = client.send("POST", f"/shipment/{state.shipment_id}/confirm", token=state.token)
     if exchange.error or exchange.status != 200:
         return _failed(5, exchange, exchange.error or "expected HTTP 200")
+    state.confirm_sent = True
     return _ok(5, exchange, [f"shipment {state.shipment_id} confirmed"])
 
 
@@ -654,6 +852,16 @@ STEPS: tuple[Step, ...] = (
 )
 
 
+def run_plan(scenario: Scenario) -> tuple[tuple[str, Step], ...]:
+    """The steps of a run, named: the six against the gateway, and with a Checkout API the
+    order's creation first and its completion right after POST /shipment."""
+    plan = list(zip(STEP_NAMES, STEPS, strict=True))
+    if scenario.checkout_api:
+        plan.insert(0, (CHECKOUT_CREATE, step_checkout_create))
+        plan.insert(5, (CHECKOUT_COMPLETE, step_checkout_complete))
+    return tuple(plan)
+
+
 @dataclass(slots=True)
 class RunReport:
     steps: list[StepResult]
@@ -661,6 +869,12 @@ class RunReport:
     ms: int
     offered: list[str] = field(default_factory=list)
     tracking_number: str | None = None
+    #: The session's ``order.id``: the Checkout API's order when one was created.
+    order_id: str = ""
+    checkout_api: str = ""
+    checkout_completed: bool = False
+    abandoned: bool = False
+    confirm_sent: bool = False
 
     @property
     def ok(self) -> bool:
@@ -672,18 +886,34 @@ def checkout_run(
     *,
     client: KsaClient,
     on_step: Callable[[StepResult], None] | None = None,
+    checkout: CheckoutClient | None = None,
 ) -> RunReport:
-    """Run the steps in order; after a failure the remaining steps are reported as skipped."""
+    """Run the steps in order; after a failure the remaining steps are reported as skipped.
+
+    Each result is numbered and named by its place in the plan (``run_plan``). With a Checkout
+    API the order is created there (``checkout``, by default over the client's session) and its
+    id becomes the session's ``order.id``."""
     state = RunState()
+    if scenario.checkout_api:
+        state.checkout = checkout or CheckoutClient(
+            scenario.checkout_api,
+            username=scenario.checkout_username,
+            password=scenario.checkout_password,
+            timeout=client.timeout,
+            session=client.session,
+        )
     results: list[StepResult] = []
     started = time.perf_counter()
     failed = False
-    for number, step in enumerate(STEPS, start=1):
+    for number, (name, step) in enumerate(run_plan(scenario), start=1):
         if failed:
-            result = StepResult(number=number, name=STEP_NAMES[number - 1], ok=False, skipped=True)
+            result = StepResult(number=number, name=name, ok=False, skipped=True)
         else:
             result = step(client, scenario, state)
+            result.number, result.name = number, name
             failed = not result.ok
+            if step is step_checkout_create and state.checkout_order_id:
+                scenario = dataclasses.replace(scenario, order_id=state.checkout_order_id)
         results.append(result)
         if on_step is not None:
             on_step(result)
@@ -693,4 +923,9 @@ def checkout_run(
         tracking_number=state.tracking_number,
         ms=_ms_since(started),
         offered=[str(o.get("id")) for o in state.options],
+        order_id=scenario.order_id,
+        checkout_api=scenario.checkout_api,
+        checkout_completed=state.checkout_completed,
+        abandoned=scenario.abandon,
+        confirm_sent=state.confirm_sent,
     )

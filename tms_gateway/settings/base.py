@@ -132,6 +132,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tms_gateway.shipments.tasks.shipments_track",
         "schedule": env.float("SCHEDULE_TRACK_SECONDS", default=900.0),
     },
+    # Reads Klarna's checkout order of reservations Klarna has not confirmed.
+    "shipments-reconcile": {
+        "task": "tms_gateway.shipments.tasks.shipments_reconcile",
+        "schedule": env.float("KLARNA_CHECKOUT_RECONCILE_INTERVAL_SECONDS", default=60.0),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -234,11 +239,31 @@ BOOKING_REQUEUE_AFTER_SECONDS = env.float("BOOKING_REQUEUE_AFTER_SECONDS", defau
 BOOKING_QUEUED_SECONDS = env.float("BOOKING_QUEUED_SECONDS", default=600.0)
 BOOKING_DEFAULT_WEIGHT_G = env.int("BOOKING_DEFAULT_WEIGHT_G", default=1000)
 
+# Klarna's confirm is best effort: a reservation it has not confirmed this long after the last
+# POST/PUT has its checkout order read from the shop's Klarna (Kustom) Checkout API, with the
+# shop's credentials (tms_gateway/shipments/reconcile.py), every RECONCILE_INTERVAL seconds, up
+# to BATCH per run and READS_PER_MINUTE per shop; a reservation is given up this long after it.
+KLARNA_CHECKOUT_RECONCILE_AFTER = timedelta(
+    seconds=env.float("KLARNA_CHECKOUT_RECONCILE_AFTER_SECONDS", default=300.0)
+)
+KLARNA_CHECKOUT_RECONCILE_GIVE_UP = timedelta(
+    seconds=env.float("KLARNA_CHECKOUT_RECONCILE_GIVE_UP_SECONDS", default=48 * 3600.0)
+)
+KLARNA_CHECKOUT_RECONCILE_BATCH = env.int("KLARNA_CHECKOUT_RECONCILE_BATCH", default=200)
+KLARNA_CHECKOUT_READS_PER_MINUTE = env.int("KLARNA_CHECKOUT_READS_PER_MINUTE", default=60)
+# Read timeout of one order read (the connect timeout is CARRIER_CONNECT_TIMEOUT).
+KLARNA_CHECKOUT_TIMEOUT = env.float("KLARNA_CHECKOUT_TIMEOUT", default=10.0)
+
 # Carrier transport. Hosts default to each carrier's own (test or live per agreement);
 # CARRIER_BASE_URLS (JSON) overrides per carrier and mode; CARRIER_SANDBOX_URL sends every
 # carrier to the local carrier sandbox (make run, tests, benchmarks).
 CARRIER_BASE_URLS: dict[str, dict[str, str]] = env.json("CARRIER_BASE_URLS", default={})
 CARRIER_SANDBOX_URL = env("CARRIER_SANDBOX_URL", default="")
+# Fakes of other services the carrier sandbox serves beside the carriers (dotted paths of
+# CarrierSandbox objects): Klarna's checkout API under /klarna.
+SANDBOX_EXTRA_SERVICES = env.list(
+    "SANDBOX_EXTRA_SERVICES", default=["tms_gateway.klarna_checkout.sandbox.sandbox"]
+)
 # Klarna's ``carrier`` value (its logo) per carrier, or per "carrier:product", overriding the
 # carrier's declaration (JSON, e.g. {"bring": "generic"}); Klarna's enum is not public.
 KLARNA_CARRIER_VALUES: dict[str, str] = env.json("KLARNA_CARRIER_VALUES", default={})

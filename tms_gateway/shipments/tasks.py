@@ -43,3 +43,10 @@ def shipments_track() -> int:
     from . import tracking
 
     return tracking.shipments_track()
+
+
+@shared_task(name="tms_gateway.shipments.tasks.shipments_reconcile")
+def shipments_reconcile() -> dict[str, int]:
+    from . import reconcile
+
+    return reconcile.shipments_reconcile().as_dict()

@@ -7,6 +7,11 @@ Runs /auth, /shippingoptions (preview and with address), POST /shipment, /confir
 GET /shipment over HTTP (see ``tms_gateway.ksa.simulator``) and prints one numbered line per
 step. Exit status 0 when every step succeeded, 1 at the first failed step (later steps are
 skipped). The key and the full token are never printed.
+
+With ``--checkout-api URL`` (e.g. the carrier sandbox's fake, http://127.0.0.1:8090/klarna) the
+checkout order is created there first and completed after POST /shipment, as the shop and the
+shopper would; add ``--no-confirm`` to play a confirm Klarna lost (the gateway's reconcile reads
+the order and books it), or ``--abandon`` for a shopper who leaves (no completion, no confirm).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tms_gateway.ksa.simulator import (
+    DEMO_CHECKOUT_PASSWORD,
+    DEMO_CHECKOUT_USERNAME,
     KsaClient,
     RunReport,
     Scenario,
@@ -64,7 +71,32 @@ class Command(BaseCommand):
             default=0.0,
             metavar="SECONDS",
             help="after the confirm, wait up to SECONDS for the carrier booking and its "
-            "tracking number (0, the default: read the shipment once)",
+            "tracking number (0, the default: read the shipment once); with --checkout-api "
+            "and --no-confirm the gateway's reconcile books it, "
+            "KLARNA_CHECKOUT_RECONCILE_AFTER_SECONDS after POST /shipment",
+        )
+        parser.add_argument(
+            "--checkout-api",
+            default="",
+            metavar="URL",
+            help="Klarna's Checkout API (or the sandbox's fake, http://127.0.0.1:8090/klarna): "
+            "create the checkout order there first and complete it after POST /shipment",
+        )
+        parser.add_argument(
+            "--checkout-username",
+            default=DEMO_CHECKOUT_USERNAME,
+            help=f"the shop's Checkout API username (default {DEMO_CHECKOUT_USERNAME!r})",
+        )
+        parser.add_argument(
+            "--checkout-password",
+            default=DEMO_CHECKOUT_PASSWORD,
+            help="the shop's Checkout API password (never printed; default: the demo's)",
+        )
+        parser.add_argument(
+            "--abandon",
+            action="store_true",
+            help="with --checkout-api: the shopper leaves, the order is never completed and "
+            "no confirm is sent",
         )
         parser.add_argument("--json", action="store_true", help="print a JSON report instead")
 
@@ -87,6 +119,10 @@ class Command(BaseCommand):
                 option_id=options["option"],
                 wait_booked_seconds=options["wait_booked"],
                 confirm=not options["no_confirm"],
+                checkout_api=options["checkout_api"],
+                checkout_username=options["checkout_username"],
+                checkout_password=options["checkout_password"],
+                abandon=options["abandon"],
             )
         except SimulationSetupError as exc:
             raise CommandError(str(exc)) from exc
@@ -108,10 +144,15 @@ class Command(BaseCommand):
 
     @staticmethod
     def _header(scenario: Scenario) -> str:
+        order = (
+            f"order created at {scenario.checkout_api}"
+            if scenario.checkout_api
+            else f"order {scenario.order_id}"
+        )
         return (
             f"KSA checkout against {scenario.base_url} as {scenario.identifier!r} "
             f"({scenario.country}, {scenario.currency}, {scenario.locale}; "
-            f"session {scenario.session_id}, order {scenario.order_id})"
+            f"session {scenario.session_id}, {order})"
         )
 
     def _print(self, step: StepResult) -> None:
@@ -126,11 +167,24 @@ class Command(BaseCommand):
         if step.error:
             self.stdout.write(f"     {step.error}")
 
+    @staticmethod
+    def _outcome(report: RunReport) -> str:
+        """What was done, in words: the shipment's confirm and the checkout order's fate."""
+        if report.confirm_sent:
+            text = f"shipment {report.shipment_id} confirmed"
+        elif report.abandoned:
+            text = f"shipment {report.shipment_id} reserved, the checkout abandoned (no confirm)"
+        else:
+            text = f"shipment {report.shipment_id} reserved, no confirm sent"
+        if report.checkout_api:
+            done = "completed" if report.checkout_completed else "left incomplete"
+            text += f"; Klarna order {report.order_id} {done}"
+        return text
+
     def _summary(self, report: RunReport) -> str:
         if report.ok:
             return self.style.SUCCESS(
-                f"{OK_MARK} checkout completed in {report.ms} ms: "
-                f"shipment {report.shipment_id} confirmed"
+                f"{OK_MARK} checkout completed in {report.ms} ms: {self._outcome(report)}"
             )
         failed = next(s for s in report.steps if not s.ok)
         return self.style.ERROR(
@@ -144,8 +198,18 @@ class Command(BaseCommand):
             "base_url": scenario.base_url,
             "identifier": scenario.identifier,
             "session_id": scenario.session_id,
-            "order_id": scenario.order_id,
+            "order_id": report.order_id or scenario.order_id,
             "shipment_id": report.shipment_id,
+            "confirm_sent": report.confirm_sent,
+            "checkout": {
+                "api": report.checkout_api,
+                "order_id": report.order_id,
+                "completed": report.checkout_completed,
+                "abandoned": report.abandoned,
+            }
+            if report.checkout_api
+            else None,
+            "outcome": Command._outcome(report),
             "tracking_number": report.tracking_number,
             "offered_options": report.offered,
             "ms": report.ms,
