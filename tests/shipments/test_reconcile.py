@@ -26,6 +26,7 @@ from tms_gateway.shipments import tasks
 from tms_gateway.shipments.models import Shipment
 from tms_gateway.shipments.reconcile import (
     ATTENTION_REFUSED,
+    ATTENTION_UNKNOWN_ORDER,
     ATTENTION_UNREADABLE,
     ReconcileReport,
     shipments_reconcile,
@@ -343,26 +344,33 @@ def test_an_expired_reservation_of_an_abandoned_checkout_stops_needing_attention
     assert reads() == 1
 
 
-def test_an_order_klarna_does_not_know_is_read_again_then_abandoned(
+def test_an_order_klarna_does_not_know_is_read_again_then_needs_a_person(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
+    # Klarna knows every order whose checkout reached us; not knowing it says the credentials
+    # may be another store's, not that the shopper left: a paid order must not vanish.
     shipment = reserve(demo, "an-order-klarna-never-had")
     observed = reads_observed("not_found")
 
     live = shipments_reconcile(now=shipment.selection_changed_at + dt.timedelta(minutes=10))
-    ended = shipments_reconcile(now=shipment.selection_changed_at + LIFETIME)
+    ended_at = shipment.selection_changed_at + LIFETIME
+    ended = shipments_reconcile(now=ended_at)
 
-    assert (live, ended) == (report(pending=1), report(abandoned=1))
+    assert (live, ended) == (report(pending=1), report(unknown=1))
     shipment = fresh(shipment)
-    assert (shipment.status, shipment.attention_since) == ("expired", None)
+    assert (shipment.status, shipment.attention_reason) == ("expired", ATTENTION_UNKNOWN_ORDER)
+    assert shipment.attention_since == ended_at
     assert shipment.klarna_order_status == "not found"
+    assert shipment.reconcile_next_at == ended_at + dt.timedelta(hours=1)
     assert history(shipment)[-1] == (
         "reserved",
         "expired",
         "system",
-        "checkout abandoned: Klarna's order was not found",
+        "not confirmed within the reservation lifetime",
     )
     assert reads_observed("not_found") == observed + 2
+    # not read again before the hour is up
+    assert shipments_reconcile(now=ended_at + dt.timedelta(minutes=30)) == report()
 
 
 # --- Klarna refuses or fails -----------------------------------------------------------------------

@@ -11,8 +11,10 @@ needs attention, until KLARNA_CHECKOUT_RECONCILE_GIVE_UP after it:
 * complete for another shipment (another session of the same order) → this one was abandoned;
 * incomplete, or no such order → read again later while the reservation lives (every
   RECONCILE_AFTER, doubling, at most 20 min, and once more when it ends); after its lifetime
-  the checkout was abandoned: a reservation expires without attention, an expired one stops
-  needing it (an event says why);
+  an incomplete order means the checkout was abandoned: a reservation expires without
+  attention, an expired one stops needing it (an event says why). An order Klarna does not
+  know is not proof of anything (the credentials may be another store's): it needs attention,
+  and is read again hourly;
 * credentials refused (401/403) → needs attention with that reason; read again in an hour;
 * Klarna's rate limit (429) → the shop's reads pause for Retry-After;
 * unavailable (timeout, 5xx, a body that is not an order) → read again with backoff and jitter;
@@ -62,6 +64,10 @@ S = ShipmentStatus
 ACTOR = "klarna checkout api"
 
 ATTENTION_REFUSED = "Klarna's checkout API refused the shop's credentials"
+ATTENTION_UNKNOWN_ORDER = (
+    "Klarna's checkout API does not know this order with the shop's credentials (another "
+    "store's?): the order may have been paid. Confirm it by hand if it was, or dismiss this."
+)
 ATTENTION_UNREADABLE = (
     "Klarna's checkout API could not be read: the order may have been paid. "
     "Confirm it by hand if it was, or dismiss this."
@@ -85,6 +91,8 @@ class ReconcileReport:
 
     confirmed: int = 0
     abandoned: int = 0
+    #: Past its lifetime, and Klarna does not know the order: a person decides.
+    unknown: int = 0
     pending: int = 0
     refused: int = 0
     unavailable: int = 0
@@ -283,9 +291,14 @@ def _apply(*, pk: int, order_id: str, order: CheckoutOrder | None, now: dt.datet
             bookkeeping["reconcile_next_at"] = _recheck_at(locked, now=now)
             bookkeeping["reconcile_attempts"] = locked.reconcile_attempts + 1
             outcome = "pending"
+        elif order is None:
+            _needs_a_person(locked, now=now, reason=ATTENTION_UNKNOWN_ORDER)
+            bookkeeping["reconcile_next_at"] = now + REFUSED_RETRY
+            outcome = "unknown"
         else:
-            what = f"is {order.status}" if order is not None else "was not found"
-            _abandon(locked, now=now, reason=f"checkout abandoned: Klarna's order {what}")
+            _abandon(
+                locked, now=now, reason=f"checkout abandoned: Klarna's order is {order.status}"
+            )
             outcome = "abandoned"
         Shipment.objects.filter(pk=pk).update(**bookkeeping)
     logger.info("checkout order %s of shipment %s: %s", order_id, locked.public_id, outcome)
