@@ -14,7 +14,7 @@ from merchants.models import Merchant
 from tests.shipments.helpers import queue_clear, queued_bookings
 from tms_gateway.shipments.models import Shipment
 from tms_gateway.shipments.services import (
-    ATTENTION_NO_CONFIRM,
+    ATTENTION_CHECKING,
     shipment_confirm,
     shipment_expire_stale,
 )
@@ -92,7 +92,9 @@ def test_the_shipment_page_shows_the_reason_and_the_two_buttons(
     html = staff.get(f"{LIST}{shipment.pk}/change/").content.decode()
 
     # then
-    reason = ATTENTION_NO_CONFIRM.replace("'", "&#x27;")
+    # The demo shop has a checkout API credential, so the gateway says it is reading the order.
+    assert shipment.attention_reason == ATTENTION_CHECKING
+    reason = ATTENTION_CHECKING.replace("'", "&#x27;")
     assert f'<li class="warning">Needs attention: {reason}</li>' in html
     assert f'<form method="post" action="{LIST}{shipment.pk}/confirm-by-hand/">' in html
     assert f'<form method="post" action="{LIST}{shipment.pk}/dismiss-attention/">' in html

@@ -240,7 +240,7 @@ def test_a_booking_cut_short_by_a_killed_worker_is_found_by_reference(
     assert sandbox.bookings("postnord") == {reference: 1}
 
 
-def test_a_reservation_never_confirmed_is_expired_by_the_beat(
+def test_a_reservation_never_confirmed_is_expired_by_the_beat_and_a_late_confirm_books_it(
     live_workers: CeleryWorkers, demo_klarna: Klarna, sandbox: Sandbox
 ) -> None:
     live_workers.ensure(KSA_RESERVATION_LIFETIME_SECONDS="2")
@@ -257,6 +257,10 @@ def test_a_reservation_never_confirmed_is_expired_by_the_beat(
         "not confirmed within the reservation lifetime"
     )
     assert demo_klarna.shipment(shipment_id).json()["status"] == "expired"
-    late = demo_klarna.confirm(shipment_id)
-    assert late.status_code == 410, late.content
     assert sandbox.bookings("postnord") == {}
+    # A confirm is proof of purchase: arriving after the expiry, it still books the order.
+    late = demo_klarna.confirm(shipment_id)
+    assert late.status_code == 200, late.content
+    booked = wait_for_status(shipment_id, "booked")
+    assert booked.confirmed_by == "klarna"
+    assert sandbox.bookings("postnord") == {booked.booking_reference: 1}
