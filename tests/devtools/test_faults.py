@@ -5,10 +5,15 @@ from __future__ import annotations
 import uuid
 
 from tms_gateway.devtools.faults import (
+    FORGET_PHASE,
     Checkout,
+    Recorder,
     Request,
+    ShipmentRow,
     Window,
+    args_parse,
     bookings_summary,
+    forgotten_summary,
     phase_summary,
     time_to_recover,
 )
@@ -143,3 +148,82 @@ def test_failure_reasons_are_grouped_without_their_references_and_counted_by_pha
     assert summary["failed_reasons"] == {reason.format("…"): 2}
     assert summary["failed_by_phase"] == {"carrier_garbage": 1, "worker_killed": 1}
     assert summary["lost_by_phase"] == {"worker_killed": 1}
+
+
+def test_klarna_forgets_one_confirm_in_n_only_in_its_phase_and_rescuers_alternate() -> None:
+    recorder = Recorder(forget_every=5)
+    recorder.phase = "baseline"
+    assert [recorder.forget_next() for _ in range(10)] == [None] * 10
+
+    recorder.phase = FORGET_PHASE
+    picks = [recorder.forget_next() for _ in range(20)]
+
+    assert picks == [None, None, None, None, "checkout_api"] + [None] * 4 + ["shop"] + [
+        None
+    ] * 4 + ["checkout_api"] + [None] * 4 + ["shop"]
+    assert Recorder(forget_every=0, phase=FORGET_PHASE).forget_next() is None
+
+
+def _forgotten(shipment_id: str, rescuer: str, purchased_at: float) -> Checkout:
+    return Checkout(
+        at=1.0,
+        phase=FORGET_PHASE,
+        ok=True,
+        confirmed=True,
+        shipment_id=shipment_id,
+        failed_step=None,
+        forgotten=True,
+        rescuer=rescuer,
+        order_id="o",
+        purchased_at=purchased_at,
+    )
+
+
+def test_forgotten_confirms_are_counted_by_who_confirmed_them_with_their_timings() -> None:
+    a, b, c, d = (uuid.uuid4().hex for _ in range(4))
+    checkouts = [
+        _forgotten(a, "shop", 100.0),
+        _forgotten(b, "checkout_api", 100.0),
+        _forgotten(c, "checkout_api", 100.0),
+        _forgotten(d, "shop", 100.0),
+        Checkout(1.0, "baseline", ok=True, confirmed=True, shipment_id="x", failed_step=None),
+    ]
+    shipments = {
+        a: ShipmentRow("booked", "", "shop", 102.5),
+        b: ShipmentRow("booked", "", "checkout_api", 108.0),
+        c: ShipmentRow("booked", "", "checkout_api", 110.0),
+        d: ShipmentRow("reserved", "", "", None),  # nobody confirmed it: lost
+    }
+    ledger = {"postnord": {a: 1, b: 1, c: 2}}
+
+    summary = forgotten_summary(checkouts=checkouts, shipments=shipments, ledger=ledger)
+
+    assert summary == {
+        "forgotten": 4,
+        "rescuer_asked": {"checkout_api": 2, "shop": 2},
+        "confirmed_by": {"(not confirmed)": 1, "checkout_api": 2, "shop": 1},
+        "booked": 3,
+        "lost": 1,
+        "duplicated": 1,
+        "seconds_purchase_to_booked": {
+            "checkout_api": {"median": 10.0, "p95": 10.0, "max": 10.0},
+            "shop": {"median": 2.5, "p95": 2.5, "max": 2.5},
+        },
+    }
+
+
+def test_forgotten_confirms_booked_at_the_carrier_without_our_row_are_lost() -> None:
+    a = uuid.uuid4().hex
+    summary = forgotten_summary(
+        checkouts=[_forgotten(a, "shop", 1.0)], shipments={}, ledger={"bring": {a: 1}}
+    )
+    assert (summary["forgotten"], summary["lost"], summary["booked"]) == (1, 1, 0)
+
+
+def test_the_drill_refuses_forgetting_every_single_confirm() -> None:
+    import pytest
+
+    with pytest.raises(SystemExit):
+        args_parse(["--forget-every", "1"])
+    assert args_parse([]).forget_every == 5
+    assert args_parse(["--forget-every", "0"]).forget_every == 0

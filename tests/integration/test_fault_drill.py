@@ -14,6 +14,7 @@ from django.conf import settings
 
 PHASES = {
     "baseline",
+    "confirms_forgotten",
     "carrier_hang",
     "carrier_5xx",
     "carrier_garbage",
@@ -63,3 +64,12 @@ def test_the_fault_drill_loses_and_doubles_no_booking(tmp_path: Path) -> None:
     assert bookings["in_progress_at_end"] == 0
     assert bookings["worker_kills"] >= 1
     assert bookings["booked"] + bookings["failed"] == bookings["confirmed"]
+    # Klarna forgot every other confirm of the confirms_forgotten phase: each of those paid
+    # orders was still booked exactly once, by the shop's call or the checkout API read.
+    forgotten = report["forgotten_confirms"]
+    assert forgotten["forgotten"] >= 1
+    assert forgotten["booked"] == forgotten["forgotten"]
+    assert (forgotten["lost"], forgotten["duplicated"]) == (0, 0)
+    assert set(forgotten["confirmed_by"]) <= {"shop", "checkout_api"}
+    assert sum(forgotten["confirmed_by"].values()) == forgotten["forgotten"]
+    assert set(forgotten["seconds_purchase_to_booked"]) == set(forgotten["confirmed_by"])

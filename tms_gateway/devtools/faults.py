@@ -11,17 +11,25 @@ What it starts, every part a real process of its own on free ports, stopped at t
   (prefork, as ``deploy/entrypoint.sh worker`` runs it) and one **beat**, as in production.
 
 Klarna's side is played by :mod:`tms_gateway.ksa.simulator` on ``--clients`` threads, without a
-pause from start to end: every checkout is /auth, /shippingoptions twice, POST /shipment,
-/confirm and GET /shipment, each choosing in turn one of the demo shop's carrier options, so
-every confirmed checkout is a booking. Meanwhile the phases run in order:
+pause from start to end: every checkout creates its order at the sandbox's fake Klarna Checkout
+API (the demo shop's checkout credential reads it there), then /auth, /shippingoptions twice,
+POST /shipment, completes the order (the purchase went through), /confirm and GET /shipment,
+each choosing in turn one of the demo shop's carrier options, so every completed checkout is a
+booking owed. Meanwhile the phases run in order:
 
 1. ``baseline``: nothing broken.
-2. ``carrier_hang``: Budbee never answers.
-3. ``carrier_5xx``: PostNord answers 503 and Bring 500.
-4. ``carrier_garbage``: Instabox and DHL answer 200 with a broken body.
-5. ``redis_down``: Redis (cache, nonces, broker) stopped, then started empty.
-6. ``postgres_restart``: PostgreSQL stopped, then started.
-7. ``worker_killed``: until ``--bookings`` more checkouts are confirmed, the Celery worker is
+2. ``confirms_forgotten``: Klarna forgets the confirm of one checkout in ``--forget-every``
+   (default 5) whose purchase went through. Half of them (in turn) the shop's order flow
+   confirms through the merchant API ``--shop-confirm-delay`` seconds after the purchase; the
+   others are left to the gateway, which reads the order from the checkout API
+   (``shipments_reconcile``, every 2 s here, for reservations unconfirmed 5 s after their
+   last change).
+3. ``carrier_hang``: Budbee never answers.
+4. ``carrier_5xx``: PostNord answers 503 and Bring 500.
+5. ``carrier_garbage``: Instabox and DHL answer 200 with a broken body.
+6. ``redis_down``: Redis (cache, nonces, broker) stopped, then started empty.
+7. ``postgres_restart``: PostgreSQL stopped, then started.
+8. ``worker_killed``: until ``--bookings`` more checkouts are confirmed, the Celery worker is
    killed (SIGKILL, its pool with it) every ``--kill-every`` seconds and started again.
 
 Then it waits (``--settle-seconds`` at most) until no booking is in progress, and compares the
@@ -32,9 +40,13 @@ gateway's shipments with the sandbox's booking ledger. It writes ``var/faults.js
   to recover: from the moment the part is back (or the fault cleared) to the last failed request
   that followed (0 when none did);
 * bookings: confirmed (every confirm Klarna sent, whatever we answered: Klarna sends it once
-  and ignores the answer), booked, failed (with the carrier's words, for staff), lost (confirmed
-  but neither booked nor failed, or booked without a booking at the carrier), duplicated (a
-  reference booked more than once at a carrier), and our answers to the confirms.
+  and ignores the answer, plus every purchase whose confirm Klarna forgot), booked, failed
+  (with the carrier's words, for staff), lost (confirmed but neither booked nor failed, or
+  booked without a booking at the carrier), duplicated (a reference booked more than once at a
+  carrier), and our answers to the confirms;
+* forgotten confirms: how many, who confirmed them (the shop's call, the checkout API read),
+  booked, lost, duplicated, and the seconds from the purchase to the booking (median, p95, max)
+  per path.
 
 The booking timings are shortened (seconds, not minutes) so that the drill takes minutes; they
 are written to the report. The exit status is 0 when nothing was lost or duplicated and there
@@ -104,7 +116,14 @@ WORKER_ENV = {
     "BOOKING_RETRY_BASE_SECONDS": "1",
     "BOOKING_RETRY_MAX_SECONDS": "8",
     "CARRIER_BOOKING_TIMEOUT": "5",
+    "KLARNA_CHECKOUT_RECONCILE_AFTER_SECONDS": "5",
+    "KLARNA_CHECKOUT_RECONCILE_INTERVAL_SECONDS": "2",
+    "KLARNA_CHECKOUT_READS_PER_MINUTE": "1200",
 }
+#: The phase in which Klarna forgets confirms.
+FORGET_PHASE = "confirms_forgotten"
+#: Who rescues a forgotten confirm, in turn.
+RESCUERS = ("shop", "checkout_api")
 DATABASE = "tms_gateway_faults"
 WORKER_CONCURRENCY = 4
 CLIENT_TIMEOUT_SECONDS = 10.0
@@ -139,6 +158,12 @@ class Checkout:
     failed_step: str | None
     failure: str | None = None
     confirm_status: int | None = None  # our answer to the confirm (None: not sent or no answer)
+    #: Klarna forgot this confirm although the purchase went through (a booking still owed).
+    forgotten: bool = False
+    #: Who is to confirm a forgotten one: "shop" (merchant API) or "checkout_api" (reconcile).
+    rescuer: str | None = None
+    order_id: str = ""
+    purchased_at: float | None = None  # time.time() when the checkout order was completed
 
 
 @dataclass
@@ -157,6 +182,24 @@ class Recorder:
     def checkout(self, checkout: Checkout) -> None:
         with self.lock:
             self.checkouts.append(checkout)
+
+    forget_every: int = 0  # 0: Klarna forgets nothing
+    forgotten_count: int = 0
+    shop_confirms: Counter[str] = field(default_factory=Counter)  # our answers to the shop
+
+    def forget_next(self) -> str | None:
+        """Whether Klarna forgets this checkout's confirm, and who then rescues it."""
+        with self.lock:
+            if self.phase != FORGET_PHASE or self.forget_every <= 0:
+                return None
+            self.forgotten_count += 1
+            if self.forgotten_count % self.forget_every:
+                return None
+            return RESCUERS[(self.forgotten_count // self.forget_every) % len(RESCUERS)]
+
+    def shop_confirm(self, answer: str) -> None:
+        with self.lock:
+            self.shop_confirms[answer] += 1
 
     def confirmed_since(self, since: float) -> int:
         with self.lock:
@@ -181,8 +224,17 @@ def clients_run(
     clients: int,
     recorder: Recorder,
     stop: threading.Event,
+    checkout_api: str = "",
+    shop_api: str = "",
+    shop_token: str = "",
+    shop_confirm_delay: float = 2.0,
 ) -> list[threading.Thread]:
-    """Start ``clients`` threads, each doing checkouts until ``stop`` is set."""
+    """Start ``clients`` threads, each doing checkouts until ``stop`` is set.
+
+    With ``checkout_api`` every checkout's order lives there; a forgotten confirm whose rescuer
+    is the shop is confirmed at ``shop_api`` (the merchant API) with ``shop_token``,
+    ``shop_confirm_delay`` seconds after the purchase.
+    """
     from tms_gateway.ksa import simulator
 
     options = itertools.cycle(CARRIER_OPTIONS)
@@ -203,20 +255,39 @@ def clients_run(
         while not stop.is_set():
             with options_lock:
                 option_id, country = next(options)
+            rescuer = recorder.forget_next() if checkout_api else None
             scenario = simulator.scenario_build(
                 base_url=base_url,
                 identifier=identifier,
                 key=key,
                 country=country,
                 option_id=option_id,
+                checkout_api=checkout_api,
+                confirm=rescuer is None,
             )
             phase, at = recorder.phase, time.monotonic()
             report = simulator.checkout_run(scenario, client=client)
+            purchased_at = time.time() if report.checkout_completed else None
             failed = next((s for s in report.steps if not s.ok and not s.skipped), None)
             # Klarna sends the confirm once the purchase has gone through and ignores our
-            # answer (but 401): a sent confirm is a booking owed, whatever we answered.
-            confirm = report.steps[4]
-            confirmed = not confirm.skipped and bool(report.shipment_id)
+            # answer (but 401): a sent confirm is a booking owed, whatever we answered. So is
+            # a completed purchase whose confirm Klarna forgot.
+            confirm = next(s for s in report.steps if s.name == "confirm")
+            forgotten = rescuer is not None and report.checkout_completed
+            confirmed = (report.confirm_sent or forgotten) and bool(report.shipment_id)
+            if forgotten and rescuer == "shop":
+                timer = threading.Timer(
+                    shop_confirm_delay,
+                    _shop_confirm,
+                    kwargs={
+                        "api": shop_api,
+                        "token": shop_token,
+                        "order_id": report.order_id,
+                        "recorder": recorder,
+                    },
+                )
+                timer.daemon = True
+                timer.start()
             recorder.checkout(
                 Checkout(
                     at=at,
@@ -224,11 +295,15 @@ def clients_run(
                     ok=report.ok,
                     confirmed=confirmed,
                     shipment_id=report.shipment_id if confirmed else None,
-                    confirm_status=confirm.status if confirmed else None,
+                    confirm_status=confirm.status if report.confirm_sent else None,
                     failed_step=failed.name if failed else None,
                     failure=_UUID.sub("…", f"{failed.name}: {failed.error}")[:200]
                     if failed
                     else None,
+                    forgotten=forgotten,
+                    rescuer=rescuer if forgotten else None,
+                    order_id=report.order_id,
+                    purchased_at=purchased_at,
                 )
             )
             if not report.ok:
@@ -240,6 +315,30 @@ def clients_run(
     for thread in threads:
         thread.start()
     return threads
+
+
+def _shop_confirm(*, api: str, token: str, order_id: str, recorder: Recorder) -> None:
+    """The shop's order flow confirms a paid order through the merchant API (retrying, as an
+    order system would, while the gateway does not answer)."""
+    import requests
+
+    url = f"{api.rstrip('/')}/orders/{order_id}/confirm"
+    answer = "none"
+    for attempt in range(5):
+        try:
+            response = requests.post(
+                url,
+                json={"merchant_reference": f"drill-{order_id[:8]}"},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=CLIENT_TIMEOUT_SECONDS,
+            )
+            answer = str(response.status_code)
+            if response.status_code < 500:
+                break
+        except requests.RequestException:
+            answer = "none"
+        time.sleep(1.0 + attempt)
+    recorder.shop_confirm(answer)
 
 
 # --------------------------------------------------------------------------------------------
@@ -421,6 +520,14 @@ class Celery(Server):
 
 
 @dataclass(frozen=True, slots=True)
+class ShipmentRow:
+    status: str
+    booking_error: str
+    confirmed_by: str = ""
+    booked_at: float | None = None  # epoch seconds
+
+
+@dataclass(frozen=True, slots=True)
 class Window:
     """One phase: when it ran and, for an outage or a carrier fault, when the part came back."""
 
@@ -480,7 +587,7 @@ _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 def bookings_summary(
     *,
     confirmed: Sequence[str],
-    shipments: Mapping[str, tuple[str, str]],
+    shipments: Mapping[str, ShipmentRow | tuple[str, str]],
     ledger: Mapping[str, Mapping[str, int]],
     phase_of: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -502,7 +609,8 @@ def bookings_summary(
     failed_by_phase: Counter[str] = Counter()
     lost: list[str] = []
     for public_id in (c.replace("-", "") for c in confirmed):
-        status, error = shipments.get(public_id, ("missing", ""))
+        row = shipments.get(public_id, ("missing", ""))
+        status, error = (row.status, row.booking_error) if isinstance(row, ShipmentRow) else row
         statuses[status] += 1
         if status == "booked" and at_carrier[public_id] == 0:
             lost.append(public_id)  # we say booked; the carrier has nothing
@@ -528,6 +636,66 @@ def bookings_summary(
     }
 
 
+def _seconds_stats(values: Sequence[float]) -> dict[str, float | None]:
+    ordered = sorted(values)
+    if not ordered:
+        return {"median": None, "p95": None, "max": None}
+    return {
+        "median": round(ordered[len(ordered) // 2], 2),
+        "p95": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 2),
+        "max": round(ordered[-1], 2),
+    }
+
+
+def forgotten_summary(
+    *,
+    checkouts: Sequence[Checkout],
+    shipments: Mapping[str, ShipmentRow],
+    ledger: Mapping[str, Mapping[str, int]],
+) -> dict[str, Any]:
+    """The purchases whose confirm Klarna forgot: who confirmed them, whether each was booked
+    exactly once at its carrier, and how long from the purchase to the booking."""
+    at_carrier: Counter[str] = Counter()
+    for references in ledger.values():
+        for reference, count in references.items():
+            at_carrier[reference] += count
+    forgotten = [c for c in checkouts if c.forgotten and c.shipment_id]
+    by_source: Counter[str] = Counter()
+    asked: Counter[str] = Counter()
+    seconds: dict[str, list[float]] = {}
+    booked = lost = duplicated = 0
+    for checkout in forgotten:
+        public_id = (checkout.shipment_id or "").replace("-", "")
+        row = shipments.get(public_id)
+        asked[checkout.rescuer or "?"] += 1
+        if row is None:
+            lost += 1
+            continue
+        by_source[row.confirmed_by or "(not confirmed)"] += 1
+        count = at_carrier[public_id]
+        if count > 1:
+            duplicated += 1
+        if row.status == "booked" and count >= 1:
+            booked += 1
+            if row.booked_at is not None and checkout.purchased_at is not None:
+                seconds.setdefault(row.confirmed_by or "?", []).append(
+                    max(0.0, row.booked_at - checkout.purchased_at)
+                )
+        elif row.status not in ("failed", "cancelled"):
+            lost += 1
+    return {
+        "forgotten": len(forgotten),
+        "rescuer_asked": dict(sorted(asked.items())),
+        "confirmed_by": dict(sorted(by_source.items())),
+        "booked": booked,
+        "lost": lost,
+        "duplicated": duplicated,
+        "seconds_purchase_to_booked": {
+            source: _seconds_stats(values) for source, values in sorted(seconds.items())
+        },
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # The drill
 
@@ -544,14 +712,36 @@ def _sleep(seconds: float, stop: threading.Event | None = None) -> None:
         time.sleep(seconds)
 
 
-def _shipments_read(database_url: str) -> dict[str, tuple[str, str]]:
+def _shipments_read(database_url: str) -> dict[str, ShipmentRow]:
     import psycopg
 
     with psycopg.connect(database_url, connect_timeout=5) as conn:
         rows = conn.execute(
-            "SELECT public_id, status, booking_error FROM shipments_shipment"
+            "SELECT public_id, status, booking_error, confirmed_by, "
+            "extract(epoch FROM booked_at) FROM shipments_shipment"
         ).fetchall()
-    return {row[0].hex: (row[1], row[2] or "") for row in rows}
+    return {
+        row[0].hex: ShipmentRow(
+            row[1], row[2] or "", row[3] or "", float(row[4]) if row[4] is not None else None
+        )
+        for row in rows
+    }
+
+
+def _forgotten_waiting(database_url: str, public_ids: Sequence[str]) -> int:
+    """Forgotten confirms not yet confirmed by anyone (still reserved, or expired)."""
+    if not public_ids:
+        return 0
+    import psycopg
+
+    with contextlib.suppress(psycopg.Error), psycopg.connect(database_url, connect_timeout=5) as c:
+        row = c.execute(
+            "SELECT count(*) FROM shipments_shipment WHERE status IN ('reserved', 'expired') "
+            "AND public_id = ANY(%s::uuid[])",
+            (list(public_ids),),
+        ).fetchone()
+        return int(row[0]) if row else -1
+    return -1
 
 
 def _in_progress(database_url: str) -> int:
@@ -604,6 +794,13 @@ class Drill:
         seconds = self.args.phase_seconds
         with self.phase("baseline", "nothing broken"):
             _sleep(seconds)
+        if self.recorder.forget_every > 0:
+            with self.phase(
+                FORGET_PHASE,
+                f"Klarna forgets one confirm in {self.recorder.forget_every}; the shop's order "
+                "flow and the checkout API read confirm them in turn",
+            ):
+                _sleep(seconds)
         self.carrier_phase(
             "carrier_hang", "Budbee never answers", [{"carrier": "budbee", "hang": True}]
         )
@@ -689,10 +886,17 @@ def args_parse(argv: Sequence[str] | None) -> argparse.Namespace:
            help="give up on reaching --bookings after this long (default 900)")  # fmt: skip
     number("--settle-seconds", type=float, default=300,
            help="at most this long for bookings in progress to finish (default 300)")  # fmt: skip
+    number("--forget-every", type=int, default=5,
+           help="in the confirms_forgotten phase Klarna forgets one confirm in this many "
+           "(default 5; 0 skips the phase)")  # fmt: skip
+    number("--shop-confirm-delay", type=float, default=2.0,
+           help="seconds from a purchase to the shop's own confirm (default 2)")  # fmt: skip
     parser.add_argument("--output", type=Path, default=OUTPUT, help="default var/faults.json")
     args = parser.parse_args(argv)
     if args.bookings < 0 or args.clients < 1:
         parser.error("--bookings must not be negative and --clients must be at least 1")
+    if args.forget_every < 0 or args.forget_every == 1 or args.shop_confirm_delay < 0:
+        parser.error("--forget-every must be 0 or at least 2; --shop-confirm-delay not negative")
     return args
 
 
@@ -732,6 +936,9 @@ def run(args: argparse.Namespace) -> int:
         _log("Migrating and seeding the demo shop")
         manage(["migrate", "--noinput"], env)
         manage(["seed_demo"], env)
+        shop_token = manage(
+            ["api_token_issue", "--merchant", "demo", "--name", "fault drill order flow"], env
+        ).strip()
 
         bin_dir = Path(sys.executable).parent
         sandbox = Server(
@@ -797,7 +1004,7 @@ def run(args: argparse.Namespace) -> int:
         control = Sandbox(sandbox_port)
         control.control("POST", "/reset", {})
 
-        recorder = Recorder()
+        recorder = Recorder(forget_every=args.forget_every)
         stop = threading.Event()
         recorder.phase = "warmup"
         threads = clients_run(
@@ -807,6 +1014,10 @@ def run(args: argparse.Namespace) -> int:
             clients=args.clients,
             recorder=recorder,
             stop=stop,
+            checkout_api=f"http://127.0.0.1:{sandbox_port}/klarna",
+            shop_api=f"http://127.0.0.1:{web_port}/api/v1",
+            shop_token=shop_token,
+            shop_confirm_delay=args.shop_confirm_delay,
         )
         drill = Drill(args, env, control, postgres, redis, worker, recorder)
         try:
@@ -819,19 +1030,29 @@ def run(args: argparse.Namespace) -> int:
 
         _log("Klarna stopped; waiting for the bookings in progress to finish")
         settle_start = time.monotonic()
-        left = _in_progress(postgres.url)
+        forgotten_ids = [c.shipment_id for c in recorder.checkouts if c.forgotten and c.shipment_id]
+
+        def waiting() -> int:
+            busy = _in_progress(postgres.url)
+            unrescued = _forgotten_waiting(postgres.url, forgotten_ids)
+            return -1 if -1 in (busy, unrescued) else busy + unrescued
+
+        left = waiting()
         while left != 0 and time.monotonic() - settle_start < args.settle_seconds:
             time.sleep(1)
-            left = _in_progress(postgres.url)
+            left = waiting()
         settle_s = round(time.monotonic() - settle_start, 1)
         _log(f"  {left} still in progress after {settle_s:g} s")
 
         confirmed = [c.shipment_id for c in recorder.checkouts if c.shipment_id]
         confirm_answers = Counter(str(c.confirm_status) for c in recorder.checkouts if c.confirmed)
         ledger = control.control("GET", "/stats").get("bookings") or {}
+        rows = _shipments_read(postgres.url)
+        forgotten = forgotten_summary(checkouts=recorder.checkouts, shipments=rows, ledger=ledger)
+        forgotten["shop_confirm_answers"] = dict(sorted(recorder.shop_confirms.items()))
         bookings = bookings_summary(
             confirmed=confirmed,
-            shipments=_shipments_read(postgres.url),
+            shipments=rows,
             ledger=ledger,
             phase_of={
                 c.shipment_id.replace("-", ""): c.phase for c in recorder.checkouts if c.shipment_id
@@ -842,7 +1063,7 @@ def run(args: argparse.Namespace) -> int:
         bookings["in_progress_at_end"] = left
         bookings["worker_kills"] = drill.worker_kills
 
-    report = report_build(args, drill, recorder, bookings, started_at)
+    report = report_build(args, drill, recorder, bookings, started_at, forgotten)
     output: Path = args.output
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -858,6 +1079,7 @@ def report_build(
     recorder: Recorder,
     bookings: dict[str, Any],
     started_at: dt.datetime,
+    forgotten: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     phases = {
         w.name: phase_summary(w, recorder.requests, recorder.checkouts) for w in drill.windows
@@ -870,7 +1092,14 @@ def report_build(
     totals.pop("seconds")
     totals.pop("description")
     outside_pg = sum(p["server_errors_5xx"] for n, p in phases.items() if n != "postgres_restart")
-    passed = bookings["lost"] == 0 and bookings["duplicated"] == 0 and outside_pg == 0
+    forgotten = forgotten or {"forgotten": 0, "lost": 0, "duplicated": 0}
+    passed = (
+        bookings["lost"] == 0
+        and bookings["duplicated"] == 0
+        and outside_pg == 0
+        and forgotten["lost"] == 0
+        and forgotten["duplicated"] == 0
+    )
     return {
         "generated_at": started_at.isoformat(timespec="seconds"),
         "passed": passed,
@@ -887,6 +1116,8 @@ def report_build(
             "recover_seconds": args.recover_seconds,
             "kill_every_seconds": args.kill_every,
             "worker_down_seconds": args.worker_down_seconds,
+            "forget_every": args.forget_every,
+            "shop_confirm_delay_seconds": args.shop_confirm_delay,
             "web": f"gunicorn {WEB_CONCURRENCY} workers x {GUNICORN_THREADS} threads",
             "worker": f"celery prefork x {WORKER_CONCURRENCY}, one beat",
             "booking_timings": WORKER_ENV,
@@ -895,6 +1126,7 @@ def report_build(
         "totals": totals,
         "phases": phases,
         "bookings": bookings,
+        "forgotten_confirms": forgotten,
     }
 
 
@@ -920,6 +1152,17 @@ def report_format(report: Mapping[str, Any]) -> str:
         f"(for staff), {b['lost']} lost, {b['duplicated']} duplicated; "
         f"worker killed {b['worker_kills']}x; settled in {b['settle_seconds']} s"
     )
+    f = report.get("forgotten_confirms") or {}
+    if f.get("forgotten"):
+        timing = "; ".join(
+            f"{source}: median {t['median']} s, p95 {t['p95']} s, max {t['max']} s"
+            for source, t in f["seconds_purchase_to_booked"].items()
+        )
+        by = ", ".join(f"{source} {n}" for source, n in f["confirmed_by"].items())
+        lines.append(
+            f"forgotten confirms: {f['forgotten']}, confirmed by {by}; {f['booked']} booked, "
+            f"{f['lost']} lost, {f['duplicated']} duplicated; purchase to booked: {timing}"
+        )
     for reason, count in b["failed_reasons"].items():
         lines.append(f"  failed {count}x: {reason}")
     if b["failed_by_phase"]:
