@@ -480,10 +480,17 @@ def test_post_again_after_expiry_reserves_again_with_the_same_id(klarna: Klarna)
     _age(shipment_id, 61)
     shipment_expire_stale()
 
+    Shipment.objects.filter(public_id=shipment_id).update(reconcile_attempts=3)
+    assert Shipment.objects.get().attention_since is not None
+
     again = reserve_ok(klarna, body)
 
     assert again["shipment_id"] == shipment_id
     assert again["status"] == "reserved"
+    # live again: it no longer needs attention, and the checkout API reads start over
+    shipment = Shipment.objects.get()
+    assert (shipment.attention_since, shipment.attention_reason) == (None, "")
+    assert (shipment.reconcile_attempts, shipment.reconcile_next_at) == (0, None)
 
 
 def test_confirmed_shipment_cannot_be_changed(klarna: Klarna) -> None:

@@ -260,6 +260,11 @@ def _selection_replace(
         )
     for name, value in fields.items():
         setattr(shipment, name, value)
+    # A live reservation again: whatever was concluded about the old one no longer holds.
+    shipment.attention_since = None
+    shipment.attention_reason = ""
+    shipment.reconcile_attempts = 0
+    shipment.reconcile_next_at = None
     shipment.save()
 
 
