@@ -46,6 +46,16 @@ class Command(BaseCommand):
                     f"  .venv/bin/python manage.py ksa_simulate --base-url {base} "
                     f"--identifier {identifier} --key {key}",
                     "",
+                    "A paid checkout whose confirm Klarna forgot: the gateway reads the order "
+                    "from the sandbox's",
+                    "fake Klarna Checkout API and books it a few minutes later (the shop's own "
+                    "systems can",
+                    "confirm it too, with a token from the portal's API tokens page):",
+                    f"  .venv/bin/python manage.py ksa_simulate --base-url {base} "
+                    f"--identifier {identifier} --key {key} \\",
+                    f"    --checkout-api {settings.CARRIER_SANDBOX_URL or 'http://127.0.0.1:8090'}"
+                    "/klarna --no-confirm",
+                    "",
                     "Or by hand, with curl:",
                     _EXAMPLE.format(base=base, identifier=identifier, key=key),
                 ]
