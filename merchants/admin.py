@@ -54,6 +54,7 @@ from .models import (
     KlarnaCheckoutCredential,
     KlarnaCredential,
     Merchant,
+    MerchantApiToken,
     MerchantUser,
     Store,
     carrier_label,
@@ -1023,6 +1024,32 @@ class MerchantUserInline(admin.TabularInline):
         return obj.user.last_login or "never"
 
 
+class MerchantApiTokenInline(admin.TabularInline):
+    """Read-only: shop staff issue and revoke their merchant API tokens in the portal; partner
+    staff see which systems of the shop call the API, and when they last did."""
+
+    model = MerchantApiToken
+    fields = ("name", "token", "created_at", "created_by", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "merchant API token"
+    verbose_name_plural = "merchant API tokens (issued and revoked by the shop in the portal)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="token")
+    def token(self, obj: MerchantApiToken) -> str:
+        return f"{obj.prefix}…"
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label="E-mail", help_text="They get a link to choose a password.")
 
@@ -1076,6 +1103,7 @@ class MerchantAdmin(AuditedModelAdmin):
         CarrierAgreementInline,
         StoreInline,
         MerchantUserInline,
+        MerchantApiTokenInline,
     ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
