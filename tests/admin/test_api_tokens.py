@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_staff_see_the_shops_tokens_by_name_and_prefix_but_never_the_token(staff: Client) -> None:
-    shop, other = MerchantFactory(), MerchantFactory()
+    shop, other = MerchantFactory.create(), MerchantFactory.create()
     live, token = merchant_api_token_issue(merchant=shop, name="order system", actor=None)
     revoked, _ = merchant_api_token_issue(merchant=shop, name="old ERP", actor=None)
     merchant_api_token_revoke(merchant=shop, token_id=revoked.pk, actor=None)
@@ -33,7 +33,7 @@ def test_staff_see_the_shops_tokens_by_name_and_prefix_but_never_the_token(staff
 
 
 def test_saving_the_shop_page_leaves_its_tokens_alone(staff: Client) -> None:
-    shop = MerchantFactory()
+    shop = MerchantFactory.create()
     issued, _ = merchant_api_token_issue(merchant=shop, name="order system", actor=None)
     url = f"/admin/merchants/merchant/{shop.pk}/change/"
 

@@ -203,6 +203,7 @@ def test_forgotten_confirms_are_counted_by_who_confirmed_them_with_their_timings
         "rescuer_asked": {"checkout_api": 2, "shop": 2},
         "confirmed_by": {"(not confirmed)": 1, "checkout_api": 2, "shop": 1},
         "booked": 3,
+        "failed": 0,
         "lost": 1,
         "duplicated": 1,
         "seconds_purchase_to_booked": {

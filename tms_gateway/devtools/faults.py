@@ -663,7 +663,7 @@ def forgotten_summary(
     by_source: Counter[str] = Counter()
     asked: Counter[str] = Counter()
     seconds: dict[str, list[float]] = {}
-    booked = lost = duplicated = 0
+    booked = failed = lost = duplicated = 0
     for checkout in forgotten:
         public_id = (checkout.shipment_id or "").replace("-", "")
         row = shipments.get(public_id)
@@ -681,13 +681,16 @@ def forgotten_summary(
                 seconds.setdefault(row.confirmed_by or "?", []).append(
                     max(0.0, row.booked_at - checkout.purchased_at)
                 )
-        elif row.status not in ("failed", "cancelled"):
+        elif row.status in ("failed", "cancelled"):
+            failed += 1  # given up with the carrier's words, for staff: not lost
+        else:
             lost += 1
     return {
         "forgotten": len(forgotten),
         "rescuer_asked": dict(sorted(asked.items())),
         "confirmed_by": dict(sorted(by_source.items())),
         "booked": booked,
+        "failed": failed,
         "lost": lost,
         "duplicated": duplicated,
         "seconds_purchase_to_booked": {
@@ -1161,7 +1164,8 @@ def report_format(report: Mapping[str, Any]) -> str:
         by = ", ".join(f"{source} {n}" for source, n in f["confirmed_by"].items())
         lines.append(
             f"forgotten confirms: {f['forgotten']}, confirmed by {by}; {f['booked']} booked, "
-            f"{f['lost']} lost, {f['duplicated']} duplicated; purchase to booked: {timing}"
+            f"{f['failed']} failed, {f['lost']} lost, {f['duplicated']} duplicated; "
+            f"purchase to booked: {timing}"
         )
     for reason, count in b["failed_reasons"].items():
         lines.append(f"  failed {count}x: {reason}")
