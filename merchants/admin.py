@@ -192,7 +192,24 @@ def credential_key_state(credential: KlarnaCredential) -> str:
     return text
 
 
-class KlarnaCredentialInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that only shows rows: they are added and changed elsewhere (buttons, the
+    portal), never through the parent's form."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class KlarnaCredentialInline(ReadOnlyInline):
     """Read-only: credentials are issued, rotated and revoked by the buttons, never edited."""
 
     model = KlarnaCredential
@@ -207,15 +224,6 @@ class KlarnaCredentialInline(admin.TabularInline):
         if _can_change(request, KlarnaCredential):
             return self.fields
         return tuple(f for f in self.fields if f != "manage")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="state")
     def state(self, obj: KlarnaCredential) -> str:
@@ -986,7 +994,7 @@ class DeliveryOptionAdmin(AuditedModelAdmin):
 # --- Shop users ----------------------------------------------------------------------------
 
 
-class MerchantUserInline(admin.TabularInline):
+class MerchantUserInline(ReadOnlyInline):
     """Read-only: shop users are invited with the button; they set their password themselves."""
 
     model = MerchantUser
@@ -999,15 +1007,6 @@ class MerchantUserInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MerchantUser]:
         return super().get_queryset(request).select_related("user")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="e-mail")
     def email(self, obj: MerchantUser) -> str:
@@ -1024,7 +1023,7 @@ class MerchantUserInline(admin.TabularInline):
         return obj.user.last_login or "never"
 
 
-class MerchantApiTokenInline(admin.TabularInline):
+class MerchantApiTokenInline(ReadOnlyInline):
     """Read-only: shop staff issue and revoke their merchant API tokens in the portal; partner
     staff see which systems of the shop call the API, and when they last did."""
 
@@ -1035,15 +1034,6 @@ class MerchantApiTokenInline(admin.TabularInline):
     can_delete = False
     verbose_name = "merchant API token"
     verbose_name_plural = "merchant API tokens (issued and revoked by the shop in the portal)"
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="token")
     def token(self, obj: MerchantApiToken) -> str:

@@ -392,31 +392,45 @@ class KsaClient:
             headers["Content-Type"] = content_type
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        data = json.dumps(body).encode() if body is not None else None
-        started = time.perf_counter()
-        try:
-            response = self.session.request(
-                method,
-                url,
-                data=data,
-                headers=headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.Timeout:
-            return Exchange(
-                method, url, _ms_since(started), error=f"timeout after {self.timeout:g} s"
-            )
-        except requests.RequestException as exc:
-            return Exchange(method, url, _ms_since(started), error=connection_error_text(exc))
-        return Exchange(
+        return _exchange(
+            self.session, method, url, body=body, headers=headers, timeout=self.timeout
+        )
+
+
+def _exchange(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    body: Json | None,
+    headers: dict[str, str],
+    timeout: float,
+    auth: tuple[str, str] | None = None,
+) -> Exchange:
+    """One request: always a timeout, never a redirect followed, never an exception."""
+    started = time.perf_counter()
+    try:
+        response = session.request(
             method,
             url,
-            _ms_since(started),
-            status=response.status_code,
-            headers=dict(response.headers),
-            text=response.text,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers=headers,
+            auth=auth,
+            timeout=timeout,
+            allow_redirects=False,
         )
+    except requests.Timeout:
+        return Exchange(method, url, _ms_since(started), error=f"timeout after {timeout:g} s")
+    except requests.RequestException as exc:
+        return Exchange(method, url, _ms_since(started), error=connection_error_text(exc))
+    return Exchange(
+        method,
+        url,
+        _ms_since(started),
+        status=response.status_code,
+        headers=dict(response.headers),
+        text=response.text,
+    )
 
 
 class CheckoutClient:
@@ -441,30 +455,14 @@ class CheckoutClient:
         headers = {"Accept": JSON_MEDIA_TYPE}
         if body is not None:
             headers["Content-Type"] = JSON_MEDIA_TYPE
-        started = time.perf_counter()
-        try:
-            response = self.session.request(
-                method,
-                url,
-                data=json.dumps(body).encode() if body is not None else None,
-                headers=headers,
-                auth=self.auth,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.Timeout:
-            return Exchange(
-                method, url, _ms_since(started), error=f"timeout after {self.timeout:g} s"
-            )
-        except requests.RequestException as exc:
-            return Exchange(method, url, _ms_since(started), error=connection_error_text(exc))
-        return Exchange(
+        return _exchange(
+            self.session,
             method,
             url,
-            _ms_since(started),
-            status=response.status_code,
-            headers=dict(response.headers),
-            text=response.text,
+            body=body,
+            headers=headers,
+            timeout=self.timeout,
+            auth=self.auth,
         )
 
 
