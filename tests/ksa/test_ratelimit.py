@@ -56,24 +56,29 @@ def test_unauthenticated_calls_get_401_not_counted(settings: Any, client: Client
         )
 
 
-def test_auth_is_limited_per_identifier_before_the_digest(
+def test_auth_counts_only_failures_and_never_refuses_a_correct_digest(
     settings: Any, shop: Shop, other_shop: Shop
 ) -> None:
     settings.KSA_RATE_LIMIT_AUTH_PER_MINUTE = 2
     a, b = Klarna(Client(), shop), Klarna(Client(), other_shop)
-    assert a.auth(key="wrong").status_code == 401
+    assert a.auth().status_code == 201  # successes are not counted
     assert a.auth().status_code == 201
-    assert_limited(a.auth())
+    assert a.auth(key="wrong").status_code == 401
+    assert a.auth(key="wrong").status_code == 401
+    assert_limited(a.auth(key="wrong"))
+    assert a.auth().status_code == 201  # over the limit, a correct digest still gets its token
     assert b.auth().status_code == 201
-    assert b.auth().status_code == 201
+    assert b.auth(key="wrong").status_code == 401  # counted per identifier and address
 
 
 def test_zero_disables_the_limits(settings: Any, klarna: Klarna) -> None:
     settings.KSA_RATE_LIMIT_PER_MINUTE = 0
     settings.KSA_RATE_LIMIT_AUTH_PER_MINUTE = 0
+    settings.KSA_RATE_LIMIT_AUTH_ADDRESS_PER_MINUTE = 0
     for _ in range(4):
         assert klarna.post("shippingoptions", session()).status_code == 200
         assert klarna.auth().status_code == 201
+        assert klarna.auth(key="wrong").status_code == 401
 
 
 def test_cache_unreachable_allows_and_warns(

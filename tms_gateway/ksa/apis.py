@@ -7,6 +7,7 @@ refusals: an oversize body (413) first, then authentication (401), then validati
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -49,7 +50,7 @@ from .authentication import (
     token_issue,
 )
 from .messages import message_for
-from .ratelimit import ksa_rate_limit
+from .ratelimit import ksa_auth_failure, ksa_rate_limit
 from .schema import (
     auth_schema,
     shipment_confirm_schema,
@@ -60,6 +61,48 @@ from .schema import (
 )
 
 JSON = "application/json"
+
+# A JSON escape of a UTF-16 surrogate: the only way a lone one gets into a parsed body (raw
+# bytes of one are invalid UTF-8, refused by the parser). Pairs match too; the walk tells.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_NAMED_KEY_CHARS = 40
+
+
+def _printable(name: str) -> str:
+    return name[:_NAMED_KEY_CHARS].encode("utf-8", "backslashreplace").decode()
+
+
+def _is_unicode(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def lone_surrogate_problem(data: Any, path: str = "") -> str | None:
+    """Where a parsed body holds a lone surrogate (not Unicode: it cannot be stored, hashed or
+    sent on), as a ``malformed_request`` message naming the field; None when it holds none."""
+    if isinstance(data, str):
+        if _is_unicode(data):
+            return None
+        return f"{path or 'body'}: the text is not valid Unicode (it holds a lone surrogate)."
+    if isinstance(data, list):
+        for index, item in enumerate(data):
+            problem = lone_surrogate_problem(item, f"{path}[{index}]")
+            if problem is not None:
+                return problem
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{path}.{_printable(key)}" if path else _printable(key)
+            if not _is_unicode(key):
+                return f"{name}: the field name is not valid Unicode (it holds a lone surrogate)."
+            problem = lone_surrogate_problem(value, name)
+            if problem is not None:
+                return problem
+    return None
 
 
 class PayloadTooLarge(ApplicationError):
@@ -120,6 +163,10 @@ class KsaApi(APIView):
                 raise s.MalformedRequest(f"The body is not valid JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise s.MalformedRequest("The body must be a JSON object.")
+        if _SURROGATE_ESCAPE.search(raw):
+            problem = lone_surrogate_problem(data)
+            if problem is not None:
+                raise s.MalformedRequest(problem)
         locale = data.get("locale")
         if isinstance(locale, str):
             self.locale = locale
@@ -162,10 +209,15 @@ class AuthApi(KsaApi):
     @auth_schema
     def post(self, request: Request) -> Response:
         identifier, nonce, digest = s.auth_parse(self.body())
-        credential = credential_authenticate(identifier=identifier, nonce=nonce, digest=digest)
-        if credential is None:
+        result = credential_authenticate(identifier=identifier, nonce=nonce, digest=digest)
+        if result.credential is None:
+            # Counted only here: a correct digest is never refused for others' failures.
+            ksa_auth_failure(
+                view=self, request=request, identifier=identifier, reason=result.failure
+            )
             raise AuthenticationFailed()
-        return self.respond({"token": token_issue(credential=credential)}, status=201)
+        token = token_issue(credential=result.credential, key=result.key)
+        return self.respond({"token": token}, status=201)
 
 
 class ShippingOptionsApi(KsaApi):

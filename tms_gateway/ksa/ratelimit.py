@@ -4,12 +4,17 @@ Each (scope, subject, minute) has one counter; a call costs one round trip to Re
 (INCR plus an idempotent EXPIREAT in the same pipeline). Over the limit the call is refused
 with 429, ``{"failure_reason": "rate_limited", ...}`` and ``Retry-After`` (seconds to the end of
 the window). If the cache cannot be reached the call is allowed: availability first.
+
+Authenticated calls are counted per merchant before the view runs. ``/auth`` is different:
+identifiers are not secret, so anything counted before the digest is checked would let anyone
+lock a shop out of Klarna. Only *failed* ``/auth`` calls are counted, per client address and
+identifier and per client address, and a correct digest always gets its token: over a limit a
+failure answers 429 instead of 401, which slows down only the one who is failing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import time
@@ -22,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from tms_gateway.common.errors import ApplicationError
+from tms_gateway.ops.metrics import ksa_auth_failure_observe
 
 from .authentication import KsaPrincipal
 
@@ -31,6 +37,11 @@ WINDOW_SECONDS = 60
 # After the cache fails, skip the limiter this long: no per-call timeouts, no log flood.
 UNREACHABLE_BACKOFF_SECONDS = 5.0
 _skip_until = 0.0
+# How much of an identifier (chosen by whoever calls) a log line shows.
+_LOGGED_IDENTIFIER_CHARS = 80
+
+
+_LIMIT_NAMES = ("address and identifier", "address")
 
 
 class RateLimited(ApplicationError):
@@ -54,39 +65,39 @@ def _hit(key: str, expires_at: int) -> int:
     return int(backend.incr(key))
 
 
-def rate_limit(*, scope: str, subject: str, limit: int, view: APIView) -> None:
-    """Count a call of ``subject``; raise RateLimited when it is over ``limit`` per minute."""
+def _count(*, scope: str, subject: str, now: float) -> int | None:
+    """Count one event of ``subject`` in the current window; None when the store is down."""
     global _skip_until
-    if limit <= 0:
-        return
-    now = time.time()
     if now < _skip_until:
-        return
+        return None
     window = int(now // WINDOW_SECONDS)
-    window_end = (window + 1) * WINDOW_SECONDS
-    key = f"ksa:rl:{scope}:{subject}:{window}"
     try:
-        count = _hit(key, window_end + 1)
+        return _hit(f"ksa:rl:{scope}:{subject}:{window}", (window + 1) * WINDOW_SECONDS + 1)
     except Exception:  # the cache backend's own connection errors
         _skip_until = now + UNREACHABLE_BACKOFF_SECONDS
         logger.warning("rate-limit store unreachable; calls allowed without a limit")
-        return
-    if count > limit:
-        view.headers["Retry-After"] = str(max(1, math.ceil(window_end - now)))
-        raise RateLimited("Too many requests; retry after the time in Retry-After.")
-
-
-def _auth_identifier(request: Request) -> str | None:
-    try:
-        data = json.loads(request._request.body or b"{}")
-    except Exception:  # malformed or oversize: the view refuses it itself
         return None
-    identifier = data.get("identifier") if isinstance(data, dict) else None
-    return identifier if isinstance(identifier, str) and identifier else None
+
+
+def _refuse(view: APIView, now: float) -> RateLimited:
+    window_end = (int(now // WINDOW_SECONDS) + 1) * WINDOW_SECONDS
+    view.headers["Retry-After"] = str(max(1, math.ceil(window_end - now)))
+    return RateLimited("Too many requests; retry after the time in Retry-After.")
+
+
+def rate_limit(*, scope: str, subject: str, limit: int, view: APIView) -> None:
+    """Count a call of ``subject``; raise RateLimited when it is over ``limit`` per minute."""
+    if limit <= 0:
+        return
+    now = time.time()
+    count = _count(scope=scope, subject=subject, now=now)
+    if count is not None and count > limit:
+        raise _refuse(view, now)
 
 
 def ksa_rate_limit(view: APIView, request: Request) -> None:
-    """The callback API's check, after authentication: per merchant, or per /auth identifier."""
+    """The callback API's check, after authentication: per merchant. ``/auth`` (no principal)
+    is not counted here but on its failure path (:func:`ksa_auth_failure`)."""
     if isinstance(request.auth, KsaPrincipal):
         rate_limit(
             scope="m",
@@ -94,11 +105,56 @@ def ksa_rate_limit(view: APIView, request: Request) -> None:
             limit=settings.KSA_RATE_LIMIT_PER_MINUTE,
             view=view,
         )
+
+
+def client_address(request: Request) -> str:
+    """``REMOTE_ADDR``, never the spoofable ``X-Forwarded-For`` (see the README on proxies)."""
+    return str(request.META.get("REMOTE_ADDR") or "")
+
+
+def _subject(*parts: str) -> str:
+    # Hashed: identifiers may hold any character and any length; keys stay short.
+    joined = "\x00".join(parts).encode("utf-8", "backslashreplace")
+    return hashlib.sha256(joined).hexdigest()[:32]
+
+
+def ksa_auth_failure(*, view: APIView, request: Request, identifier: str, reason: str) -> None:
+    """Record one refused ``/auth`` and raise RateLimited when its sender is over a limit.
+
+    Counted per (client address, identifier) against KSA_RATE_LIMIT_AUTH_PER_MINUTE and per
+    client address against KSA_RATE_LIMIT_AUTH_ADDRESS_PER_MINUTE; the metric counts every
+    failure by ``reason``. A warning names the identifier and the address (never the digest or
+    a key) for each failure within the limits and once when a limit is crossed, so a sustained
+    attack costs a bounded number of log lines per address and minute.
+    """
+    ksa_auth_failure_observe(reason=reason)
+    address = client_address(request)
+    shown = ascii(identifier[:_LOGGED_IDENTIFIER_CHARS])
+    now = time.time()
+    over: list[str] = []
+    crossed = False
+    limits = (
+        ("authf", _subject(address, identifier), settings.KSA_RATE_LIMIT_AUTH_PER_MINUTE),
+        ("autha", _subject(address), settings.KSA_RATE_LIMIT_AUTH_ADDRESS_PER_MINUTE),
+    )
+    for (scope, subject, limit), name in zip(limits, _LIMIT_NAMES, strict=True):
+        if limit <= 0:
+            continue
+        count = _count(scope=scope, subject=subject, now=now)
+        if count is not None and count > limit:
+            over.append(name)
+            crossed = crossed or count == limit + 1
+    if not over:
+        logger.warning(
+            "ksa /auth refused (%s): identifier=%s address=%s", reason, shown, address or "-"
+        )
         return
-    limit = settings.KSA_RATE_LIMIT_AUTH_PER_MINUTE
-    if limit <= 0:
-        return
-    identifier = _auth_identifier(request)
-    if identifier is not None:
-        subject = hashlib.sha256(identifier.encode()).hexdigest()[:32]
-        rate_limit(scope="auth", subject=subject, limit=limit, view=view)
+    if crossed:
+        logger.warning(
+            "ksa /auth failures over the limit (%s): identifier=%s address=%s; further failures "
+            "this minute answer 429 (a correct digest is still accepted)",
+            "per " + " and per ".join(over),
+            shown,
+            address or "-",
+        )
+    raise _refuse(view, now)

@@ -313,8 +313,10 @@ auth_schema = extend_schema(
     summary="Get a bearer token",
     description=(
         "Klarna proves it holds the merchant's key: `digest` is the hex SHA-256 of nonce + key "
-        "(case-insensitive). A nonce is accepted once per identifier within 10 minutes. "
-        "Unauthenticated."
+        "(case-insensitive). A nonce is accepted once per identifier within the token's "
+        "lifetime (1 hour). Unauthenticated. Failed calls are limited per client address and "
+        "identifier: over the limit a failure answers 429 with `Retry-After`; a correct digest "
+        "is always accepted."
     ),
     auth=[],
     request={JSON: s.AuthIn, AUTH_TYPE: s.AuthIn},

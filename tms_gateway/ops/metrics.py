@@ -89,6 +89,12 @@ CHECKOUT_ORDER_READS = Counter(
     "complete, incomplete, not_found, refused (credentials), unavailable, rate_limited.",
     ["result"],
 )
+KSA_AUTH_FAILURES = Counter(
+    "tms_ksa_auth_failures",
+    "Refused POST /ksa/v1/auth calls by reason: unknown_identifier (or revoked, or the shop "
+    "inactive), wrong_digest, nonce_reused. The identifier and address are in the log only.",
+    ["reason"],
+)
 
 BREAKER_STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -141,6 +147,10 @@ def reservation_expired_observe(*, attention: bool) -> None:
 
 def checkout_order_read_observe(*, result: str) -> None:
     CHECKOUT_ORDER_READS.labels(result=result).inc()
+
+
+def ksa_auth_failure_observe(*, reason: str) -> None:
+    KSA_AUTH_FAILURES.labels(reason=reason).inc()
 
 
 def booking_observed(func: Callable[P, R]) -> Callable[P, R]:

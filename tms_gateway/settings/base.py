@@ -189,7 +189,8 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 # Token signing keys as "kid:secret" pairs; the first signs, all verify.
 KSA_SIGNING_KEYS = env.list("KSA_SIGNING_KEYS", default=[])
 KSA_TOKEN_LIFETIME = timedelta(seconds=env.int("KSA_TOKEN_LIFETIME_SECONDS", default=3600))
-KSA_NONCE_WINDOW = timedelta(seconds=env.int("KSA_NONCE_WINDOW_SECONDS", default=600))
+# How long a used /auth nonce is remembered; never less than KSA_TOKEN_LIFETIME (enforced).
+KSA_NONCE_WINDOW = timedelta(seconds=env.int("KSA_NONCE_WINDOW_SECONDS", default=3600))
 KSA_RESERVATION_LIFETIME = timedelta(
     seconds=env.int("KSA_RESERVATION_LIFETIME_SECONDS", default=3600)
 )
