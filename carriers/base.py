@@ -88,6 +88,13 @@ class CarrierAdapter(ABC):
     products: ClassVar[dict[str, str]] = {}
     #: The carrier's own hosts: {"live": "https://…", "test": "https://…"}.
     hosts: ClassVar[dict[str, str]] = {}
+    #: Its other hosts a call may go to (host patterns or URLs, carriers/hosts.py): other APIs
+    #: of the carrier, the host its label links point at. With ``hosts``, the carrier's default
+    #: allow-list (``CARRIER_ALLOWED_HOSTS`` replaces it).
+    other_hosts: ClassVar[tuple[str, ...]] = ()
+    #: Where the carrier stores the label PDFs its links lead to, when not on its own hosts:
+    #: fetched for labels only (a GET carrying no secret of the agreement), never called else.
+    label_hosts: ClassVar[tuple[str, ...]] = ()
     #: True when sending the same booking (same reference) twice leaves one shipment at the
     #: carrier (an upsert by our reference), so a lost answer can simply be sent again.
     idempotent_booking: ClassVar[bool] = False
@@ -204,6 +211,10 @@ class CarrierAdapter(ABC):
 
     def product_name(self, code: str) -> str:
         return self.products.get(code, code)
+
+    def own_hosts(self) -> tuple[str, ...]:
+        """The carrier's own hosts: its live and test hosts and ``other_hosts``."""
+        return (*self.hosts.values(), *self.other_hosts)
 
     def base_url(self, agreement: AgreementCredentials) -> str:
         """Where to call: the agreement's override, else settings, else the carrier's host.

@@ -21,6 +21,10 @@ class CarrierRejected(CarrierError):
     """The carrier understood and refused the request; sending it again will not help."""
 
 
+class CarrierHostRefused(CarrierRejected):
+    """The call's host is not allowed for the carrier (carriers/hosts.py): nothing was sent."""
+
+
 class CarrierUnavailable(CarrierError):
     """The carrier could not answer now (timeout, 5xx, 429); ``retry_after`` in seconds."""
 

@@ -5,7 +5,9 @@ request and response with secrets redacted) and has its failure mapped once:
 
 * connection errors, timeouts, 5xx and 429 → ``CarrierUnavailable`` (``retry_after`` from 429);
 * other 4xx → ``CarrierRejected`` carrying the carrier's own messages, verbatim;
-* a body that is not what was expected → ``CarrierResponseInvalid`` (raised by ``.json()``).
+* a body that is not what was expected → ``CarrierResponseInvalid`` (raised by ``.json()``);
+* a host not allowed for the carrier (carriers/hosts.py) → ``CarrierHostRefused``, raised before
+  any byte is sent and traced as refused, without the request's headers or body.
 
 Retries happen only where the caller says a call is safe to repeat (``retries=``).
 """
@@ -26,8 +28,15 @@ import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .exceptions import CarrierRejected, CarrierResponseInvalid, CarrierUnavailable
-from .registry import secret_headers
+from .declaration import Operation
+from .exceptions import (
+    CarrierHostRefused,
+    CarrierRejected,
+    CarrierResponseInvalid,
+    CarrierUnavailable,
+)
+from .hosts import allowed_hosts, host_refusal
+from .registry import adapters, secret_headers
 from .types import AgreementCredentials, CarrierMessage
 
 logger = logging.getLogger(__name__)
@@ -154,13 +163,53 @@ def _default_error_parser(response: HttpResponse) -> tuple[CarrierMessage, ...]:
     return (CarrierMessage(code=str(response.status), text=text[:2000]),) if text else ()
 
 
-class CarrierHttp:
-    """One per adapter; sessions are per thread, since a requests.Session is not thread-safe."""
+def _carries_secret(prepared: requests.PreparedRequest, secrets: tuple[str, ...]) -> bool:
+    body = prepared.body or b""
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else str(body)
+    if any(k.lower() in SECRET_HEADERS | secret_headers() for k in prepared.headers):
+        return True
+    parts = [str(prepared.url), text, *(str(v) for v in prepared.headers.values())]
+    return any(secret in part for secret in secrets for part in parts)
 
-    def __init__(self, carrier: str, *, error_parser: ErrorParser | None = None) -> None:
+
+class CarrierHttp:
+    """One per adapter; sessions are per thread, since a requests.Session is not thread-safe.
+
+    ``hosts`` are the carrier's own hosts (carriers/hosts.py) for a client outside the adapter
+    registry; a registered carrier's are its adapter's ``own_hosts()``.
+    """
+
+    def __init__(
+        self,
+        carrier: str,
+        *,
+        error_parser: ErrorParser | None = None,
+        hosts: Iterable[str] | None = None,
+    ) -> None:
         self.carrier = carrier
         self.error_parser = error_parser or _default_error_parser
+        self._hosts = tuple(hosts) if hosts is not None else None
         self._local = threading.local()
+
+    def host_refusal(
+        self, prepared: requests.PreparedRequest, ctx: CallContext, secrets: tuple[str, ...]
+    ) -> str:
+        """Why this request may not be sent to its host; "" when it may."""
+        adapter = adapters().get(self.carrier) if self._hosts is None else None
+        own = self._hosts if self._hosts is not None else adapter.own_hosts() if adapter else ()
+        url = str(prepared.url)
+        refusal = host_refusal(url, allowed_hosts(self.carrier, own=own), carrier=self.carrier)
+        storage = adapter.label_hosts if adapter is not None else ()
+        if (
+            refusal
+            and storage
+            and ctx.operation == Operation.LABEL
+            and prepared.method == "GET"
+            and not host_refusal(url, storage, carrier=self.carrier)
+            and not _carries_secret(prepared, secrets)
+        ):
+            return ""
+        return refusal
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
@@ -243,6 +292,15 @@ class CarrierHttp:
             method, url, params=params, data=data, headers=dict(headers), auth=auth
         ).prepare()
         started = time.monotonic()
+        refusal = self.host_refusal(prepared, ctx, secrets)
+        if refusal:
+            error = f"refused: {refusal}"
+            self._trace(ctx, prepared, secrets, None, started, b"", error, (), request=False)
+            raise CarrierHostRefused(
+                f"{self.carrier}: {error}",
+                carrier=self.carrier,
+                messages=(CarrierMessage(code="host_refused", text=error),),
+            )
         status: int | None = None
         body = b""
         error = ""
@@ -326,9 +384,12 @@ class CarrierHttp:
         error: str,
         messages: tuple[CarrierMessage, ...],
         content_type: str = "",
+        *,
+        request: bool = True,
     ) -> None:
+        """``request=False`` (a refused call) keeps neither the request's headers nor body."""
         limit = settings.CARRIER_TRACE_MAX_BODY
-        request_body = prepared.body or b""
+        request_body = (prepared.body or b"") if request else b""
         if isinstance(request_body, bytes):
             request_body = request_body.decode("utf-8", errors="replace")
         record = TraceRecord(
@@ -338,7 +399,7 @@ class CarrierHttp:
             operation=ctx.operation,
             method=str(prepared.method),
             url=redact_url(str(prepared.url), secrets),
-            request_headers=redact_headers(prepared.headers, secrets),
+            request_headers=redact_headers(prepared.headers, secrets) if request else {},
             request_body=redact_text(request_body[:limit], secrets),
             status=status,
             duration_ms=int((time.monotonic() - started) * 1000),

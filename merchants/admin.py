@@ -34,10 +34,17 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from carriers.declaration import CredentialField
+from carriers.hosts import allowed_hosts, carrier_host_refusal, host_refusal
 from carriers.registry import adapters, declarations
 from tms_gateway.common.errors import ApplicationError
+from tms_gateway.klarna_checkout import client as checkout_client
+from tms_gateway.klarna_checkout import units as checkout_units
 
-from .agreements import carrier_agreement_check, carrier_fidelity_note
+from .agreements import (
+    carrier_agreement_check,
+    carrier_agreement_secrets_to_enter,
+    carrier_fidelity_note,
+)
 from .audit import (
     AuditAction,
     Snapshot,
@@ -332,8 +339,17 @@ class CredentialIssueForm(forms.Form):
 # --- Klarna checkout API credentials ------------------------------------------------------
 
 
+def _checkout_address(credential: KlarnaCheckoutCredential) -> str:
+    try:
+        return checkout_client.base_url(credential)
+    except ValueError:  # no host for that provider and region: the form says so
+        return ""
+
+
 class KlarnaCheckoutCredentialForm(forms.ModelForm):
-    """The password in a masked input: never rendered back; left blank, the stored one stays."""
+    """The password in a masked input: never rendered back; left blank, the stored one stays,
+    unless the address it is sent to changes (provider, region, test mode or API base URL):
+    then it must be entered again, and an API base URL must be an allowed host."""
 
     password = forms.CharField(
         label="API password",
@@ -379,6 +395,30 @@ class KlarnaCheckoutCredentialForm(forms.ModelForm):
         if self.instance.pk and self.instance.password:
             return str(self.instance.password)
         raise forms.ValidationError("Enter the API password (shared secret).")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        url = str(cleaned.get("api_base_url") or "")
+        hosts = allowed_hosts(checkout_units.SLUG, own=checkout_units.BASE_URLS.values())
+        refusal = host_refusal(url, hosts, carrier="Klarna's checkout API") if url else ""
+        if refusal:
+            self.add_error("api_base_url", f"Refused: {refusal}.")
+        entered = bool(self.data.get(self.add_prefix("password")))
+        if not self.instance.pk or not self.instance.password or entered:
+            return cleaned
+        after = KlarnaCheckoutCredential(
+            provider=cleaned.get("provider", self.instance.provider),
+            region=cleaned.get("region", self.instance.region),
+            test_mode=bool(cleaned.get("test_mode")),
+            api_base_url=url,
+        )
+        if _checkout_address(after) != _checkout_address(self.instance):
+            self.add_error(
+                "password",
+                "Enter the API password again: the address it is sent to changes (stored "
+                "secrets are never sent to a new address).",
+            )
+        return cleaned
 
 
 class KlarnaCheckoutCredentialInline(admin.StackedInline):
@@ -452,7 +492,11 @@ def _secret_field() -> forms.CharField:
 
 class CarrierAgreementForm(forms.ModelForm):
     """Credentials per key in masked inputs: never rendered back, a blank one keeps the stored
-    value, "Remove keys" deletes some. The JSON itself is never a form field."""
+    value, "Remove keys" deletes some. The JSON itself is never a form field.
+
+    Stored secrets never follow a changed URL: the API base URL must be an allowed host of the
+    carrier (carriers/hosts.py), and a change of where the agreement calls (the URL, or the
+    test mode switching the carrier's host) needs every stored secret key entered again."""
 
     # One masked field per key any carrier declares: added by agreement_form_class().
     api_base_url = forms.URLField(
@@ -460,7 +504,10 @@ class CarrierAgreementForm(forms.ModelForm):
         required=False,
         assume_scheme="https",
         widget=forms.URLInput(attrs={"size": 50}),
-        help_text=CarrierAgreement._meta.get_field("api_base_url").help_text,
+        help_text=(
+            f"{CarrierAgreement._meta.get_field('api_base_url').help_text} Only a host allowed "
+            "for the carrier (CARRIER_ALLOWED_HOSTS); changing it needs the secret keys again."
+        ),
     )
     credentials_remove = forms.MultipleChoiceField(
         label="Remove keys",
@@ -516,6 +563,7 @@ class CarrierAgreementForm(forms.ModelForm):
             return cleaned
         allowed = _keys_of(carrier)
         credentials = dict(self.instance.credentials or {}) if self.instance.pk else {}
+        self._check_address(carrier, cleaned)
         for key in credential_keys():
             value = cleaned.get(credential_field(key)) or ""
             if not value:
@@ -529,6 +577,32 @@ class CarrierAgreementForm(forms.ModelForm):
             credentials.pop(key, None)
         self.instance.credentials = credentials
         return cleaned
+
+    def _check_address(self, carrier: str, cleaned: dict[str, Any]) -> None:
+        url = str(cleaned.get("api_base_url") or "")
+        refusal = carrier_host_refusal(carrier, url) if url else ""
+        if refusal:
+            self.add_error("api_base_url", f"Refused: {refusal}.")
+        if "api_base_url" not in cleaned or not self.instance.pk:
+            return
+        entered = {k for k in credential_keys() if cleaned.get(credential_field(k))}
+        missing = carrier_agreement_secrets_to_enter(
+            agreement=self.instance,
+            api_base_url=url,
+            test_mode=bool(cleaned.get("test_mode")),
+            entered=frozenset(entered | set(cleaned.get("credentials_remove") or ())),
+        )
+        if not missing:
+            return
+        for key in missing:
+            if credential_field(key) in self.fields:
+                self.add_error(credential_field(key), "Enter it again: the API address changes.")
+        self.add_error(
+            None,
+            "The agreement would call another address (API base URL or test mode changed): "
+            f"enter every secret key again ({', '.join(missing)}). Stored secrets are never "
+            "sent to a new address.",
+        )
 
 
 def agreement_form_class() -> type[CarrierAgreementForm]:
@@ -550,7 +624,8 @@ class CarrierAgreementInline(admin.TabularInline):
         "is_active",
         "credentials_state",
     )
-    readonly_fields = ("carrier", "credentials_state")
+    # Where it calls is changed on the agreement's own page, where its secrets are entered again.
+    readonly_fields = ("carrier", "test_mode", "api_base_url", "credentials_state")
     extra = 0
     show_change_link = True
     formfield_overrides = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -17,7 +18,7 @@ from carriers.declaration import CarrierDeclaration, Operation, Verdict
 from carriers.exceptions import CarrierError
 from carriers.http import redact_text
 from carriers.models import CarrierTrace
-from carriers.registry import UnknownCarrier, get_adapter
+from carriers.registry import UnknownCarrier, adapters, declarations, get_adapter
 from carriers.types import (
     Address,
     AgreementCredentials,
@@ -63,6 +64,58 @@ _CHECK_KIND_ORDER = (
     ProductKind.MAILBOX,
 )
 _CHECK_PARCEL = Parcel(weight_g=1000, length_mm=300, width_mm=200, height_mm=100)
+
+
+def carrier_agreement_address(*, carrier: str, api_base_url: str, test_mode: bool) -> str:
+    """Where an agreement's calls go: its API base URL, else the carrier's host for its mode
+    (or CARRIER_BASE_URLS, CARRIER_SANDBOX_URL); scheme and host lower case, no default port,
+    no trailing slash, so two addresses compare equal when the calls go to the same place."""
+    adapter = adapters().get(carrier)
+    url = api_base_url
+    if adapter is not None:
+        url = adapter.base_url(
+            AgreementCredentials(
+                agreement_id=0, customer_number="", test_mode=test_mode, base_url=api_base_url
+            )
+        )
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = (parts.hostname or "").lower()
+    if port is not None and port != {"http": 80, "https": 443}.get(parts.scheme.lower()):
+        netloc = f"{netloc}:{port}"
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), parts.query, ""))
+
+
+def carrier_agreement_secrets_to_enter(
+    *,
+    agreement: CarrierAgreement,
+    api_base_url: str,
+    test_mode: bool,
+    entered: frozenset[str],
+) -> tuple[str, ...]:
+    """The stored secret credential keys that must be entered again before the agreement may
+    call another address (``api_base_url``, or ``test_mode`` switching the carrier's host):
+    stored secrets never follow a changed URL. Empty when the address stays, or when every
+    stored secret is in ``entered`` (keys typed in again, or removed)."""
+    if not agreement.pk:
+        return ()
+    before = carrier_agreement_address(
+        carrier=agreement.carrier,
+        api_base_url=agreement.api_base_url,
+        test_mode=agreement.test_mode,
+    )
+    after = carrier_agreement_address(
+        carrier=agreement.carrier, api_base_url=api_base_url, test_mode=test_mode
+    )
+    if before == after:
+        return ()
+    declaration = declarations().get(agreement.carrier)
+    stored = agreement.credentials or {}
+    secret = declaration.secret_credential_keys if declaration is not None else frozenset(stored)
+    return tuple(sorted(k for k in secret if stored.get(k) and k not in entered))
 
 
 @dataclass(frozen=True)

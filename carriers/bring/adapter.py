@@ -96,6 +96,11 @@ class BringAdapter(CarrierAdapter):
         "live": "https://api.bring.com",
         "test": "https://api.bring.com",
     }
+    #: Label links are on www.mybring.com / www.qa.mybring.com (the Mybring headers go there);
+    #: they redirect to "the concrete storage facility (e.g. redirect to Amazon S3)"
+    #: (developer.bring.com/api/booking/labels), fetched without the headers.
+    other_hosts = ("*.bring.com", "*.mybring.com")
+    label_hosts = ("*.amazonaws.com",)
     parsers: ClassVar[dict[str, Callable[[bytes], Any]]] = {
         **json_parsers(
             mappers.read,

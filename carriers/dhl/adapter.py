@@ -89,6 +89,7 @@ class DhlAdapter(CarrierAdapter):
         LOCATION_FINDER: "https://api.dhl.com",
         TRACKING: "https://api-eu.dhl.com",
     }
+    other_hosts = tuple(group_hosts.values())
     parsers: ClassVar[dict[str, Callable[[bytes], Any]]] = {
         **json_parsers(
             mappers.read,

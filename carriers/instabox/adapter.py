@@ -69,6 +69,8 @@ class InstaboxAdapter(CarrierAdapter):
         "live": "https://api.integration.instabee.com",
         "test": "https://sandbox-api.integration.instabee.com",
     }
+    #: The host of the label links in Instabee's booking answers (fetched without the API key).
+    label_hosts = ("labels.integration.instabee.com",)
     parsers: ClassVar[dict[str, Callable[[bytes], Any]]] = {
         **json_parsers(
             mappers.read,

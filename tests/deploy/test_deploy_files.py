@@ -19,8 +19,9 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "tms_gateway.settings.production",
     # 50+ characters with many distinct ones: check --deploy's security.W009 looks at both.
     "DJANGO_SECRET_KEY": "deploy-test-4Kq9zR2mW7xT1vB8nH3jL6pF0sD5gY-aZcXeUiOoQw",
-    "FIELD_ENCRYPTION_KEYS": "ZGV2LW9ubHktZmllbGQta2V5LTAwMDAwMDAwMDAwMDA=",
-    "KSA_SIGNING_KEYS": "p1:" + "s" * 40,
+    # Generated values: production refuses placeholders and low-entropy keys.
+    "FIELD_ENCRYPTION_KEYS": "q7Vw0bGk3Yt9XyN2cJm5RzL8pD1sF4hA6uE0iO3nB2M=",
+    "KSA_SIGNING_KEYS": "p1:Xk4vR9mQ2wZ7tB1nH8jL3pF6sD0gYaCeUiOo",
     "DJANGO_ALLOWED_HOSTS": "gateway.example.com",
     "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tms_deploy"),
     "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/5"),
@@ -158,6 +159,7 @@ def test_secret_template_names_every_secret_with_placeholders() -> None:
         "KSA_SIGNING_KEYS",
         "DATABASE_URL",
         "REDIS_URL",
+        "METRICS_TOKEN",
     }
     assert all("REPLACE" in value for value in data.values())
 

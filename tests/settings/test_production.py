@@ -11,9 +11,10 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "tms_gateway.settings.production",
-    "DJANGO_SECRET_KEY": "x" * 50,
-    "FIELD_ENCRYPTION_KEYS": "ZGV2LW9ubHktZmllbGQta2V5LTAwMDAwMDAwMDAwMDA=",
-    "KSA_SIGNING_KEYS": "p1:" + "s" * 40,
+    # Generated values: production refuses placeholders and low-entropy keys.
+    "DJANGO_SECRET_KEY": "Vb3Qn8zK1wR6tY0mX4cJ7hL2pF9sD5gA-eUiOoZaWqErTyHnMkPl",
+    "FIELD_ENCRYPTION_KEYS": "q7Vw0bGk3Yt9XyN2cJm5RzL8pD1sF4hA6uE0iO3nB2M=",
+    "KSA_SIGNING_KEYS": "p1:Xk4vR9mQ2wZ7tB1nH8jL3pF6sD0gYaCeUiOo",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/tms_gateway",
     "REDIS_URL": "redis://127.0.0.1:6379/15",
     "DJANGO_ALLOWED_HOSTS": "gateway.example.com",

@@ -244,6 +244,9 @@ def _env_file(directory: Path, password: str) -> Path:
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "FIELD_ENCRYPTION_KEYS": key,
         "KSA_SIGNING_KEYS": f"check:{secrets.token_urlsafe(32)}",
+        "METRICS_TOKEN": secrets.token_urlsafe(32),
+        # The agreements call the sandbox container: production allows it only when told so.
+        "CARRIER_ALLOWED_HOSTS": json.dumps({"*": [SANDBOX_HOST]}, separators=(",", ":")),
         "DATABASE_URL": f"postgres://tms:{password}@postgres:5432/tms_gateway",
         "REDIS_URL": "redis://redis:6379/0",
         "WEB_CONCURRENCY": "2",
@@ -286,7 +289,8 @@ def up(check: Check, images: Mapping[str, str], directory: Path) -> None:
     _say(f"  web on 127.0.0.1:{check.web_port}, sandbox on 127.0.0.1:{check.sandbox_port}")
 
 
-SANDBOX_URL = "http://carrier-sandbox.internal:8090"
+SANDBOX_HOST = "carrier-sandbox.internal:8090"
+SANDBOX_URL = f"http://{SANDBOX_HOST}"
 
 
 def seed(check: Check) -> None:

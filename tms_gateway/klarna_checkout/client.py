@@ -18,9 +18,10 @@ from merchants.models import KlarnaCheckoutCredential
 
 from . import mappers
 from .mappers import CheckoutOrder
-from .units import SLUG, host_for
+from .units import BASE_URLS, SLUG, host_for
 
-http = CarrierHttp(SLUG, error_parser=mappers.parse_error)
+# Its calls may go to Klarna's and Kustom's hosts (carriers/hosts.py: plus the sandbox when set).
+http = CarrierHttp(SLUG, error_parser=mappers.parse_error, hosts=BASE_URLS.values())
 
 #: Statuses read here rather than mapped by the transport.
 _NOT_FOUND = 404

@@ -12,6 +12,7 @@ alerting and deploy-time checks.
 
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from . import metrics
@@ -118,9 +119,26 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "checks": checks})
 
 
+def _metrics_refusal(request: HttpRequest) -> HttpResponse | None:
+    """With METRICS_TOKEN, only ``Authorization: Bearer <token>`` reads the metrics (403
+    otherwise); without one, production (METRICS_REQUIRE_TOKEN) has no /metrics (404)."""
+    token = str(settings.METRICS_TOKEN)
+    if not token:
+        if settings.METRICS_REQUIRE_TOKEN:
+            raise Http404("no METRICS_TOKEN")
+        return None
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        return None
+    return HttpResponse("Forbidden\n", status=403, content_type="text/plain")
+
+
 @require_GET
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Prometheus text exposition; serve it on a private port or path only (no auth here)."""
+    """Prometheus text exposition, for the bearer of METRICS_TOKEN (see ``_metrics_refusal``)."""
     from prometheus_client import CONTENT_TYPE_LATEST
 
+    refused = _metrics_refusal(request)
+    if refused is not None:
+        return refused
     return HttpResponse(metrics.metrics_render(), content_type=CONTENT_TYPE_LATEST)

@@ -2,8 +2,9 @@
 
 * ``/healthz`` (alive), ``/readyz`` (database, cache, broker; 503 when the database fails,
   200 "degraded" when only Redis does, 503 for any failure with ``?strict=1``) and
-  ``/metrics`` (Prometheus text format). ``/metrics`` has no authentication: in production
-  expose it on a private port or block it at the proxy. Metrics are per process unless
+  ``/metrics`` (Prometheus text format). With ``METRICS_TOKEN`` set, ``/metrics`` answers only
+  ``Authorization: Bearer <METRICS_TOKEN>`` (403 otherwise); production without a token answers
+  404 (``METRICS_REQUIRE_TOKEN``, forced there). Metrics are per process unless
   ``PROMETHEUS_MULTIPROC_DIR`` is set (see tms_gateway/ops/metrics.py).
 * Logs: ``LOG_FORMAT=json`` writes one JSON object per line (production), ``plain`` (default)
   one readable line. Every record carries the request id (``X-Request-ID``) and is redacted
@@ -23,6 +24,10 @@ env = environ.Env()
 OPS_READYZ_TIMEOUT_SECONDS = 1.0
 # The Celery queue whose depth /metrics reports (Redis broker only).
 OPS_CELERY_QUEUE = "celery"
+# The bearer token Prometheus sends to /metrics (32+ random characters; production refuses a
+# weak one). Empty: /metrics is open, unless METRICS_REQUIRE_TOKEN (production) makes it 404.
+METRICS_TOKEN: str = env("METRICS_TOKEN", default="")
+METRICS_REQUIRE_TOKEN: bool = env.bool("METRICS_REQUIRE_TOKEN", default=False)
 
 # Every carrier call feeds the metrics first; CARRIER_TRACE_SINK (env) still chooses where the
 # trace then goes (the trace table by default, carriers.traces.trace_discard in benchmarks).

@@ -4,6 +4,11 @@
 environment: DJANGO_SECRET_KEY (50+ characters, random), FIELD_ENCRYPTION_KEYS,
 KSA_SIGNING_KEYS, DATABASE_URL (PostgreSQL), REDIS_URL and DJANGO_ALLOWED_HOSTS.
 
+Placeholders (the templates' ``change-me``, ``REPLACE…``, ``replace-me``, the development keys)
+and short or low-entropy secrets stop the start-up with a message naming the variable
+(settings/secret_checks.py): every process (manage.py, gunicorn, Celery) imports this module.
+``/metrics`` needs ``METRICS_TOKEN`` as a bearer token, and answers 404 without one.
+
 TLS ends at the load balancer / ingress, which sets X-Forwarded-Proto. Static files (admin,
 portal, Swagger UI) are collected into STATIC_ROOT when the image is built; the app server does
 not serve them (whitenoise is not a dependency): the ingress or a web server in front serves
@@ -16,6 +21,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import DATABASES, FIELD_ENCRYPTION_KEYS, KSA_SIGNING_KEYS, REDIS_URL, SECRET_KEY, env
+from .observability import METRICS_TOKEN
+from .secret_checks import secret_problems
 
 DEBUG = False
 DEMO_SEED_ENABLED = False
@@ -33,6 +40,20 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 # Without Redis the cache, the nonce store and the broker would be per process.
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production")
+_weak = secret_problems(
+    secret_key=SECRET_KEY,
+    field_encryption_keys=FIELD_ENCRYPTION_KEYS,
+    ksa_signing_keys=KSA_SIGNING_KEYS,
+    metrics_token=METRICS_TOKEN,
+    database_url=env("DATABASE_URL", default=""),
+    redis_url=REDIS_URL,
+)
+if _weak:
+    raise ImproperlyConfigured(
+        "Production refuses placeholder or weak secrets:\n  " + "\n  ".join(_weak)
+    )
+# /metrics answers only METRICS_TOKEN as a bearer token; without one it is 404.
+METRICS_REQUIRE_TOKEN = True
 # The hosts this gateway answers for: required, no development default.
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:

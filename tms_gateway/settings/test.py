@@ -29,6 +29,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEMO_SEED_ENABLED = True
 # Tests point agreements at their own sandbox (tests/conftest.py), never at a dev one.
 CARRIER_SANDBOX_URL = ""
+# That sandbox binds a free port: carriers may call this machine on any port (tests of the
+# allow-list itself set a precise one, carriers/hosts.py).
+CARRIER_ALLOWED_HOSTS = {"*": ["127.0.0.1:*"]}
 # Tests see every change at once; the caches have their own tests.
 KSA_PRINCIPAL_CACHE_SECONDS = 0.0
 CHECKOUT_ANSWER_CACHE_SECONDS = 0
