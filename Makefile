@@ -90,4 +90,4 @@ fuzz: install
 	$(BIN)/python -m tms_gateway.devtools.fuzz
 
 clean:
-	rm -rf $(VENV) var/db.sqlite3
+	rm -rf $(VENV) var/db.sqlite3 var/db.sqlite3-wal var/db.sqlite3-shm

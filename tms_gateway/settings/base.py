@@ -272,6 +272,10 @@ KLARNA_CHECKOUT_TIMEOUT = env.float("KLARNA_CHECKOUT_TIMEOUT", default=10.0)
 # carrier to the local carrier sandbox (make run, tests, benchmarks).
 CARRIER_BASE_URLS: dict[str, dict[str, str]] = env.json("CARRIER_BASE_URLS", default={})
 CARRIER_SANDBOX_URL = env("CARRIER_SANDBOX_URL", default="")
+# Hosts a carrier's calls may go to (carriers/hosts.py), JSON: slug -> host patterns, replacing
+# the carrier's own hosts; "*" adds to every carrier, e.g. {"*": ["carrier-sandbox.internal:8090"]}.
+# Hosts of CARRIER_BASE_URLS and CARRIER_SANDBOX_URL are always allowed.
+CARRIER_ALLOWED_HOSTS: dict[str, list[str]] = env.json("CARRIER_ALLOWED_HOSTS", default={})
 # Fakes of other services the carrier sandbox serves beside the carriers (dotted paths of
 # CarrierSandbox objects): Klarna's checkout API under /klarna.
 SANDBOX_EXTRA_SERVICES = env.list(
