@@ -26,9 +26,10 @@ INSTALLED_APPS: list[str] = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: its runserver (a listen backlog for bursts) wins over staticfiles'.
+    "tms_gateway.common",
     "django.contrib.staticfiles",
     "rest_framework",
-    "tms_gateway.common",
     "merchants",
     "carriers",
     "tms_gateway.checkout",
@@ -40,6 +41,7 @@ MIDDLEWARE: list[str] = [
     "tms_gateway.common.middleware.RequestStartMiddleware",
     "tms_gateway.common.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "tms_gateway.common.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,6 +76,16 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # `make run` serves requests on threads, all writing one file. WAL lets readers go on
+    # beside the writer; IMMEDIATE takes the write lock at BEGIN, so two transactions never
+    # deadlock upgrading a read lock (SQLITE_BUSY at once, which no timeout helps); a writer
+    # waits up to SQLITE_BUSY_TIMEOUT_SECONDS for its turn instead of answering 503.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.float("SQLITE_BUSY_TIMEOUT_SECONDS", default=20.0),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis when REDIS_URL is set, otherwise an in-process cache (single-process `make run`).
