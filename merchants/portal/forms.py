@@ -1,13 +1,15 @@
-"""Forms of the merchant portal: the bookings filter, confirming a booking that needs
-attention, the fallback block's market, the password reset restricted to shop accounts."""
+"""Forms of the merchant portal: sign-in (not for deactivated shops), the bookings filter,
+confirming a booking that needs attention, the fallback block's market, the password reset
+restricted to shop accounts."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -15,19 +17,35 @@ from merchants.models import DeliveryOption, MerchantUser
 
 from . import labels
 from .selectors import STATUS_ALL, STATUS_ATTENTION, BookingFilters
+from .throttle import password_reset_account_allowed
+
+logger = logging.getLogger(__name__)
+
+
+class ShopAuthenticationForm(AuthenticationForm):
+    """Django's sign-in, refused to the users of a deactivated shop with the error of a wrong
+    password (so it never tells that the password was right)."""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if MerchantUser.objects.filter(user_id=user.pk, merchant__is_active=False).exists():
+            raise self.get_invalid_login_error()
 
 
 class ShopPasswordResetForm(PasswordResetForm):
-    """Mails a reset link only to shop accounts: partner staff reset theirs elsewhere, so a
-    staff password can never be changed through the shop portal. Unknown addresses get the
-    same answer as known ones (Django's form never says which)."""
+    """Mails a reset link only to accounts of active shops: partner staff reset theirs
+    elsewhere, so a staff password can never be changed through the shop portal. Unknown
+    addresses get the same answer as known ones (Django's form never says which), and so does
+    an account that had its ``PORTAL_PASSWORD_RESET_PER_ACCOUNT`` mails in the window."""
 
     def get_users(self, email: str) -> Iterable[Any]:
-        return (
-            user
-            for user in super().get_users(email)
-            if MerchantUser.objects.filter(user_id=user.pk).exists()
-        )
+        for user in super().get_users(email):
+            if not MerchantUser.objects.filter(user_id=user.pk, merchant__is_active=True).exists():
+                continue
+            if not password_reset_account_allowed(user_id=user.pk):
+                logger.warning("portal password reset of user %s not mailed: too many", user.pk)
+                continue
+            yield user
 
 
 class DateInput(forms.DateInput):

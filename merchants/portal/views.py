@@ -13,10 +13,11 @@ shipment services and come back to the booking's page with a message saying what
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
@@ -56,7 +57,13 @@ from . import labels
 from .charts import bar_chart, column_chart
 from .exports import bookings_csv, recipient_name
 from .fallback import fallback_options_build
-from .forms import AttentionConfirmForm, BookingFilterForm, FallbackForm, ShopPasswordResetForm
+from .forms import (
+    AttentionConfirmForm,
+    BookingFilterForm,
+    FallbackForm,
+    ShopAuthenticationForm,
+    ShopPasswordResetForm,
+)
 from .selectors import (
     merchant_user_get,
     portal_booking_get,
@@ -70,7 +77,11 @@ from .throttle import (
     login_failure_record,
     login_is_throttled,
     login_success_record,
+    login_throttled_response,
+    password_reset_address_allowed,
 )
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 LABEL_CONTENT_TYPES = {"pdf": "application/pdf", "zpl": "text/plain", "png": "image/png"}
@@ -98,30 +109,29 @@ ATTENTION_REASONS: dict[str, Promise] = {
 
 
 class LoginView(auth_views.LoginView):
-    """Django's sign-in, refused with 429 once the username or address is throttled."""
+    """Django's sign-in (not for users of a deactivated shop), refused with 429 once the
+    account or the address is throttled (throttle.py: every spelling of a name that reaches
+    one account counts against that account)."""
 
+    form_class = ShopAuthenticationForm
     template_name = "portal/login.html"
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = str(request.POST.get("username", ""))
-        if login_is_throttled(username=username, address=client_address(request)):
-            response = TemplateResponse(
-                request,
-                "portal/login_throttled.html",
-                {"window_minutes": max(1, settings.PORTAL_LOGIN_WINDOW_SECONDS // 60)},
-                status=429,
+        if login_is_throttled(scope="portal", username=username, address=client_address(request)):
+            return login_throttled_response(
+                request, scope="portal", template_name="portal/login_throttled.html"
             )
-            response["Retry-After"] = str(settings.PORTAL_LOGIN_WINDOW_SECONDS)
-            return response
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: Any) -> HttpResponse:
-        login_success_record(username=str(self.request.POST.get("username", "")))
+        login_success_record(scope="portal", username=str(self.request.POST.get("username", "")))
         return super().form_valid(form)
 
     def form_invalid(self, form: Any) -> HttpResponse:
         login_failure_record(
+            scope="portal",
             username=str(self.request.POST.get("username", "")),
             address=client_address(self.request),
         )
@@ -133,11 +143,23 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by mail, limited (throttle.py): beyond ``PORTAL_PASSWORD_RESET_PER_ADDRESS``
+    requests from one address (here) or ``PORTAL_PASSWORD_RESET_PER_ACCOUNT`` mails to one
+    account (the form) in the window, the answer is the same "sent" page but no mail goes out,
+    so it tells no one whether an address is known or the limit reached."""
+
     form_class = ShopPasswordResetForm
     template_name = "portal/password_reset_form.html"
     email_template_name = "portal/password_reset_email.txt"
     subject_template_name = "portal/password_reset_subject.txt"
     success_url = reverse_lazy("portal:password_reset_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        address = client_address(self.request)
+        if not password_reset_address_allowed(address=address):
+            logger.warning("portal password reset from %s not mailed: too many requests", address)
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -157,7 +179,8 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 
 class ShopView(View):
-    """A page of one shop: the signed-in user's membership decides which."""
+    """A page of one shop: the signed-in user's membership decides which. A shop deactivated
+    by partner staff is checked on every request: its users' open sessions end there."""
 
     merchant: Merchant
 
@@ -167,6 +190,9 @@ class ShopView(View):
         membership = merchant_user_get(user=request.user)
         if membership is None:
             return TemplateResponse(request, "portal/forbidden.html", status=403)
+        if not membership.merchant.is_active:
+            logout(request)
+            return TemplateResponse(request, "portal/shop_inactive.html", status=403)
         self.merchant = membership.merchant
         return super().dispatch(request, *args, **kwargs)
 

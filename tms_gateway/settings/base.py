@@ -49,6 +49,7 @@ MIDDLEWARE: list[str] = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "merchants.admin_security.AdminNulQueryMiddleware",
 ]
 
 ROOT_URLCONF = "tms_gateway.urls"
@@ -174,6 +175,14 @@ CSRF_COOKIE_HTTPONLY = False
 # Failed portal sign-ins allowed per account and per address within the window.
 PORTAL_LOGIN_ATTEMPTS = env.int("PORTAL_LOGIN_ATTEMPTS", default=5)
 PORTAL_LOGIN_WINDOW_SECONDS = env.int("PORTAL_LOGIN_WINDOW_SECONDS", default=900)
+# The same for the staff admin's sign-in, counted apart from the portal's.
+ADMIN_LOGIN_ATTEMPTS = env.int("ADMIN_LOGIN_ATTEMPTS", default=5)
+ADMIN_LOGIN_WINDOW_SECONDS = env.int("ADMIN_LOGIN_WINDOW_SECONDS", default=900)
+# Portal password-reset requests per address, and reset mails per account, within the window;
+# beyond them the form answers as usual but mails nothing (merchants/portal/throttle.py).
+PORTAL_PASSWORD_RESET_PER_ADDRESS = env.int("PORTAL_PASSWORD_RESET_PER_ADDRESS", default=10)
+PORTAL_PASSWORD_RESET_PER_ACCOUNT = env.int("PORTAL_PASSWORD_RESET_PER_ACCOUNT", default=3)
+PORTAL_PASSWORD_RESET_WINDOW_SECONDS = env.int("PORTAL_PASSWORD_RESET_WINDOW_SECONDS", default=3600)
 # Password reset and invitation mails; the console backend prints them (development).
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="gateway@localhost")

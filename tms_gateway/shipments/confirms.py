@@ -7,6 +7,11 @@ checks the token's signature (no database needed), appends the confirm to a Redi
 answers 202; ``confirms_replay`` (run by beat before every requeue sweep) applies the list in
 order as Klarna's confirm at the moment it arrived, which queues the booking as usual.
 
+Only the signature and expiry of the token are checked when a confirm is noted, so the replay
+checks what the database would have: a confirm whose token was signed for a Klarna credential
+that has since been revoked, or for a merchant that has been deactivated, is refused as the live
+confirm would be (logged, dropped, and counted in ``tms_ksa_confirms_refused_total`` by reason).
+
 Redis keeps nothing on disk in our deployments: a confirm noted here is lost if Redis is lost
 before the database comes back. With Redis down as well the view answers 503.
 """
@@ -23,8 +28,9 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.db.utils import InterfaceError, OperationalError
+from prometheus_client import Counter
 
-from merchants.models import Merchant
+from merchants.models import KlarnaCredential, Merchant
 from tms_gateway.common.errors import ApplicationError
 from tms_gateway.common.redis_clients import redis_client
 
@@ -37,6 +43,15 @@ JOURNAL_KEY = "tms:ksa:confirms:pending"
 REPLAY_BATCH = 1000
 
 REDIS_TIMEOUT_SECONDS = 1.0
+
+# Defined where it is counted; /metrics exports it with the others (tms_gateway/ops/metrics.py
+# reads the default registry, or the multiprocess directory every counter writes to).
+CONFIRMS_REFUSED = Counter(
+    "tms_ksa_confirms_refused",
+    "Confirms recorded during a database outage and refused at replay: credential_revoked "
+    "(the Klarna credential the token names is revoked or gone), merchant_inactive.",
+    ["reason"],
+)
 
 
 def _client() -> redis.Redis | None:
@@ -100,8 +115,24 @@ def confirms_pending() -> int:
         return 0
 
 
+class _Refused(Exception):
+    """The live confirm would be refused now (401): the entry is dropped, not applied."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def _apply(entry: PendingConfirm) -> str:
     merchant = Merchant.objects.filter(public_id=entry.merchant_public_id).first()
+    if merchant is not None:
+        # What token_verify checks before a live confirm (tms_gateway/ksa/authentication.py).
+        if not merchant.is_active:
+            raise _Refused("merchant_inactive")
+        if not KlarnaCredential.objects.filter(
+            pk=entry.credential_id, merchant=merchant, revoked_at__isnull=True
+        ).exists():
+            raise _Refused("credential_revoked")
     shipment = (
         Shipment.objects.filter(merchant=merchant, public_id=entry.shipment_id).first()
         if merchant is not None
@@ -121,8 +152,9 @@ def confirms_replay(*, limit: int = REPLAY_BATCH) -> int:
     """Apply the confirms noted during a database outage, oldest first; returns how many.
 
     One that cannot be applied because the database is still unreachable goes back to the head
-    of the list and the run stops; one for an unknown (or cancelled) shipment is logged and
-    dropped, as the live confirm would have been refused.
+    of the list and the run stops; one for an unknown (or cancelled) shipment, or whose
+    credential is revoked or merchant deactivated, is logged and dropped, as the live confirm
+    would have been refused. Dropped ones count as done.
     """
     client = _client()
     if client is None:
@@ -141,6 +173,16 @@ def confirms_replay(*, limit: int = REPLAY_BATCH) -> int:
             continue
         try:
             outcome = _apply(entry)
+        except _Refused as refused:
+            applied += 1
+            CONFIRMS_REFUSED.labels(reason=refused.reason).inc()
+            logger.error(
+                "confirm of shipment %s received at %s refused and dropped: %s",
+                entry.shipment_id,
+                entry.received_at,
+                refused.reason,
+            )
+            continue
         except (OperationalError, InterfaceError):
             try:
                 client.lpush(JOURNAL_KEY, raw)  # type: ignore[arg-type]
