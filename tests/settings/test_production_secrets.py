@@ -57,6 +57,9 @@ _SCRUBBED = {
     "CARRIER_ALLOWED_HOSTS",
     "CARRIER_SANDBOX_URL",
     "CARRIER_BASE_URLS",
+    # Set for the whole run once the browser tests have started Playwright; a production
+    # process never has it, and `check --deploy` warns about it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 FERNET_HINT = (
     "generate one: python -c 'from cryptography.fernet import Fernet; "
