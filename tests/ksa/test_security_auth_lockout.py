@@ -31,8 +31,12 @@ BYSTANDER = "192.0.2.44"
 
 @pytest.fixture(autouse=True)
 def _one_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One rate-limit window for the whole test, so a minute boundary cannot reset a count."""
-    now = time.time()
+    """One rate-limit window for the whole test, so a minute boundary cannot reset a count.
+
+    Frozen at the start of a window: the counters' expiry in Redis runs on the real clock and
+    is set to the rest of the window, so a time frozen near its end would let them expire."""
+    window = ratelimit.WINDOW_SECONDS
+    now = (time.time() // window) * window + 0.5
     monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: now))
     monkeypatch.setattr(ratelimit, "_skip_until", 0.0)
 
