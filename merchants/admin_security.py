@@ -22,12 +22,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpR
 from django.views.decorators.cache import never_cache
 
 from merchants.portal.throttle import (
-    client_address,
     login_failure_record,
     login_is_throttled,
     login_success_record,
     login_throttled_response,
 )
+from tms_gateway.common.middleware import client_address
 
 
 @never_cache

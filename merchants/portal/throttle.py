@@ -23,10 +23,9 @@ so the answer never tells an attacker whether an address is known or throttled.
 Counters live in the Django cache (Redis in production, shared by every worker); when the
 cache cannot be reached, sign-in and reset stay possible rather than locking every shop out.
 
-The address is ``REMOTE_ADDR``, never the spoofable ``X-Forwarded-For``. Behind a reverse proxy
-that is the proxy's address, so the per-address count becomes one count for every client; a
-deployment behind a proxy should set ``REMOTE_ADDR`` from the proxy's header in one trusted
-place (a middleware or the proxy protocol) before this runs.
+The address is ``REMOTE_ADDR``, never a header the client writes: behind TRUSTED_PROXY_COUNT
+proxies, ``ClientAddressMiddleware`` (tms_gateway/common/middleware.py) has set it to the
+client's address as the outermost trusted proxy saw it.
 """
 
 from __future__ import annotations
@@ -45,10 +44,6 @@ from django.template.response import TemplateResponse
 logger = logging.getLogger(__name__)
 
 LoginScope = Literal["portal", "admin"]
-
-
-def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "")
 
 
 # --- counters --------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from merchants.models import Merchant
 from merchants.preview import MARKETS, PreviewForm, preview_context
 from tms_gateway.checkout.services import merchant_currencies
 from tms_gateway.common.errors import ApplicationError
+from tms_gateway.common.middleware import client_address
 from tms_gateway.ksa.serializers import order_shipping_options_render
 from tms_gateway.shipments.models import ConfirmSource, Shipment
 from tms_gateway.shipments.selectors import shipment_get, shipments_needing_attention_count
@@ -73,7 +74,6 @@ from .selectors import (
     portal_options,
 )
 from .throttle import (
-    client_address,
     login_failure_record,
     login_is_throttled,
     login_success_record,

@@ -1,4 +1,5 @@
-"""Request timing (the moment a request reached the gateway) and database outages as 503."""
+"""Request timing (the moment a request reached the gateway), the client's address behind
+trusted proxies, and database outages as 503."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,46 @@ class RequestStartMiddleware:
 
 def request_started_at(request: HttpRequest) -> float:
     return float(getattr(request, "started_at", time.monotonic()))
+
+
+def forwarded_client(*, remote_addr: str, forwarded_for: str, trusted_proxies: int) -> str:
+    """The client's address as the outermost of ``trusted_proxies`` proxies saw it.
+
+    Each proxy appends the address it received the request from to ``X-Forwarded-For``; only
+    the last ``trusted_proxies`` entries were written by our own proxies, anything before them
+    by the client (and may be forged). With no trusted proxy, or fewer entries than proxies,
+    the connection's own address stands.
+    """
+    if trusted_proxies <= 0:
+        return remote_addr
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    if len(hops) < trusted_proxies:
+        return remote_addr
+    return hops[-trusted_proxies][:64]
+
+
+class ClientAddressMiddleware:
+    """``REMOTE_ADDR`` becomes the real client's address behind TRUSTED_PROXY_COUNT proxies
+    (the ingress, a load balancer), so per-address limits (Klarna's /auth, the portal's and the
+    admin's sign-in) count clients, not the proxy. 0 (the default) trusts no header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        trusted = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0))
+        if trusted > 0:
+            request.META["REMOTE_ADDR"] = forwarded_client(
+                remote_addr=str(request.META.get("REMOTE_ADDR") or ""),
+                forwarded_for=str(request.META.get("HTTP_X_FORWARDED_FOR") or ""),
+                trusted_proxies=trusted,
+            )
+        return self.get_response(request)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address: ``REMOTE_ADDR``, set from trusted proxies' headers above."""
+    return str(request.META.get("REMOTE_ADDR") or "")
 
 
 DATABASE_RETRY_AFTER_SECONDS = 5

@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from tms_gateway.common.errors import ApplicationError
+from tms_gateway.common.middleware import client_address
 from tms_gateway.ops.metrics import ksa_auth_failure_observe
 
 from .authentication import KsaPrincipal
@@ -105,11 +106,6 @@ def ksa_rate_limit(view: APIView, request: Request) -> None:
             limit=settings.KSA_RATE_LIMIT_PER_MINUTE,
             view=view,
         )
-
-
-def client_address(request: Request) -> str:
-    """``REMOTE_ADDR``, never the spoofable ``X-Forwarded-For`` (see the README on proxies)."""
-    return str(request.META.get("REMOTE_ADDR") or "")
 
 
 def _subject(*parts: str) -> str:

@@ -39,6 +39,7 @@ INSTALLED_APPS: list[str] = [
 
 MIDDLEWARE: list[str] = [
     "tms_gateway.common.middleware.RequestStartMiddleware",
+    "tms_gateway.common.middleware.ClientAddressMiddleware",
     "tms_gateway.common.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tms_gateway.common.csp.ContentSecurityPolicyMiddleware",
@@ -51,6 +52,10 @@ MIDDLEWARE: list[str] = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "merchants.admin_security.AdminNulQueryMiddleware",
 ]
+
+# Proxies in front of the gateway that append to X-Forwarded-For (an ingress: 1). The client
+# address they saw replaces REMOTE_ADDR for per-address limits; 0 trusts no header.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 ROOT_URLCONF = "tms_gateway.urls"
 WSGI_APPLICATION = "tms_gateway.wsgi.application"
