@@ -1,6 +1,6 @@
 """Bring (Posten Bring) adapter.
 
-APIs (docs/carriers.md §2), all on ``https://api.bring.com``:
+APIs (carriers/FIDELITY.md, Bring), all on ``https://api.bring.com``:
 
 * Shipping Guide API v2, ``POST /shippingguide/api/v2/products`` (agreement prices, expected
   delivery, time slots and alternative delivery dates);

@@ -22,7 +22,8 @@ SHIPPING_GUIDE_PATH = "/shippingguide/api/v2/products"
 PICKUP_POINTS_PATH = "/pickuppoint/api/pickuppoint/{country}/postalCode/{postal_code}.json"
 BOOKING_PATH = "/booking/api/booking"
 TRACKING_PATH = "/tracking/api/v2/tracking.json"
-#: Label links answer with a redirect to storage (docs/carriers.md §2.4); a few hops at most.
+#: Label links answer with a redirect to storage (carriers/FIDELITY.md, Bring: label); a few
+#: hops at most.
 MAX_REDIRECTS = 3
 #: Domains that get the Mybring headers when a label is fetched (besides the agreement's host).
 BRING_DOMAINS = ("bring.com", "mybring.com")

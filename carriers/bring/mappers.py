@@ -67,7 +67,7 @@ def normalise_postal_code(postal_code: str) -> str:
     return "".join(char for char in postal_code.upper() if char.isalnum())
 
 
-# --- Shipping Guide API v2 (docs/carriers.md §2.2) ----------------------------------------
+# --- Shipping Guide API v2 (https://developer.bring.com/api/shipping-guide_2/) ------------
 
 
 def shipping_hour(now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
@@ -313,7 +313,7 @@ def parse_availability(
 
     Time slots are local times of the recipient's country (``zone``); delivery days count from
     ``today`` (else they are Bring's ``workingDays``). A product Bring left out is not served
-    for this shipment (an empty answer is normal, docs/carriers.md §2.2).
+    for this shipment (an empty answer is normal).
     """
     root = read.object(data, "Shipping Guide answer")
     quotes = []
@@ -338,7 +338,7 @@ def parse_prices(data: Any) -> list[Quote]:
     return parse_availability(data)
 
 
-# --- Pickup Point API (docs/carriers.md §2.3) ---------------------------------------------
+# --- Pickup Point API (https://developer.bring.com/api/pickup-point/) ---------------------
 
 _WEEKDAYS = {
     "MONDAY": 0,
@@ -478,7 +478,7 @@ def service_points_request(*, country: str, kind: LocationKind, limit: int) -> d
     return {"numberOfResponses": min(100, 3 * limit)}
 
 
-# --- Booking API (docs/carriers.md §2.4) --------------------------------------------------
+# --- Booking API (https://developer.bring.com/api/booking/) -------------------------------
 
 
 def _contact(contact: Contact) -> dict[str, Any]:
@@ -720,7 +720,7 @@ def parse_booking(data: Any) -> Booking:
     )
 
 
-# --- Tracking API v2 (docs/carriers.md §2.6) ----------------------------------------------
+# --- Tracking API v2 (https://developer.bring.com/api/tracking/) --------------------------
 
 
 def tracking_request(query: str) -> dict[str, str]:

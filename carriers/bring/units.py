@@ -109,8 +109,9 @@ CUSTOMER_SPECIFIED_DELIVERY_PRODUCTS = frozenset({"5600", "PA_DOREN", "OIL_EXPRE
 #: "For 'PA_DOREN' and '5600' the date cannot be set to more than current date + 10 days."
 CUSTOMER_SPECIFIED_DELIVERY_MAX_DAYS = 10
 
-#: Pickup Point API ``type`` values of unmanned parcel lockers, per country (docs/carriers.md
-#: §2.3 and the Pickup Point API's RAML; 27 is "Pakkeautomat" in Bring's own NO example).
+#: Pickup Point API ``type`` values of unmanned parcel lockers, per country (the Pickup Point
+#: API's RAML, https://developer.bring.com/api/pickup-point/; 27 is "Pakkeautomat" in Bring's
+#: own NO example).
 LOCKER_TYPES: dict[str, frozenset[str]] = {
     "NO": frozenset({"27", "37"}),
     "SE": frozenset({"39"}),

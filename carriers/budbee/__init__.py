@@ -1,4 +1,6 @@
-"""Budbee (Instabee group) merchant API, the ``api.budbee.com`` REST API (docs/carriers.md §3).
+"""Budbee (Instabee group) merchant API, the ``api.budbee.com`` REST API.
+
+Each operation's published source is in carriers/FIDELITY.md (Budbee).
 
 Endpoint versions are chosen by vendor media type: ``postalcodes-v2`` (home availability),
 ``intervals-v2`` (delivery windows), ``boxes-v1`` (Budbee Box lockers), ``multiple.orders-v2``

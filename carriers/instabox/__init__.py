@@ -1,7 +1,8 @@
 """Instabox, through the new Instabee API (beta; ``Accept-Version: 1.0.0``).
 
 Hosts ``api.integration.instabee.com`` (live) and ``sandbox-api.integration.instabee.com`` (test);
-``Authorization: ApiKey <key>``. Used here (docs/carriers.md §4.1):
+``Authorization: ApiKey <key>``. Used here (https://instabee-api-docs.vercel.app/docs/,
+per operation in carriers/FIDELITY.md, Instabox):
 
 * ``GET /availability/countries/{cc}/postal-codes/{pc}/delivery-options?brand=…&product=…``
   for Instabox lockers by sort code (``brand=instabox&product=LOCKER_EXPRESS``) and home

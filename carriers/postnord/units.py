@@ -1,6 +1,8 @@
 """PostNord code tables: products, additional services, party and reference codes, service
-point types and tracking statuses (docs/carriers.md §1.2, §1.5-§1.7). The product catalogue and
-the countries are the declaration's (declaration.py); local times come from carriers.calendar.
+point types and tracking statuses, each from PostNord's published API specifications
+(carriers/FIDELITY.md, PostNord, and tests/carriers/postnord/fixtures/SOURCES.md). The product
+catalogue and the countries are the declaration's (declaration.py); local times come from
+carriers.calendar.
 
 Nothing here talks to PostNord; the adapter, the mappers and the sandbox read these tables.
 """
@@ -32,7 +34,7 @@ PRODUCT_NAMES: dict[str, str] = DECLARATION.product_names
 #: Recipient countries served: the Nordic markets of MyPack and Varubrev.
 COUNTRIES = DECLARATION.countries
 
-# --- EDI instruction codes (§1.5, Booking API swagger) ---------------------------------------
+# --- EDI instruction codes (Booking API swagger) ---------------------------------------------
 
 #: issuerCode: the PostNord company the customer number belongs to.
 ISSUER_CODES = {"DK": "Z11", "SE": "Z12", "NO": "Z13", "FI": "Z14"}
@@ -61,10 +63,10 @@ LABEL_PAPER_SIZE = "LABEL"
 
 # Add-ons (``carriers.types.AddonType``): PostNord has no separate additional service for SMS
 # notice: the recipient's mobile in ``consignee.contact.smsNo`` is the notice (and PostNord
-# charges for EDI without it, §1.5), so it is always sent. The entry code goes in a ``DEL``
+# charges for EDI without it), so it is always sent. The entry code goes in a ``DEL``
 # free text.
 
-# --- Service points (§1.2, Service Points v5 swagger) ---------------------------------------
+# --- Service points (Service Points v5 swagger) ---------------------------------------------
 
 #: typeId filters PostNord recommends for checkouts: manned optional service points, and
 #: parcel boxes (lockers). Collect-in-store (51) and terminal pickup (73) need an agreement.

@@ -1,7 +1,7 @@
 """Bring's APIs, faked: Shipping Guide v2, Pickup Point, Booking (with labels), Tracking v2.
 
-Wire formats follow docs/carriers.md §2 and Bring's published examples
-(/work/shared/carrier-samples/bring): field names, nesting, numbers sent as strings, errors
+Wire formats follow Bring's published examples (carriers/FIDELITY.md, Bring, and
+tests/carriers/bring/fixtures/SOURCES.md): field names, nesting, numbers sent as strings, errors
 inside 200 answers. The data is deterministic:
 
 * pickup points are ``carriers.static.BringStaticAdapter``'s points for the postal code, with
@@ -185,7 +185,7 @@ def _town(country: str, postal_code: str) -> str:
 
 # --- Pickup Point API ---------------------------------------------------------------------
 
-_POINT_TYPES = {  # (manned, locker) type codes, docs/carriers.md §2.3
+_POINT_TYPES = {  # (manned, locker) type codes, Pickup Point API
     "NO": ("4", "37"),
     "SE": ("34", "39"),
     "DK": ("85", "86"),
@@ -1046,7 +1046,7 @@ def _consignment(
     }
 
 
-# Bring's documented test numbers (docs/carriers.md §2.1), with fixed histories.
+# Bring's documented test numbers (https://developer.bring.com/api/testing/), fixed histories.
 _TEST_HISTORIES: dict[str, tuple[str, list[tuple[str, str, str, str, str]]]] = {
     "TESTPACKAGEEDI": ("1202", [("PRE_NOTIFIED", "2026-11-23T09:12:00+01:00", "", "", "")]),
     "TESTPACKAGEATPICKUPPOINT": (

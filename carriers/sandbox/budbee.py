@@ -1,4 +1,4 @@
-"""Budbee's merchant API, faked (docs/carriers.md §3), for the Budbee adapter and demos.
+"""Budbee's merchant API, faked (carriers/FIDELITY.md, Budbee), for the Budbee adapter and demos.
 
 Speaks Budbee's wire format: HTTP Basic auth (any non-empty key and secret; 401 otherwise),
 the vendor media type per endpoint (415 for another), epoch-millisecond times, errors as

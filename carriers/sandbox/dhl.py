@@ -81,7 +81,7 @@ _CAPITALS = {
 }
 # Products the transport-instruction API knows, and where each may deliver.
 _DOMESTIC = {"102", "103", "104", "118", "401", "402", "502"}
-# 109 Parcel Connect's destinations (ParcelShop or ParcelStation, docs/carriers.md §5.1).
+# 109 Parcel Connect's destinations (ParcelShop or ParcelStation, carriers/dhl/units.py).
 _PARCEL_CONNECT = (
     dhl_units.PARCEL_CONNECT_LOCKER_COUNTRIES | dhl_units.PARCEL_CONNECT_SHOP_COUNTRIES
 )

@@ -1,6 +1,6 @@
 """The Instabee API (new, beta, ``Accept-Version: 1.0.0``) as the Instabox adapter calls it.
 
-Routes (docs/carriers.md §4.1), below ``/instabox``:
+Routes (carriers/FIDELITY.md, Instabox), below ``/instabox``:
 
 * ``GET|POST /availability/countries/{cc}/postal-codes/{pc}/delivery-options?brand=&product=``:
   ``LOCKER_EXPRESS`` (brand ``instabox``) answers up to ten lockers around the postal code

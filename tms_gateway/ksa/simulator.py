@@ -2,8 +2,9 @@
 
 Used by ``manage.py ksa_simulate`` so partner staff can check any deployment (local, staging,
 production) end to end: /auth → /shippingoptions (preview, then with address) → POST /shipment
-→ /confirm → GET /shipment. It speaks only the wire contract (docs/klarna-shipping-api.md §3, §4,
-§8) and knows nothing of the gateway's internals, so it works against any implementation.
+→ /confirm → GET /shipment. It speaks only the wire contract (Klarna's Shipping Assistant
+callback API, https://docs.klarna.com/shipping-assistant/api) and knows nothing of the
+gateway's internals, so it works against any implementation.
 
 Each step returns a :class:`StepResult` with human-readable detail lines; the run stops at the
 first failed step. The Klarna key and the full bearer token are never put into a result.

@@ -1,8 +1,9 @@
 """Every Bring sample in ../shared/carrier-samples/bring goes through the adapter's parsers.
 
 Responses are parsed by ``BringAdapter.parsers``; requests are checked against the request
-builders (every field we send is one Bring's own example or carriers.md §2 names); the XML
-serialisations are read as XML and must carry the JSON twin's values (the adapter speaks JSON).
+builders (every field we send is one Bring's own example or ../shared/docs/carriers.md names);
+the XML serialisations are read as XML and must carry the JSON twin's values (the adapter
+speaks JSON).
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ SAMPLE_OPERATIONS: dict[str, str] = {
     "tracking-response-error-400__bring-devsite.json": "error",
 }
 
-# Request fields carriers.md §2.2/§2.4 documents that Bring's two example requests leave out.
+# Request fields ../shared/docs/carriers.md §2.2/§2.4 documents that Bring's two example
+# requests leave out.
 DOCUMENTED_SHIPPING_GUIDE_FIELDS = {
     "language",
     "numberOfAlternativeDeliveryDates",

@@ -1,7 +1,7 @@
 """Instabox requests built exactly, responses parsed exactly, errors kept verbatim (no network).
 
 No real Instabee payloads are public (see ../shared/carrier-samples/INDEX.md); the fixtures are
-ours, built from the field names in docs/carriers.md §4.1 and Instabee's docs.
+ours, built from Instabee's docs (tests/carriers/instabox/fixtures/SOURCES.md names each page).
 """
 
 from __future__ import annotations
