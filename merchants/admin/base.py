@@ -1,0 +1,141 @@
+"""What every admin of the merchants app shares: the audited model admin (an audit row for
+every add, change and delete), permission helpers, admin URLs and the read-only inline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+
+from ..audit import (
+    AuditAction,
+    Snapshot,
+    audit_changes,
+    audit_merchant,
+    audit_record,
+    audit_snapshot,
+)
+
+TEMPLATES = "admin/merchants"
+#: Smaller JSON boxes (most hold one line: {"SEK": 4900}); URLs without a scheme are https.
+FORMFIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.JSONField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})},
+    models.URLField: {"assume_scheme": "https"},
+}
+NO_SAVE: dict[str, Any] = {
+    "show_save": False,
+    "show_save_and_continue": False,
+    "show_save_and_add_another": False,
+    "show_delete": False,
+}
+
+
+def _can_change(request: HttpRequest, model: type[models.Model]) -> bool:
+    """The model admin's ``has_change_permission``; the model's change permission for a model
+    without an admin of its own (shop users)."""
+    if admin.site.is_registered(model):
+        return admin.site.get_model_admin(model).has_change_permission(request)
+    opts = model._meta
+    return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
+
+
+def _require_change(request: HttpRequest, model: type[models.Model]) -> None:
+    if not _can_change(request, model):
+        raise PermissionDenied
+
+
+def _admin_url(name: str, *args: Any, query: str = "") -> str:
+    url = reverse(f"admin:{name}", args=args)
+    return f"{url}?{query}" if query else url
+
+
+# --- Audited saves -------------------------------------------------------------------------
+
+
+def _record(request: HttpRequest, obj: models.Model, action: str, changes: dict[str, Any]) -> None:
+    audit_record(
+        merchant=audit_merchant(obj), actor=request.user, action=action, obj=obj, changes=changes
+    )
+
+
+def _stored(obj: models.Model) -> Snapshot:
+    """The state of ``obj`` as the database has it (before the change being saved)."""
+    return audit_snapshot(type(obj)._default_manager.get(pk=obj.pk))
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """Writes an audit row for every add, change and delete of the object and its inlines."""
+
+    formfield_overrides = FORMFIELDS
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        form._audit_before = _stored(obj) if change and obj.pk else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        form.save_m2m()
+        # Recorded once its many-to-many fields are saved too, before the inline rows.
+        before = getattr(form, "_audit_before", None)
+        changes = audit_changes(before=before, after=audit_snapshot(form.instance))
+        if before is None or changes:
+            _record(
+                request,
+                form.instance,
+                AuditAction.UPDATE if before is not None else AuditAction.CREATE,
+                changes,
+            )
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        parent = form.instance
+        merchant = audit_merchant(parent)
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            _record(
+                request, obj, AuditAction.DELETE, audit_changes(before=_stored(obj), after=None)
+            )
+            obj.delete()
+        for obj in instances:
+            before = None if obj._state.adding else _stored(obj)
+            if getattr(obj, "merchant_id", 0) is None:
+                obj.merchant = merchant  # add-ons carry their option's merchant
+            obj.save()
+            changes = audit_changes(before=before, after=audit_snapshot(obj))
+            if before is None or changes:
+                action = AuditAction.CREATE if before is None else AuditAction.UPDATE
+                _record(request, obj, action, changes)
+        formset.save_m2m()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        _record(request, obj, AuditAction.DELETE, audit_changes(before=_stored(obj), after=None))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            _record(request, obj, AuditAction.DELETE, audit_changes(before=obj, after=None))
+        super().delete_queryset(request, queryset)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that only shows rows: they are added and changed elsewhere (buttons, the
+    portal), never through the parent's form."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,433 @@
+"""The merchant's page: onboarding steps, inlines, and the views that issue, rotate and revoke
+credentials, invite shop users and preview the checkout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from carriers.registry import declarations
+from tms_gateway.common.errors import ApplicationError
+
+from ..audit import AuditAction, audit_changes
+from ..models import DeliveryOption, KlarnaCredential, Merchant, MerchantUser
+from ..preview import PreviewForm, preview_context
+from ..services import (
+    klarna_credential_create,
+    klarna_credential_revoke,
+    klarna_credential_rotate,
+    merchant_user_invite,
+)
+from .base import (
+    TEMPLATES,
+    AuditedModelAdmin,
+    _admin_url,
+    _can_change,
+    _record,
+    _require_change,
+    _stored,
+)
+from .carrier_agreements import CarrierAgreementInline, _carrier_label, credential_keys_set
+from .credentials import CredentialIssueForm, KlarnaCheckoutCredentialInline, KlarnaCredentialInline
+from .options import StoreInline
+from .users import (
+    InviteForm,
+    MerchantApiTokenInline,
+    MerchantUserInline,
+    merchant_user_invitation_send,
+)
+
+# --- Merchants -----------------------------------------------------------------------------
+
+
+@admin.register(Merchant)
+class MerchantAdmin(AuditedModelAdmin):
+    list_display = (
+        "name",
+        "slug",
+        "is_active",
+        "identifiers",
+        "carriers",
+        "option_count",
+        "created_at",
+    )
+    list_filter = ("is_active",)
+    search_fields = ("name", "slug", "credentials__identifier")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("public_id", "onboarding")
+    inlines = [
+        KlarnaCredentialInline,
+        KlarnaCheckoutCredentialInline,
+        CarrierAgreementInline,
+        StoreInline,
+        MerchantUserInline,
+        MerchantApiTokenInline,
+    ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        shop: tuple[str, ...] = ("name", "slug", "is_active", "default_locale")
+        sender = (
+            "sender_name",
+            "sender_street_address",
+            ("sender_postal_code", "sender_city", "sender_country"),
+            ("sender_phone", "sender_email"),
+        )
+        fieldsets: list[tuple[str, dict[str, Any]]] = []
+        if obj is not None:
+            fieldsets.append(("Onboarding", {"fields": ("onboarding",)}))
+            shop = (*shop, "public_id")
+        fieldsets += [
+            ("Shop", {"fields": shop}),
+            ("Sender: the warehouse carriers collect from", {"fields": sender}),
+        ]
+        return fieldsets
+
+    def response_post_save_add(self, request: HttpRequest, obj: Any) -> HttpResponseRedirect:
+        # The onboarding steps are on the merchant's page.
+        return HttpResponseRedirect(_admin_url("merchants_merchant_change", obj.pk))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Merchant]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(option_count=Count("options", distinct=True))
+            .prefetch_related("credentials", "agreements")
+        )
+
+    @admin.display(description="Klarna identifiers")
+    def identifiers(self, obj: Merchant) -> str:
+        return ", ".join(c.identifier for c in obj.credentials.all() if not c.revoked_at) or "-"
+
+    @admin.display(description="carriers")
+    def carriers(self, obj: Merchant) -> str:
+        return ", ".join(a.get_carrier_display() for a in obj.agreements.all()) or "-"
+
+    @admin.display(description="options", ordering="option_count")
+    def option_count(self, obj: Merchant) -> int:
+        return int(getattr(obj, "option_count", 0))
+
+    @admin.display(description="steps")
+    def onboarding(self, obj: Merchant) -> SafeString:
+        """The onboarding steps, what each has so far, and where to go next."""
+        pk = obj.pk
+        active = [c for c in obj.credentials.all() if not c.revoked_at]
+        agreements = list(obj.agreements.all())
+        missing = [c for c in declarations() if c not in {a.carrier for a in agreements}]
+        add_agreement = format_html_join(
+            " · ",
+            '<a href="{}">{}</a>',
+            (
+                (
+                    _admin_url(
+                        "merchants_carrieragreement_add", query=f"merchant={pk}&carrier={c}"
+                    ),
+                    _carrier_label(c),
+                )
+                for c in missing
+            ),
+        )
+        options = DeliveryOption.objects.filter(merchant=obj)
+        rows = [
+            (
+                "1. Klarna credential",
+                ", ".join(c.identifier for c in active) or "none yet",
+                format_html(
+                    '<a href="{}">Issue a credential</a>',
+                    _admin_url("merchants_merchant_credential_issue", pk),
+                ),
+            ),
+            (
+                "2. Carrier agreements",
+                "; ".join(
+                    f"{a.get_carrier_display()}: {credential_keys_set(a)}" for a in agreements
+                )
+                or "none yet",
+                format_html("Add: {}", add_agreement) if missing else "",
+            ),
+            (
+                "3. Stores",
+                f"{obj.stores.count()}",
+                format_html(
+                    '<a href="{}">List</a> · <a href="{}">Add a store</a>',
+                    _admin_url("merchants_store_changelist", query=f"merchant__id__exact={pk}"),
+                    _admin_url("merchants_store_add", query=f"merchant={pk}"),
+                ),
+            ),
+            (
+                "4. Delivery options",
+                f"{options.filter(is_active=True).count()} active of {options.count()}",
+                format_html(
+                    '<a href="{}">List</a> · <a href="{}">Add an option</a> · '
+                    '<a href="{}">Preview checkout</a>',
+                    _admin_url(
+                        "merchants_deliveryoption_changelist", query=f"merchant__id__exact={pk}"
+                    ),
+                    _admin_url("merchants_deliveryoption_add", query=f"merchant={pk}"),
+                    _admin_url("merchants_merchant_preview", pk),
+                ),
+            ),
+            (
+                "5. Shop users",
+                f"{obj.users.count()}",
+                format_html(
+                    '<a href="{}">Invite a shop user</a>',
+                    _admin_url("merchants_merchant_invite", pk),
+                ),
+            ),
+        ]
+        return format_html(
+            '<table class="onboarding">{}</table>'
+            '<p class="help"><a href="{}">Audit log of this shop</a></p>',
+            format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>", rows),
+            _admin_url("merchants_auditlog_changelist", query=f"merchant__id__exact={pk}"),
+        )
+
+    # --- Views: credentials, invitations, preview -------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/credentials/issue/",
+                view(self.credential_issue_view),
+                name="merchants_merchant_credential_issue",
+            ),
+            path(
+                "<path:object_id>/credentials/<int:credential_id>/rotate/",
+                view(self.credential_rotate_view),
+                name="merchants_merchant_credential_rotate",
+            ),
+            path(
+                "<path:object_id>/credentials/<int:credential_id>/revoke/",
+                view(self.credential_revoke_view),
+                name="merchants_merchant_credential_revoke",
+            ),
+            path(
+                "<path:object_id>/invite/",
+                view(self.invite_view),
+                name="merchants_merchant_invite",
+            ),
+            path(
+                "<path:object_id>/preview/",
+                view(self.preview_view),
+                name="merchants_merchant_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _merchant(self, request: HttpRequest, object_id: str) -> Merchant:
+        merchant = self.get_object(request, object_id)
+        if merchant is None or not self.has_view_permission(request, merchant):
+            raise Http404
+        return merchant
+
+    def _context(
+        self, request: HttpRequest, merchant: Merchant, title: str, **extra: Any
+    ) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": merchant,
+            "merchant": merchant,
+            "title": title,
+            "change_url": _admin_url("merchants_merchant_change", merchant.pk),
+            **extra,
+        }
+
+    def _key_once(
+        self,
+        request: HttpRequest,
+        merchant: Merchant,
+        credential: KlarnaCredential,
+        key: str,
+        title: str,
+    ) -> HttpResponse:
+        response = TemplateResponse(
+            request,
+            f"{TEMPLATES}/merchant/credential_key.html",
+            self._context(
+                request,
+                merchant,
+                title,
+                credential=credential,
+                key=key,
+                grace=settings.KSA_KEY_ROTATION_GRACE,
+            ),
+        )
+        # The one page a plain key is ever on: not kept by the browser or a proxy.
+        response["Cache-Control"] = "no-store, max-age=0"
+        response["Pragma"] = "no-cache"
+        return response
+
+    def credential_issue_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        merchant = self._merchant(request, object_id)
+        _require_change(request, KlarnaCredential)
+        form = CredentialIssueForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    credential, key = klarna_credential_create(
+                        merchant=merchant, identifier=form.cleaned_data["identifier"] or None
+                    )
+                    _record(
+                        request,
+                        credential,
+                        AuditAction.CREDENTIAL_ISSUE,
+                        audit_changes(before=None, after=credential),
+                    )
+            except ApplicationError as exc:
+                form.add_error("identifier", exc.message)
+            else:
+                return self._key_once(
+                    request, merchant, credential, key, "Klarna credential issued"
+                )
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/merchant/credential_issue.html",
+            self._context(request, merchant, "Issue a Klarna credential", form=form),
+        )
+
+    def _credential(self, merchant: Merchant, credential_id: int) -> KlarnaCredential:
+        return get_object_or_404(KlarnaCredential, pk=credential_id, merchant=merchant)
+
+    def credential_rotate_view(
+        self, request: HttpRequest, object_id: str, credential_id: int
+    ) -> HttpResponse:
+        merchant = self._merchant(request, object_id)
+        _require_change(request, KlarnaCredential)
+        credential = self._credential(merchant, credential_id)
+        if request.method == "POST":
+            try:
+                with transaction.atomic():
+                    before = _stored(credential)
+                    key = klarna_credential_rotate(credential=credential)
+                    _record(
+                        request,
+                        credential,
+                        AuditAction.CREDENTIAL_ROTATE,
+                        audit_changes(before=before, after=credential),
+                    )
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return HttpResponseRedirect(_admin_url("merchants_merchant_change", merchant.pk))
+            return self._key_once(request, merchant, credential, key, "Klarna key rotated")
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/merchant/credential_confirm.html",
+            self._context(
+                request,
+                merchant,
+                f"Rotate the key of {credential.identifier}",
+                credential=credential,
+                operation="rotate",
+                grace=settings.KSA_KEY_ROTATION_GRACE,
+            ),
+        )
+
+    def credential_revoke_view(
+        self, request: HttpRequest, object_id: str, credential_id: int
+    ) -> HttpResponse:
+        merchant = self._merchant(request, object_id)
+        _require_change(request, KlarnaCredential)
+        credential = self._credential(merchant, credential_id)
+        change_url = _admin_url("merchants_merchant_change", merchant.pk)
+        if request.method == "POST":
+            if credential.revoked_at:
+                self.message_user(request, f"{credential} was already revoked.", messages.WARNING)
+                return HttpResponseRedirect(change_url)
+            with transaction.atomic():
+                before = _stored(credential)
+                klarna_credential_revoke(credential=credential)
+                _record(
+                    request,
+                    credential,
+                    AuditAction.CREDENTIAL_REVOKE,
+                    audit_changes(before=before, after=credential),
+                )
+            self.message_user(
+                request,
+                f"Revoked {credential}: Klarna's calls with it are refused from now on.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(change_url)
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/merchant/credential_confirm.html",
+            self._context(
+                request,
+                merchant,
+                f"Revoke {credential.identifier}",
+                credential=credential,
+                operation="revoke",
+            ),
+        )
+
+    def invite_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        merchant = self._merchant(request, object_id)
+        _require_change(request, MerchantUser)
+        form = InviteForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                membership = merchant_user_invite(
+                    merchant=merchant, email=form.cleaned_data["email"], actor=request.user
+                )
+            except ApplicationError as exc:
+                form.add_error("email", exc.message)
+            else:
+                merchant_user_invitation_send(membership=membership, request=request)
+                self.message_user(
+                    request,
+                    f"Invitation sent to {membership.user.email}: the link lets them choose a "
+                    "password and sign in to the portal.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(_admin_url("merchants_merchant_change", merchant.pk))
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/merchant/invite.html",
+            self._context(request, merchant, f"Invite a shop user to {merchant}", form=form),
+        )
+
+    def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The shared checkout preview; viewing is enough (it changes nothing)."""
+        merchant = self._merchant(request, object_id)
+        form = PreviewForm(request.GET or None)
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/merchant/preview.html",
+            self._context(
+                request,
+                merchant,
+                f"Checkout preview of {merchant}",
+                preview_url=_admin_url("merchants_merchant_preview", merchant.pk),
+                **preview_context(merchant=merchant, form=form),
+            ),
+        )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        context: dict[str, Any] = {
+            "preview_url": _admin_url("merchants_merchant_preview", object_id)
+        }
+        if _can_change(request, KlarnaCredential):
+            context["issue_url"] = _admin_url("merchants_merchant_credential_issue", object_id)
+        if _can_change(request, MerchantUser):
+            context["invite_url"] = _admin_url("merchants_merchant_invite", object_id)
+        return super().change_view(
+            request, object_id, form_url, {**context, **(extra_context or {})}
+        )
