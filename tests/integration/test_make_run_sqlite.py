@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 import requests
 
-from tms_gateway.devtools.bench import ROOT, Server, free_port, manage, servers_running
+from tms_gateway.devtools.harness import ROOT, Server, free_port, manage, servers_running
 from tms_gateway.ksa.simulator import (
     AUTH_MEDIA_TYPE,
     SELECT_OPTION_MEDIA_TYPE,

@@ -75,7 +75,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .bench import (
+from .harness import (
     GUNICORN_THREADS,
     VAR,
     WEB_CONCURRENCY,
@@ -87,7 +87,7 @@ from .bench import (
     raise_interrupt,
     reachable,
 )
-from .bench import child_env as bench_child_env
+from .harness import child_env as bench_child_env
 
 OUTPUT = VAR / "faults.json"
 
