@@ -94,6 +94,26 @@ def test_json_formatter_keeps_exceptions_redacted() -> None:
     assert "ValueError" in data["exception"]
 
 
+def test_json_formatter_names_its_fields_and_redacts_structured_extras() -> None:
+    logger = logging.getLogger("tests.ops.json")
+    record = logger.makeRecord(
+        logger.name,
+        logging.INFO,
+        __file__,
+        1,
+        "sent",
+        (),
+        None,
+        extra={"body": {"apikey": "very-secret-value"}, "level": "not ours", "_private": 1},
+        sinfo="Stack (most recent call last):\n  password=very-secret-value",
+    )
+    data = json.loads(JsonFormatter().format(record))
+
+    assert list(data) == ["time", "level", "logger", "message", "request_id", "stack", "body"]
+    assert data["level"] == "INFO"
+    assert "very-secret-value" not in data["body"] + data["stack"]
+
+
 @pytest.mark.parametrize(
     "text",
     [

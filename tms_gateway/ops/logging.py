@@ -10,7 +10,6 @@ clean record.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 import threading
@@ -19,6 +18,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
+
+import pythonjsonlogger.json
 
 REDACTED = "[redacted]"
 
@@ -66,6 +67,14 @@ _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()
     | {"message", "asctime", "request_id", "_ops_clean"}
 )
+# python-json-logger's (LogRecord's) names → the names our JSON lines have always used.
+_JSON_NAMES = {
+    "asctime": "time",
+    "levelname": "level",
+    "name": "logger",
+    "exc_info": "exception",
+    "stack_info": "stack",
+}
 
 
 def clean_record(record: logging.LogRecord) -> logging.LogRecord:
@@ -141,27 +150,30 @@ def redacting_filter() -> RedactingFilter:
     return RedactingFilter()
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id, extra fields."""
+class JsonFormatter(pythonjsonlogger.json.JsonFormatter):
+    """One JSON object per line: time, level, logger, message, request_id, extra fields, then
+    ``exception`` and ``stack`` when the record has them (python-json-logger, our names)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            ["asctime", "levelname", "name", "message", "request_id"],
+            rename_fields=_JSON_NAMES,
+            reserved_attrs=[*_STANDARD_ATTRS, *_JSON_NAMES.values()],
+            json_default=str,
+            json_ensure_ascii=False,
+        )
 
     def format(self, record: logging.LogRecord) -> str:
         clean_record(record)
-        payload: dict[str, Any] = {
-            "time": dt.datetime.fromtimestamp(record.created, tz=dt.UTC).isoformat(
-                timespec="milliseconds"
-            ),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", request_id_var.get()),
+        return super().format(record)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return dt.datetime.fromtimestamp(record.created, tz=dt.UTC).isoformat(
+            timespec="milliseconds"
+        )
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            key: value if isinstance(value, str | int | float | bool | None) else redact(str(value))
+            for key, value in log_data.items()
         }
-        for key, value in vars(record).items():
-            if key in _STANDARD_ATTRS or key.startswith("_") or key in payload:
-                continue
-            scalar = isinstance(value, str | int | float | bool | None)
-            payload[key] = value if scalar else redact(str(value))
-        if record.exc_text:
-            payload["exception"] = record.exc_text
-        if record.stack_info:
-            payload["stack"] = record.stack_info
-        return json.dumps(payload, ensure_ascii=False, default=str)
