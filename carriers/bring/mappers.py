@@ -19,6 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import get_currency_precision
+
 from carriers.calendar import business_days_between, local_today, zone_for
 from carriers.exceptions import CarrierRejected, CarrierUnavailable
 from carriers.http import HttpResponse
@@ -157,8 +159,13 @@ def availability_request(
 
 
 def minor_units(amount: Any, currency: str) -> int:
-    """``"938.70"`` NOK -> ``93870``; the currency's ISO 4217 exponent decides the factor."""
-    exponent = units.CURRENCY_EXPONENTS.get(currency, 2)
+    """``"938.70"`` NOK -> ``93870``; the currency's decimals decide the factor.
+
+    babel's (CLDR's) decimals: 2 for the currencies Bring prices in (NOK, SEK, DKK, EUR), 0 for
+    ISK, JPY and KRW, 2 for a code it does not know. They equal ISO 4217's minor units except
+    for a few currencies Bring does not price in (HUF, IDR, COP, IQD: 0 in CLDR).
+    """
+    exponent = get_currency_precision(currency)
     try:
         value = Decimal(read.text(amount, "a price").strip())
     except InvalidOperation as exc:

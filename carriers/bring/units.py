@@ -163,7 +163,3 @@ def tracking_status(code: str) -> TrackingStatus:
 
 def is_locker(*, country: str, point_type: str) -> bool:
     return point_type in LOCKER_TYPES.get(country.upper(), frozenset())
-
-
-#: ISO 4217 minor units of the currencies whose exponent is not 2.
-CURRENCY_EXPONENTS: dict[str, int] = {"ISK": 0, "JPY": 0, "KRW": 0}
