@@ -27,9 +27,6 @@ OWN_FOLDERS = {"docs", "deploy", "carriers", "tests", "tms_gateway", "merchants"
 ALLOWED = {
     # The runbook says where the issue wanted it and why it lives in deploy/ instead.
     ("deploy/operations.md", "docs/operations.md"),
-    # TODO(issue 14, item 7): tms_gateway/shipments/ was being edited by others when the rest
-    # was fixed; point this at https://docs.klarna.com/shipping-assistant/api as simulator.py does.
-    ("tms_gateway/shipments/confirms.py", "docs/klarna-shipping-api.md"),
 }
 
 

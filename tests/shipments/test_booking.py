@@ -38,11 +38,9 @@ from tms_gateway.celery import app as celery_app
 from tms_gateway.checkout.types import AddonSelection
 from tms_gateway.common.errors import ApplicationError
 from tms_gateway.shipments.booking import (
-    QUEUED_KEY,
     BookingOutcome,
     Outcome,
     booking_backoff,
-    booking_enqueue,
     booking_request_build,
     shipment_book,
     shipment_cancel,
@@ -51,6 +49,7 @@ from tms_gateway.shipments.booking import (
     shipments_requeue,
 )
 from tms_gateway.shipments.models import Shipment
+from tms_gateway.shipments.queue import QUEUED_KEY, booking_enqueue
 from tms_gateway.shipments.services import InvalidTransition, shipment_confirm
 
 from .conftest import confirmed

@@ -224,55 +224,23 @@ class QueueCollector(Collector):
         yield family
 
 
-class PendingConfirmsCollector(Collector):
-    """``tms_ksa_confirms_pending``: confirms received while the database was unreachable and
-    not yet applied (tms_gateway/shipments/confirms.py); above 0 only during such an outage."""
-
-    def collect(self) -> Iterator[Metric]:
-        from tms_gateway.shipments.confirms import confirms_pending
-
-        family = GaugeMetricFamily(
-            "tms_ksa_confirms_pending",
-            "Klarna confirms recorded during a database outage, waiting to be applied.",
-        )
-        family.add_metric([], float(confirms_pending()))
-        yield family
+#: Read at scrape time. Apps add their own from ``AppConfig.ready()`` (``scrape_collector_add``),
+#: so this module imports none of them.
+_SCRAPE_COLLECTORS: list[Collector] = [BreakerCollector(), QueueCollector()]
+_registered: list[Collector] = []
 
 
-class AttentionCollector(Collector):
-    """``tms_shipments_needing_attention``: expired reservations whose order may have been paid,
-    waiting for someone to confirm them by hand or dismiss them."""
-
-    def collect(self) -> Iterator[Metric]:
-        from tms_gateway.shipments.selectors import shipments_needing_attention_count
-
-        family = GaugeMetricFamily(
-            "tms_shipments_needing_attention",
-            "Expired reservations whose order may have been paid, not yet confirmed or dismissed.",
-        )
-        try:
-            family.add_metric([], float(shipments_needing_attention_count()))
-        except Exception:
-            logger.warning("shipments needing attention not counted: database unreachable")
-            return
-        yield family
-
-
-_SCRAPE_COLLECTORS: tuple[Collector, ...] = (
-    BreakerCollector(),
-    QueueCollector(),
-    PendingConfirmsCollector(),
-    AttentionCollector(),
-)
-_registered = False
+def scrape_collector_add(collector: Collector) -> None:
+    """A collector read at every scrape (in this process, and with multiprocess metrics)."""
+    if all(type(c) is not type(collector) for c in _SCRAPE_COLLECTORS):
+        _SCRAPE_COLLECTORS.append(collector)
 
 
 def _register_default() -> None:
-    global _registered
-    if not _registered:
-        for collector in _SCRAPE_COLLECTORS:
+    for collector in _SCRAPE_COLLECTORS:
+        if collector not in _registered:
             REGISTRY.register(collector)
-        _registered = True
+            _registered.append(collector)
 
 
 def _registries() -> Iterable[CollectorRegistry]:

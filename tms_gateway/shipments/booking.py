@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -52,7 +51,7 @@ from carriers.types import (
     Parcel,
     Timeslot,
 )
-from merchants.models import CarrierAgreement, Merchant, OptionKind
+from merchants.models import OptionKind
 from tms_gateway.checkout.services import PRODUCT_KIND, order_parcels
 from tms_gateway.checkout.types import Order, OrderLine, Session
 from tms_gateway.common.errors import ApplicationError
@@ -60,6 +59,8 @@ from tms_gateway.ops import metrics  # ops hook: booking outcome counter
 from tms_gateway.ops.logging import secrets_remember  # ops hook: log redaction
 
 from .models import Shipment, ShipmentLabel, ShipmentStatus
+from .queue import booking_enqueue, booking_queued, booking_queued_clear
+from .selectors import agreement_credentials, shipment_agreement_get
 from .services import InvalidTransition, shipment_transition
 
 logger = logging.getLogger(__name__)
@@ -94,29 +95,6 @@ def booking_backoff(*, attempt: int, retry_after: float | None = None) -> float:
 
 def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.BOOKING_LEASE_SECONDS)
-
-
-def _agreement(shipment: Shipment) -> CarrierAgreement:
-    carrier = shipment.selection["carrier"]
-    agreement = (
-        CarrierAgreement.objects.filter(merchant_id=shipment.merchant_id, carrier=carrier)
-        .order_by("-is_active", "pk")
-        .first()
-    )
-    if agreement is None:
-        raise CarrierRejected(f"The shop has no agreement with {carrier}.", carrier=carrier)
-    return agreement
-
-
-def _credentials(agreement: CarrierAgreement, merchant: Merchant) -> AgreementCredentials:
-    return AgreementCredentials(
-        agreement_id=agreement.pk,
-        customer_number=agreement.customer_number,
-        credentials=agreement.credentials,
-        test_mode=agreement.test_mode,
-        merchant_id=merchant.pk,
-        base_url=agreement.api_base_url,
-    )
 
 
 def _location(data: dict[str, Any] | None) -> Location | None:
@@ -365,53 +343,7 @@ def _record(*, shipment: Shipment, booking: Booking, now: dt.datetime, how: str)
     return BookingOutcome(Outcome.BOOKED, detail=booking.carrier_shipment_id)
 
 
-QUEUED_KEY = "booking:queued:{}"
 REQUEUE_BATCH = 1000
-
-
-def booking_queued_mark(*, shipment_id: int, countdown: float | None = None) -> None:
-    """Note that a message for this shipment is queued, so ``shipments_requeue`` leaves it.
-
-    The note lives in the cache (the same Redis as the broker in production) and expires after
-    BOOKING_QUEUED_SECONDS past the message's countdown: a message not started by then is
-    presumed lost and queued again. When Redis restarts empty, queue and notes go together and
-    the next requeue sends everything waiting at once. Best effort: without the cache, requeue
-    sends as if nothing were queued (a duplicate message finds the work done).
-    """
-    timeout = (countdown or 0.0) + settings.BOOKING_QUEUED_SECONDS
-    try:
-        cache.set(QUEUED_KEY.format(shipment_id), 1, timeout=timeout)
-    except Exception:
-        logger.debug("queued note for shipment %s not written", shipment_id, exc_info=True)
-
-
-def _queued_clear(shipment_id: int) -> None:
-    try:
-        cache.delete(QUEUED_KEY.format(shipment_id))
-    except Exception:
-        logger.debug("queued note for shipment %s not cleared", shipment_id, exc_info=True)
-
-
-def _queued(ids: list[int]) -> set[int]:
-    try:
-        found = cache.get_many([QUEUED_KEY.format(pk) for pk in ids])
-    except Exception:
-        return set()
-    return {pk for pk in ids if QUEUED_KEY.format(pk) in found}
-
-
-def booking_enqueue(*, shipment_id: int, countdown: float | None = None) -> bool:
-    """Queue a booking attempt. A broker that cannot be reached is logged, not raised: the row
-    is the truth and ``shipments_requeue`` picks it up again."""
-    from .tasks import shipment_book as task
-
-    try:
-        task.apply_async(args=(shipment_id,), countdown=countdown)
-    except Exception:
-        logger.warning("booking of shipment %s not queued (broker unreachable)", shipment_id)
-        return False
-    booking_queued_mark(shipment_id=shipment_id, countdown=countdown)
-    return True
 
 
 def shipments_requeue(*, now: dt.datetime | None = None) -> int:
@@ -440,7 +372,7 @@ def shipments_requeue(*, now: dt.datetime | None = None) -> int:
         if not chunk:
             break
         after = chunk[-1]
-        queued = _queued(chunk)
+        queued = booking_queued(chunk)
         for pk in chunk:
             if pk not in queued and sent < REQUEUE_BATCH:
                 sent += booking_enqueue(shipment_id=pk)
@@ -451,14 +383,16 @@ def shipments_requeue(*, now: dt.datetime | None = None) -> int:
 def shipment_book(*, shipment_id: int, now: dt.datetime | None = None) -> BookingOutcome:
     """One booking attempt for a confirmed shipment; safe to run any number of times."""
     now = now or timezone.now()
-    _queued_clear(shipment_id)  # this message is the one queued: from here the row decides
+    booking_queued_clear(shipment_id)  # this message is the one queued: from here the row decides
     shipment, early, reconcile = _claim(shipment_id=shipment_id, now=now)
     if early is not None:
         return early
     assert shipment is not None
     try:
         adapter: CarrierAdapter = get_adapter(shipment.selection["carrier"])
-        agreement = _credentials(_agreement(shipment), shipment.merchant)
+        agreement = agreement_credentials(
+            agreement=shipment_agreement_get(shipment=shipment), merchant=shipment.merchant
+        )
         secrets_remember(agreement.secret_values())  # ops hook: redact in logs
         request = booking_request_build(shipment=shipment, agreement=agreement)
     except (UnknownCarrier, CarrierRejected, KeyError, ValueError) as exc:
@@ -529,7 +463,9 @@ def shipment_cancel_refusal(*, shipment: Shipment) -> str:
         return ""
     try:
         adapter = get_adapter(shipment.selection["carrier"])
-        agreement = _credentials(_agreement(shipment), shipment.merchant)
+        agreement = agreement_credentials(
+            agreement=shipment_agreement_get(shipment=shipment), merchant=shipment.merchant
+        )
     except (UnknownCarrier, CarrierError) as exc:
         return str(exc)
     refusal = adapter.cancel_refusal(agreement=agreement, booking=_booking_of(shipment))
@@ -548,7 +484,9 @@ def shipment_cancel(
         )
     if shipment.status == S.BOOKED and shipment.selection.get("carrier") != "generic":
         adapter = get_adapter(shipment.selection["carrier"])
-        agreement = _credentials(_agreement(shipment), shipment.merchant)
+        agreement = agreement_credentials(
+            agreement=shipment_agreement_get(shipment=shipment), merchant=shipment.merchant
+        )
         try:
             adapter.cancel(agreement=agreement, booking=_booking_of(shipment))
         except OperationNotSupported as exc:

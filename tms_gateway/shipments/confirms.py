@@ -1,7 +1,7 @@
 """Confirms that arrive while the database is unreachable: kept in Redis, applied once it is back.
 
 Klarna calls ``/confirm`` once, when the purchase has gone through, and ignores every answer but
-401 (docs/klarna-shipping-api.md §3.5): a confirm refused during a database restart or failover
+401 (https://docs.klarna.com/shipping-assistant/api, "confirm"): a confirm refused during a database restart or failover
 would be a paid order never booked. So the confirm view, when the database cannot be reached,
 checks the token's signature (no database needed), appends the confirm to a Redis list and
 answers 202; ``confirms_replay`` (run by beat before every requeue sweep) applies the list in

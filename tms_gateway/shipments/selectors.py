@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from merchants.models import Merchant
+from carriers.exceptions import CarrierRejected
+from carriers.types import AgreementCredentials
+from merchants.models import CarrierAgreement, Merchant
 
 from .models import Shipment
 
@@ -24,3 +26,31 @@ def shipments_needing_attention_count(*, merchant: Merchant | None = None) -> in
     if merchant is not None:
         rows = rows.filter(merchant=merchant)
     return rows.count()
+
+
+def shipment_agreement_get(*, shipment: Shipment) -> CarrierAgreement:
+    """The shop's agreement with the shipment's carrier (an active one first); a shop without
+    one is a refusal, as the carrier would give."""
+    carrier = shipment.selection["carrier"]
+    agreement = (
+        CarrierAgreement.objects.filter(merchant_id=shipment.merchant_id, carrier=carrier)
+        .order_by("-is_active", "pk")
+        .first()
+    )
+    if agreement is None:
+        raise CarrierRejected(f"The shop has no agreement with {carrier}.", carrier=carrier)
+    return agreement
+
+
+def agreement_credentials(
+    *, agreement: CarrierAgreement, merchant: Merchant
+) -> AgreementCredentials:
+    """What an adapter receives of the agreement: explicit credentials, never the row."""
+    return AgreementCredentials(
+        agreement_id=agreement.pk,
+        customer_number=agreement.customer_number,
+        credentials=agreement.credentials,
+        test_mode=agreement.test_mode,
+        merchant_id=merchant.pk,
+        base_url=agreement.api_base_url,
+    )

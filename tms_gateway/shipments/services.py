@@ -18,6 +18,7 @@ from tms_gateway.checkout.types import Selection, Session, ValidatedSelection
 from tms_gateway.common.errors import ApplicationError, Conflict, Gone, NotFound
 
 from .models import ConfirmSource, Shipment, ShipmentEvent, ShipmentStatus
+from .queue import booking_enqueue
 
 S = ShipmentStatus
 TRANSITIONS: dict[str, set[str]] = {
@@ -435,8 +436,6 @@ def shipment_attention_dismiss(
 
 
 def _booking_enqueue(shipment_id: int) -> None:
-    from .booking import booking_enqueue
-
     booking_enqueue(shipment_id=shipment_id)
 
 

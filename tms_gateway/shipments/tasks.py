@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import Task, shared_task
 
-from . import booking, services
+from . import booking, queue, services
 
 
 @shared_task(name="tms_gateway.shipments.tasks.shipment_expire_stale")
@@ -25,7 +25,7 @@ def shipment_expire_stale() -> int:
 def shipment_book(self: Task[Any, Any], shipment_id: int) -> str:
     outcome = booking.shipment_book(shipment_id=shipment_id)
     if outcome.retry_in is not None:
-        booking.booking_queued_mark(shipment_id=shipment_id, countdown=outcome.retry_in)
+        queue.booking_queued_mark(shipment_id=shipment_id, countdown=outcome.retry_in)
         raise self.retry(countdown=outcome.retry_in)
     return outcome.outcome.value
 

@@ -43,8 +43,8 @@ from merchants.models import CarrierAgreement
 from merchants.services import webhook_token_hash
 from tms_gateway.common.errors import ApplicationError
 
-from .booking import _agreement, _credentials
 from .models import Shipment, ShipmentStatus, ShipmentTrackingEvent
+from .selectors import agreement_credentials, shipment_agreement_get
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,9 @@ def _track(*, shipment: Shipment, now: dt.datetime) -> tuple[list[ShipmentTracki
     numbers = [str(n) for n in shipment.tracking_numbers or [shipment.tracking_number] if n]
     try:
         adapter = get_adapter(carrier)
-        agreement = _credentials(_agreement(shipment), shipment.merchant)
+        agreement = agreement_credentials(
+            agreement=shipment_agreement_get(shipment=shipment), merchant=shipment.merchant
+        )
     except (UnknownCarrier, CarrierRejected) as exc:
         logger.warning("shipment %s cannot be tracked: %s", shipment.pk, exc)
         return _record(shipment=shipment, received=[], now=now, checked=True), True

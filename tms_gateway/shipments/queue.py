@@ -1,0 +1,64 @@
+"""Queueing a booking attempt, and the notes that say a message is already queued.
+
+The task is sent by name (``SHIPMENT_BOOK_TASK``), so nothing here imports the tasks module:
+tasks call services, services queue work, and no module reaches back up.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import current_app
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+SHIPMENT_BOOK_TASK = "tms_gateway.shipments.tasks.shipment_book"
+QUEUED_KEY = "booking:queued:{}"
+
+
+def booking_queued_mark(*, shipment_id: int, countdown: float | None = None) -> None:
+    """Note that a message for this shipment is queued, so ``shipments_requeue`` leaves it.
+
+    The note lives in the cache (the same Redis as the broker in production) and expires after
+    BOOKING_QUEUED_SECONDS past the message's countdown: a message not started by then is
+    presumed lost and queued again. When Redis restarts empty, queue and notes go together and
+    the next requeue sends everything waiting at once. Best effort: without the cache, requeue
+    sends as if nothing were queued (a duplicate message finds the work done).
+    """
+    timeout = (countdown or 0.0) + settings.BOOKING_QUEUED_SECONDS
+    try:
+        cache.set(QUEUED_KEY.format(shipment_id), 1, timeout=timeout)
+    except Exception:
+        logger.debug("queued note for shipment %s not written", shipment_id, exc_info=True)
+
+
+def booking_queued_clear(shipment_id: int) -> None:
+    try:
+        cache.delete(QUEUED_KEY.format(shipment_id))
+    except Exception:
+        logger.debug("queued note for shipment %s not cleared", shipment_id, exc_info=True)
+
+
+def booking_queued(ids: list[int]) -> set[int]:
+    """Which of ``ids`` have a message queued (as far as the notes tell)."""
+    try:
+        found = cache.get_many([QUEUED_KEY.format(pk) for pk in ids])
+    except Exception:
+        return set()
+    return {pk for pk in ids if QUEUED_KEY.format(pk) in found}
+
+
+def booking_enqueue(*, shipment_id: int, countdown: float | None = None) -> bool:
+    """Queue a booking attempt. A broker that cannot be reached is logged, not raised: the row
+    is the truth and ``shipments_requeue`` picks it up again."""
+    try:
+        current_app.signature(SHIPMENT_BOOK_TASK, args=(shipment_id,)).apply_async(
+            countdown=countdown
+        )
+    except Exception:
+        logger.warning("booking of shipment %s not queued (broker unreachable)", shipment_id)
+        return False
+    booking_queued_mark(shipment_id=shipment_id, countdown=countdown)
+    return True
