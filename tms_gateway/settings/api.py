@@ -7,13 +7,10 @@ come from drf-spectacular-sidecar, served as our own static files (no CDN).
 
 from typing import Any
 
-from .base import INSTALLED_APPS as _BASE_APPS
-from .base import REST_FRAMEWORK as _BASE_REST_FRAMEWORK
+# base.py adds these to its INSTALLED_APPS and REST_FRAMEWORK (this module imports no other).
+API_APPS: list[str] = ["drf_spectacular", "drf_spectacular_sidecar"]
 
-INSTALLED_APPS: list[str] = [*_BASE_APPS, "drf_spectacular", "drf_spectacular_sidecar"]
-
-REST_FRAMEWORK: dict[str, Any] = {
-    **_BASE_REST_FRAMEWORK,
+API_REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 

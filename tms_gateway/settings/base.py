@@ -5,16 +5,9 @@ Everything is read through one ``env`` object (django-environ); ``local``, ``tes
 """
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import environ
-
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-
-env: environ.Env = environ.Env()
-# A .env file beside manage.py is read when present; real environment variables win.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+from .environment import BASE_DIR, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -39,6 +32,9 @@ INSTALLED_APPS: list[str] = [
 
 MIDDLEWARE: list[str] = [
     "tms_gateway.common.middleware.RequestStartMiddleware",
+    # The request id every log line carries, and the request metrics (observability).
+    "tms_gateway.ops.middleware.RequestIdMiddleware",
+    "tms_gateway.ops.middleware.RequestMetricsMiddleware",
     "tms_gateway.common.middleware.ClientAddressMiddleware",
     "tms_gateway.common.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -315,6 +311,8 @@ CARRIER_BREAKER_FAILURES = env.int("CARRIER_BREAKER_FAILURES", default=5)
 CARRIER_BREAKER_RESET_SECONDS = env.float("CARRIER_BREAKER_RESET_SECONDS", default=30.0)
 # Where carrier call traces go; bodies are kept up to this size.
 CARRIER_TRACE_SINK = env("CARRIER_TRACE_SINK", default="carriers.traces.trace_store")
+# Told of every carrier cache lookup (carrier, operation, hit): the metrics; "" for none.
+CARRIER_CACHE_OBSERVER = "tms_gateway.ops.metrics.carrier_cache_observe"
 # The largest tracking webhook body a carrier may post (/webhooks/<carrier>/<token>).
 CARRIER_WEBHOOK_MAX_BYTES = env.int("CARRIER_WEBHOOK_MAX_BYTES", default=256 * 1024)
 CARRIER_TRACE_MAX_BODY = env.int("CARRIER_TRACE_MAX_BODY", default=65536)
@@ -331,16 +329,13 @@ DEMO_STAFF_PASSWORD = env("DEMO_STAFF_PASSWORD", default="demo-admin")
 DEMO_SHOP_EMAIL = env("DEMO_SHOP_EMAIL", default="shop@demo-shop.example")
 DEMO_SHOP_PASSWORD = env("DEMO_SHOP_PASSWORD", default="demo-shop")
 
-LOGGING: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-}
+# LOGGING: observability.py (the one place it is built).
 
 # Production concerns, one module each: observability (health, metrics, logs), limits
 # (per-merchant rate limits), api (OpenAPI). Each reads its own variables from `env`.
-from .api import *  # noqa: E402, F403
+from .api import API_APPS, API_REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
 from .limits import *  # noqa: E402, F403
 from .observability import *  # noqa: E402, F403
+
+INSTALLED_APPS = [*INSTALLED_APPS, *API_APPS]
+REST_FRAMEWORK = {**REST_FRAMEWORK, **API_REST_FRAMEWORK}

@@ -1,6 +1,6 @@
 """Per-merchant rate limits on the Klarna callback API."""
 
-from .base import env  # base defines env before it imports this module
+from .environment import env
 
 # Calls per merchant per minute on the callback API (Klarna calls on every change of a
 # checkout, so this is generous). 0 disables the limit.

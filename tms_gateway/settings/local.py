@@ -4,7 +4,7 @@ The keys below are for development only; production refuses to start without its
 """
 
 from .base import *  # noqa: F403
-from .base import env
+from .environment import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-secret-key-change-me")

@@ -11,14 +11,9 @@
   (bearer tokens, JWTs, labelled keys and secrets, known carrier credentials).
 """
 
-import importlib
 from typing import Any
 
-import environ
-
-# base.py read .env into the environment before importing this module; a local Env keeps mypy
-# out of the base <-> observability import cycle.
-env = environ.Env()
+from .environment import env
 
 # Readiness: each check (database, cache, broker) gets at most this long, all in parallel.
 OPS_READYZ_TIMEOUT_SECONDS = 1.0
@@ -36,17 +31,6 @@ CARRIER_TRACE_SINK_NEXT: str = env("CARRIER_TRACE_SINK", default="carriers.trace
 if CARRIER_TRACE_SINK_NEXT == _METRICS_SINK:
     CARRIER_TRACE_SINK_NEXT = "carriers.traces.trace_store"
 CARRIER_TRACE_SINK = _METRICS_SINK
-
-_START = "tms_gateway.common.middleware.RequestStartMiddleware"
-_OPS_MIDDLEWARE = [
-    "tms_gateway.ops.middleware.RequestIdMiddleware",
-    "tms_gateway.ops.middleware.RequestMetricsMiddleware",
-]
-# base's list, read from the (partly imported) module: `from .base import MIDDLEWARE` in the
-# import cycle leaves mypy unable to type it.
-MIDDLEWARE: list[str] = list(vars(importlib.import_module(".base", __package__))["MIDDLEWARE"])
-_at = MIDDLEWARE.index(_START) + 1 if _START in MIDDLEWARE else 0
-MIDDLEWARE[_at:_at] = [m for m in _OPS_MIDDLEWARE if m not in MIDDLEWARE]
 
 LOG_FORMAT: str = env("LOG_FORMAT", default="plain")
 if LOG_FORMAT not in ("plain", "json"):

@@ -1,7 +1,7 @@
 """Test settings: real PostgreSQL and Redis (defaults to the local services)."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .environment import env
 
 SECRET_KEY = "test-secret-key-not-for-production"
 DEBUG = False
