@@ -1,7 +1,5 @@
 from django.db import models
 
-from merchants.models import CarrierAgreement, Merchant
-
 
 class CarrierTrace(models.Model):
     """One HTTP call to a carrier, secrets redacted; the carrier's own error text verbatim.
@@ -10,11 +8,12 @@ class CarrierTrace(models.Model):
     agreement was removed (a late answer) is kept instead of failing the batch it came in.
     """
 
+    # By name: carriers/ sits below merchants/ and imports none of it.
     merchant = models.ForeignKey(
-        Merchant, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "merchants.Merchant", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     agreement = models.ForeignKey(
-        CarrierAgreement,
+        "merchants.CarrierAgreement",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
