@@ -2,7 +2,7 @@
 
 Stored carrier secrets must never follow a URL somebody typed: ``carriers/http.py`` refuses, before
 a byte is sent, any call whose host is not allowed for its carrier, and the agreement form refuses
-such an API base URL when it is entered (merchants/admin.py).
+such an API base URL when it is entered (merchants/admin/carrier_agreements.py).
 
 A *pattern* is a host with an optional port:
 
