@@ -61,7 +61,7 @@ def recipient_name(recipient: dict[str, str]) -> str:
 
 
 def booking_row(shipment: Shipment) -> list[str]:
-    selection = shipment.selection or {}
+    chosen = shipment.snapshot
     recipient = shipment.recipient or {}
     return [
         _cell(value)
@@ -74,10 +74,10 @@ def booking_row(shipment: Shipment) -> list[str]:
             recipient.get("postal_code"),
             recipient.get("city"),
             recipient.get("country"),
-            selection.get("option_id"),
-            selection.get("name"),
-            selection.get("carrier"),
-            selection.get("carrier_product"),
+            chosen.option_id,
+            chosen.name,
+            chosen.carrier,
+            chosen.carrier_product,
             f"{Decimal(shipment.price) / 100:.2f}",
             shipment.currency,
             shipment.tracking_number,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from carriers import registry
-from merchants.models import DeliveryOption
+from merchants.models import Carrier, DeliveryOption
 
 STATUS: dict[str, Promise] = {
     "reserved": pgettext_lazy("shipment status", "Reserved"),
@@ -40,11 +40,11 @@ GENERIC_CARRIER = _("Shop's own")
 
 def carrier_choices() -> list[tuple[str, str | Promise]]:
     """Every configured carrier by its declared name, then the shop's own options."""
-    return [*registry.carrier_choices(), ("generic", GENERIC_CARRIER)]
+    return [*registry.carrier_choices(), (Carrier.GENERIC, GENERIC_CARRIER)]
 
 
 def carrier(slug: str) -> str:
-    return str(GENERIC_CARRIER) if slug == "generic" else registry.carrier_name(slug)
+    return str(GENERIC_CARRIER) if slug == Carrier.GENERIC else registry.carrier_name(slug)
 
 
 ADDON_TYPE: dict[str, Promise] = {

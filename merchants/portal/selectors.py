@@ -15,6 +15,12 @@ from django.utils import timezone
 
 from merchants.models import DeliveryOption, Merchant, MerchantUser
 from tms_gateway.shipments.models import Shipment, ShipmentLabel, ShipmentStatus
+from tms_gateway.shipments.snapshot import (
+    CARRIER_LOOKUP,
+    OPTION_ID_LOOKUP,
+    carrier_is,
+    option_is,
+)
 
 #: Checkouts that never became orders: Klarna reserved an option but never confirmed it.
 #: The bookings list and the dashboard leave them out unless asked for (status "all").
@@ -61,9 +67,9 @@ def portal_bookings(*, merchant: Merchant, filters: BookingFilters) -> QuerySet[
     else:
         shipments = shipments.exclude(status__in=UNCONFIRMED_STATUSES)
     if filters.carrier:
-        shipments = shipments.filter(selection__carrier=filters.carrier)
+        shipments = shipments.filter(carrier_is(filters.carrier))
     if filters.option:
-        shipments = shipments.filter(selection__option_id=filters.option)
+        shipments = shipments.filter(option_is(filters.option))
     if filters.created_from:
         shipments = shipments.filter(created_at__gte=_day_start(filters.created_from))
     if filters.created_to:
@@ -153,13 +159,13 @@ def portal_dashboard(
     ]
     per_carrier = [
         (row["carrier_code"] or "", row["n"])
-        for row in orders.values(carrier_code=KT("selection__carrier"))
+        for row in orders.values(carrier_code=KT(CARRIER_LOOKUP))
         .annotate(n=Count("id"))
         .order_by("-n", "carrier_code")
     ]
     per_option = [
         (row["option_code"] or "", row["n"])
-        for row in orders.values(option_code=KT("selection__option_id"))
+        for row in orders.values(option_code=KT(OPTION_ID_LOOKUP))
         .annotate(n=Count("id"))
         .order_by("-n", "option_code")
     ]

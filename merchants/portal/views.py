@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -209,15 +210,15 @@ class ShopPage(ShopView, TemplateView):
 def _booking_row(shipment: Shipment, *, option_names: dict[str, str]) -> dict[str, Any]:
     """A shipment as the lists show it. The option is named in the portal's language from the
     shop's configuration; ``shopper_option`` is the name the shopper saw (in theirs)."""
-    selection = shipment.selection or {}
-    code = selection.get("option_id") or ""
-    shopper_option = selection.get("name") or code
+    chosen = shipment.snapshot
+    code = chosen.option_id
+    shopper_option = chosen.name or code
     return {
         "shipment": shipment,
         "recipient": recipient_name(shipment.recipient or {}),
         "option": option_names.get(code) or shopper_option,
         "shopper_option": shopper_option,
-        "carrier": labels.carrier(selection.get("carrier") or ""),
+        "carrier": labels.carrier(chosen.carrier),
         "status": labels.label(labels.STATUS, shipment.status),
         "attention": shipment.needs_attention,
     }
@@ -270,11 +271,11 @@ class BookingDetailView(ShopPage):
         shipment = portal_booking_get(merchant=self.merchant, public_id=kwargs["public_id"])
         if shipment is None:
             raise Http404
-        selection = shipment.selection or {}
-        location = selection.get("location") or None
-        timeslot = selection.get("timeslot") or None
+        selection = shipment.snapshot
+        location = selection.location
+        timeslot = selection.timeslot
         options = portal_options(merchant=self.merchant)
-        chosen = next((o for o in options if o.code == selection.get("option_id")), None)
+        chosen = next((o for o in options if o.code == selection.option_id), None)
         addon_names = (
             {addon.code: labels.localized(addon.names) for addon in chosen.addons.all()}
             if chosen is not None
@@ -284,23 +285,20 @@ class BookingDetailView(ShopPage):
             shipment=shipment,
             row=_booking_row(shipment, option_names=labels.option_names(options)),
             selection=selection,
-            kind=labels.label(labels.KIND, selection.get("kind") or ""),
+            kind=labels.label(labels.KIND, selection.kind),
             location=location,
-            location_address=_address_lines((location or {}).get("address") or {}),
-            timeslot=labels.local_time_range(timeslot["start"], timeslot["end"])
-            if timeslot
-            else "",
+            location_address=_address_lines(asdict(location.address)) if location else [],
+            timeslot=labels.local_time_range(timeslot.start, timeslot.end) if timeslot else "",
             addons=[
                 {
-                    "name": addon_names.get(a.get("id"), "")
-                    or labels.label(labels.ADDON_TYPE, a.get("type") or ""),
-                    "id": a.get("id"),
-                    "text": a.get("text") or "",
-                    "price": labels.money(a.get("price"), shipment.currency),
+                    "name": addon_names.get(a.id, "") or labels.label(labels.ADDON_TYPE, a.type),
+                    "id": a.id,
+                    "text": a.text,
+                    "price": labels.money(a.price, shipment.currency),
                 }
-                for a in selection.get("addons") or []
+                for a in selection.addons
             ],
-            option_price=labels.money(selection.get("option_price"), shipment.currency),
+            option_price=labels.money(selection.option_price, shipment.currency),
             price=labels.money(shipment.price, shipment.currency),
             tax_rate=labels.percent(shipment.tax_rate),
             recipient_address=_address_lines(shipment.recipient or {}),

@@ -166,14 +166,14 @@ class ShipmentOut(serializers.Serializer):
 
 
 def _shipment_fields(shipment: Shipment) -> dict[str, Any]:
-    selection = shipment.selection or {}
+    chosen = shipment.snapshot
     return {
         "shipment_id": shipment.public_id,
         "klarna_order_id": shipment.klarna_order_id,
         "status": shipment.status,
-        "option_id": str(selection.get("option_id") or ""),
-        "carrier": str(selection.get("carrier") or ""),
-        "carrier_product": str(selection.get("carrier_product") or ""),
+        "option_id": chosen.option_id,
+        "carrier": chosen.carrier,
+        "carrier_product": chosen.carrier_product,
         "confirmed_by": shipment.confirmed_by,
         "confirmed_at": shipment.confirmed_at,
         "merchant_reference": shipment.merchant_reference,

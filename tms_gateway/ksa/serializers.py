@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import asdict
 from typing import Any
 
 from rest_framework import serializers
@@ -466,44 +467,44 @@ def shipping_options_render(result: OptionsResult) -> dict[str, Any]:
 
 def shipment_render(shipment: Shipment) -> dict[str, Any]:
     """The get_shipment body, from the stored (internal) selection snapshot."""
-    chosen = shipment.selection
-    kind = chosen["kind"]
+    chosen = shipment.snapshot
+    kind = chosen.kind
     selected: dict[str, Any] = {
-        "id": chosen["option_id"],
-        "name": chosen["name"],
+        "id": chosen.option_id,
+        "name": chosen.name,
         "type": KSA_TYPE[kind],
         "shipping_method": SHIPPING_METHOD[kind],
-        "carrier": klarna_carrier(chosen["carrier"], chosen.get("carrier_product") or ""),
-        "class": chosen["service_class"],
+        "carrier": klarna_carrier(chosen.carrier, chosen.carrier_product),
+        "class": chosen.service_class,
         "price": shipment.price,
         "tax_rate": shipment.tax_rate,
         "tax_amount": tax_amount(price=shipment.price, tax_rate=shipment.tax_rate),
     }
     selected["carrier_product"] = _carrier_product(
-        identifier=chosen["carrier_product"] or chosen["option_id"],
-        name=chosen["carrier_product_name"] or chosen["name"],
+        identifier=chosen.carrier_product or chosen.option_id,
+        name=chosen.carrier_product_name or chosen.name,
     )
-    location = chosen.get("location")
+    location = chosen.location
     if location:
         selected["location"] = {
-            "id": location["id"],
-            "name": location["name"],
-            "address": {k: v for k, v in location["address"].items() if v},
+            "id": location.id,
+            "name": location.name,
+            "address": {k: v for k, v in asdict(location.address).items() if v},
         }
-        if location.get("coordinates"):
-            selected["location"]["coordinates"] = location["coordinates"]
-    timeslot = chosen.get("timeslot")
+        if location.coordinates:
+            selected["location"]["coordinates"] = asdict(location.coordinates)
+    timeslot = chosen.timeslot
     if timeslot:
-        selected["timeslot"] = {k: timeslot[k] for k in ("id", "start", "end")}
-    if chosen.get("addons"):
+        selected["timeslot"] = {"id": timeslot.id, "start": timeslot.start, "end": timeslot.end}
+    if chosen.addons:
         selected["addons"] = [
             {
-                "id": a["id"],
-                "type": a["type"],
-                "price": a["price"],
-                "data": {"selected": True, "text": a["text"]},
+                "id": a.id,
+                "type": a.type,
+                "price": a.price,
+                "data": {"selected": True, "text": a.text},
             }
-            for a in chosen["addons"]
+            for a in chosen.addons
         ]
     out: dict[str, Any] = {
         "shipment_id": str(shipment.public_id),
@@ -514,7 +515,7 @@ def shipment_render(shipment: Shipment) -> dict[str, Any]:
         out["tracking_number"] = shipment.tracking_number
         if shipment.tracking_url:
             out["tracking_uri"] = shipment.tracking_url
-        out["shipping_company"] = shipping_company(chosen["carrier"])
+        out["shipping_company"] = shipping_company(chosen.carrier)
     return out
 
 

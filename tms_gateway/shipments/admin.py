@@ -43,6 +43,7 @@ from .models import (
     ShipmentTrackingEvent,
 )
 from .services import CONFIRMED_OR_LATER, shipment_attention_dismiss, shipment_confirm
+from .snapshot import carrier_is
 
 LABEL_CONTENT_TYPES = {"pdf": "application/pdf", "zpl": "text/plain", "png": "image/png"}
 NO_SAVE = {
@@ -115,8 +116,8 @@ class CarrierFilter(admin.SimpleListFilter):
         return [(str(value), str(label)) for value, label in option_carrier_choices()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value():
-            return queryset.filter(selection__carrier=self.value())
+        if carrier := self.value():
+            return queryset.filter(carrier_is(carrier))
         return queryset
 
 
@@ -234,8 +235,7 @@ class ShipmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="carrier")
     def carrier(self, obj: Shipment) -> str:
-        slug = str(obj.selection.get("carrier") or "")
-        return carrier_label(slug)
+        return carrier_label(obj.snapshot.carrier)
 
     @admin.display(description="needs attention", boolean=True, ordering="attention_since")
     def needs_attention(self, obj: Shipment) -> bool:
@@ -243,7 +243,7 @@ class ShipmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="option")
     def option_code(self, obj: Shipment) -> str:
-        return str(obj.selection.get("option_id") or obj.selection.get("code") or "")
+        return obj.snapshot.option_id
 
     @admin.display(description="recipient")
     def recipient_name(self, obj: Shipment) -> str:

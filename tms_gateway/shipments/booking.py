@@ -24,7 +24,6 @@ import enum
 import logging
 import random
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -45,11 +44,7 @@ from carriers.types import (
     Booking,
     BookingRequest,
     Contact,
-    Coordinates,
-    Location,
-    LocationKind,
     Parcel,
-    Timeslot,
 )
 from merchants.models import OptionKind
 from tms_gateway.checkout.services import PRODUCT_KIND, order_parcels
@@ -97,31 +92,6 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.BOOKING_LEASE_SECONDS)
 
 
-def _location(data: dict[str, Any] | None) -> Location | None:
-    if not data:
-        return None
-    coordinates = data.get("coordinates")
-    return Location(
-        id=data["id"],
-        name=data["name"],
-        kind=LocationKind(data.get("kind") or LocationKind.SERVICE_POINT),
-        address=Address(**data["address"]),
-        coordinates=Coordinates(**coordinates) if coordinates else None,
-        extra=dict(data.get("extra") or {}),
-    )
-
-
-def _timeslot(data: dict[str, Any] | None) -> Timeslot | None:
-    if not data:
-        return None
-    return Timeslot(
-        id=data["id"],
-        start=dt.datetime.fromisoformat(data["start"]),
-        end=dt.datetime.fromisoformat(data["end"]),
-        extra=dict(data.get("extra") or {}),
-    )
-
-
 def _parcels(shipment: Shipment) -> tuple[Parcel, ...]:
     order = shipment.order
     lines = tuple(
@@ -147,14 +117,14 @@ def booking_request_build(*, shipment: Shipment, agreement: AgreementCredentials
     """What the carrier receives: what the shopper chose, the shop's sender address and
     customer number, parcels from the order lines."""
     merchant = shipment.merchant
-    chosen = shipment.selection
+    chosen = shipment.snapshot
     recipient = shipment.recipient
     name = " ".join(p for p in (recipient.get("given_name"), recipient.get("family_name")) if p)
     return BookingRequest(
         reference=shipment.booking_reference,
         agreement=agreement,
-        product=chosen["carrier_product"],
-        kind=PRODUCT_KIND[OptionKind(chosen["kind"])],
+        product=chosen.carrier_product,
+        kind=PRODUCT_KIND[OptionKind(chosen.kind)],
         sender=Contact(
             name=merchant.sender_name or merchant.name,
             phone=merchant.sender_phone,
@@ -182,11 +152,9 @@ def booking_request_build(*, shipment: Shipment, agreement: AgreementCredentials
             region=recipient.get("region", ""),
         ),
         parcels=_parcels(shipment),
-        location=_location(chosen.get("location")),
-        timeslot=_timeslot(chosen.get("timeslot")),
-        addons=tuple(
-            AddonChoice(type=a["type"], text=a.get("text", "")) for a in chosen.get("addons") or []
-        ),
+        location=chosen.location.to_location() if chosen.location else None,
+        timeslot=chosen.timeslot.to_timeslot() if chosen.timeslot else None,
+        addons=tuple(AddonChoice(type=a.type, text=a.text) for a in chosen.addons),
         order_reference=shipment.klarna_order_id,
         shipping_date=timezone.localdate(),
     )
@@ -206,7 +174,7 @@ def _claim(
         if shipment is None or shipment.status not in (S.CONFIRMED, S.BOOKING):
             state = shipment.status if shipment else "missing"
             return None, BookingOutcome(Outcome.SKIPPED, detail=f"shipment is {state}"), False
-        if shipment.selection.get("carrier") == "generic":
+        if shipment.snapshot.own_delivery:
             # The shop's own delivery (store pickup, own courier): nothing to book at a carrier.
             shipment_transition(shipment=shipment, to=S.BOOKING, actor="system", now=now)
             shipment_transition(
@@ -389,7 +357,7 @@ def shipment_book(*, shipment_id: int, now: dt.datetime | None = None) -> Bookin
         return early
     assert shipment is not None
     try:
-        adapter: CarrierAdapter = get_adapter(shipment.selection["carrier"])
+        adapter: CarrierAdapter = get_adapter(shipment.snapshot.carrier)
         agreement = agreement_credentials(
             agreement=shipment_agreement_get(shipment=shipment), merchant=shipment.merchant
         )
@@ -459,10 +427,11 @@ def _booking_of(shipment: Shipment) -> Booking:
 def shipment_cancel_refusal(*, shipment: Shipment) -> str:
     """Why staff cannot cancel this booked shipment through its carrier's API ("" when they
     can, or when it is not booked with a carrier): said on the shipment's page before any call."""
-    if shipment.status != S.BOOKED or shipment.selection.get("carrier") == "generic":
+    chosen = shipment.snapshot
+    if shipment.status != S.BOOKED or chosen.own_delivery:
         return ""
     try:
-        adapter = get_adapter(shipment.selection["carrier"])
+        adapter = get_adapter(chosen.carrier)
         agreement = agreement_credentials(
             agreement=shipment_agreement_get(shipment=shipment), merchant=shipment.merchant
         )
@@ -482,8 +451,9 @@ def shipment_cancel(
         raise InvalidTransition(
             "The booking is in progress; cancel it once it is booked or failed."
         )
-    if shipment.status == S.BOOKED and shipment.selection.get("carrier") != "generic":
-        adapter = get_adapter(shipment.selection["carrier"])
+    chosen = shipment.snapshot
+    if shipment.status == S.BOOKED and not chosen.own_delivery:
+        adapter = get_adapter(chosen.carrier)
         agreement = agreement_credentials(
             agreement=shipment_agreement_get(shipment=shipment), merchant=shipment.merchant
         )

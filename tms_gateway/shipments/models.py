@@ -11,6 +11,8 @@ from django.db import models
 from merchants.models import DeliveryOption, Merchant
 from tms_gateway.common.models import BaseModel
 
+from .snapshot import SelectionSnapshot
+
 
 class ShipmentStatus(models.TextChoices):
     RESERVED = "reserved", "Reserved"
@@ -43,7 +45,8 @@ class Shipment(BaseModel):
         DeliveryOption, on_delete=models.SET_NULL, null=True, related_name="shipments"
     )
     # The selection exactly as validated (option code, carrier, product, location, timeslot,
-    # add-ons with the shopper's input, prices): the option row may change later.
+    # add-ons with the shopper's input, prices): the option row may change later. Written and
+    # read as a SelectionSnapshot (snapshot.py), the one place that knows its keys.
     selection = models.JSONField()
     recipient = models.JSONField(default=dict)
     order = models.JSONField(default=dict)
@@ -129,6 +132,11 @@ class Shipment(BaseModel):
     def booking_reference(self) -> str:
         """The reference every carrier receives for this shipment, the same on every attempt."""
         return self.public_id.hex
+
+    @property
+    def snapshot(self) -> SelectionSnapshot:
+        """``selection`` as a typed value: the only way the code reads it."""
+        return SelectionSnapshot.from_json(self.selection)
 
 
 class ShipmentLabel(models.Model):

@@ -31,7 +31,7 @@ def shipments_needing_attention_count(*, merchant: Merchant | None = None) -> in
 def shipment_agreement_get(*, shipment: Shipment) -> CarrierAgreement:
     """The shop's agreement with the shipment's carrier (an active one first); a shop without
     one is a refusal, as the carrier would give."""
-    carrier = shipment.selection["carrier"]
+    carrier = shipment.snapshot.carrier
     agreement = (
         CarrierAgreement.objects.filter(merchant_id=shipment.merchant_id, carrier=carrier)
         .order_by("-is_active", "pk")

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from carriers.types import Location, Timeslot
 from merchants.models import Merchant
 from tms_gateway.checkout.recipient import mobile_number_normalize
 from tms_gateway.checkout.services import selection_validate
@@ -19,6 +18,7 @@ from tms_gateway.common.errors import ApplicationError, Conflict, Gone, NotFound
 
 from .models import ConfirmSource, Shipment, ShipmentEvent, ShipmentStatus
 from .queue import booking_enqueue
+from .snapshot import AddonSnapshot, LocationSnapshot, SelectionSnapshot, TimeslotSnapshot
 
 S = ShipmentStatus
 TRANSITIONS: dict[str, set[str]] = {
@@ -60,30 +60,6 @@ def shipment_transition(
     return event
 
 
-def _location_snapshot(location: Location | None) -> dict[str, Any] | None:
-    if location is None:
-        return None
-    return {
-        "id": location.id,
-        "name": location.name,
-        "kind": str(location.kind),
-        "address": asdict(location.address),
-        "coordinates": asdict(location.coordinates) if location.coordinates else None,
-        "extra": dict(location.extra),
-    }
-
-
-def _timeslot_snapshot(timeslot: Timeslot | None) -> dict[str, Any] | None:
-    if timeslot is None:
-        return None
-    return {
-        "id": timeslot.id,
-        "start": timeslot.start.isoformat(),
-        "end": timeslot.end.isoformat(),
-        "extra": dict(timeslot.extra),
-    }
-
-
 def _snapshot_fields(
     *, session: Session, validated: ValidatedSelection, now: dt.datetime
 ) -> dict[str, Any]:
@@ -92,22 +68,26 @@ def _snapshot_fields(
     phone = mobile_number_normalize(phone=recipient.phone, country=recipient.address.country)
     return {
         "option_id": option.option_pk,
-        "selection": {
-            "option_id": option.id,
-            "name": option.name,
-            "kind": option.kind,
-            "carrier": option.carrier,
-            "carrier_product": option.carrier_product,
-            "carrier_product_name": option.carrier_product_name,
-            "service_class": option.service_class,
-            "option_price": option.price,
-            "location": _location_snapshot(validated.location),
-            "timeslot": _timeslot_snapshot(validated.timeslot),
-            "addons": [
-                {"id": a.id, "type": a.type, "price": a.price, "text": text}
+        "selection": SelectionSnapshot(
+            option_id=option.id,
+            name=option.name,
+            kind=option.kind,
+            carrier=option.carrier,
+            carrier_product=option.carrier_product,
+            carrier_product_name=option.carrier_product_name,
+            service_class=option.service_class,
+            option_price=option.price,
+            location=LocationSnapshot.from_location(validated.location)
+            if validated.location
+            else None,
+            timeslot=TimeslotSnapshot.from_timeslot(validated.timeslot)
+            if validated.timeslot
+            else None,
+            addons=tuple(
+                AddonSnapshot(id=a.id, type=a.type, price=a.price, text=text)
                 for a, text in validated.addons
-            ],
-        },
+            ),
+        ).to_json(),
         "recipient": {
             **asdict(recipient.address),
             "given_name": recipient.given_name,
@@ -250,6 +230,7 @@ def _selection_replace(
             shipment=shipment, to=S.RESERVED, actor="klarna", reason=f"reserved again ({reason})"
         )
     else:
+        chosen = SelectionSnapshot.from_json(fields["selection"])
         ShipmentEvent.objects.create(
             merchant_id=shipment.merchant_id,
             shipment=shipment,
@@ -257,7 +238,7 @@ def _selection_replace(
             from_status=shipment.status,
             to_status=shipment.status,
             actor="klarna",
-            reason=f"selection replaced by {fields['selection']['option_id']} ({reason})",
+            reason=f"selection replaced by {chosen.option_id} ({reason})",
         )
     for name, value in fields.items():
         setattr(shipment, name, value)

@@ -39,12 +39,13 @@ from carriers.exceptions import (
 )
 from carriers.registry import UnknownCarrier, get_adapter
 from carriers.types import TrackingEvent, TrackingStatus
-from merchants.models import CarrierAgreement
+from merchants.models import Carrier, CarrierAgreement
 from merchants.services import webhook_token_hash
 from tms_gateway.common.errors import ApplicationError
 
 from .models import Shipment, ShipmentStatus, ShipmentTrackingEvent
 from .selectors import agreement_credentials, shipment_agreement_get
+from .snapshot import carrier_is
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +59,6 @@ TRACK_FOR = dt.timedelta(days=60)
 CLOCK_SKEW = dt.timedelta(minutes=10)
 #: Statuses after which a shipment is not asked again.
 FINAL_STATUSES = (TrackingStatus.DELIVERED, TrackingStatus.RETURNED)
-#: The carrier slug of the shop's own deliveries (store pickup, own courier).
-OWN_DELIVERY = "generic"
 
 _EventKey = tuple[dt.datetime, str, str]
 
@@ -77,7 +76,7 @@ def _shipments_due(*, now: dt.datetime) -> QuerySet[Shipment]:
         )
         .exclude(tracking_status__in=FINAL_STATUSES)
         .exclude(tracking_number="")
-        .exclude(selection__carrier=OWN_DELIVERY)
+        .exclude(carrier_is(Carrier.GENERIC))
         .order_by(F("tracking_checked_at").asc(nulls_first=True), "pk")
     )
 
@@ -95,13 +94,13 @@ def shipments_track(*, now: dt.datetime | None = None, batch: int = 200) -> int:
     while asked < batch:
         due = _shipments_due(now=now).exclude(pk__in=seen)
         for merchant_id, carrier in failing:
-            due = due.exclude(merchant_id=merchant_id, selection__carrier=carrier)
+            due = due.exclude(carrier_is(carrier), merchant_id=merchant_id)
         page = list(due.select_related("merchant")[: batch - asked])
         if not page:
             break
         for shipment in page:
             seen.append(shipment.pk)
-            key = (shipment.merchant_id, str(shipment.selection.get("carrier", "")))
+            key = (shipment.merchant_id, shipment.snapshot.carrier)
             if key in failing:
                 continue
             asked += 1
@@ -126,9 +125,10 @@ def shipment_track(
 
 def _track(*, shipment: Shipment, now: dt.datetime) -> tuple[list[ShipmentTrackingEvent], bool]:
     """The new events, and whether the shipment counts as checked."""
-    carrier = str(shipment.selection.get("carrier", ""))
-    if carrier == OWN_DELIVERY:
+    chosen = shipment.snapshot
+    if chosen.own_delivery:
         return [], False
+    carrier = chosen.carrier
     numbers = [str(n) for n in shipment.tracking_numbers or [shipment.tracking_number] if n]
     try:
         adapter = get_adapter(carrier)
@@ -273,8 +273,8 @@ def tracking_webhook_receive(
     for update in updates:
         shipments = list(
             Shipment.objects.filter(
+                carrier_is(carrier),
                 merchant_id=agreement.merchant_id,
-                selection__carrier=carrier,
                 status=ShipmentStatus.BOOKED,
             ).filter(
                 Q(tracking_number=update.tracking_number)
