@@ -9,7 +9,7 @@ SANDBOX_PORT ?= 8090
 export CARRIER_SANDBOX_URL ?= http://127.0.0.1:$(SANDBOX_PORT)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install migrate seed clean browser bench fuzz faults deploy-check
+.PHONY: run test test-fast lint typecheck pytest install migrate seed clean browser bench fuzz faults deploy-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ typecheck: install
 
 pytest: install
 	$(BIN)/python -m pytest -q
+
+## make test-fast: the suite without the slow kinds (browser, worker, process, fuzz); `make test`
+## still runs everything.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 ## make bench: load gunicorn + carrier sandbox (PostgreSQL and Redis needed); var/bench.json.
 ## The scenarios, then a 10-minute soak (memory and latency over time): BENCH_SOAK_SECONDS=120

@@ -18,6 +18,33 @@ _HOW_TO_START = {
 }
 
 
+#: Marks given by where a test lives (path prefix under tests/) — the kinds of slow test.
+_MARKS_BY_PATH = {
+    "browser/": "browser",
+    "integration/test_fault_drill.py": "process",
+    "integration/test_make_run_sqlite.py": "process",
+    "api/test_fuzz.py": "fuzz",
+}
+_WORKER_FIXTURES = frozenset({"live_worker", "live_workers"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow kinds, so ``pytest -m "not slow"`` (``make test-fast``) leaves them out."""
+    root = config.rootpath / "tests"
+    for item in items:
+        try:
+            relative = item.path.relative_to(root).as_posix()
+        except ValueError:
+            continue
+        kinds = {mark for prefix, mark in _MARKS_BY_PATH.items() if relative.startswith(prefix)}
+        if _WORKER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            kinds.add("worker")
+        for kind in sorted(kinds):
+            item.add_marker(kind)
+        if kinds:
+            item.add_marker("slow")
+
+
 def _reachable(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=2):
