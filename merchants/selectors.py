@@ -27,6 +27,23 @@ def klarna_credential_get_by_identifier(*, identifier: str) -> KlarnaCredential 
     )
 
 
+def klarna_credential_get_for_token(
+    *, credential_id: int, merchant_public_id: str
+) -> KlarnaCredential | None:
+    """The credential a bearer token names (its ``cid`` and ``sub``), with its merchant; None
+    when it is revoked, its shop deactivated, or the two do not belong together."""
+    return (
+        KlarnaCredential.objects.select_related("merchant")
+        .filter(
+            pk=credential_id,
+            revoked_at__isnull=True,
+            merchant__is_active=True,
+            merchant__public_id=merchant_public_id,
+        )
+        .first()
+    )
+
+
 def klarna_credential_accepted_keys(*, credential: KlarnaCredential, now: dt.datetime) -> list[str]:
     keys = [credential.key]
     if (

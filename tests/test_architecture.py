@@ -104,3 +104,12 @@ def test_settings_modules_do_not_import_the_module_that_imports_them() -> None:
         and graph.direct_import_exists(importer=module, imported="tms_gateway.settings.base")
     )
     assert into_base == []
+
+
+def test_authentication_reads_through_selectors_not_the_orm() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    modules = ("tms_gateway/ksa/authentication.py", "tms_gateway/api/authentication.py")
+    querying = [m for m in modules if ".objects" in (root / m).read_text()]
+    assert querying == []

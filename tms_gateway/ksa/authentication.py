@@ -37,7 +37,11 @@ from rest_framework.request import Request
 
 from merchants import fields
 from merchants.models import KlarnaCredential, Merchant
-from merchants.selectors import klarna_credential_accepted_keys, klarna_credential_get_by_identifier
+from merchants.selectors import (
+    klarna_credential_accepted_keys,
+    klarna_credential_get_by_identifier,
+    klarna_credential_get_for_token,
+)
 from tms_gateway.common.ttlcache import TtlCache
 
 logger = logging.getLogger(__name__)
@@ -298,15 +302,8 @@ def _token_verify(*, token: str) -> KsaPrincipal | None:
             return None
         _tokens.set(token, (principal, min(float(claims["exp"]), accepted_until)))
         return principal
-    credential = (
-        KlarnaCredential.objects.select_related("merchant")
-        .filter(
-            pk=claims["cid"],
-            revoked_at__isnull=True,
-            merchant__is_active=True,
-            merchant__public_id=claims["sub"],
-        )
-        .first()
+    credential = klarna_credential_get_for_token(
+        credential_id=claims["cid"], merchant_public_id=claims["sub"]
     )
     if credential is None:
         return None
