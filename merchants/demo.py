@@ -213,6 +213,28 @@ def _home_addons(currencies: list[str]) -> list[dict[str, Any]]:
     ]
 
 
+# The Bring pickup point options (Sweden and Norway) show the same texts.
+_BRING_PICKUP_TEXTS: dict[str, Any] = {
+    "names": _text(
+        sv="Bring utlämningsställe",
+        nb="Bring hentested",
+        da="Bring udleveringssted",
+        fi="Bring-noutopiste",
+        de="Bring Abholstelle",
+        nl="Bring afhaalpunt",
+        en="Bring pickup point",
+    ),
+    "descriptions": _text(
+        sv="Hämta paketet på ett utlämningsställe nära dig.",
+        nb="Hent pakken på et hentested nær deg.",
+        da="Hent pakken på et udleveringssted nær dig.",
+        fi="Nouda paketti lähimmästä noutopisteestä.",
+        de="Holen Sie das Paket an einer Abholstelle in Ihrer Nähe ab.",
+        nl="Haal het pakket op bij een afhaalpunt bij jou in de buurt.",
+        en="Collect the parcel at a pickup point near you.",
+    ),
+}
+
 # Product codes are those of the carrier adapters' tables (carriers/static.py): PostNord
 # 17/19/11, Budbee home/DLVBOX, Instabox LOCKER_EXPRESS, DHL 401/103, Bring 5800. A code the
 # adapter does not know makes the option unavailable.
@@ -500,24 +522,7 @@ _OPTIONS: list[dict[str, Any]] = [
         # Bring's Nordic PickUp Parcel (0340), booked to the chosen pickup point.
         "carrier_product": "PICKUP_PARCEL",
         "carrier_product_name": "PickUp Parcel",
-        "names": _text(
-            sv="Bring utlämningsställe",
-            nb="Bring hentested",
-            da="Bring udleveringssted",
-            fi="Bring-noutopiste",
-            de="Bring Abholstelle",
-            nl="Bring afhaalpunt",
-            en="Bring pickup point",
-        ),
-        "descriptions": _text(
-            sv="Hämta paketet på ett utlämningsställe nära dig.",
-            nb="Hent pakken på et hentested nær deg.",
-            da="Hent pakken på et udleveringssted nær dig.",
-            fi="Nouda paketti lähimmästä noutopisteestä.",
-            de="Holen Sie das Paket an einer Abholstelle in Ihrer Nähe ab.",
-            nl="Haal het pakket op bij een afhaalpunt bij jou in de buurt.",
-            en="Collect the parcel at a pickup point near you.",
-        ),
+        **_BRING_PICKUP_TEXTS,
         "countries": ["SE"],
         "prices": {"SEK": 5400},
         "max_total_weight_g": 20000,
@@ -532,24 +537,7 @@ _OPTIONS: list[dict[str, Any]] = [
         "carrier": "bring",
         "carrier_product": "5800",
         "carrier_product_name": "Pakke til hentested",
-        "names": _text(
-            sv="Bring utlämningsställe",
-            nb="Bring hentested",
-            da="Bring udleveringssted",
-            fi="Bring-noutopiste",
-            de="Bring Abholstelle",
-            nl="Bring afhaalpunt",
-            en="Bring pickup point",
-        ),
-        "descriptions": _text(
-            sv="Hämta paketet på ett utlämningsställe nära dig.",
-            nb="Hent pakken på et hentested nær deg.",
-            da="Hent pakken på et udleveringssted nær dig.",
-            fi="Nouda paketti lähimmästä noutopisteestä.",
-            de="Holen Sie das Paket an einer Abholstelle in Ihrer Nähe ab.",
-            nl="Haal het pakket op bij een afhaalpunt bij jou in de buurt.",
-            en="Collect the parcel at a pickup point near you.",
-        ),
+        **_BRING_PICKUP_TEXTS,
         "countries": ["NO"],
         "prices": {"NOK": 5900},
         "max_total_weight_g": 35000,
