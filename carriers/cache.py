@@ -1,7 +1,8 @@
 """Cache of carrier answers that do not depend on the cart, in Redis (the Django cache).
 
 Keys hold the carrier, the agreement and the operation's parameters, so one merchant never
-reads another's answers. If the cache cannot be reached the carrier is simply asked.
+reads another's answers. If the cache cannot be reached the carrier is simply asked (the
+project's cache backend turns Redis being down into a miss and a dropped write).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,8 +18,6 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.module_loading import import_string
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _MISS = object()
@@ -72,18 +70,12 @@ def cached(
     Exceptions from ``compute`` are not cached: a failing carrier is asked again next time.
     """
     key = cache_key(carrier=carrier, agreement_id=agreement_id, operation=operation, params=params)
-    try:
-        hit: Any = _MISS if _bypass.get() else cache.get(key, _MISS)
-    except Exception:
-        logger.warning("carrier cache unreachable; asking %s directly", carrier)
-        return compute()
+    # The cache backend handles Redis being down (a miss; the store dropped): no try here.
+    hit: Any = _MISS if _bypass.get() else cache.get(key, _MISS)
     _observe(carrier, operation, hit is not _MISS)
     if hit is not _MISS:
         return hit
     value = compute()
     lifetime = ttl if ttl is not None else settings.CARRIER_CACHE_TTL.get(operation, 300)
-    try:
-        cache.set(key, value, timeout=lifetime)
-    except Exception:
-        logger.warning("carrier cache unreachable; %s answer not stored", carrier)
+    cache.set(key, value, timeout=lifetime)
     return value

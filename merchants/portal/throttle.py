@@ -41,6 +41,8 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from tms_gateway.common.cache import cache_count
+
 logger = logging.getLogger(__name__)
 
 LoginScope = Literal["portal", "admin"]
@@ -50,27 +52,18 @@ LoginScope = Literal["portal", "admin"]
 
 
 def _exhausted(keys: list[str], *, limit: int) -> bool:
-    try:
-        counts = cache.get_many(keys)
-    except Exception:  # the cache is down: do not lock every shop out
-        logger.warning("throttle: cache unavailable", exc_info=True)
-        return False
+    counts = cache.get_many(keys)  # {} when Redis is down: no shop is locked out
     return any(int(count) >= limit for count in counts.values())
 
 
 def _count(key: str, *, window: int) -> int:
     """Add one to ``key``; the first use opens its window (``add`` only sets a missing key, so
     the expiry stays that of the first use). 0 when the cache cannot be reached."""
-    try:
-        cache.add(key, 0, timeout=window)
-        try:
-            return int(cache.incr(key))
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=window)
-            return 1
-    except Exception:
-        logger.warning("throttle: cache unavailable", exc_info=True)
+    count = cache_count(key, timeout=window)
+    if count is None:
+        logger.warning("throttle: cache unavailable")
         return 0
+    return count
 
 
 # --- sign-in ---------------------------------------------------------------------------------
@@ -138,10 +131,7 @@ def login_failure_record(*, scope: LoginScope, username: str, address: str) -> N
 def login_success_record(*, scope: LoginScope, username: str) -> None:
     """A correct password clears the account's failures (not the address's: one known
     account must not reset the count of guesses at every other account from that address)."""
-    try:
-        cache.delete_many(_login_keys(scope=scope, username=username, address=""))
-    except Exception:
-        logger.warning("throttle: cache unavailable", exc_info=True)
+    cache.delete_many(_login_keys(scope=scope, username=username, address=""))
 
 
 def login_throttled_response(

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tms_gateway.common import throttling
 from tms_gateway.common.middleware import forwarded_client
 from tms_gateway.ksa import ratelimit
 
@@ -58,7 +59,7 @@ def test_forged_forwarded_addresses_do_not_escape_the_per_address_limit(
     settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # one rate-limit window for the whole test, from its start
-    now = (time.time() // ratelimit.WINDOW_SECONDS) * ratelimit.WINDOW_SECONDS + 0.5
+    now = (time.time() // throttling.WINDOW_SECONDS) * throttling.WINDOW_SECONDS + 0.5
     monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: now))
     # Behind one trusted proxy (the ingress), which appends the real client 203.0.113.7
     settings.TRUSTED_PROXY_COUNT = 1

@@ -7,9 +7,10 @@ import types
 from typing import Any
 
 import pytest
-from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
 
+from tms_gateway.common import throttling
+from tms_gateway.common.cache import cache_count
 from tms_gateway.ksa import ratelimit
 
 from .conftest import Klarna, Shop, session
@@ -22,7 +23,7 @@ def _frozen_window(monkeypatch: pytest.MonkeyPatch) -> float:
     """One window for the whole test, so a minute boundary cannot reset the counters."""
     now = time.time()
     monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: now))
-    monkeypatch.setattr(ratelimit, "_skip_until", 0.0)
+    monkeypatch.setattr(throttling, "time", types.SimpleNamespace(time=lambda: now))
     return now
 
 
@@ -81,22 +82,40 @@ def test_zero_disables_the_limits(settings: Any, klarna: Klarna) -> None:
         assert klarna.auth(key="wrong").status_code == 401
 
 
-def test_cache_unreachable_allows_and_warns(
-    settings: Any, klarna: Klarna, monkeypatch: pytest.MonkeyPatch, caplog: Any
+def test_cache_unreachable_allows_and_warns_once(
+    settings: Any, klarna: Klarna, caplog: Any
 ) -> None:
+    # Given a limit of one call a minute and a cache whose Redis does not answer
     settings.KSA_RATE_LIMIT_PER_MINUTE = 1
-
-    def down(key: str, expires_at: int) -> int:
-        raise ConnectionError("redis down")
-
-    monkeypatch.setattr(ratelimit, "_hit", down)
-    with caplog.at_level("WARNING", logger="tms_gateway.ksa.ratelimit"):
+    klarna.auth()  # the token, while the cache still works
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "tms_gateway.common.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    # When the merchant calls three times
+    with caplog.at_level("WARNING", logger="tms_gateway.common.cache"):
         for _ in range(3):
             assert klarna.post("shippingoptions", session()).status_code == 200
-    assert "unreachable" in caplog.text
+    # Then every call is answered, and the outage is logged once, not per call
+    warnings = [r.getMessage() for r in caplog.records if r.name == "tms_gateway.common.cache"]
+    assert len(warnings) == 1, warnings
+    assert "unreachable" in warnings[0]
 
 
-def test_counter_on_a_non_redis_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ratelimit, "caches", {"default": LocMemCache("rl-test", {})})
-    expires = int(time.time()) + 60
-    assert [ratelimit._hit("k", expires) for _ in range(3)] == [1, 2, 3]
+def test_counter_on_a_non_redis_cache(settings: Any) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [cache_count("k", timeout=60) for _ in range(3)] == [1, 2, 3]
+
+
+def test_counter_on_redis_keeps_the_expiry_of_the_first_count() -> None:
+    from django.core.cache import cache
+
+    assert cache_count("k", timeout=60) == 1
+    raw = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    key = cache.make_and_validate_key("k")
+    raw.expire(key, 30)  # as if the window had run for half a minute
+    assert [cache_count("k", timeout=60) for _ in range(2)] == [2, 3]
+    assert 25 <= raw.ttl(key) <= 30  # later counts do not extend the window

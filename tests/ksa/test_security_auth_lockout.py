@@ -18,6 +18,7 @@ import pytest
 from django.test import Client
 from prometheus_client import REGISTRY
 
+from tms_gateway.common import throttling
 from tms_gateway.ksa import ratelimit
 
 from .conftest import AUTH_TYPE, Shop, digest
@@ -35,10 +36,10 @@ def _one_window(monkeypatch: pytest.MonkeyPatch) -> None:
 
     Frozen at the start of a window: the counters' expiry in Redis runs on the real clock and
     is set to the rest of the window, so a time frozen near its end would let them expire."""
-    window = ratelimit.WINDOW_SECONDS
+    window = throttling.WINDOW_SECONDS
     now = (time.time() // window) * window + 0.5
     monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: now))
-    monkeypatch.setattr(ratelimit, "_skip_until", 0.0)
+    monkeypatch.setattr(throttling, "time", types.SimpleNamespace(time=lambda: now))
 
 
 def auth(address: str, identifier: str, key: str, nonce: str | None = None) -> Any:

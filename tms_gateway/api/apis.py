@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from merchants.models import Merchant, MerchantApiToken
 from tms_gateway.common.errors import ApplicationError, NotFound
-from tms_gateway.ksa.ratelimit import rate_limit
+from tms_gateway.common.throttling import FixedWindowThrottle
 from tms_gateway.shipments.models import ConfirmSource
 from tms_gateway.shipments.services import (
     shipment_confirm_by_order,
@@ -45,9 +45,23 @@ class PayloadTooLarge(ApplicationError):
     code = "payload_too_large"
 
 
+class ApiTokenThrottle(FixedWindowThrottle):
+    """MERCHANT_API_RATE_LIMIT_PER_MINUTE calls per API token."""
+
+    scope = "api"
+
+    def limit(self) -> int:
+        return int(settings.MERCHANT_API_RATE_LIMIT_PER_MINUTE)
+
+    def subject(self, request: Request, view: Any) -> str | None:
+        auth = request.auth
+        return str(auth.pk) if isinstance(auth, MerchantApiToken) else None
+
+
 class MerchantApi(APIView):
     authentication_classes = [MerchantTokenAuthentication]
     permission_classes = [HasMerchantApiToken]
+    throttle_classes = [ApiTokenThrottle]
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
 
@@ -59,12 +73,6 @@ class MerchantApi(APIView):
         if length > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
         super().initial(request, *args, **kwargs)
-        rate_limit(
-            scope="api",
-            subject=str(self.token.pk),
-            limit=settings.MERCHANT_API_RATE_LIMIT_PER_MINUTE,
-            view=self,
-        )
 
     @property
     def token(self) -> MerchantApiToken:

@@ -4,6 +4,7 @@ Views serving Klarna set ``error_style = "klarna"``: 401 has an empty body, ever
 ``{"failure_reason": code, "message": text}``. Other JSON APIs answer ``{code, message, extra}``.
 """
 
+import math
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -11,6 +12,8 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
 from .errors import ApplicationError
+
+RATE_LIMITED_MESSAGE = "Too many requests; retry after the time in Retry-After."
 
 
 def _error_parts(exc: Exception) -> tuple[int, str, str, dict[str, Any]] | None:
@@ -27,7 +30,7 @@ def _error_parts(exc: Exception) -> tuple[int, str, str, dict[str, Any]] | None:
     if isinstance(exc, drf_exceptions.NotFound):
         return 404, "not_found", "Not found.", {}
     if isinstance(exc, drf_exceptions.Throttled):
-        return 429, "rate_limited", str(exc.detail), {}
+        return 429, "rate_limited", RATE_LIMITED_MESSAGE, {}
     if isinstance(exc, drf_exceptions.APIException):
         return exc.status_code, exc.default_code, str(exc.detail), {}
     return None
@@ -59,6 +62,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if parts is None:
         return None
     status, code, message, extra = parts
+    headers = {}
+    wait = getattr(exc, "wait", None) if isinstance(exc, drf_exceptions.Throttled) else None
+    if wait is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(wait)))
     if klarna:
-        return Response({"failure_reason": code, "message": message}, status=status)
-    return Response({"code": code, "message": message, "extra": extra}, status=status)
+        return Response(
+            {"failure_reason": code, "message": message}, status=status, headers=headers
+        )
+    return Response(
+        {"code": code, "message": message, "extra": extra}, status=status, headers=headers
+    )

@@ -50,7 +50,7 @@ from .authentication import (
     token_issue,
 )
 from .messages import message_for
-from .ratelimit import ksa_auth_failure, ksa_rate_limit
+from .ratelimit import MerchantRateThrottle, ksa_auth_failure
 from .schema import (
     auth_schema,
     shipment_confirm_schema,
@@ -126,6 +126,7 @@ class KsaApi(APIView):
     error_style = "klarna"
     authentication_classes = [KsaTokenAuthentication]
     permission_classes = [IsKsaAuthenticated]
+    throttle_classes = [MerchantRateThrottle]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = AnyJsonNegotiation
     parser_classes: list[Any] = []
@@ -139,7 +140,6 @@ class KsaApi(APIView):
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             raise PayloadTooLarge("The request body is larger than 1 MiB.")
         super().initial(request, *args, **kwargs)
-        ksa_rate_limit(self, request)
 
     @property
     def principal(self) -> KsaPrincipal:

@@ -28,7 +28,6 @@ from typing import Any
 
 import jwt
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -42,6 +41,7 @@ from merchants.selectors import (
     klarna_credential_get_by_identifier,
     klarna_credential_get_for_token,
 )
+from tms_gateway.common.cache import cache_claim
 from tms_gateway.common.ttlcache import TtlCache
 
 logger = logging.getLogger(__name__)
@@ -96,11 +96,11 @@ def nonce_claim(*, identifier: str, nonce: str) -> bool:
     refusing every checkout because Redis is down would cost the shops their sales.
     """
     key = nonce_cache_key(identifier=identifier, nonce=nonce)
-    try:
-        return bool(cache.add(key, 1, timeout=nonce_window_seconds()))
-    except Exception:  # the cache backend's own connection errors
+    claimed = cache_claim(key, timeout=nonce_window_seconds())
+    if claimed is None:
         logger.warning("nonce store unreachable; nonce accepted without replay check")
         return True
+    return claimed
 
 
 def _signing_keys() -> list[tuple[str, str]]:

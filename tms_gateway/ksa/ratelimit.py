@@ -1,11 +1,8 @@
-"""Fixed-window rate limits on the Klarna callback API, counted in the Django cache.
+"""Rate limits on the Klarna callback API.
 
-Each (scope, subject, minute) has one counter; a call costs one round trip to Redis
-(INCR plus an idempotent EXPIREAT in the same pipeline). Over the limit the call is refused
-with 429, ``{"failure_reason": "rate_limited", ...}`` and ``Retry-After`` (seconds to the end of
-the window). If the cache cannot be reached the call is allowed: availability first.
-
-Authenticated calls are counted per merchant before the view runs. ``/auth`` is different:
+Authenticated calls are counted per merchant by :class:`MerchantRateThrottle`, a DRF throttle
+(tms_gateway/common/throttling.py: one counter per merchant and minute, 429 with Retry-After
+over the limit, calls allowed when the cache cannot be reached). ``/auth`` is different:
 identifiers are not secret, so anything counted before the digest is checked would let anyone
 lock a shop out of Klarna. Only *failed* ``/auth`` calls are counted, per client address and
 identifier and per client address, and a correct digest always gets its token: over a limit a
@@ -16,28 +13,26 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from tms_gateway.common.errors import ApplicationError
 from tms_gateway.common.middleware import client_address
+from tms_gateway.common.throttling import (
+    FixedWindowThrottle,
+    seconds_to_window_end,
+    window_count,
+)
 from tms_gateway.ops.metrics import ksa_auth_failure_observe
 
 from .authentication import KsaPrincipal
 
 logger = logging.getLogger(__name__)
 
-WINDOW_SECONDS = 60
-# After the cache fails, skip the limiter this long: no per-call timeouts, no log flood.
-UNREACHABLE_BACKOFF_SECONDS = 5.0
-_skip_until = 0.0
 # How much of an identifier (chosen by whoever calls) a log line shows.
 _LOGGED_IDENTIFIER_CHARS = 80
 
@@ -50,62 +45,24 @@ class RateLimited(ApplicationError):
     code = "rate_limited"
 
 
-def _hit(key: str, expires_at: int) -> int:
-    """Count one call under ``key`` (expiring at ``expires_at``) and return the new count."""
-    backend: Any = caches["default"]
-    if isinstance(backend, RedisCache):
-        raw_key = backend.make_and_validate_key(key)
-        client = backend._cache.get_client(raw_key, write=True)
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(raw_key)
-        pipe.expireat(raw_key, expires_at)
-        count, _ = pipe.execute()
-        return int(count)
-    # Other backends (the in-process cache of `make run`): add then incr.
-    backend.add(key, 0, timeout=max(1, expires_at - int(time.time())))
-    return int(backend.incr(key))
+class MerchantRateThrottle(FixedWindowThrottle):
+    """The callback API's limit, after authentication: KSA_RATE_LIMIT_PER_MINUTE per merchant.
+    ``/auth`` (no principal) is not counted here but on its failure path
+    (:func:`ksa_auth_failure`)."""
 
+    scope = "m"
 
-def _count(*, scope: str, subject: str, now: float) -> int | None:
-    """Count one event of ``subject`` in the current window; None when the store is down."""
-    global _skip_until
-    if now < _skip_until:
-        return None
-    window = int(now // WINDOW_SECONDS)
-    try:
-        return _hit(f"ksa:rl:{scope}:{subject}:{window}", (window + 1) * WINDOW_SECONDS + 1)
-    except Exception:  # the cache backend's own connection errors
-        _skip_until = now + UNREACHABLE_BACKOFF_SECONDS
-        logger.warning("rate-limit store unreachable; calls allowed without a limit")
-        return None
+    def limit(self) -> int:
+        return int(settings.KSA_RATE_LIMIT_PER_MINUTE)
+
+    def subject(self, request: Request, view: Any) -> str | None:
+        auth = request.auth
+        return str(auth.merchant.pk) if isinstance(auth, KsaPrincipal) else None
 
 
 def _refuse(view: APIView, now: float) -> RateLimited:
-    window_end = (int(now // WINDOW_SECONDS) + 1) * WINDOW_SECONDS
-    view.headers["Retry-After"] = str(max(1, math.ceil(window_end - now)))
+    view.headers["Retry-After"] = str(seconds_to_window_end(now))
     return RateLimited("Too many requests; retry after the time in Retry-After.")
-
-
-def rate_limit(*, scope: str, subject: str, limit: int, view: APIView) -> None:
-    """Count a call of ``subject``; raise RateLimited when it is over ``limit`` per minute."""
-    if limit <= 0:
-        return
-    now = time.time()
-    count = _count(scope=scope, subject=subject, now=now)
-    if count is not None and count > limit:
-        raise _refuse(view, now)
-
-
-def ksa_rate_limit(view: APIView, request: Request) -> None:
-    """The callback API's check, after authentication: per merchant. ``/auth`` (no principal)
-    is not counted here but on its failure path (:func:`ksa_auth_failure`)."""
-    if isinstance(request.auth, KsaPrincipal):
-        rate_limit(
-            scope="m",
-            subject=str(request.auth.merchant.pk),
-            limit=settings.KSA_RATE_LIMIT_PER_MINUTE,
-            view=view,
-        )
 
 
 def _subject(*parts: str) -> str:
@@ -136,7 +93,7 @@ def ksa_auth_failure(*, view: APIView, request: Request, identifier: str, reason
     for (scope, subject, limit), name in zip(limits, _LIMIT_NAMES, strict=True):
         if limit <= 0:
             continue
-        count = _count(scope=scope, subject=subject, now=now)
+        count = window_count(scope=scope, subject=subject, now=now)
         if count is not None and count > limit:
             over.append(name)
             crossed = crossed or count == limit + 1

@@ -30,7 +30,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from tms_gateway.common.redis_clients import redis_client
+from tms_gateway.common.cache import redis_client
 
 if TYPE_CHECKING:
     from prometheus_client.core import Metric

@@ -31,8 +31,8 @@ from django.db.utils import InterfaceError, OperationalError
 from prometheus_client import Counter
 
 from merchants.models import KlarnaCredential, Merchant
+from tms_gateway.common.cache import redis_client
 from tms_gateway.common.errors import ApplicationError
-from tms_gateway.common.redis_clients import redis_client
 
 from .models import Shipment
 from .services import shipment_confirm

@@ -28,25 +28,16 @@ def booking_queued_mark(*, shipment_id: int, countdown: float | None = None) -> 
     sends as if nothing were queued (a duplicate message finds the work done).
     """
     timeout = (countdown or 0.0) + settings.BOOKING_QUEUED_SECONDS
-    try:
-        cache.set(QUEUED_KEY.format(shipment_id), 1, timeout=timeout)
-    except Exception:
-        logger.debug("queued note for shipment %s not written", shipment_id, exc_info=True)
+    cache.set(QUEUED_KEY.format(shipment_id), 1, timeout=timeout)  # dropped if Redis is down
 
 
 def booking_queued_clear(shipment_id: int) -> None:
-    try:
-        cache.delete(QUEUED_KEY.format(shipment_id))
-    except Exception:
-        logger.debug("queued note for shipment %s not cleared", shipment_id, exc_info=True)
+    cache.delete(QUEUED_KEY.format(shipment_id))
 
 
 def booking_queued(ids: list[int]) -> set[int]:
     """Which of ``ids`` have a message queued (as far as the notes tell)."""
-    try:
-        found = cache.get_many([QUEUED_KEY.format(pk) for pk in ids])
-    except Exception:
-        return set()
+    found = cache.get_many([QUEUED_KEY.format(pk) for pk in ids])  # {} if Redis is down
     return {pk for pk in ids if QUEUED_KEY.format(pk) in found}
 
 

@@ -41,6 +41,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from merchants.models import KlarnaCheckoutCredential
+from tms_gateway.common.cache import cache_count
 from tms_gateway.klarna_checkout.client import (
     CheckoutRateLimited,
     CheckoutRefused,
@@ -385,12 +386,7 @@ def _pause_key(merchant_id: int) -> str:
 def _pause(*, merchant_id: int, until: dt.datetime) -> None:
     """Klarna said "too many requests": no reads for this shop until ``until``."""
     seconds = max(1, int((until - timezone.now()).total_seconds()) + WINDOW_SECONDS)
-    try:
-        cache.set(_pause_key(merchant_id), until.timestamp(), timeout=seconds)
-    except Exception:  # the cache backend's own connection errors
-        logger.warning(
-            "checkout API pause of merchant %s not stored: cache unreachable", merchant_id
-        )
+    cache.set(_pause_key(merchant_id), until.timestamp(), timeout=seconds)  # best effort
 
 
 def _read_slot(*, merchant_id: int, now: dt.datetime) -> dt.datetime | None:
@@ -398,18 +394,15 @@ def _read_slot(*, merchant_id: int, now: dt.datetime) -> dt.datetime | None:
 
     A fixed window of a minute per shop, counted in the cache; if the cache cannot be reached
     the read is allowed (a booking matters more than Klarna's limit)."""
-    try:
-        paused = cache.get(_pause_key(merchant_id))
-        if isinstance(paused, int | float) and paused > now.timestamp():
-            return dt.datetime.fromtimestamp(paused, tz=dt.UTC)
-        limit = settings.KLARNA_CHECKOUT_READS_PER_MINUTE
-        if limit <= 0:
-            return None
-        window = int(now.timestamp() // WINDOW_SECONDS)
-        key = f"kco:reads:{merchant_id}:{window}"
-        cache.add(key, 0, timeout=2 * WINDOW_SECONDS)
-        count = cache.incr(key)
-    except Exception:  # the cache backend's own connection errors
+    paused = cache.get(_pause_key(merchant_id))
+    if isinstance(paused, int | float) and paused > now.timestamp():
+        return dt.datetime.fromtimestamp(paused, tz=dt.UTC)
+    limit = settings.KLARNA_CHECKOUT_READS_PER_MINUTE
+    if limit <= 0:
+        return None
+    window = int(now.timestamp() // WINDOW_SECONDS)
+    count = cache_count(f"kco:reads:{merchant_id}:{window}", timeout=2 * WINDOW_SECONDS)
+    if count is None:
         logger.warning(
             "checkout API reads of merchant %s not counted: cache unreachable", merchant_id
         )
