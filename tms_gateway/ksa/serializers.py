@@ -34,6 +34,9 @@ from tms_gateway.common.errors import ApplicationError
 from tms_gateway.common.money import is_currency, tax_amount
 from tms_gateway.shipments.models import Shipment
 
+from .fields import StrictBooleanField, StrictCharField, StrictIntegerField
+from .validation import StepAside, fast_check
+
 # Our option kinds in Klarna's words: the KSS ``type`` and Klarna Checkout's ``shipping_method``.
 KSA_TYPE = {
     "home": "delivery-address",
@@ -56,53 +59,6 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 class MalformedRequest(ApplicationError):
     code = "malformed_request"
-
-
-# --- strict scalar fields -------------------------------------------------------------------
-
-
-class StrictCharField(serializers.CharField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("allow_null", True)
-        kwargs.setdefault("allow_blank", True)
-        kwargs.setdefault("trim_whitespace", True)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return str(super().to_internal_value(data))
-
-
-class StrictIntegerField(serializers.IntegerField):
-    default_error_messages = {"invalid": "Expected an integer (a JSON number)."}
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("allow_null", True)
-        kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("max_value", 2**53)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            self.fail("invalid")
-        if isinstance(data, float) and not data.is_integer():
-            self.fail("invalid")
-        return int(super().to_internal_value(int(data)))
-
-
-class StrictBooleanField(serializers.BooleanField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("allow_null", True)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
 
 
 def _tags() -> serializers.ListField:
@@ -248,6 +204,14 @@ def _first_error(detail: Any, path: str = "") -> str:
 
 
 def validate(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    """The serializer's ``validated_data``: by its compiled checks when the body is plainly
+    valid (validation.py), else by the serializer itself, which names what is wrong."""
+    check = fast_check(serializer_class)
+    if check is not None:
+        try:
+            return dict(check(data))
+        except StepAside:
+            pass
     serializer = serializer_class(data=data)
     if not serializer.is_valid():
         raise MalformedRequest(_first_error(serializer.errors))
