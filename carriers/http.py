@@ -226,6 +226,14 @@ class CarrierHttp:
             adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=16)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
+            if settings.CARRIER_HTTP_TRANSPORT and settings.CARRIER_SANDBOX_URL:
+                # The sandbox answered in-process (the bench's options_computed); a dotted path,
+                # so this module imports no sandbox.
+                transport = import_string(settings.CARRIER_HTTP_TRANSPORT)
+                session.mount(
+                    settings.CARRIER_SANDBOX_URL.rstrip("/") + "/",
+                    transport(settings.CARRIER_SANDBOX_URL),
+                )
             self._local.session = session
         return session
 

@@ -129,6 +129,43 @@ class SandboxState:
             sandbox.reset()
 
 
+def sandbox_answer(
+    state: SandboxState,
+    *,
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+) -> SandboxResponse | None:
+    """The answer to one request below the sandbox's root (``/<carrier>/...``), faults applied;
+    None for a hang (after HANG_SECONDS or the sandbox's stop). Served over HTTP by the server
+    and in-process by transport.py."""
+    segments = path.split("/", 2)
+    head = segments[1] if len(segments) > 1 else ""
+    rest = "/" + segments[2] if len(segments) > 2 else "/"
+    carrier = SANDBOXES.get(head)
+    if carrier is None:
+        return SandboxResponse(404, {"message": f"unknown carrier {head!r}"})
+    request = SandboxRequest.build(method, rest, query, headers, body)
+    fault = state.fault_for(carrier.slug, rest)
+    if fault is not None:
+        if fault.hang:
+            state.stop.wait(HANG_SECONDS)
+            return None
+        if fault.latency_ms:
+            time.sleep(fault.latency_ms / 1000)
+        if fault.status is not None:
+            response = carrier.error(fault.status, f"Injected fault: HTTP {fault.status}")
+            response.status = fault.status
+            if fault.status == 429:
+                response.headers.setdefault("Retry-After", "1")
+            return response
+        if fault.malformed:
+            return SandboxResponse(200, '{"truncated": [1, 2', content_type="application/json")
+    return carrier.dispatch(request)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: SandboxServer
     protocol_version = "HTTP/1.1"
@@ -159,38 +196,22 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         segments = parts.path.split("/", 2)
-        head = segments[1] if len(segments) > 1 else ""
-        rest = "/" + segments[2] if len(segments) > 2 else "/"
-        if head == "_sandbox":
+        if len(segments) > 1 and segments[1] == "_sandbox":
+            rest = "/" + segments[2] if len(segments) > 2 else "/"
             self._send(self._control(self.command, rest, body))
             return
-        carrier = SANDBOXES.get(head)
-        if carrier is None:
-            self._send(SandboxResponse(404, {"message": f"unknown carrier {head!r}"}))
+        response = sandbox_answer(
+            self.server.state,
+            method=self.command,
+            path=parts.path,
+            query=parts.query,
+            headers=dict(self.headers),
+            body=body,
+        )
+        if response is None:  # a hang: the client gives up first
+            self.close_connection = True
             return
-        request = SandboxRequest.build(self.command, rest, parts.query, dict(self.headers), body)
-        state = self.server.state
-        fault = state.fault_for(carrier.slug, rest)
-        if fault is not None:
-            if fault.hang:
-                state.stop.wait(HANG_SECONDS)
-                self.close_connection = True
-                return
-            if fault.latency_ms:
-                time.sleep(fault.latency_ms / 1000)
-            if fault.status is not None:
-                response = carrier.error(fault.status, f"Injected fault: HTTP {fault.status}")
-                response.status = fault.status
-                if fault.status == 429:
-                    response.headers.setdefault("Retry-After", "1")
-                self._send(response)
-                return
-            if fault.malformed:
-                self._send(
-                    SandboxResponse(200, '{"truncated": [1, 2', content_type="application/json")
-                )
-                return
-        self._send(carrier.dispatch(request))
+        self._send(response)
 
     def _control(self, method: str, path: str, body: bytes) -> SandboxResponse:
         state = self.server.state

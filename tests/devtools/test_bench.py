@@ -25,6 +25,7 @@ from tms_gateway.devtools.bench import (
     soak_thirds,
     soak_windows,
 )
+from tms_gateway.devtools.harness import child_env
 from tms_gateway.devtools.loadgen import UNIQUE_BLOCKS, ScenarioStats
 
 MIB = 1024
@@ -364,3 +365,17 @@ def test_window_dict_and_table_show_the_series() -> None:
     assert len(table.splitlines()) == 2 + 3
     assert "250.0 (3)" in table
     assert table.splitlines()[3].split()[:3] == ["2", "60", "1800"]
+
+
+def test_options_computed_runs_on_a_gunicorn_of_its_own_without_answer_cache_or_sockets() -> None:
+    plans = {p.name: p for p in plans_build(identifier="demo", key="k")}
+
+    computed = plans["options_computed"]
+    env = dict(computed.web_env)
+    assert env["CHECKOUT_ANSWER_CACHE_SECONDS"] == "0"
+    assert env["CARRIER_HTTP_TRANSPORT"] == "carriers.sandbox.transport.InProcessSandboxAdapter"
+    # a Redis db of its own: its carrier answers are no other scenario's cache hits
+    assert env["REDIS_URL"] != child_env(web_port=1, sandbox_port=2)["REDIS_URL"]
+    assert computed.workload.addresses == "unique"
+    assert not computed.prime
+    assert all(not p.web_env for name, p in plans.items() if name != "options_computed")

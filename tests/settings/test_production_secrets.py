@@ -342,3 +342,12 @@ def test_gunicorn_starts_with_generated_values() -> None:
         server.communicate(timeout=30)
 
     assert status == 200
+
+
+def test_production_refuses_the_in_process_carrier_sandbox() -> None:
+    result = _check_deploy(
+        CARRIER_HTTP_TRANSPORT="carriers.sandbox.transport.InProcessSandboxAdapter"
+    )
+
+    assert result.returncode != 0
+    assert "CARRIER_HTTP_TRANSPORT is for development and the bench only" in result.stderr

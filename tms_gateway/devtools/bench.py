@@ -52,10 +52,12 @@ from typing import Any, Literal
 
 from .harness import (
     BENCH_DATABASE,
+    COMPUTED_REDIS_URL,
     GUNICORN_THREADS,
     PG_HOST,
     PG_PORT,
     PG_USER,
+    REDIS_DB,
     REDIS_HOST,
     REDIS_PORT,
     REDIS_URL,
@@ -98,6 +100,12 @@ ALL_CARRIERS = "*"
 #: options_cold gives every carrier this latency in the sandbox.
 COLD_CARRIER_LATENCY_MS = 100
 HANGING_CARRIER = "budbee"
+#: options_computed's gunicorn: no answer cache, the sandbox answered in-process.
+COMPUTED_ENV = (
+    ("REDIS_URL", COMPUTED_REDIS_URL),
+    ("CHECKOUT_ANSWER_CACHE_SECONDS", "0"),
+    ("CARRIER_HTTP_TRANSPORT", "carriers.sandbox.transport.InProcessSandboxAdapter"),
+)
 
 # The aims the checks compare against.
 HOT_TO_FLOOR_RATIO = 0.5
@@ -144,6 +152,9 @@ class Plan:
     window_seconds: float = 0.0
     #: Requests per second of all clients together (0: each client as fast as answered).
     rate: float = 0.0
+    #: Settings for a gunicorn of this scenario's own, started beside the bench's (empty: the
+    #: bench's gunicorn).
+    web_env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +199,15 @@ def plans_build(*, identifier: str, key: str, soak: SoakSettings | None = None) 
             "POST /ksa/v1/shippingoptions, 8 full addresses already asked (cached)",
             options("hot"),
             prime=True,
+        ),
+        Plan(
+            "options_computed",
+            "shippingoptions, a new postal code each time, the answer cache off and the five "
+            "carriers answered in-process (no HTTP): what the gateway itself costs per answer",
+            # Block 0 as options_cold: its gunicorn has a Redis db of its own, so neither
+            # finds the other's carrier answers cached.
+            options("unique", 0),
+            web_env=COMPUTED_ENV,
         ),
         Plan(
             "options_cold",
@@ -658,13 +678,14 @@ def database_ensure() -> None:
 
 
 def redis_flush() -> None:
-    """Empty the bench's Redis db, so nothing of an earlier run is a cache hit."""
+    """Empty the bench's Redis dbs, so nothing of an earlier run is a cache hit."""
     import redis
 
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5).flushdb()
-    except redis.RedisError as exc:
-        raise BenchError(f"Redis at {REDIS_URL} refused: {exc}") from exc
+    for url in (REDIS_URL, COMPUTED_REDIS_URL):
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5).flushdb()
+        except redis.RedisError as exc:
+            raise BenchError(f"Redis at {url} refused: {exc}") from exc
 
 
 _PROBE = """
@@ -780,6 +801,19 @@ class ServerSampler:
             if sample:
                 previous = sample
         return out
+
+
+def replace_server_env(
+    server: Server, changes: Sequence[tuple[str, str]], port: int, env: Mapping[str, str]
+) -> Server:
+    """A copy of the bench's gunicorn on ``port`` with ``changes`` to its environment."""
+    return Server(
+        name=f"{server.name}-{port}",
+        argv=server.argv,
+        env={**env, **dict(changes), "PORT": str(port)},
+        port=port,
+        ready="/healthz",
+    )
 
 
 def _server_rss(server: Server) -> tuple[int, int] | None:
@@ -916,7 +950,7 @@ def args_parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--scenarios",
         default="",
-        help="comma-separated subset of: floor, auth, options_hot, options_cold, "
+        help="comma-separated subset of: floor, auth, options_hot, options_computed, options_cold, "
         "options_cold_4_clients, options_one_carrier_hangs, soak (default: all, in that order)",
     )
     parser.add_argument(
@@ -1010,7 +1044,7 @@ def run(args: argparse.Namespace) -> int:
     while sandbox_port == web_port:
         sandbox_port = free_port()
     env = child_env(web_port=web_port, sandbox_port=sandbox_port)
-    print(f"Migrating and seeding {BENCH_DATABASE} (Redis db 13)")
+    print(f"Migrating and seeding {BENCH_DATABASE} (Redis db {REDIS_DB})")
     manage(["migrate", "--noinput"], env)
     manage(["seed_demo"], env)
     probe = settings_probe(env)
@@ -1069,7 +1103,17 @@ def run(args: argparse.Namespace) -> int:
             )
             notes[plan.name] = []
             control.faults_clear()
+            own_web = contextlib.ExitStack()
             try:
+                if plan.web_env:
+                    own_port = free_port()
+                    own_web.enter_context(
+                        servers_running([replace_server_env(web, plan.web_env, own_port, env)])
+                    )
+                    notes[plan.name].append(
+                        "its own gunicorn: "
+                        + ", ".join(f"{k}={v}" for k, v in plan.web_env if k != "REDIS_URL")
+                    )
                 for fault in plan.faults:
                     control.control("POST", "/faults", fault)
                 if plan.prime:
@@ -1077,6 +1121,7 @@ def run(args: argparse.Namespace) -> int:
                 before = control.request_counts()
                 plan_config = replace(
                     config,
+                    port=own_port if plan.web_env else config.port,
                     warmup_seconds=warmup_s,
                     concurrency=plan.concurrency or config.concurrency,
                     workers=min(config.workers, plan.concurrency or config.workers),
@@ -1106,6 +1151,7 @@ def run(args: argparse.Namespace) -> int:
                     )
                     notes[plan.name] += soak_notes(plan, results[plan.name])
             finally:
+                own_web.close()
                 if plan.faults:
                     with contextlib.suppress(BenchError):
                         control.faults_clear()

@@ -26,7 +26,12 @@ PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 BENCH_DATABASE = "tms_gateway_bench"
 DATABASE_URL = f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{BENCH_DATABASE}"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/13"
+#: Redis dbs of their own: BENCH_REDIS_DB for the bench's servers (13), BENCH_COMPUTED_REDIS_DB
+#: (12) for the gunicorn of options_computed, so that its carrier cache is not the others'.
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "13"))
+COMPUTED_REDIS_DB = int(os.environ.get("BENCH_COMPUTED_REDIS_DB", "12"))
+REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
+COMPUTED_REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{COMPUTED_REDIS_DB}"
 SETTINGS_MODULE = "tms_gateway.settings.local"
 WEB_CONCURRENCY = 2
 GUNICORN_THREADS = 16

@@ -282,6 +282,10 @@ KLARNA_CHECKOUT_TIMEOUT = env.float("KLARNA_CHECKOUT_TIMEOUT", default=10.0)
 # carrier to the local carrier sandbox (make run, tests, benchmarks).
 CARRIER_BASE_URLS: dict[str, dict[str, str]] = env.json("CARRIER_BASE_URLS", default={})
 CARRIER_SANDBOX_URL = env("CARRIER_SANDBOX_URL", default="")
+# A requests transport adapter (dotted path) mounted for CARRIER_SANDBOX_URL: the bench's
+# options_computed sets "carriers.sandbox.transport.InProcessSandboxAdapter" to answer the
+# carriers in-process. Empty: real HTTP. Production refuses it.
+CARRIER_HTTP_TRANSPORT = env("CARRIER_HTTP_TRANSPORT", default="")
 # Hosts a carrier's calls may go to (carriers/hosts.py), JSON: slug -> host patterns, replacing
 # the carrier's own hosts; "*" adds to every carrier, e.g. {"*": ["carrier-sandbox.internal:8090"]}.
 # Hosts of CARRIER_BASE_URLS and CARRIER_SANDBOX_URL are always allowed.

@@ -20,7 +20,15 @@ SecurityMiddleware (see deploy/operations.md).
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, FIELD_ENCRYPTION_KEYS, KSA_SIGNING_KEYS, REDIS_URL, SECRET_KEY, env
+from .base import (
+    CARRIER_HTTP_TRANSPORT,
+    DATABASES,
+    FIELD_ENCRYPTION_KEYS,
+    KSA_SIGNING_KEYS,
+    REDIS_URL,
+    SECRET_KEY,
+    env,
+)
 from .observability import METRICS_TOKEN
 from .secret_checks import secret_problems
 
@@ -37,6 +45,10 @@ if not KSA_SIGNING_KEYS:
     raise ImproperlyConfigured("KSA_SIGNING_KEYS must be set in production")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production")
+if CARRIER_HTTP_TRANSPORT:
+    raise ImproperlyConfigured(
+        "CARRIER_HTTP_TRANSPORT is for development and the bench only; unset it in production"
+    )
 # Without Redis the cache, the nonce store and the broker would be per process.
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production")
