@@ -10,13 +10,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils.module_loading import import_string
 
 T = TypeVar("T")
@@ -77,5 +78,60 @@ def cached(
         return hit
     value = compute()
     lifetime = ttl if ttl is not None else settings.CARRIER_CACHE_TTL.get(operation, 300)
-    cache.set(key, value, timeout=lifetime)
+    batch = _batch.get()
+    if batch is None or not batch.add(key, value, lifetime):
+        cache.set(key, value, timeout=lifetime)
     return value
+
+
+class WriteBatch:
+    """Answers to store, written together when the block of :func:`cache_writes_batched` ends.
+    Thread-safe: the fan-out's calls add from their own threads; once written, ``add`` refuses
+    (a call finishing after its checkout's deadline stores its answer itself)."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[str, Any, int]] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def add(self, key: str, value: Any, timeout: int) -> bool:
+        with self._lock:
+            if self._closed:
+                return False
+            self._items.append((key, value, timeout))
+            return True
+
+    def write(self) -> int:
+        """Store what was added, in one round trip where the backend can; returns how many."""
+        with self._lock:
+            self._closed = True
+            items, self._items = self._items, []
+        if not items:
+            return 0
+        backend: Any = caches["default"]
+        set_items = getattr(backend, "set_items", None)  # the project's Redis backend
+        if set_items is not None:
+            set_items(items)
+            return len(items)
+        by_timeout: dict[int, dict[str, Any]] = {}
+        for key, value, timeout in items:
+            by_timeout.setdefault(timeout, {})[key] = value
+        for timeout, data in by_timeout.items():
+            backend.set_many(data, timeout=timeout)
+        return len(items)
+
+
+_batch: ContextVar[WriteBatch | None] = ContextVar("carrier_cache_batch", default=None)
+
+
+@contextmanager
+def cache_writes_batched() -> Iterator[WriteBatch]:
+    """Within this block (and the threads it starts in copies of its context) carrier answers
+    are stored together at its end: one round trip for a whole options fan-out."""
+    batch = WriteBatch()
+    token = _batch.set(batch)
+    try:
+        yield batch
+    finally:
+        _batch.reset(token)
+        batch.write()

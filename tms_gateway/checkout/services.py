@@ -15,6 +15,7 @@ from dataclasses import replace
 from django.conf import settings
 from django.utils import timezone
 
+from carriers.cache import cache_writes_batched
 from carriers.registry import get_adapter
 from carriers.traces import trace_flush_after_fanout
 from carriers.types import (
@@ -318,7 +319,9 @@ def options_build(
         - settings.CHECKOUT_DEADLINE_MARGIN_SECONDS
         - time.monotonic()
     )
-    outcomes = quotes_collect(jobs=jobs, deadline_seconds=max(0.0, budget))
+    # The carriers' answers are cached together when the fan-out is over: one round trip.
+    with cache_writes_batched():
+        outcomes = quotes_collect(jobs=jobs, deadline_seconds=max(0.0, budget))
     if jobs:
         trace_flush_after_fanout()
     quotes: dict[tuple[int, str, str], Quote] = {}

@@ -168,6 +168,24 @@ class RedisCache(DjangoRedisCache):
             "delete_many", lambda: super(RedisCache, self).delete_many(keys, version), None
         )
 
+    def set_items(self, items: Iterable[tuple[Any, Any, Any]]) -> None:
+        """``set`` of each (key, value, timeout), in one pipeline (one round trip)."""
+
+        def call() -> None:
+            client = self._cache.get_client(None, write=True)
+            dumps = self._cache._serializer.dumps  # type: ignore[attr-defined]
+            pipe = client.pipeline(transaction=False)
+            for key, value, timeout in items:
+                seconds = self.get_backend_timeout(timeout)
+                raw_key = self.make_and_validate_key(key)
+                if seconds == 0:
+                    pipe.delete(raw_key)
+                else:
+                    pipe.set(raw_key, dumps(value), ex=seconds)
+            pipe.execute()
+
+        self._tolerant("set_items", call, None)
+
     # --- decisions raise CacheUnavailable -----------------------------------------------
 
     def add(

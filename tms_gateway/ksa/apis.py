@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db.utils import InterfaceError, OperationalError
@@ -234,9 +235,7 @@ class ShippingOptionsApi(KsaApi):
                 session=session,
                 started_at=request_started_at(request._request),
             )
-            payload = json.dumps(
-                s.shipping_options_render(result), ensure_ascii=False, separators=(",", ":")
-            ).encode()
+            payload = orjson.dumps(s.shipping_options_render(result))  # compact UTF-8 bytes
             if all(c.ok for c in result.carriers):
                 answer_set(key, payload)
         return HttpResponse(payload, content_type=self.response_media_type())

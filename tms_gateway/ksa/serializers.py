@@ -309,7 +309,7 @@ def auth_parse(data: Any) -> tuple[str, str, str]:
 
 
 def _hhmm(value: dt.time) -> str:
-    return f"{value.hour:02d}:{value.minute:02d}"  # strftime costs more, hundreds of times a call
+    return value.isoformat("minutes")  # hundreds of times a call: C, no format parsing
 
 
 def _address(address: Address) -> dict[str, str]:
