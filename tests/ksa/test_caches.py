@@ -6,13 +6,16 @@ They are off in the other tests (settings/test.py); here each is switched on and
 from __future__ import annotations
 
 import time
+import types
 from typing import Any
 
 import pytest
+from redis.connection import AbstractConnection
 
 from merchants.models import CarrierAgreement, DeliveryOption
 from merchants.services import klarna_credential_revoke
 from tms_gateway.checkout.services import _configuration
+from tms_gateway.common import throttling
 from tms_gateway.ksa import authentication
 from tms_gateway.ksa.authentication import token_issue
 from tms_gateway.shipments.models import Shipment
@@ -152,3 +155,56 @@ def test_a_reservation_is_validated_against_the_remembered_configuration_too(
 
     assert klarna.reserve(body).status_code == 201
     assert Shipment.objects.count() == 1
+
+
+@pytest.fixture
+def one_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rate-limit window frozen at its start: a minute boundary cannot reset a count."""
+    now = (time.time() // throttling.WINDOW_SECONDS) * throttling.WINDOW_SECONDS + 0.5
+    monkeypatch.setattr(throttling, "time", types.SimpleNamespace(time=lambda: now))
+
+
+def test_a_cached_answer_and_the_merchants_count_cost_one_redis_round_trip(
+    klarna: Klarna, settings: Any, monkeypatch: pytest.MonkeyPatch, one_window: None
+) -> None:
+    # Given the answer cache and the per-merchant limit on, and the answer already cached
+    settings.CHECKOUT_ANSWER_CACHE_SECONDS = 10
+    settings.KSA_RATE_LIMIT_PER_MINUTE = 3
+    body = session()
+    assert klarna.post("shippingoptions", body).status_code == 200
+    sends: list[bytes] = []
+    real_send = AbstractConnection.send_packed_command
+
+    def counted(self: AbstractConnection, command: Any, check_health: bool = True) -> None:
+        sends.append(b"".join(command) if isinstance(command, list) else bytes(command))
+        real_send(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counted)
+    # When Klarna asks the same question again
+    again = klarna.post("shippingoptions", dict(body, session_id="again"))
+    # Then the count and the lookup went to Redis together, once
+    assert again.status_code == 200
+    assert len(sends) == 1
+    assert b"INCR" in sends[0] and b"GET" in sends[0]
+    # and the limit still holds: the third call of the minute is the last
+    assert klarna.post("shippingoptions", dict(body, session_id="3")).status_code == 200
+    refused = klarna.post("shippingoptions", dict(body, session_id="4"))
+    assert refused.status_code == 429
+    assert refused.json()["failure_reason"] == "rate_limited"
+    assert 1 <= int(refused["Retry-After"]) <= 61
+
+
+def test_over_the_limit_a_malformed_body_is_refused_with_429_first(
+    klarna: Klarna, settings: Any, one_window: None
+) -> None:
+    settings.KSA_RATE_LIMIT_PER_MINUTE = 1
+    assert klarna.post("shippingoptions", session()).status_code == 200
+
+    response = klarna.client.post(
+        "/ksa/v1/shippingoptions",
+        data="{not json",
+        content_type="application/json",
+        **klarna.headers(),
+    )
+
+    assert response.status_code == 429

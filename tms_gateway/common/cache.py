@@ -215,6 +215,24 @@ class RedisCache(DjangoRedisCache):
 
         return int(self._deciding("window_count", call))
 
+    def count_and_get(self, count_key: str, timeout: int, get_key: str) -> tuple[int, Any]:
+        """:meth:`window_count` of ``count_key`` and the value of ``get_key``: one pipeline."""
+
+        def call() -> tuple[int, Any]:
+            raw_count = self.make_and_validate_key(count_key)
+            raw_get = self.make_and_validate_key(get_key)
+            client = self._cache.get_client(raw_count, write=True)
+            pipe = client.pipeline(transaction=False)
+            pipe.set(raw_count, 0, ex=timeout, nx=True)
+            pipe.incr(raw_count)
+            pipe.get(raw_get)
+            _, count, raw = pipe.execute()
+            value = None if raw is None else self._cache._serializer.loads(raw)  # type: ignore[attr-defined]
+            return int(count), value
+
+        result: tuple[int, Any] = self._deciding("count_and_get", call)
+        return result
+
 
 # --- what decides: counters and claims -------------------------------------------------------
 
@@ -236,6 +254,18 @@ def cache_count(key: str, *, timeout: int) -> int | None:
             return 1
     except CacheUnavailable:
         return None
+
+
+def cache_count_and_get(count_key: str, *, timeout: int, get_key: str) -> tuple[int | None, Any]:
+    """:func:`cache_count` of ``count_key`` and ``cache.get(get_key)`` in one round trip (in
+    Redis): the count (None when the store is down) and the value (None when missing)."""
+    backend: Any = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return cache_count(count_key, timeout=timeout), backend.get(get_key)
+    try:
+        return backend.count_and_get(count_key, max(1, timeout), get_key)
+    except CacheUnavailable:
+        return None, None
 
 
 def cache_claim(key: str, *, timeout: int) -> bool | None:

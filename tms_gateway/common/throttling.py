@@ -20,11 +20,16 @@ from .cache import cache_count
 WINDOW_SECONDS = 60
 
 
+def window_key(*, scope: str, subject: str, now: float) -> tuple[str, int]:
+    """The counter of ``subject`` for the current minute and its lifetime in seconds."""
+    window = int(now // WINDOW_SECONDS)
+    return f"ksa:rl:{scope}:{subject}:{window}", (window + 1) * WINDOW_SECONDS + 1 - int(now)
+
+
 def window_count(*, scope: str, subject: str, now: float) -> int | None:
     """Count one event of ``subject`` in the current minute; None when the store is down."""
-    window = int(now // WINDOW_SECONDS)
-    expires_in = (window + 1) * WINDOW_SECONDS + 1 - int(now)
-    return cache_count(f"ksa:rl:{scope}:{subject}:{window}", timeout=expires_in)
+    key, timeout = window_key(scope=scope, subject=subject, now=now)
+    return cache_count(key, timeout=timeout)
 
 
 def seconds_to_window_end(now: float) -> int:
@@ -46,19 +51,30 @@ class FixedWindowThrottle(BaseThrottle):
     def subject(self, request: Request, view: Any) -> str | None:
         raise NotImplementedError
 
-    def allow_request(self, request: Request, view: Any) -> bool:
-        limit = self.limit()
-        if limit <= 0:
-            return True
+    def counter(self, request: Request, view: Any) -> tuple[str, int, float] | None:
+        """(key, lifetime, now) of the counter this call adds to; None when not counted."""
+        if self.limit() <= 0:
+            return None
         subject = self.subject(request, view)
         if subject is None:
-            return True
+            return None
         now = time.time()
-        count = window_count(scope=self.scope, subject=subject, now=now)
-        if count is None or count <= limit:
+        key, timeout = window_key(scope=self.scope, subject=subject, now=now)
+        return key, timeout, now
+
+    def allowed(self, count: int | None, now: float) -> bool:
+        """Whether a call that brought the counter to ``count`` (None: store down) may go on."""
+        if count is None or count <= self.limit():
             return True
         self._wait = seconds_to_window_end(now)
         return False
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        counter = self.counter(request, view)
+        if counter is None:
+            return True
+        key, timeout, now = counter
+        return self.allowed(cache_count(key, timeout=timeout), now)
 
     def wait(self) -> float | None:
         return self._wait

@@ -18,7 +18,7 @@ from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -27,8 +27,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tms_gateway.checkout.services import options_build
+from tms_gateway.common.cache import cache_count, cache_count_and_get
 from tms_gateway.common.errors import ApplicationError, NotFound
 from tms_gateway.common.middleware import request_started_at
+from tms_gateway.common.throttling import FixedWindowThrottle
 from tms_gateway.shipments.confirms import confirm_journal
 from tms_gateway.shipments.models import Shipment
 from tms_gateway.shipments.selectors import shipment_get
@@ -222,12 +224,45 @@ class AuthApi(KsaApi):
 
 
 class ShippingOptionsApi(KsaApi):
+    def check_throttles(self, request: Request) -> None:
+        """Deferred to :meth:`post`: the merchant's count and the answer cache's lookup go to
+        Redis in one round trip."""
+
+    def counted_answer_get(self, request: Request, key: str) -> bytes | None:
+        """Count this call against the throttles (429 over a limit) and read the answer
+        cached under ``key``: one round trip for both."""
+        lookup = settings.CHECKOUT_ANSWER_CACHE_SECONDS > 0
+        found: Any = None
+        for throttle in self.get_throttles():
+            counter = None
+            if isinstance(throttle, FixedWindowThrottle):
+                counter = throttle.counter(request, self)
+            if counter is None or not isinstance(throttle, FixedWindowThrottle):
+                if not throttle.allow_request(request, self):
+                    raise Throttled(wait=throttle.wait())
+                continue
+            count_key, timeout, now = counter
+            if lookup:
+                count, found = cache_count_and_get(count_key, timeout=timeout, get_key=key)
+                lookup = False
+            else:
+                count = cache_count(count_key, timeout=timeout)
+            if not throttle.allowed(count, now):
+                raise Throttled(wait=throttle.wait())
+        if lookup:
+            return answer_get(key)
+        return found if isinstance(found, bytes) else None
+
     @shippingoptions_schema
     def post(self, request: Request) -> HttpResponse:
-        body = self.body()
+        try:
+            body = self.body()
+        except ApplicationError:
+            super().check_throttles(request)  # over a limit, 429 comes first, as elsewhere
+            raise
         merchant = self.principal.merchant
         key = answer_key(merchant_id=merchant.pk, body=body)
-        payload = answer_get(key)
+        payload = self.counted_answer_get(request, key)
         if payload is None:
             session = s.session_parse(body)
             result = options_build(
