@@ -22,8 +22,8 @@ from tms_gateway.shipments.services import (
     ATTENTION_NO_CONFIRM,
     shipment_attention_dismiss,
     shipment_confirm,
-    shipment_expire_stale,
 )
+from tms_gateway.shipments.tasks import shipment_expire_stale
 
 from .conftest import shipment_make
 
@@ -33,7 +33,8 @@ DASH = "\N{EN DASH}"
 
 
 def needing_attention(merchant: Merchant, option_id: str, *, order_id: str) -> Shipment:
-    """A reservation never confirmed, an hour and a minute old, expired by the sweeper."""
+    """A reservation never confirmed, an hour and a minute old, expired by the sweeper (the
+    task, which counts it)."""
     shipment = shipment_make(merchant, option_id, order_id=order_id, confirm=False)
     Shipment.objects.filter(pk=shipment.pk).update(
         selection_changed_at=timezone.now() - dt.timedelta(minutes=61)

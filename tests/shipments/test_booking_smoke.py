@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from prometheus_client import REGISTRY
 
 from merchants.models import Merchant
 from tests.conftest import Sandbox
+from tms_gateway.shipments import tasks
 from tms_gateway.shipments.booking import Outcome, shipment_book
 from tms_gateway.shipments.models import Shipment
 
@@ -58,3 +60,22 @@ def test_the_shops_own_delivery_needs_no_carrier(demo: Merchant, sandbox: Sandbo
 
     assert outcome.outcome is Outcome.BOOKED
     assert Shipment.objects.get(pk=shipment.pk).status == "booked"
+
+
+def test_the_booking_task_counts_the_outcome_of_each_attempt(
+    demo: Merchant, sandbox: Sandbox
+) -> None:
+    # given: the counter is per process, so the test reads how much it grows
+    def counted(outcome: str) -> float:
+        return REGISTRY.get_sample_value("tms_booking_outcomes_total", {"outcome": outcome}) or 0.0
+
+    shipment = confirmed(demo, "store-pickup", location_id="stockholm-drottninggatan")
+    booked, skipped = counted("booked"), counted("skipped")
+
+    # when: the task runs twice (a message delivered again)
+    first = tasks.shipment_book(shipment.pk)
+    second = tasks.shipment_book(shipment.pk)
+
+    # then
+    assert (first, second) == ("booked", "skipped")
+    assert (counted("booked"), counted("skipped")) == (booked + 1, skipped + 1)

@@ -8,6 +8,7 @@ import datetime as dt
 import threading
 import time
 import uuid
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -99,9 +100,9 @@ def report(**counts: int) -> ReconcileReport:
     return ReconcileReport(**counts)
 
 
-def reads_observed(result: str) -> float:
-    value = REGISTRY.get_sample_value("tms_klarna_checkout_reads_total", {"result": result})
-    return value or 0.0
+def counted(name: str, **labels: str) -> float:
+    """A counter's value in this process (tests read how much it grows)."""
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 def fresh(shipment: Shipment) -> Shipment:
@@ -122,7 +123,6 @@ def test_a_complete_order_confirms_the_reservation_once_and_queues_its_booking(
         sandbox, order_id, tms_reference=str(shipment.public_id), merchant_reference1="WEB-1001"
     )
     queue_clear()
-    observed = reads_observed("complete")
     now = shipment.selection_changed_at + dt.timedelta(minutes=5)
 
     # when
@@ -152,7 +152,7 @@ def test_a_complete_order_confirms_the_reservation_once_and_queues_its_booking(
     ]
     assert queued_bookings() == [shipment.pk]
     assert reads() == 1
-    assert reads_observed("complete") == observed + 1
+    assert (first.reads, first.expired) == (Counter(complete=1), Counter())
 
 
 def test_a_reservation_younger_than_reconcile_after_is_not_read(
@@ -293,7 +293,6 @@ def test_an_incomplete_order_past_the_lifetime_expires_without_attention(
 ) -> None:
     shipment = reserve(demo, order_create(sandbox))
     queue_clear()
-    observed = reads_observed("incomplete")
 
     result = shipments_reconcile(now=shipment.selection_changed_at + LIFETIME)
 
@@ -314,7 +313,7 @@ def test_an_incomplete_order_past_the_lifetime_expires_without_attention(
         ),
     ]
     assert queued_bookings() == []
-    assert reads_observed("incomplete") == observed + 1
+    assert (result.reads, result.expired) == (Counter(incomplete=1), Counter({False: 1}))
 
 
 def test_an_expired_reservation_of_an_abandoned_checkout_stops_needing_attention(
@@ -350,7 +349,6 @@ def test_an_order_klarna_does_not_know_is_read_again_then_needs_a_person(
     # Klarna knows every order whose checkout reached us; not knowing it says the credentials
     # may be another store's, not that the shopper left: a paid order must not vanish.
     shipment = reserve(demo, "an-order-klarna-never-had")
-    observed = reads_observed("not_found")
 
     live = shipments_reconcile(now=shipment.selection_changed_at + dt.timedelta(minutes=10))
     ended_at = shipment.selection_changed_at + LIFETIME
@@ -368,7 +366,8 @@ def test_an_order_klarna_does_not_know_is_read_again_then_needs_a_person(
         "system",
         "not confirmed within the reservation lifetime",
     )
-    assert reads_observed("not_found") == observed + 2
+    assert (live.reads, ended.reads) == (Counter(not_found=1), Counter(not_found=1))
+    assert (live.expired, ended.expired) == (Counter(), Counter({True: 1}))
     # not read again before the hour is up
     assert shipments_reconcile(now=ended_at + dt.timedelta(minutes=30)) == report()
 
@@ -534,14 +533,13 @@ def test_klarnas_429_pauses_the_shops_reads_for_its_retry_after(
     shipments = [reserve(demo, order_create(sandbox), session_id=f"s-{i}") for i in range(3)]
     sandbox.fault("klarna", status=429, times=1)
     now = max(s.selection_changed_at for s in shipments) + dt.timedelta(minutes=6)
-    observed = reads_observed("rate_limited")
 
     result = shipments_reconcile(now=now)
 
     assert result == report(rate_limited=1, deferred=2)
     assert reads() == 1
     assert {fresh(s).reconcile_next_at for s in shipments} == {now + dt.timedelta(seconds=1)}
-    assert reads_observed("rate_limited") == observed + 1
+    assert result.reads == Counter(rate_limited=1)
     assert shipments_reconcile(now=now + dt.timedelta(seconds=1)) == report(pending=3)
 
 
@@ -637,6 +635,23 @@ def test_the_celery_task_runs_the_reconcile(demo: Merchant, sandbox: Sandbox) ->
     shipment = reserve(demo, order_id)
     order_complete(sandbox, order_id, tms_reference=str(shipment.public_id))
     shipment_force(shipment, selection_changed_at=timezone.now() - dt.timedelta(minutes=6))
+    reads_before = counted("tms_klarna_checkout_reads_total", result="complete")
+    confirms_before = counted("tms_shipment_confirms_total", source="checkout_api")
 
     assert tasks.shipments_reconcile() == report(confirmed=1).as_dict()
     assert fresh(shipment).status == "confirmed"
+    # the task counts what the run reports
+    assert counted("tms_klarna_checkout_reads_total", result="complete") == reads_before + 1
+    assert counted("tms_shipment_confirms_total", source="checkout_api") == confirms_before + 1
+
+
+def test_the_celery_task_counts_the_reservations_the_run_expired(
+    demo: Merchant, sandbox: Sandbox
+) -> None:
+    # given: an incomplete order past the reservation's lifetime: abandoned, no attention
+    shipment = reserve(demo, order_create(sandbox))
+    shipment_force(shipment, selection_changed_at=timezone.now() - LIFETIME)
+    before = counted("tms_reservations_expired_total", attention="no")
+
+    assert tasks.shipments_reconcile() == report(abandoned=1).as_dict()
+    assert counted("tms_reservations_expired_total", attention="no") == before + 1
