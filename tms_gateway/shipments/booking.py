@@ -46,8 +46,8 @@ from carriers.types import (
     Contact,
     Parcel,
 )
-from merchants.models import OptionKind
-from tms_gateway.checkout.services import PRODUCT_KIND, order_parcels
+from merchants.models import PRODUCT_KIND, OptionKind
+from tms_gateway.checkout.services import order_parcels
 from tms_gateway.checkout.types import Order, OrderLine, Session
 from tms_gateway.common.errors import ApplicationError
 from tms_gateway.common.secrets import secrets_remember
