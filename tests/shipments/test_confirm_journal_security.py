@@ -24,8 +24,7 @@ from prometheus_client import REGISTRY
 
 from merchants.models import KlarnaCredential, Merchant
 from merchants.services import klarna_credential_revoke
-from tests.factories import KlarnaCredentialFactory
-from tms_gateway.checkout.types import Selection
+from tests.factories import KlarnaCredentialFactory, ShipmentFactory
 from tms_gateway.shipments import tasks
 from tms_gateway.shipments.confirms import (
     JOURNAL_KEY,
@@ -34,9 +33,6 @@ from tms_gateway.shipments.confirms import (
     confirms_replay,
 )
 from tms_gateway.shipments.models import Shipment, ShipmentStatus
-from tms_gateway.shipments.services import shipment_reserve
-
-from .conftest import checkout_session
 
 AUTH_TYPE = "application/vdn.klarna.shipping.auth-v1+json"
 
@@ -73,14 +69,6 @@ def refused_count(reason: str) -> float:
     return float(value or 0.0)
 
 
-def reserved(merchant: Merchant, *, session_id: str = "s-1") -> Shipment:
-    return shipment_reserve(
-        merchant=merchant,
-        session=checkout_session(session_id=session_id),
-        selection=Selection(option_id="postnord-home"),
-    )
-
-
 def klarna_token(client: Client, *, identifier: str, key: str) -> str:
     nonce = uuid.uuid4().hex
     response = client.post(
@@ -109,7 +97,7 @@ def test_a_confirm_with_a_revoked_credentials_token_during_an_outage_is_refused_
     demo: Merchant, journal: redis.Redis, caplog: Any
 ) -> None:
     # given: a reservation, and a token Klarna got for the shop's credential
-    shipment = reserved(demo)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
     client = Client()
     token = klarna_token(client, identifier="demo", key="demo-key")
     # given: staff revoke the credential (a leaked key); the token's signature stays valid
@@ -157,7 +145,7 @@ def test_a_confirm_noted_for_a_merchant_deactivated_since_is_refused_at_replay(
     demo: Merchant, journal: redis.Redis, caplog: Any
 ) -> None:
     # given: a confirm noted during an outage with the shop's (valid) credential
-    shipment = reserved(demo)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
     credential = KlarnaCredential.objects.get(identifier="demo")
     assert confirm_journal(
         merchant_public_id=str(demo.public_id),
@@ -185,7 +173,7 @@ def test_a_confirm_noted_for_a_merchant_deactivated_since_is_refused_at_replay(
 def test_a_credential_id_of_another_merchant_is_refused_at_replay(
     demo: Merchant, journal: redis.Redis
 ) -> None:
-    shipment = reserved(demo)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
     foreign = KlarnaCredentialFactory.create()
     assert confirm_journal(
         merchant_public_id=str(demo.public_id),
@@ -209,8 +197,8 @@ def test_a_refused_confirm_does_not_hold_up_the_valid_ones_behind_it(
     # noted under each
     old = KlarnaCredential.objects.get(identifier="demo")
     new = KlarnaCredentialFactory.create(merchant=demo, identifier="demo-2")
-    first = reserved(demo, session_id="s-1")
-    second = reserved(demo, session_id="s-2")
+    first = ShipmentFactory.create(merchant=demo, option_id="postnord-home", session_id="s-1")
+    second = ShipmentFactory.create(merchant=demo, option_id="postnord-home", session_id="s-2")
     now = timezone.now()
     for credential, shipment in ((old, first), (new, second)):
         assert confirm_journal(
