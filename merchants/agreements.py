@@ -28,9 +28,8 @@ from carriers.types import (
     Quote,
     QuoteRequest,
 )
-from tms_gateway.checkout.services import PRODUCT_KIND as _PRODUCT_KIND
 
-from .models import CarrierAgreement, DeliveryOption, OptionKind
+from .models import PRODUCT_KIND, CarrierAgreement, DeliveryOption, OptionKind
 
 # The sample recipient of a connection check: a real address in the carrier's home country
 # (or the option's first country), a parcel every product takes.
@@ -175,7 +174,7 @@ def _check_query(
         DeliveryOption.objects.filter(
             merchant_id=agreement.merchant_id,
             carrier=agreement.carrier,
-            kind__in=list(_PRODUCT_KIND),
+            kind__in=list(PRODUCT_KIND),
         )
         .exclude(carrier_product="")
         .order_by("-is_active", "sort_order", "id")
@@ -184,7 +183,7 @@ def _check_query(
     home = declaration.home_country if declaration.home_country in _SAMPLE_ADDRESS else "SE"
     if option is None:
         return _default_query(declaration), _SAMPLE_ADDRESS[home]
-    kind = _PRODUCT_KIND[OptionKind(option.kind)]
+    kind = PRODUCT_KIND[OptionKind(option.kind)]
     query = ProductQuery(
         code=option.carrier_product,
         kind=kind,

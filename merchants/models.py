@@ -12,6 +12,7 @@ from django.db import models
 
 from carriers.registry import carrier_choices, carrier_name
 from carriers.types import AddonType as CarrierAddon
+from carriers.types import ProductKind
 from tms_gateway.common.models import BaseModel
 
 from .fields import EncryptedJSONField, EncryptedTextField
@@ -55,6 +56,15 @@ class OptionKind(models.TextChoices):
     STORE = "store", "In-store pickup"
     MAILBOX = "mailbox", "Letter / mailbox"
     OWN = "own", "Shop's own courier"
+
+
+#: The carrier product an option of each carrier kind asks for (store and own are the shop's).
+PRODUCT_KIND = {
+    OptionKind.HOME: ProductKind.HOME,
+    OptionKind.LOCKER: ProductKind.LOCKER,
+    OptionKind.PICKUP_POINT: ProductKind.PICKUP_POINT,
+    OptionKind.MAILBOX: ProductKind.MAILBOX,
+}
 
 
 class PriceMode(models.TextChoices):

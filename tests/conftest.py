@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -11,6 +12,28 @@ import pytest
 from django.conf import settings
 
 from carriers.sandbox.server import Fault, SandboxServer
+
+#: What the project keeps beside the checkout (``../shared``): the carriers' real payloads in
+#: ``carrier-samples`` and their published specifications in ``carrier-specs``. Tests read them
+#: in place; they are never copied into the repository.
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CARRIER_SAMPLES = SHARED / "carrier-samples"
+
+
+def carrier_sample(relative: str = "") -> Path:
+    """A file or folder under ``../shared/carrier-samples`` (``carrier_sample("postnord")``).
+
+    Raises (a collection error, or the test's failure, that says what is missing) when the
+    folder is not beside the checkout: the carriers' real answers are part of what is tested.
+    """
+    if not CARRIER_SAMPLES.is_dir():
+        raise FileNotFoundError(
+            f"The carrier samples are not at {CARRIER_SAMPLES}: the tests read the carriers' "
+            "real payloads from ../shared/carrier-samples beside the checkout (CI lays shared/ "
+            "there). Put the shared folder beside this checkout, never a copy inside it."
+        )
+    return CARRIER_SAMPLES / relative
+
 
 _HOW_TO_START = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",

@@ -6,6 +6,10 @@ import re
 from pathlib import Path
 
 import environ
+import pytest
+
+import tests.conftest
+from tests.conftest import carrier_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,13 +24,24 @@ def test_env_example_lists_every_setting_read_from_the_environment() -> None:
 
 
 def test_env_example_values_parse() -> None:
-    values = environ.Env.read_env  # the same reader settings use
-    env_file = ROOT / ".env.example"
-    parsed: dict[str, str] = {}
-    for line in env_file.read_text().splitlines():
-        if line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            parsed[key] = value
-    assert values is not None
+    class Example(environ.Env):
+        ENVIRON: dict[str, str] = {}  # read into this dict, not into os.environ
+
+    # the same reader the settings use (tms_gateway/settings/environment.py)
+    Example.read_env(ROOT / ".env.example", overwrite=True)
+    parsed = Example.ENVIRON
+
     assert parsed["DEMO_KSA_IDENTIFIER"] == "demo"
     assert all(" #" not in v for v in parsed.values())
+    # every setting line of the file is read as a value (none lost to a quoting mistake)
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    assert len(parsed) == len([line for line in lines if line and not line.startswith("#")])
+
+
+def test_missing_carrier_samples_say_where_they_are_looked_for(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(tests.conftest, "CARRIER_SAMPLES", tmp_path / "carrier-samples")
+
+    with pytest.raises(FileNotFoundError, match=r"\.\./shared/carrier-samples beside the checkout"):
+        carrier_sample("postnord")

@@ -37,7 +37,7 @@ NO_SAVE: dict[str, Any] = {
 }
 
 
-def _can_change(request: HttpRequest, model: type[models.Model]) -> bool:
+def change_allowed(request: HttpRequest, model: type[models.Model]) -> bool:
     """The model admin's ``has_change_permission``; the model's change permission for a model
     without an admin of its own (shop users)."""
     if admin.site.is_registered(model):
@@ -46,12 +46,12 @@ def _can_change(request: HttpRequest, model: type[models.Model]) -> bool:
     return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
 
 
-def _require_change(request: HttpRequest, model: type[models.Model]) -> None:
-    if not _can_change(request, model):
+def change_require(request: HttpRequest, model: type[models.Model]) -> None:
+    if not change_allowed(request, model):
         raise PermissionDenied
 
 
-def _admin_url(name: str, *args: Any, query: str = "") -> str:
+def admin_url(name: str, *args: Any, query: str = "") -> str:
     url = reverse(f"admin:{name}", args=args)
     return f"{url}?{query}" if query else url
 
@@ -59,13 +59,15 @@ def _admin_url(name: str, *args: Any, query: str = "") -> str:
 # --- Audited saves -------------------------------------------------------------------------
 
 
-def _record(request: HttpRequest, obj: models.Model, action: str, changes: dict[str, Any]) -> None:
+def admin_audit_record(
+    request: HttpRequest, obj: models.Model, action: str, changes: dict[str, Any]
+) -> None:
     audit_record(
         merchant=audit_merchant(obj), actor=request.user, action=action, obj=obj, changes=changes
     )
 
 
-def _stored(obj: models.Model) -> Snapshot:
+def stored_snapshot(obj: models.Model) -> Snapshot:
     """The state of ``obj`` as the database has it (before the change being saved)."""
     return audit_snapshot(type(obj)._default_manager.get(pk=obj.pk))
 
@@ -76,7 +78,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
     formfield_overrides = FORMFIELDS
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        form._audit_before = _stored(obj) if change and obj.pk else None
+        form._audit_before = stored_snapshot(obj) if change and obj.pk else None
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -85,7 +87,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
         before = getattr(form, "_audit_before", None)
         changes = audit_changes(before=before, after=audit_snapshot(form.instance))
         if before is None or changes:
-            _record(
+            admin_audit_record(
                 request,
                 form.instance,
                 AuditAction.UPDATE if before is not None else AuditAction.CREATE,
@@ -99,28 +101,35 @@ class AuditedModelAdmin(admin.ModelAdmin):
         merchant = audit_merchant(parent)
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            _record(
-                request, obj, AuditAction.DELETE, audit_changes(before=_stored(obj), after=None)
+            admin_audit_record(
+                request,
+                obj,
+                AuditAction.DELETE,
+                audit_changes(before=stored_snapshot(obj), after=None),
             )
             obj.delete()
         for obj in instances:
-            before = None if obj._state.adding else _stored(obj)
+            before = None if obj._state.adding else stored_snapshot(obj)
             if getattr(obj, "merchant_id", 0) is None:
                 obj.merchant = merchant  # add-ons carry their option's merchant
             obj.save()
             changes = audit_changes(before=before, after=audit_snapshot(obj))
             if before is None or changes:
                 action = AuditAction.CREATE if before is None else AuditAction.UPDATE
-                _record(request, obj, action, changes)
+                admin_audit_record(request, obj, action, changes)
         formset.save_m2m()
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        _record(request, obj, AuditAction.DELETE, audit_changes(before=_stored(obj), after=None))
+        admin_audit_record(
+            request, obj, AuditAction.DELETE, audit_changes(before=stored_snapshot(obj), after=None)
+        )
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
-            _record(request, obj, AuditAction.DELETE, audit_changes(before=obj, after=None))
+            admin_audit_record(
+                request, obj, AuditAction.DELETE, audit_changes(before=obj, after=None)
+            )
         super().delete_queryset(request, queryset)
 
 

@@ -22,7 +22,7 @@ from ..agreements import (
 )
 from ..models import CarrierAgreement, carrier_label
 from ..services import carrier_agreement_webhook_issue
-from .base import AuditedModelAdmin, _admin_url, _can_change, _require_change
+from .base import AuditedModelAdmin, admin_url, change_allowed, change_require
 
 # --- Carrier agreements --------------------------------------------------------------------
 
@@ -52,10 +52,6 @@ def credential_field(key: str) -> str:
 def credential_keys_set(agreement: CarrierAgreement) -> str:
     keys = sorted(k for k, v in (agreement.credentials or {}).items() if v not in (None, ""))
     return ", ".join(keys) + " set" if keys else "none set"
-
-
-def _carrier_label(carrier: str) -> str:
-    return carrier_label(carrier)
 
 
 def _secret_field() -> forms.CharField:
@@ -119,7 +115,7 @@ class CarrierAgreementForm(forms.ModelForm):
                 if spec.help_text:
                     state += f" {spec.help_text}"
             else:
-                state += " Used by " + ", ".join(_carrier_label(c) for c in users) + "."
+                state += " Used by " + ", ".join(carrier_label(c) for c in users) + "."
             field = self.fields[credential_field(key)]
             field.label = f"{spec.label} ({key})"
             field.help_text = state
@@ -147,7 +143,7 @@ class CarrierAgreementForm(forms.ModelForm):
                 continue
             if key not in allowed:
                 # Not a field error: the field may not be on the page for this carrier.
-                self.add_error(None, f"{_carrier_label(carrier)} does not use {key}.")
+                self.add_error(None, f"{carrier_label(carrier)} does not use {key}.")
                 continue
             credentials[key] = value
         for key in cleaned.get("credentials_remove") or ():
@@ -309,7 +305,7 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
 
     def response_post_save_add(self, request: HttpRequest, obj: Any) -> HttpResponseRedirect:
         # Its page has "Check connection": the next step.
-        return HttpResponseRedirect(_admin_url("merchants_carrieragreement_change", obj.pk))
+        return HttpResponseRedirect(admin_url("merchants_carrieragreement_change", obj.pk))
 
     @admin.display(description="credentials")
     def credentials_state(self, obj: CarrierAgreement) -> str:
@@ -338,12 +334,12 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         context = dict(extra_context or {})
-        if _can_change(request, CarrierAgreement):
-            context["check_url"] = _admin_url("merchants_carrieragreement_check", object_id)
+        if change_allowed(request, CarrierAgreement):
+            context["check_url"] = admin_url("merchants_carrieragreement_check", object_id)
             agreement = self.get_object(request, object_id)
             adapter = adapters().get(agreement.carrier) if agreement is not None else None
             if adapter is not None and adapter.pushes_tracking:
-                context["webhook_url"] = _admin_url("merchants_carrieragreement_webhook", object_id)
+                context["webhook_url"] = admin_url("merchants_carrieragreement_webhook", object_id)
         return super().change_view(request, object_id, form_url, context)
 
     def _report(self, request: HttpRequest, agreement: CarrierAgreement) -> None:
@@ -361,18 +357,18 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
 
     def check_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if request.method != "POST":
-            return HttpResponseRedirect(_admin_url("merchants_carrieragreement_change", object_id))
-        _require_change(request, CarrierAgreement)
+            return HttpResponseRedirect(admin_url("merchants_carrieragreement_change", object_id))
+        change_require(request, CarrierAgreement)
         agreement = self.get_object(request, object_id)
         if agreement is None:
             raise Http404
         self._report(request, agreement)
-        return HttpResponseRedirect(_admin_url("merchants_carrieragreement_change", agreement.pk))
+        return HttpResponseRedirect(admin_url("merchants_carrieragreement_change", agreement.pk))
 
     def webhook_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if request.method != "POST":
-            return HttpResponseRedirect(_admin_url("merchants_carrieragreement_change", object_id))
-        _require_change(request, CarrierAgreement)
+            return HttpResponseRedirect(admin_url("merchants_carrieragreement_change", object_id))
+        change_require(request, CarrierAgreement)
         agreement = self.get_object(request, object_id)
         if agreement is None:
             raise Http404
@@ -394,7 +390,7 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
                 f"shown only now; any earlier one stops working: {url}",
                 messages.SUCCESS,
             )
-        return HttpResponseRedirect(_admin_url("merchants_carrieragreement_change", agreement.pk))
+        return HttpResponseRedirect(admin_url("merchants_carrieragreement_change", agreement.pk))
 
     @admin.action(permissions=["change"], description="Check connection (a real quote)")
     def check_connection(self, request: HttpRequest, queryset: QuerySet[CarrierAgreement]) -> None:

@@ -19,7 +19,7 @@ from tms_gateway.klarna_checkout import client as checkout_client
 from tms_gateway.klarna_checkout import units as checkout_units
 
 from ..models import KlarnaCheckoutCredential, KlarnaCredential
-from .base import NO_SAVE, ReadOnlyInline, _admin_url, _can_change
+from .base import NO_SAVE, ReadOnlyInline, admin_url, change_allowed
 
 # --- Klarna credentials --------------------------------------------------------------------
 
@@ -56,7 +56,7 @@ class KlarnaCredentialInline(ReadOnlyInline):
     verbose_name = "Klarna credential"
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        if _can_change(request, KlarnaCredential):
+        if change_allowed(request, KlarnaCredential):
             return self.fields
         return tuple(f for f in self.fields if f != "manage")
 
@@ -74,8 +74,8 @@ class KlarnaCredentialInline(ReadOnlyInline):
             return ""
         return format_html(
             '<a href="{}">Rotate key</a> · <a href="{}">Revoke</a>',
-            _admin_url("merchants_merchant_credential_rotate", obj.merchant_id, obj.pk),
-            _admin_url("merchants_merchant_credential_revoke", obj.merchant_id, obj.pk),
+            admin_url("merchants_merchant_credential_rotate", obj.merchant_id, obj.pk),
+            admin_url("merchants_merchant_credential_revoke", obj.merchant_id, obj.pk),
         )
 
 
@@ -143,12 +143,12 @@ class KlarnaCredentialAdmin(admin.ModelAdmin):
         if (
             credential is not None
             and not credential.revoked_at
-            and _can_change(request, KlarnaCredential)
+            and change_allowed(request, KlarnaCredential)
         ):
-            context["rotate_url"] = _admin_url(
+            context["rotate_url"] = admin_url(
                 "merchants_merchant_credential_rotate", credential.merchant_id, credential.pk
             )
-            context["revoke_url"] = _admin_url(
+            context["revoke_url"] = admin_url(
                 "merchants_merchant_credential_revoke", credential.merchant_id, credential.pk
             )
         return super().change_view(

@@ -20,7 +20,7 @@ from carriers.registry import declarations
 from tms_gateway.common.errors import ApplicationError
 
 from ..audit import AuditAction, audit_changes
-from ..models import DeliveryOption, KlarnaCredential, Merchant, MerchantUser
+from ..models import DeliveryOption, KlarnaCredential, Merchant, MerchantUser, carrier_label
 from ..preview import PreviewForm, preview_context
 from ..services import (
     klarna_credential_create,
@@ -31,13 +31,13 @@ from ..services import (
 from .base import (
     TEMPLATES,
     AuditedModelAdmin,
-    _admin_url,
-    _can_change,
-    _record,
-    _require_change,
-    _stored,
+    admin_audit_record,
+    admin_url,
+    change_allowed,
+    change_require,
+    stored_snapshot,
 )
-from .carrier_agreements import CarrierAgreementInline, _carrier_label, credential_keys_set
+from .carrier_agreements import CarrierAgreementInline, credential_keys_set
 from .credentials import CredentialIssueForm, KlarnaCheckoutCredentialInline, KlarnaCredentialInline
 from .options import StoreInline
 from .users import (
@@ -94,7 +94,7 @@ class MerchantAdmin(AuditedModelAdmin):
 
     def response_post_save_add(self, request: HttpRequest, obj: Any) -> HttpResponseRedirect:
         # The onboarding steps are on the merchant's page.
-        return HttpResponseRedirect(_admin_url("merchants_merchant_change", obj.pk))
+        return HttpResponseRedirect(admin_url("merchants_merchant_change", obj.pk))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Merchant]:
         return (
@@ -128,10 +128,8 @@ class MerchantAdmin(AuditedModelAdmin):
             '<a href="{}">{}</a>',
             (
                 (
-                    _admin_url(
-                        "merchants_carrieragreement_add", query=f"merchant={pk}&carrier={c}"
-                    ),
-                    _carrier_label(c),
+                    admin_url("merchants_carrieragreement_add", query=f"merchant={pk}&carrier={c}"),
+                    carrier_label(c),
                 )
                 for c in missing
             ),
@@ -143,7 +141,7 @@ class MerchantAdmin(AuditedModelAdmin):
                 ", ".join(c.identifier for c in active) or "none yet",
                 format_html(
                     '<a href="{}">Issue a credential</a>',
-                    _admin_url("merchants_merchant_credential_issue", pk),
+                    admin_url("merchants_merchant_credential_issue", pk),
                 ),
             ),
             (
@@ -159,8 +157,8 @@ class MerchantAdmin(AuditedModelAdmin):
                 f"{obj.stores.count()}",
                 format_html(
                     '<a href="{}">List</a> · <a href="{}">Add a store</a>',
-                    _admin_url("merchants_store_changelist", query=f"merchant__id__exact={pk}"),
-                    _admin_url("merchants_store_add", query=f"merchant={pk}"),
+                    admin_url("merchants_store_changelist", query=f"merchant__id__exact={pk}"),
+                    admin_url("merchants_store_add", query=f"merchant={pk}"),
                 ),
             ),
             (
@@ -169,11 +167,11 @@ class MerchantAdmin(AuditedModelAdmin):
                 format_html(
                     '<a href="{}">List</a> · <a href="{}">Add an option</a> · '
                     '<a href="{}">Preview checkout</a>',
-                    _admin_url(
+                    admin_url(
                         "merchants_deliveryoption_changelist", query=f"merchant__id__exact={pk}"
                     ),
-                    _admin_url("merchants_deliveryoption_add", query=f"merchant={pk}"),
-                    _admin_url("merchants_merchant_preview", pk),
+                    admin_url("merchants_deliveryoption_add", query=f"merchant={pk}"),
+                    admin_url("merchants_merchant_preview", pk),
                 ),
             ),
             (
@@ -181,7 +179,7 @@ class MerchantAdmin(AuditedModelAdmin):
                 f"{obj.users.count()}",
                 format_html(
                     '<a href="{}">Invite a shop user</a>',
-                    _admin_url("merchants_merchant_invite", pk),
+                    admin_url("merchants_merchant_invite", pk),
                 ),
             ),
         ]
@@ -189,7 +187,7 @@ class MerchantAdmin(AuditedModelAdmin):
             '<table class="onboarding">{}</table>'
             '<p class="help"><a href="{}">Audit log of this shop</a></p>',
             format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>", rows),
-            _admin_url("merchants_auditlog_changelist", query=f"merchant__id__exact={pk}"),
+            admin_url("merchants_auditlog_changelist", query=f"merchant__id__exact={pk}"),
         )
 
     # --- Views: credentials, invitations, preview -------------------------------------------
@@ -240,7 +238,7 @@ class MerchantAdmin(AuditedModelAdmin):
             "original": merchant,
             "merchant": merchant,
             "title": title,
-            "change_url": _admin_url("merchants_merchant_change", merchant.pk),
+            "change_url": admin_url("merchants_merchant_change", merchant.pk),
             **extra,
         }
 
@@ -271,7 +269,7 @@ class MerchantAdmin(AuditedModelAdmin):
 
     def credential_issue_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         merchant = self._merchant(request, object_id)
-        _require_change(request, KlarnaCredential)
+        change_require(request, KlarnaCredential)
         form = CredentialIssueForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -279,7 +277,7 @@ class MerchantAdmin(AuditedModelAdmin):
                     credential, key = klarna_credential_create(
                         merchant=merchant, identifier=form.cleaned_data["identifier"] or None
                     )
-                    _record(
+                    admin_audit_record(
                         request,
                         credential,
                         AuditAction.CREDENTIAL_ISSUE,
@@ -304,14 +302,14 @@ class MerchantAdmin(AuditedModelAdmin):
         self, request: HttpRequest, object_id: str, credential_id: int
     ) -> HttpResponse:
         merchant = self._merchant(request, object_id)
-        _require_change(request, KlarnaCredential)
+        change_require(request, KlarnaCredential)
         credential = self._credential(merchant, credential_id)
         if request.method == "POST":
             try:
                 with transaction.atomic():
-                    before = _stored(credential)
+                    before = stored_snapshot(credential)
                     key = klarna_credential_rotate(credential=credential)
-                    _record(
+                    admin_audit_record(
                         request,
                         credential,
                         AuditAction.CREDENTIAL_ROTATE,
@@ -319,7 +317,7 @@ class MerchantAdmin(AuditedModelAdmin):
                     )
             except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
-                return HttpResponseRedirect(_admin_url("merchants_merchant_change", merchant.pk))
+                return HttpResponseRedirect(admin_url("merchants_merchant_change", merchant.pk))
             return self._key_once(request, merchant, credential, key, "Klarna key rotated")
         return TemplateResponse(
             request,
@@ -338,17 +336,17 @@ class MerchantAdmin(AuditedModelAdmin):
         self, request: HttpRequest, object_id: str, credential_id: int
     ) -> HttpResponse:
         merchant = self._merchant(request, object_id)
-        _require_change(request, KlarnaCredential)
+        change_require(request, KlarnaCredential)
         credential = self._credential(merchant, credential_id)
-        change_url = _admin_url("merchants_merchant_change", merchant.pk)
+        change_url = admin_url("merchants_merchant_change", merchant.pk)
         if request.method == "POST":
             if credential.revoked_at:
                 self.message_user(request, f"{credential} was already revoked.", messages.WARNING)
                 return HttpResponseRedirect(change_url)
             with transaction.atomic():
-                before = _stored(credential)
+                before = stored_snapshot(credential)
                 klarna_credential_revoke(credential=credential)
-                _record(
+                admin_audit_record(
                     request,
                     credential,
                     AuditAction.CREDENTIAL_REVOKE,
@@ -374,7 +372,7 @@ class MerchantAdmin(AuditedModelAdmin):
 
     def invite_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         merchant = self._merchant(request, object_id)
-        _require_change(request, MerchantUser)
+        change_require(request, MerchantUser)
         form = InviteForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -391,7 +389,7 @@ class MerchantAdmin(AuditedModelAdmin):
                     "password and sign in to the portal.",
                     messages.SUCCESS,
                 )
-                return HttpResponseRedirect(_admin_url("merchants_merchant_change", merchant.pk))
+                return HttpResponseRedirect(admin_url("merchants_merchant_change", merchant.pk))
         return TemplateResponse(
             request,
             f"{TEMPLATES}/merchant/invite.html",
@@ -409,7 +407,7 @@ class MerchantAdmin(AuditedModelAdmin):
                 request,
                 merchant,
                 f"Checkout preview of {merchant}",
-                preview_url=_admin_url("merchants_merchant_preview", merchant.pk),
+                preview_url=admin_url("merchants_merchant_preview", merchant.pk),
                 **preview_context(merchant=merchant, form=form),
             ),
         )
@@ -422,12 +420,12 @@ class MerchantAdmin(AuditedModelAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         context: dict[str, Any] = {
-            "preview_url": _admin_url("merchants_merchant_preview", object_id)
+            "preview_url": admin_url("merchants_merchant_preview", object_id)
         }
-        if _can_change(request, KlarnaCredential):
-            context["issue_url"] = _admin_url("merchants_merchant_credential_issue", object_id)
-        if _can_change(request, MerchantUser):
-            context["invite_url"] = _admin_url("merchants_merchant_invite", object_id)
+        if change_allowed(request, KlarnaCredential):
+            context["issue_url"] = admin_url("merchants_merchant_credential_issue", object_id)
+        if change_allowed(request, MerchantUser):
+            context["invite_url"] = admin_url("merchants_merchant_invite", object_id)
         return super().change_view(
             request, object_id, form_url, {**context, **(extra_context or {})}
         )

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from carriers.registry import adapters
 
 from ..models import CarrierAgreement, DeliveryOption, DeliveryOptionAddon, Store
-from .base import AuditedModelAdmin, _admin_url
+from .base import AuditedModelAdmin, admin_url
 
 # --- Stores and delivery options -----------------------------------------------------------
 
@@ -94,7 +94,7 @@ class StoreAdmin(AuditedModelAdmin):
         return format_html_join(
             ", ",
             '<a href="{}">{}</a>',
-            ((_admin_url("merchants_deliveryoption_change", o.pk), o.code) for o in options),
+            ((admin_url("merchants_deliveryoption_change", o.pk), o.code) for o in options),
         )
 
 

@@ -45,6 +45,7 @@ from tms_gateway.checkout.services import merchant_currencies
 from tms_gateway.common.errors import ApplicationError
 from tms_gateway.common.middleware import client_address
 from tms_gateway.ksa.serializers import order_shipping_options_render
+from tms_gateway.ops import metrics
 from tms_gateway.shipments.models import ConfirmSource, Shipment
 from tms_gateway.shipments.selectors import shipment_get, shipments_needing_attention_count
 from tms_gateway.shipments.services import (
@@ -52,7 +53,7 @@ from tms_gateway.shipments.services import (
     ATTENTION_NO_CONFIRM,
     CONFIRMED_OR_LATER,
     shipment_attention_dismiss,
-    shipment_confirm,
+    shipment_confirm_outcome,
 )
 
 from . import labels
@@ -358,13 +359,15 @@ class BookingConfirmView(BookingAttentionView):
             return
         if shipment.status in CONFIRMED_OR_LATER:
             # Idempotent: the service changes nothing (but keeps a reference if none was).
-            shipment = shipment_confirm(
+            outcome = shipment_confirm_outcome(
                 merchant=self.merchant,
                 shipment=shipment,
                 source=ConfirmSource.STAFF,
                 actor=self.actor(request),
                 merchant_reference=form.cleaned_data["merchant_reference"],
             )
+            metrics.shipment_confirm_observe(outcome)
+            shipment = outcome.shipment
             messages.info(
                 request,
                 _("This booking no longer needs attention: it was already confirmed (%(by)s).")
@@ -375,7 +378,7 @@ class BookingConfirmView(BookingAttentionView):
             messages.info(request, _("This booking does not need attention; nothing was changed."))
             return
         try:
-            shipment_confirm(
+            outcome = shipment_confirm_outcome(
                 merchant=self.merchant,
                 shipment=shipment,
                 source=ConfirmSource.STAFF,
@@ -385,6 +388,7 @@ class BookingConfirmView(BookingAttentionView):
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return
+        metrics.shipment_confirm_observe(outcome)
         messages.success(
             request,
             _(

@@ -11,13 +11,9 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.test import Client
 
-from carriers.types import Address
 from merchants.demo import demo_merchant_seed
 from merchants.models import Merchant
 from tests.conftest import Sandbox
-from tms_gateway.checkout.types import Order, OrderLine, Recipient, Selection, Session
-from tms_gateway.shipments.models import Shipment
-from tms_gateway.shipments.services import shipment_reserve
 
 PASSWORD = "pw-staff-123456"
 
@@ -65,41 +61,3 @@ def admin_group() -> Client:
 def demo(sandbox: Sandbox, settings: Any) -> Merchant:
     settings.CARRIER_SANDBOX_URL = sandbox.server.url
     return demo_merchant_seed(identifier="demo", key="demo-key")
-
-
-def reserve(
-    merchant: Merchant,
-    option_id: str,
-    *,
-    session_id: str = "s-1",
-    family_name: str = "Person",
-    country: str = "SE",
-    postal_code: str = "11151",
-) -> Shipment:
-    """A reservation of ``option_id`` by a shopper in Stockholm (or the given address)."""
-    currency = {"SE": "SEK", "NO": "NOK"}[country]
-    session = Session(
-        currency=currency,
-        locale="sv-SE",
-        session_id=session_id,
-        order=Order(
-            id=f"klarna-{session_id}",
-            total_amount=59800,
-            lines=(OrderLine(quantity=1, reference="SKU-1", unit_weight_g=600),),
-        ),
-        recipient=Recipient(
-            address=Address(
-                country=country,
-                postal_code=postal_code,
-                city="Stockholm",
-                street_address="Drottninggatan 53",
-            ),
-            given_name="Test",
-            family_name=family_name,
-            email="test@example.com",
-            phone="+46701234567",
-        ),
-    )
-    return shipment_reserve(
-        merchant=merchant, session=session, selection=Selection(option_id=option_id)
-    )

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from merchants.models import Merchant
+from tests.factories import ShipmentFactory
 from tests.shipments.helpers import queue_clear, queued_bookings
 from tms_gateway.shipments.models import Shipment
 from tms_gateway.shipments.services import (
@@ -19,7 +20,6 @@ from tms_gateway.shipments.services import (
     shipment_expire_stale,
 )
 
-from .conftest import reserve
 from .helpers import messages_of
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,9 @@ LIST = "/admin/shipments/shipment/"
 
 def needing_attention(merchant: Merchant, *, session_id: str) -> Shipment:
     """A reservation never confirmed, an hour and a minute old, expired by the sweeper."""
-    shipment = reserve(merchant, "postnord-home", session_id=session_id)
+    shipment = ShipmentFactory.create(
+        merchant=merchant, option_id="postnord-home", session_id=session_id
+    )
     Shipment.objects.filter(pk=shipment.pk).update(
         selection_changed_at=timezone.now() - dt.timedelta(minutes=61)
     )
@@ -65,7 +67,7 @@ def listed(response: object, *shipments: Shipment) -> set[int]:
 def test_the_list_filters_and_marks_what_needs_attention(staff: Client, demo: Merchant) -> None:
     # given
     attention = needing_attention(demo, session_id="s-1")
-    plain = reserve(demo, "postnord-home", session_id="s-2")
+    plain = ShipmentFactory.create(merchant=demo, option_id="postnord-home", session_id="s-2")
 
     # when
     everything = staff.get(LIST)
@@ -105,7 +107,7 @@ def test_the_shipment_page_shows_the_reason_and_the_two_buttons(
 
 def test_a_shipment_without_attention_has_no_buttons(staff: Client, demo: Merchant) -> None:
     # given
-    shipment = reserve(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
 
     # when
     html = staff.get(f"{LIST}{shipment.pk}/change/").content.decode()
@@ -178,9 +180,10 @@ def test_the_actions_settle_each_selected_shipment_and_say_what_happened(
     # given: two need attention, one is a live reservation, one was confirmed by Klarna
     first = needing_attention(demo, session_id="s-1")
     second = needing_attention(demo, session_id="s-2")
-    live = reserve(demo, "postnord-home", session_id="s-3")
+    live = ShipmentFactory.create(merchant=demo, option_id="postnord-home", session_id="s-3")
     confirmed = shipment_confirm(
-        merchant=demo, shipment=reserve(demo, "postnord-home", session_id="s-4")
+        merchant=demo,
+        shipment=ShipmentFactory.create(merchant=demo, option_id="postnord-home", session_id="s-4"),
     )
     live_before, confirmed_before = state(live), state(confirmed)
     queue_clear()

@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from merchants.models import Merchant
 from tests.conftest import Sandbox
+from tests.factories import ShipmentFactory
 from tms_gateway.shipments.booking import shipment_book
 from tms_gateway.shipments.models import Shipment, ShipmentTrackingEvent
 from tms_gateway.shipments.services import shipment_confirm
 
-from .conftest import reserve
 from .helpers import messages_of
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ LIST = "/admin/shipments/shipment/"
 
 
 def _failed(merchant: Merchant, **kwargs: str) -> Shipment:
-    shipment = reserve(merchant, "postnord-home", **kwargs)
+    shipment = ShipmentFactory.create(merchant=merchant, option_id="postnord-home", **kwargs)
     Shipment.objects.filter(pk=shipment.pk).update(
         status="failed", booking_error="refused by PostNord: bad parcel"
     )
@@ -37,8 +37,12 @@ def _history(shipment: Shipment) -> list[tuple[str, str, str, str]]:
 
 def test_shipments_are_searched_and_filtered(staff: Client, demo: Merchant) -> None:
     # given
-    first = reserve(demo, "postnord-home", session_id="s-1", family_name="Lindqvist")
-    second = reserve(demo, "budbee-home", session_id="s-2", family_name="Berg")
+    first = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", session_id="s-1", family_name="Lindqvist"
+    )
+    second = ShipmentFactory.create(
+        merchant=demo, option_id="budbee-home", session_id="s-2", family_name="Berg"
+    )
 
     # when
     by_name = staff.get(f"{LIST}?q=Lindqvist")
@@ -69,7 +73,9 @@ def test_the_shipment_page_is_read_only_with_history_tracking_and_label(
     staff: Client, demo: Merchant
 ) -> None:
     # given: booked with PostNord (the sandbox answers a PDF label), then tracked
-    shipment = shipment_confirm(merchant=demo, shipment=reserve(demo, "postnord-home"))
+    shipment = shipment_confirm(
+        merchant=demo, shipment=ShipmentFactory.create(merchant=demo, option_id="postnord-home")
+    )
     shipment_book(shipment_id=shipment.pk)
     shipment.refresh_from_db()
     ShipmentTrackingEvent.objects.create(
@@ -126,7 +132,7 @@ def test_retry_a_failed_booking(staff: Client, demo: Merchant) -> None:
 def test_retry_from_the_shipment_page_and_its_refusal(staff: Client, demo: Merchant) -> None:
     # given
     failed = _failed(demo, session_id="s-1")
-    reserved = reserve(demo, "postnord-home", session_id="s-2")
+    reserved = ShipmentFactory.create(merchant=demo, option_id="postnord-home", session_id="s-2")
 
     # when
     page = staff.get(f"{LIST}{failed.pk}/change/").content.decode()
@@ -147,7 +153,7 @@ def test_retry_from_the_shipment_page_and_its_refusal(staff: Client, demo: Merch
 
 def test_cancel_asks_for_a_reason_then_cancels(staff: Client, demo: Merchant) -> None:
     # given
-    shipment = reserve(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
 
     # when
     confirm = staff.post(LIST, {"action": "cancel_booking", "_selected_action": [shipment.pk]})
@@ -177,7 +183,7 @@ def test_cancel_asks_for_a_reason_then_cancels(staff: Client, demo: Merchant) ->
 
 def test_cancel_refused_by_the_service_shows_its_message(staff: Client, demo: Merchant) -> None:
     # given: an attempt in flight
-    shipment = reserve(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
     Shipment.objects.filter(pk=shipment.pk).update(status="booking")
 
     # when
@@ -196,7 +202,9 @@ def test_cancel_of_a_booking_the_carrier_cannot_cancel(
     staff: Client, demo: Merchant, sandbox: Sandbox
 ) -> None:
     # given
-    shipment = reserve(demo, "bring-pickup-point", country="NO", postal_code="0150")
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="bring-pickup-point", country="NO", postal_code="0150"
+    )
     shipment = shipment_confirm(merchant=demo, shipment=shipment)
     shipment_book(shipment_id=shipment.pk)
 
@@ -215,7 +223,9 @@ def test_the_page_of_a_booking_the_carrier_cannot_cancel_says_so_instead_of_a_bu
     staff: Client, demo: Merchant, sandbox: Sandbox
 ) -> None:
     # given
-    shipment = reserve(demo, "bring-pickup-point", country="NO", postal_code="0150")
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="bring-pickup-point", country="NO", postal_code="0150"
+    )
     shipment = shipment_confirm(merchant=demo, shipment=shipment)
     shipment_book(shipment_id=shipment.pk)
 

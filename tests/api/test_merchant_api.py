@@ -23,7 +23,7 @@ from merchants.models import AuditLog, KlarnaCredential, Merchant, MerchantApiTo
 from merchants.selectors import api_token_hash, merchant_api_token_authenticate
 from merchants.services import merchant_api_token_issue, merchant_api_token_revoke
 from tests.checkout.conftest import STATIC_ADAPTERS
-from tests.portal.conftest import shipment_make
+from tests.factories import ShipmentFactory
 from tests.shipments.helpers import queue_clear, queued_bookings
 from tms_gateway.ksa.authentication import token_issue
 from tms_gateway.shipments.models import Shipment, ShipmentEvent, ShipmentStatus
@@ -80,7 +80,7 @@ def token_b(shop_b: Merchant) -> str:
 
 @pytest.fixture
 def reserved(shop_a: Merchant) -> Shipment:
-    return shipment_make(shop_a, "postnord-home", order_id=ORDER, confirm=False)
+    return ShipmentFactory.create(merchant=shop_a, option_id="postnord-home", order_id=ORDER)
 
 
 def bearer(token: str) -> dict[str, Any]:
@@ -375,11 +375,10 @@ def test_a_shop_confirm_after_klarnas_changes_nothing_but_adds_the_missing_refer
 def test_a_confirm_books_an_expired_reservation_needing_attention(
     client: Client, shop_a: Merchant, token_a: str
 ) -> None:
-    expired = shipment_make(
-        shop_a,
-        "postnord-home",
+    expired = ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="postnord-home",
         order_id=ORDER,
-        confirm=False,
         status=ShipmentStatus.EXPIRED,
         attention_since=timezone.now() - dt.timedelta(minutes=5),
         attention_reason="Expired without a confirm",
@@ -442,8 +441,8 @@ def test_a_cancelled_shipment_is_not_found_by_its_order(
 ) -> None:
     # shipment_get_by_order leaves cancelled shipments out: an order whose only shipment was
     # cancelled has no shipment to confirm.
-    cancelled = shipment_make(
-        shop_a, "postnord-home", order_id=ORDER, confirm=False, status=ShipmentStatus.CANCELLED
+    cancelled = ShipmentFactory.create(
+        merchant=shop_a, option_id="postnord-home", order_id=ORDER, status=ShipmentStatus.CANCELLED
     )
     before = state(cancelled)
 
@@ -459,8 +458,8 @@ def test_a_shipment_cancelled_between_lookup_and_confirm_is_409(
 ) -> None:
     from tms_gateway.shipments import services
 
-    cancelled = shipment_make(
-        shop_a, "postnord-home", order_id=ORDER, confirm=False, status=ShipmentStatus.CANCELLED
+    cancelled = ShipmentFactory.create(
+        merchant=shop_a, option_id="postnord-home", order_id=ORDER, status=ShipmentStatus.CANCELLED
     )
     # The lookup ran before a member of staff cancelled it.
     monkeypatch.setattr(services, "shipment_get_by_order", lambda **kwargs: cancelled)
@@ -606,9 +605,10 @@ def test_the_shipment_of_an_order_is_read_with_empty_strings_and_nulls(
 def test_a_booked_shipment_shows_its_tracking(
     client: Client, shop_a: Merchant, token_a: str
 ) -> None:
-    booked = shipment_make(
-        shop_a,
-        "postnord-home",
+    booked = ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="postnord-home",
+        confirmed=True,
         order_id=ORDER,
         status=ShipmentStatus.BOOKED,
         tracking_number="00370712345678901234",
@@ -633,23 +633,23 @@ def attention(shop_a: Merchant, shop_b: Merchant) -> list[Shipment]:
     one needing attention."""
     now = timezone.now()
     rows = [
-        shipment_make(
-            shop_a,
-            "postnord-home",
+        ShipmentFactory.create(
+            merchant=shop_a,
+            option_id="postnord-home",
             order_id=f"att-{n}",
-            confirm=False,
             status=ShipmentStatus.EXPIRED,
             attention_since=now - dt.timedelta(minutes=30 - n),
             attention_reason="Expired without a confirm",
         )
         for n in range(3)
     ]
-    shipment_make(shop_a, "postnord-home", order_id="fine")
-    shipment_make(
-        shop_b,
-        "b-courier",
+    ShipmentFactory.create(
+        merchant=shop_a, option_id="postnord-home", confirmed=True, order_id="fine"
+    )
+    ShipmentFactory.create(
+        merchant=shop_b,
+        option_id="b-courier",
         order_id="b-att",
-        confirm=False,
         status=ShipmentStatus.EXPIRED,
         attention_since=now,
     )

@@ -17,7 +17,7 @@ from pytest_django.fixtures import Settings
 from merchants.demo import demo_merchant_seed
 from merchants.models import MerchantUser
 from tests.checkout.conftest import STATIC_ADAPTERS
-from tests.portal.conftest import shipment_make
+from tests.factories import ShipmentFactory
 
 from .conftest import screenshot
 
@@ -36,9 +36,10 @@ def shop(settings: Settings) -> dict[str, Any]:
     merchant = demo_merchant_seed(identifier="demo", key="demo-key")
     user = User.objects.create_user("anna@demo-shop.example", "anna@demo-shop.example", PASSWORD)
     MerchantUser.objects.create(user=user, merchant=merchant)
-    booked = shipment_make(
-        merchant,
-        "postnord-service-point",
+    booked = ShipmentFactory.create(
+        merchant=merchant,
+        option_id="postnord-service-point",
+        confirmed=True,
         order_id="KL-1001",
         given_name="Astrid",
         family_name="Lindgren",
@@ -47,9 +48,10 @@ def shop(settings: Settings) -> dict[str, Any]:
         tracking_url="https://tracking.postnord.com/se/?id=00373500400000010014",
         carrier_shipment_id="PN-1",
     )
-    failed = shipment_make(
-        merchant,
-        "budbee-box",
+    failed = ShipmentFactory.create(
+        merchant=merchant,
+        option_id="budbee-box",
+        confirmed=True,
         order_id="KL-1002",
         given_name="Selma",
         family_name="Lagerlöf",

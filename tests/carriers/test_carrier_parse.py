@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.conftest import carrier_sample
+
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT.parent / "shared" / "carrier-samples"
+SAMPLES = carrier_sample()
 
 
 def parse(*args: str) -> object:

@@ -6,14 +6,13 @@ makes sure no file (a new one, a new folder) slips through unparsed.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tests.carriers.bring.test_samples import SAMPLE_OPERATIONS as BRING
 from tests.carriers.budbee.test_samples import SAMPLE_OPERATIONS as BUDBEE
 from tests.carriers.dhl.test_samples import SAMPLE_OPERATIONS as DHL
 from tests.carriers.postnord.test_samples import SAMPLE_OPERATIONS as POSTNORD
+from tests.conftest import carrier_sample
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "carrier-samples"
+SAMPLES = carrier_sample()
 CLAIMED = {
     "bring": set(BRING),
     "budbee": set(BUDBEE),

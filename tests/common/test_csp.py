@@ -20,7 +20,7 @@ from pytest_django.fixtures import Settings
 from merchants.demo import demo_merchant_seed
 from merchants.models import CarrierAgreement, DeliveryOption, KlarnaCredential, MerchantUser
 from tests.checkout.conftest import STATIC_ADAPTERS
-from tests.portal.conftest import shipment_make
+from tests.factories import ShipmentFactory
 from tms_gateway.common.csp import content_security_policy, map_tile_source
 
 pytestmark = pytest.mark.django_db
@@ -82,13 +82,16 @@ def world(settings: Settings) -> dict[str, object]:
     staff, shop = Client(), Client()
     assert staff.login(username=root.username, password=PASSWORD)
     assert shop.login(username=shop_user.username, password=PASSWORD)
-    failed = shipment_make(
-        merchant, "budbee-box", status="failed", booking_error="refused by Budbee"
+    failed = ShipmentFactory.create(
+        merchant=merchant,
+        option_id="budbee-box",
+        confirmed=True,
+        status="failed",
+        booking_error="refused by Budbee",
     )
-    attention = shipment_make(
-        merchant,
-        "postnord-service-point",
-        confirm=False,
+    attention = ShipmentFactory.create(
+        merchant=merchant,
+        option_id="postnord-service-point",
         attention_since=timezone.now() - dt.timedelta(hours=2),
         attention_reason="Klarna has not confirmed",
     )

@@ -8,6 +8,7 @@ from .merchants import (
     MerchantFactory,
     StoreFactory,
 )
+from .shipments import SessionFactory, ShipmentFactory
 
 __all__ = [
     "CarrierAgreementFactory",
@@ -15,5 +16,7 @@ __all__ = [
     "DeliveryOptionFactory",
     "KlarnaCredentialFactory",
     "MerchantFactory",
+    "SessionFactory",
+    "ShipmentFactory",
     "StoreFactory",
 ]

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from tms_gateway.common.middleware import DatabaseUnavailableMiddleware
 from tms_gateway.ksa.authentication import _principals, _tokens
-from tms_gateway.shipments.confirms import JOURNAL_KEY, confirms_replay
+from tms_gateway.shipments.confirms import JOURNAL_KEY, ConfirmsReplayed, confirms_replay
 from tms_gateway.shipments.models import Shipment
 
 from .conftest import Klarna, selection_body, session
@@ -122,13 +122,13 @@ def test_a_confirm_while_the_database_is_down_is_recorded_and_applied_once_it_is
     # then: recorded, not refused; nothing applied while the database is still down
     assert response.status_code == 202, response.content
     assert response.json()["shipment_id"] == str(shipment.public_id)
-    assert still_down == 0
+    assert still_down == ConfirmsReplayed()
     assert journal.llen(JOURNAL_KEY) == 1
     shipment.refresh_from_db()
     assert shipment.status == "reserved"
 
     # when: the database is back and beat's sweep runs
-    assert confirms_replay() == 1
+    assert confirms_replay() == ConfirmsReplayed(done=1, confirmed=1)
 
     # then: confirmed as of the moment Klarna confirmed, and its booking queued
     shipment.refresh_from_db()
@@ -136,7 +136,7 @@ def test_a_confirm_while_the_database_is_down_is_recorded_and_applied_once_it_is
     assert shipment.confirmed_at is not None
     assert before <= shipment.confirmed_at <= timezone.now()
     assert journal.llen(JOURNAL_KEY) == 0
-    assert confirms_replay() == 0
+    assert confirms_replay() == ConfirmsReplayed()
 
 
 def test_a_confirm_with_a_forged_token_during_the_outage_is_not_recorded(
@@ -163,7 +163,7 @@ def test_a_recorded_confirm_for_another_shops_shipment_is_dropped(
 
     # when
     caplog.set_level("INFO")
-    assert confirms_replay() == 1
+    assert confirms_replay() == ConfirmsReplayed(done=1)
 
     # then: nothing confirmed across shops
     shipment.refresh_from_db()

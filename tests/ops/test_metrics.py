@@ -113,11 +113,8 @@ def test_cache_hits_and_misses(client: Client) -> None:
 
 
 def test_booking_outcomes_and_queue_depth(client: Client) -> None:
-    from tms_gateway.shipments.booking import shipment_book
-
-    outcome = metrics.booking_observed(lambda: type("O", (), {"outcome": "booked"})())()
-    assert outcome.outcome == "booked"
-    assert hasattr(shipment_book, "__wrapped__")  # the booking service is counted
+    # the booking task counts the outcome its service returns (tests/shipments/test_booking_smoke.py)
+    metrics.booking_outcome_observe(outcome="booked")
 
     text = scrape(client)
 

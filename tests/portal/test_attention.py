@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from merchants.models import Merchant
+from tests.factories import ShipmentFactory
 from tests.ops.test_metrics import sample, scrape
 from tests.shipments.helpers import queue_clear, queued_bookings
 from tms_gateway.shipments.models import Shipment, ShipmentStatus
@@ -22,10 +23,8 @@ from tms_gateway.shipments.services import (
     ATTENTION_NO_CONFIRM,
     shipment_attention_dismiss,
     shipment_confirm,
-    shipment_expire_stale,
 )
-
-from .conftest import shipment_make
+from tms_gateway.shipments.tasks import shipment_expire_stale
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +32,9 @@ DASH = "\N{EN DASH}"
 
 
 def needing_attention(merchant: Merchant, option_id: str, *, order_id: str) -> Shipment:
-    """A reservation never confirmed, an hour and a minute old, expired by the sweeper."""
-    shipment = shipment_make(merchant, option_id, order_id=order_id, confirm=False)
+    """A reservation never confirmed, an hour and a minute old, expired by the sweeper (the
+    task, which counts it)."""
+    shipment = ShipmentFactory.create(merchant=merchant, option_id=option_id, order_id=order_id)
     Shipment.objects.filter(pk=shipment.pk).update(
         selection_changed_at=timezone.now() - dt.timedelta(minutes=61)
     )
@@ -89,8 +89,10 @@ def test_the_filter_lists_exactly_the_bookings_that_need_attention(
     # was dismissed and B's that needs attention do not show
     first = needing_attention(shop_a, "postnord-home", order_id="ATT-1")
     second = needing_attention(shop_a, "instabox-locker", order_id="ATT-2")
-    shipment_make(shop_a, "postnord-home", order_id="RES-1", confirm=False)
-    shipment_make(shop_a, "postnord-home", order_id="ORD-1")
+    ShipmentFactory.create(merchant=shop_a, option_id="postnord-home", order_id="RES-1")
+    ShipmentFactory.create(
+        merchant=shop_a, option_id="postnord-home", confirmed=True, order_id="ORD-1"
+    )
     dismissed = needing_attention(shop_a, "postnord-home", order_id="DIS-1")
     shipment_attention_dismiss(merchant=shop_a, shipment=dismissed, actor="test")
     needing_attention(shop_b, "b-courier", order_id="B-ATT-1")
@@ -108,7 +110,9 @@ def test_the_filter_lists_exactly_the_bookings_that_need_attention(
 
 def test_the_default_list_badges_no_order(shop_a: Merchant, client_a: Client) -> None:
     # given
-    shipment_make(shop_a, "postnord-home", order_id="ORD-1")
+    ShipmentFactory.create(
+        merchant=shop_a, option_id="postnord-home", confirmed=True, order_id="ORD-1"
+    )
     needing_attention(shop_a, "postnord-home", order_id="ATT-1")
 
     # when
@@ -152,7 +156,9 @@ def test_the_count_shows_on_the_bookings_page_and_the_dashboard_linking_to_the_f
 
 def test_no_banner_when_nothing_needs_attention(shop_a: Merchant, client_a: Client) -> None:
     # given
-    shipment_make(shop_a, "postnord-home", order_id="ORD-1")
+    ShipmentFactory.create(
+        merchant=shop_a, option_id="postnord-home", confirmed=True, order_id="ORD-1"
+    )
 
     # when
     pages = [
@@ -186,7 +192,9 @@ def test_the_banner_in_swedish(shop_a: Merchant, client_a: Client) -> None:
 def test_the_csv_export_follows_the_filter(shop_a: Merchant, client_a: Client) -> None:
     # given
     shipment = needing_attention(shop_a, "postnord-home", order_id="ATT-1")
-    shipment_make(shop_a, "postnord-home", order_id="ORD-1")
+    ShipmentFactory.create(
+        merchant=shop_a, option_id="postnord-home", confirmed=True, order_id="ORD-1"
+    )
 
     # when
     response = client_a.get(reverse("portal:bookings_export"), {"status": "attention"})
@@ -226,7 +234,9 @@ def test_the_detail_of_a_booking_without_attention_has_no_buttons(
     shop_a: Merchant, client_a: Client
 ) -> None:
     # given
-    shipment = shipment_make(shop_a, "postnord-home", order_id="ORD-1")
+    shipment = ShipmentFactory.create(
+        merchant=shop_a, option_id="postnord-home", confirmed=True, order_id="ORD-1"
+    )
 
     # when
     html = client_a.get(detail(shipment)).content.decode()

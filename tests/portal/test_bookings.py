@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from merchants.models import Merchant
+from tests.factories import ShipmentFactory
 from tms_gateway.checkout.types import AddonSelection
 from tms_gateway.shipments.models import (
     Shipment,
@@ -21,7 +22,7 @@ from tms_gateway.shipments.models import (
     ShipmentTrackingEvent,
 )
 
-from .conftest import days_ago, shipment_make
+from .conftest import days_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -47,33 +48,49 @@ def bookings(shop_a: Merchant) -> dict[str, Shipment]:
     """Shop A: a booked home delivery, a failed pickup-point booking, a confirmed locker, a
     reservation never confirmed, an old booked store pickup."""
     return {
-        "home": shipment_make(
-            shop_a,
-            "postnord-home",
+        "home": ShipmentFactory.create(
+            merchant=shop_a,
+            option_id="postnord-home",
+            small_order=True,
+            confirmed=True,
             order_id="KO-1001",
             given_name="Anna",
             family_name="Andersson",
             status=ShipmentStatus.BOOKED,
             tracking_number="PN123456789SE",
         ),
-        "point": shipment_make(
-            shop_a,
-            "postnord-service-point",
+        "point": ShipmentFactory.create(
+            merchant=shop_a,
+            option_id="postnord-service-point",
+            small_order=True,
+            confirmed=True,
             order_id="KO-1002",
             given_name="Bo",
             family_name="Berg",
             status=ShipmentStatus.FAILED,
             booking_error="Invalid service point",
         ),
-        "locker": shipment_make(
-            shop_a, "instabox-locker", order_id="KO-1003", given_name="Cilla", family_name="Ek"
+        "locker": ShipmentFactory.create(
+            merchant=shop_a,
+            option_id="instabox-locker",
+            small_order=True,
+            confirmed=True,
+            order_id="KO-1003",
+            given_name="Cilla",
+            family_name="Ek",
         ),
-        "reserved": shipment_make(
-            shop_a, "postnord-home", order_id="KO-1004", given_name="Dan", confirm=False
+        "reserved": ShipmentFactory.create(
+            merchant=shop_a,
+            option_id="postnord-home",
+            small_order=True,
+            order_id="KO-1004",
+            given_name="Dan",
         ),
-        "store": shipment_make(
-            shop_a,
-            "store-pickup",
+        "store": ShipmentFactory.create(
+            merchant=shop_a,
+            option_id="store-pickup",
+            small_order=True,
+            confirmed=True,
             order_id="KO-1005",
             given_name="Eva",
             family_name="Falk",
@@ -146,8 +163,20 @@ def test_an_invalid_filter_value_shows_an_error_and_filters_nothing(
 
 def test_pagination_25_per_page_keeps_the_filters(shop_a: Merchant, client_a: Client) -> None:
     for n in range(27):
-        shipment_make(shop_a, "postnord-service-point", order_id=f"P-{n:02d}")
-    shipment_make(shop_a, "instabox-locker", order_id="OTHER")
+        ShipmentFactory.create(
+            merchant=shop_a,
+            option_id="postnord-service-point",
+            small_order=True,
+            confirmed=True,
+            order_id=f"P-{n:02d}",
+        )
+    ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="instabox-locker",
+        small_order=True,
+        confirmed=True,
+        order_id="OTHER",
+    )
 
     first = client_a.get(reverse("portal:bookings"), {"option": "postnord-service-point"})
     second = client_a.get(
@@ -165,7 +194,13 @@ def test_csv_export_has_a_header_and_every_page_of_the_filtered_list(
     shop_a: Merchant, client_a: Client, bookings: dict[str, Shipment]
 ) -> None:
     for n in range(26):
-        shipment_make(shop_a, "instabox-locker", order_id=f"L-{n:02d}")
+        ShipmentFactory.create(
+            merchant=shop_a,
+            option_id="instabox-locker",
+            small_order=True,
+            confirmed=True,
+            order_id=f"L-{n:02d}",
+        )
 
     response = client_a.get(reverse("portal:bookings_export"), {"carrier": "instabox"})
 
@@ -220,7 +255,14 @@ def test_csv_export_follows_the_default_and_status_filters(
 
 
 def test_csv_export_neutralises_formulas(shop_a: Merchant, client_a: Client) -> None:
-    shipment_make(shop_a, "instabox-locker", order_id="F-1", given_name="=HYPERLINK(1)")
+    ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="instabox-locker",
+        small_order=True,
+        confirmed=True,
+        order_id="F-1",
+        given_name="=HYPERLINK(1)",
+    )
 
     assert exported(client_a)[0]["recipient"] == "'=HYPERLINK(1) Person"
 
@@ -228,9 +270,11 @@ def test_csv_export_neutralises_formulas(shop_a: Merchant, client_a: Client) -> 
 def test_detail_shows_the_choice_history_tracking_and_labels(
     shop_a: Merchant, client_a: Client
 ) -> None:
-    shipment = shipment_make(
-        shop_a,
-        "postnord-home",
+    shipment = ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="postnord-home",
+        small_order=True,
+        confirmed=True,
         order_id="KO-2001",
         given_name="Anna",
         family_name="Andersson",
@@ -278,8 +322,20 @@ def test_detail_shows_the_choice_history_tracking_and_labels(
 def test_detail_shows_the_pickup_point_and_the_time_slot(
     shop_a: Merchant, client_a: Client
 ) -> None:
-    point = shipment_make(shop_a, "postnord-service-point", order_id="KO-3001")
-    slot = shipment_make(shop_a, "budbee-home", order_id="KO-3002")
+    point = ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="postnord-service-point",
+        small_order=True,
+        confirmed=True,
+        order_id="KO-3001",
+    )
+    slot = ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="budbee-home",
+        small_order=True,
+        confirmed=True,
+        order_id="KO-3002",
+    )
 
     point_html = client_a.get(
         reverse("portal:booking", kwargs={"public_id": point.public_id})
@@ -299,7 +355,13 @@ def test_detail_shows_the_pickup_point_and_the_time_slot(
 
 
 def test_label_download_serves_the_pdf(shop_a: Merchant, client_a: Client) -> None:
-    shipment = shipment_make(shop_a, "postnord-home", status=ShipmentStatus.BOOKED)
+    shipment = ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="postnord-home",
+        small_order=True,
+        confirmed=True,
+        status=ShipmentStatus.BOOKED,
+    )
     label = ShipmentLabel.objects.create(merchant=shop_a, shipment=shipment, content=PDF)
 
     response = client_a.get(reverse("portal:booking_label", kwargs={"label_id": label.pk}))
@@ -314,7 +376,13 @@ def test_label_download_serves_the_pdf(shop_a: Merchant, client_a: Client) -> No
 
 
 def test_a_label_kept_at_the_carrier_redirects_to_it(shop_a: Merchant, client_a: Client) -> None:
-    shipment = shipment_make(shop_a, "postnord-home", status=ShipmentStatus.BOOKED)
+    shipment = ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="postnord-home",
+        small_order=True,
+        confirmed=True,
+        status=ShipmentStatus.BOOKED,
+    )
     label = ShipmentLabel.objects.create(
         merchant=shop_a, shipment=shipment, url="https://labels.example/1.pdf"
     )

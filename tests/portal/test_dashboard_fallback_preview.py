@@ -11,9 +11,10 @@ from django.test import Client
 from django.urls import reverse
 
 from merchants.models import Merchant
+from tests.factories import ShipmentFactory
 from tms_gateway.shipments.models import ShipmentStatus
 
-from .conftest import days_ago, shipment_make
+from .conftest import days_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -21,21 +22,45 @@ pytestmark = pytest.mark.django_db
 def test_dashboard_counts_orders_per_day_carrier_and_option(
     shop_a: Merchant, client_a: Client
 ) -> None:
-    shipment_make(shop_a, "postnord-home", order_id="D-1")
-    shipment_make(shop_a, "postnord-home", order_id="D-2", created_at=days_ago(3))
-    shipment_make(shop_a, "postnord-service-point", order_id="D-3", created_at=days_ago(3))
-    shipment_make(
-        shop_a,
-        "instabox-locker",
+    ShipmentFactory.create(
+        merchant=shop_a, option_id="postnord-home", confirmed=True, order_id="D-1"
+    )
+    ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="postnord-home",
+        confirmed=True,
+        order_id="D-2",
+        created_at=days_ago(3),
+    )
+    ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="postnord-service-point",
+        confirmed=True,
+        order_id="D-3",
+        created_at=days_ago(3),
+    )
+    ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="instabox-locker",
+        confirmed=True,
         order_id="D-4",
         status=ShipmentStatus.FAILED,
         booking_error="Locker full",
     )
-    shipment_make(shop_a, "instabox-locker", order_id="D-5", confirm=False)  # not an order
-    shipment_make(shop_a, "store-pickup", order_id="D-6", created_at=days_ago(45))  # too old
-    shipment_make(
-        shop_a,
-        "instabox-locker",
+    ShipmentFactory.create(
+        merchant=shop_a, option_id="instabox-locker", order_id="D-5"
+    )  # not an order
+    ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="store-pickup",
+        confirmed=True,
+        order_id="D-6",
+        created_at=days_ago(45),
+    )  # too old
+    ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="instabox-locker",
+        confirmed=True,
         order_id="D-7",
         status=ShipmentStatus.FAILED,
         booking_error="Old failure",

@@ -10,16 +10,22 @@ from django.test import Client
 from django.urls import reverse
 
 from merchants.models import Merchant
+from tests.factories import ShipmentFactory
 from tms_gateway.shipments.models import Shipment, ShipmentStatus
-
-from .conftest import shipment_make
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def booked(shop_a: Merchant) -> Shipment:
-    return shipment_make(shop_a, "postnord-home", order_id="SV-1", status=ShipmentStatus.BOOKED)
+    return ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="postnord-home",
+        small_order=True,
+        confirmed=True,
+        order_id="SV-1",
+        status=ShipmentStatus.BOOKED,
+    )
 
 
 def test_english_by_default(client_a: Client, booked: Shipment) -> None:
@@ -76,8 +82,20 @@ def test_swedish_money_and_status_on_the_detail(client_a: Client, booked: Shipme
 
 def test_charts_keep_svg_numbers_in_swedish(shop_a: Merchant, client_a: Client) -> None:
     for n in range(3):
-        shipment_make(shop_a, "postnord-home", order_id=f"C-{n}")
-    shipment_make(shop_a, "instabox-locker", order_id="C-9")
+        ShipmentFactory.create(
+            merchant=shop_a,
+            option_id="postnord-home",
+            small_order=True,
+            confirmed=True,
+            order_id=f"C-{n}",
+        )
+    ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="instabox-locker",
+        small_order=True,
+        confirmed=True,
+        order_id="C-9",
+    )
     client_a.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
 
     html = client_a.get(reverse("portal:dashboard")).content.decode()

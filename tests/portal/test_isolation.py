@@ -11,9 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from merchants.models import Merchant
+from tests.factories import ShipmentFactory
 from tms_gateway.shipments.models import Shipment, ShipmentLabel, ShipmentStatus
-
-from .conftest import shipment_make
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +21,10 @@ PDF = b"%PDF-1.4 shop A's label"
 
 @pytest.fixture
 def a_booking(shop_a: Merchant) -> Shipment:
-    return shipment_make(
-        shop_a,
-        "postnord-home",
+    return ShipmentFactory.create(
+        merchant=shop_a,
+        option_id="postnord-home",
+        confirmed=True,
         order_id="A-SECRET-1",
         given_name="Agnes",
         family_name="Alpha",
@@ -41,8 +41,13 @@ def a_label(shop_a: Merchant, a_booking: Shipment) -> ShipmentLabel:
 
 @pytest.fixture
 def b_booking(shop_b: Merchant) -> Shipment:
-    return shipment_make(
-        shop_b, "b-courier", order_id="B-ORDER-1", given_name="Bea", family_name="Beta"
+    return ShipmentFactory.create(
+        merchant=shop_b,
+        option_id="b-courier",
+        confirmed=True,
+        order_id="B-ORDER-1",
+        given_name="Bea",
+        family_name="Beta",
     )
 
 

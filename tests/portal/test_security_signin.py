@@ -14,6 +14,7 @@ from pytest_django.fixtures import Settings
 
 from merchants.models import Merchant, MerchantApiToken
 from merchants.services import merchant_api_token_issue
+from tests.factories import ShipmentFactory
 
 from .conftest import PASSWORD, shop_user
 
@@ -227,9 +228,7 @@ def test_a_deactivated_shop_cannot_revoke_an_api_token(
 def test_a_deactivated_shop_cannot_act_on_a_booking(client_a: Client, shop_a: Merchant) -> None:
     from tms_gateway.shipments.models import Shipment, ShipmentStatus
 
-    from .conftest import shipment_make
-
-    shipment = shipment_make(shop_a, "postnord-home", confirm=False)
+    shipment = ShipmentFactory.create(merchant=shop_a, option_id="postnord-home")
     Shipment.objects.filter(pk=shipment.pk).update(status=ShipmentStatus.EXPIRED)
     events_before = shipment.events.count()
     _deactivate(shop_a)

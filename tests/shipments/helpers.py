@@ -4,7 +4,6 @@ the carrier received, and the booking tasks waiting in the test broker."""
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import time
 from typing import Any, cast
@@ -16,12 +15,10 @@ from carriers.models import CarrierTrace
 from carriers.types import AgreementCredentials
 from merchants.models import CarrierAgreement, Merchant
 from tests.conftest import Sandbox
+from tests.factories import SessionFactory
 from tms_gateway.checkout.services import options_build
-from tms_gateway.checkout.types import AddonSelection, OfferedOption, Selection
+from tms_gateway.checkout.types import OfferedOption
 from tms_gateway.shipments.models import Shipment
-from tms_gateway.shipments.services import shipment_confirm, shipment_reserve
-
-from .conftest import checkout_session
 
 BOOK_TASK = "tms_gateway.shipments.tasks.shipment_book"
 #: Celery's default queue: a list of that name in the broker's Redis database.
@@ -32,40 +29,9 @@ def offered(
     merchant: Merchant, option_id: str, *, country: str = "SE", postal_code: str = "11151"
 ) -> OfferedOption:
     """The option as the shopper is offered it now (its locations and time slots)."""
-    session = checkout_session(country=country, postal_code=postal_code)
+    session = SessionFactory.build(country=country, postal_code=postal_code)
     result = options_build(merchant=merchant, session=session)
     return next(o for o in result.options if o.id == option_id)
-
-
-def reserved_choice(
-    merchant: Merchant,
-    option_id: str,
-    *,
-    phone: str = "+46701234567",
-    country: str = "SE",
-    postal_code: str = "11151",
-    location_id: str = "",
-    timeslot_id: str = "",
-    addons: tuple[AddonSelection, ...] = (),
-    session_id: str = "s-1",
-) -> Shipment:
-    """A reservation of exactly this choice, the recipient's phone as the shopper typed it."""
-    session = checkout_session(country=country, postal_code=postal_code, session_id=session_id)
-    session = dataclasses.replace(
-        session, recipient=dataclasses.replace(session.recipient, phone=phone)
-    )
-    return shipment_reserve(
-        merchant=merchant,
-        session=session,
-        selection=Selection(
-            option_id=option_id, location_id=location_id, timeslot_id=timeslot_id, addons=addons
-        ),
-    )
-
-
-def confirmed_choice(merchant: Merchant, option_id: str, **choice: Any) -> Shipment:
-    shipment = reserved_choice(merchant, option_id, **choice)
-    return shipment_confirm(merchant=merchant, shipment=shipment)
 
 
 def history(shipment: Shipment) -> list[tuple[str, str, str, str]]:

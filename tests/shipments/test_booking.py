@@ -34,6 +34,7 @@ from carriers.types import (
 )
 from merchants.models import Merchant
 from tests.conftest import Sandbox
+from tests.factories import ShipmentFactory
 from tms_gateway.celery import app as celery_app
 from tms_gateway.checkout.types import AddonSelection
 from tms_gateway.common.errors import ApplicationError
@@ -52,17 +53,14 @@ from tms_gateway.shipments.models import Shipment
 from tms_gateway.shipments.queue import QUEUED_KEY, booking_enqueue
 from tms_gateway.shipments.services import InvalidTransition, shipment_confirm
 
-from .conftest import confirmed
 from .helpers import (
     agreement_credentials,
     booking_bodies,
     broker,
-    confirmed_choice,
     history,
     offered,
     queue_clear,
     queued_bookings,
-    reserved_choice,
     sandbox_booking_wait,
     shipment_force,
 )
@@ -102,8 +100,13 @@ def test_postnord_receives_the_chosen_service_point_the_mobile_the_sender_and_th
 ) -> None:
     # given: the second-nearest point, a mobile number typed the Swedish way
     point = offered(demo, "postnord-service-point").locations[1]
-    shipment = confirmed_choice(
-        demo, "postnord-service-point", location_id=point.id, phone="070-123 45 67"
+    shipment = ShipmentFactory.create(
+        order_id="klarna-order-1",
+        merchant=demo,
+        option_id="postnord-service-point",
+        confirmed=True,
+        location_id=point.id,
+        phone="070-123 45 67",
     )
     reference = shipment.booking_reference
 
@@ -200,9 +203,10 @@ def test_budbee_receives_the_chosen_timeslot_the_mobile_the_door_code_and_the_pa
 ) -> None:
     # given: the second time slot, SMS notice and a door code
     slot = offered(demo, "budbee-home").timeslots[1]
-    shipment = confirmed_choice(
-        demo,
-        "budbee-home",
+    shipment = ShipmentFactory.create(
+        merchant=demo,
+        option_id="budbee-home",
+        confirmed=True,
         timeslot_id=slot.id,
         addons=(AddonSelection("sms-notice"), AddonSelection("door-code", text="4711#")),
         phone="070-123 45 67",
@@ -265,9 +269,11 @@ def test_bring_receives_the_chosen_pickup_point_the_mobile_the_sender_and_the_pa
 ) -> None:
     # given: the second-nearest pickup point, a Norwegian mobile number typed nationally
     point = offered(demo, "bring-pickup-point", country="NO", postal_code="0150").locations[1]
-    shipment = confirmed_choice(
-        demo,
-        "bring-pickup-point",
+    shipment = ShipmentFactory.create(
+        order_id="klarna-order-1",
+        merchant=demo,
+        option_id="bring-pickup-point",
+        confirmed=True,
         country="NO",
         postal_code="0150",
         location_id=point.id,
@@ -334,9 +340,11 @@ def test_booking_request_build_is_the_shoppers_choice_the_shops_sender_and_the_p
 ) -> None:
     # given
     slot = offered(demo, "budbee-home").timeslots[1]
-    shipment = confirmed_choice(
-        demo,
-        "budbee-home",
+    shipment = ShipmentFactory.create(
+        order_id="klarna-order-1",
+        merchant=demo,
+        option_id="budbee-home",
+        confirmed=True,
         timeslot_id=slot.id,
         addons=(AddonSelection("sms-notice"), AddonSelection("door-code", text=" 4711# ")),
         phone="070-123 45 67",
@@ -378,7 +386,9 @@ def test_booking_request_build_is_the_shoppers_choice_the_shops_sender_and_the_p
 def test_booking_request_build_keeps_the_chosen_location(demo: Merchant, sandbox: Sandbox) -> None:
     # given
     point = offered(demo, "postnord-service-point").locations[1]
-    shipment = confirmed_choice(demo, "postnord-service-point", location_id=point.id)
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-service-point", confirmed=True, location_id=point.id
+    )
 
     # when
     request = booking_request_build(
@@ -407,7 +417,7 @@ def test_a_task_delivered_twice_books_once_and_the_second_is_skipped(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
     # given
-    shipment = confirmed(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True)
 
     # when
     first = shipment_book(shipment_id=shipment.pk)
@@ -434,7 +444,7 @@ def test_a_fresh_lease_makes_the_attempt_busy_without_calling_the_carrier(
     now = timezone.now()
     started = now - dt.timedelta(seconds=15)
     shipment = shipment_force(
-        confirmed(demo, "postnord-home"),
+        ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True),
         status="booking",
         booking_started_at=started,
         booking_attempts=1,
@@ -509,7 +519,9 @@ def test_a_refusal_fails_at_once_with_the_carriers_words_and_no_retry(
     error: str,
 ) -> None:
     # given
-    shipment = confirmed(demo, option_id, country=country, postal_code=postal_code)
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id=option_id, confirmed=True, country=country, postal_code=postal_code
+    )
     sandbox.fault(carrier, status=400, path=path)
 
     # when
@@ -542,7 +554,7 @@ def test_an_unavailable_carrier_plans_a_retry_and_the_next_attempt_books(
     # given
     settings.BOOKING_RETRY_BASE_SECONDS = 4.0
     settings.BOOKING_RETRY_MAX_SECONDS = 600.0
-    shipment = confirmed(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True)
     sandbox.fault("postnord", status=503, path=POSTNORD_BOOKING_PATH)
     now = timezone.now()
 
@@ -594,7 +606,7 @@ def test_a_429_waits_at_least_the_carriers_retry_after(
 ) -> None:
     # given: our own backoff would be far shorter than the sandbox's Retry-After: 1
     settings.BOOKING_RETRY_BASE_SECONDS = 0.2
-    shipment = confirmed(demo, "budbee-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="budbee-home", confirmed=True)
     sandbox.fault("budbee", status=429, path=BUDBEE_BOOKING_PATH)
     now = timezone.now()
 
@@ -673,7 +685,8 @@ def test_a_carrier_unavailable_for_too_long_fails_the_booking(
     settings.BOOKING_GIVE_UP_SECONDS = 600.0
     now = timezone.now()
     shipment = shipment_force(
-        confirmed(demo, "postnord-home"), booking_since=now - dt.timedelta(seconds=601)
+        ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True),
+        booking_since=now - dt.timedelta(seconds=601),
     )
     sandbox.fault("postnord", status=status, path=POSTNORD_BOOKING_PATH)
 
@@ -730,7 +743,9 @@ def test_a_lost_answer_is_found_by_reference_instead_of_booked_again(
     settings.CARRIER_BOOKING_TIMEOUT = 0.5
     settings.CARRIER_CONNECT_TIMEOUT = 0.5
     settings.BOOKING_RETRY_BASE_SECONDS = 4.0
-    shipment = confirmed(demo, option_id, country=country, postal_code=postal_code)
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id=option_id, confirmed=True, country=country, postal_code=postal_code
+    )
     reference = shipment.booking_reference
     sandbox.fault(carrier, latency_ms=1500, path=path)
     now = timezone.now()
@@ -809,7 +824,9 @@ def test_a_booking_of_a_dead_worker_is_found_by_reference(
     # given: the carrier has the booking, the row never learnt it
     settings.BOOKING_LEASE_SECONDS = 60
     now = timezone.now()
-    shipment = confirmed(demo, option_id, country=country, postal_code=postal_code)
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id=option_id, confirmed=True, country=country, postal_code=postal_code
+    )
     reference = shipment.booking_reference
     booked = get_adapter(carrier).book(
         request=booking_request_build(
@@ -844,7 +861,11 @@ def test_a_dead_workers_attempt_that_never_reached_the_carrier_is_booked_once(
     # given
     settings.BOOKING_LEASE_SECONDS = 60
     now = timezone.now()
-    shipment = _died_mid_booking(confirmed(demo, "postnord-home"), now=now, lease=60)
+    shipment = _died_mid_booking(
+        ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True),
+        now=now,
+        lease=60,
+    )
 
     # when
     outcome = shipment_book(shipment_id=shipment.pk, now=now)
@@ -867,7 +888,13 @@ def test_a_dead_workers_booking_with_dhl_fails_for_staff_to_check_and_is_not_sen
     # given: DHL can neither be asked by reference nor safely sent the booking twice
     settings.BOOKING_LEASE_SECONDS = 60
     now = timezone.now()
-    shipment = confirmed(demo, "dhl-service-point", country="DE", postal_code="10115")
+    shipment = ShipmentFactory.create(
+        merchant=demo,
+        option_id="dhl-service-point",
+        confirmed=True,
+        country="DE",
+        postal_code="10115",
+    )
     reference = shipment.booking_reference
     get_adapter("dhl").book(
         request=booking_request_build(
@@ -905,7 +932,7 @@ def test_a_dead_workers_booking_with_instabox_is_sent_again_and_stays_one(
     # given: Instabox's booking is an upsert on our reference
     settings.BOOKING_LEASE_SECONDS = 60
     now = timezone.now()
-    shipment = confirmed(demo, "instabox-locker")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="instabox-locker", confirmed=True)
     reference = shipment.booking_reference
     booked = get_adapter("instabox").book(
         request=booking_request_build(
@@ -946,7 +973,12 @@ def test_requeue_queues_late_confirmed_and_stalled_bookings_only(
         return now - dt.timedelta(seconds=seconds)
 
     def make(session_id: str, **fields: object) -> Shipment:
-        return shipment_force(confirmed(demo, "postnord-home", session_id=session_id), **fields)
+        return shipment_force(
+            ShipmentFactory.create(
+                merchant=demo, option_id="postnord-home", confirmed=True, session_id=session_id
+            ),
+            **fields,
+        )
 
     selected = [
         make("late", confirmed_at=ago(61)),
@@ -962,7 +994,7 @@ def test_requeue_queues_late_confirmed_and_stalled_bookings_only(
             "unknown-planned", status="booking", booking_started_at=None, next_booking_at=ago(-30)
         ),
         make("booked", status="booked", confirmed_at=ago(600)),
-        reserved_choice(demo, "postnord-home", session_id="reserved"),
+        ShipmentFactory.create(merchant=demo, option_id="postnord-home", session_id="reserved"),
     ]
     queue_clear()
 
@@ -984,7 +1016,9 @@ def test_requeue_leaves_a_shipment_whose_message_is_still_queued(
     now = timezone.now()
     late = [
         shipment_force(
-            confirmed(demo, "postnord-home", session_id=f"late-{n}"),
+            ShipmentFactory.create(
+                merchant=demo, option_id="postnord-home", confirmed=True, session_id=f"late-{n}"
+            ),
             confirmed_at=now - dt.timedelta(seconds=61),
         )
         for n in range(3)
@@ -1008,7 +1042,8 @@ def test_a_queued_note_expires_so_a_message_lost_with_its_worker_is_sent_again(
     settings.BOOKING_QUEUED_SECONDS = 600
     now = timezone.now()
     shipment = shipment_force(
-        confirmed(demo, "postnord-home"), confirmed_at=now - dt.timedelta(seconds=61)
+        ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True),
+        confirmed_at=now - dt.timedelta(seconds=61),
     )
     key = cache.make_key(QUEUED_KEY.format(shipment.pk))
     ttl = int(broker().ttl(key))  # type: ignore[arg-type]
@@ -1028,7 +1063,7 @@ def test_a_queued_note_expires_so_a_message_lost_with_its_worker_is_sent_again(
 
 def test_an_attempt_clears_its_queued_note(demo: Merchant, sandbox: Sandbox) -> None:
     # given
-    shipment = confirmed(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True)
     key = cache.make_key(QUEUED_KEY.format(shipment.pk))
     assert broker().exists(key)
 
@@ -1045,7 +1080,7 @@ def test_an_attempt_clears_its_queued_note(demo: Merchant, sandbox: Sandbox) -> 
 
 def test_confirm_queues_one_booking_once_committed(demo: Merchant, sandbox: Sandbox) -> None:
     # given
-    shipment = reserved_choice(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
     queue_clear()
 
     # when
@@ -1062,7 +1097,7 @@ def test_confirm_queues_one_booking_once_committed(demo: Merchant, sandbox: Sand
 
 def test_confirming_again_queues_nothing_more(demo: Merchant, sandbox: Sandbox) -> None:
     # given
-    shipment = confirmed(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True)
     queue_clear()
 
     # when
@@ -1096,7 +1131,7 @@ def test_confirm_succeeds_when_the_broker_is_down(
     demo: Merchant, sandbox: Sandbox, broker_down: None
 ) -> None:
     # given
-    shipment = reserved_choice(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
     now = timezone.now()
 
     # when
@@ -1116,7 +1151,7 @@ def test_confirm_succeeds_when_the_broker_is_down(
 
 def test_booking_enqueue_queues_when_the_broker_is_up(demo: Merchant, sandbox: Sandbox) -> None:
     # given
-    shipment = reserved_choice(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
     queue_clear()
 
     # when
@@ -1134,7 +1169,7 @@ def test_staff_retry_of_a_failed_booking_opens_a_new_window_and_queues_it(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
     # given: refused once
-    shipment = confirmed(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True)
     sandbox.fault("postnord", status=400, path=POSTNORD_BOOKING_PATH)
     shipment_book(shipment_id=shipment.pk)
     sandbox.clear_faults()
@@ -1167,7 +1202,7 @@ def test_staff_retry_of_a_failed_booking_opens_a_new_window_and_queues_it(
 
 def test_staff_retry_of_a_booked_shipment_is_refused(demo: Merchant, sandbox: Sandbox) -> None:
     # given
-    shipment = confirmed(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True)
     shipment_book(shipment_id=shipment.pk)
     shipment.refresh_from_db()
     events = history(shipment)
@@ -1188,7 +1223,7 @@ def test_staff_retry_of_a_booked_shipment_is_refused(demo: Merchant, sandbox: Sa
 
 def test_staff_cancel_of_a_reservation(demo: Merchant, sandbox: Sandbox) -> None:
     # given
-    shipment = reserved_choice(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
     now = timezone.now()
 
     # when
@@ -1222,7 +1257,7 @@ def test_staff_cancel_of_a_budbee_booking_cancels_it_with_budbee(
     demo: Merchant, sandbox: Sandbox, budbee_cancellations_restored: None
 ) -> None:
     # given
-    shipment = confirmed(demo, "budbee-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="budbee-home", confirmed=True)
     shipment_book(shipment_id=shipment.pk)
     shipment.refresh_from_db()
     (package,) = shipment.tracking_numbers
@@ -1245,7 +1280,13 @@ def test_staff_cancel_of_a_bring_booking_is_not_supported_and_changes_nothing(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
     # given
-    shipment = confirmed(demo, "bring-pickup-point", country="NO", postal_code="0150")
+    shipment = ShipmentFactory.create(
+        merchant=demo,
+        option_id="bring-pickup-point",
+        confirmed=True,
+        country="NO",
+        postal_code="0150",
+    )
     shipment_book(shipment_id=shipment.pk)
     shipment.refresh_from_db()
     events = history(shipment)
@@ -1270,7 +1311,9 @@ def test_staff_cancel_while_booking_is_refused(
 ) -> None:
     # given
     shipment = shipment_force(
-        confirmed(demo, "postnord-home"), status="booking", booking_started_at=timezone.now()
+        ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True),
+        status="booking",
+        booking_started_at=timezone.now(),
     )
     calls = sandbox.requests("postnord")
 
@@ -1300,7 +1343,8 @@ def test_staff_retry_after_giving_up_on_a_lost_answer_finds_the_booking_by_refer
     settings.BOOKING_GIVE_UP_SECONDS = 600.0
     now = timezone.now()
     shipment = shipment_force(
-        confirmed(demo, "postnord-home"), booking_since=now - dt.timedelta(seconds=601)
+        ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True),
+        booking_since=now - dt.timedelta(seconds=601),
     )
     reference = shipment.booking_reference
     sandbox.fault("postnord", latency_ms=1500, path=POSTNORD_BOOKING_PATH)
@@ -1326,7 +1370,7 @@ def test_a_postnord_booking_outside_sweden_is_not_cancelled_and_staff_are_told_w
     demo: Merchant, sandbox: Sandbox
 ) -> None:
     # PostNord's booking swagger: updateIndicator Deletion is not supported for DK, NO and FI.
-    shipment = confirmed(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True)
     assert shipment_book(shipment_id=shipment.pk).outcome is Outcome.BOOKED
     shipment.refresh_from_db()
     Shipment.objects.filter(pk=shipment.pk).update(
@@ -1355,7 +1399,7 @@ def test_a_postnord_booking_outside_sweden_is_not_cancelled_and_staff_are_told_w
 def test_staff_cancel_of_a_postnord_booking_cancels_it_with_postnord(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
-    shipment = confirmed(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", confirmed=True)
     assert shipment_book(shipment_id=shipment.pk).outcome is Outcome.BOOKED
     shipment.refresh_from_db()
     assert shipment.carrier_data  # what PostNord's cancel needs back

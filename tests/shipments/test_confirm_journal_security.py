@@ -10,6 +10,7 @@ import hashlib
 import json
 import socket
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,13 +24,15 @@ from prometheus_client import REGISTRY
 
 from merchants.models import KlarnaCredential, Merchant
 from merchants.services import klarna_credential_revoke
-from tests.factories import KlarnaCredentialFactory
-from tms_gateway.checkout.types import Selection
-from tms_gateway.shipments.confirms import JOURNAL_KEY, confirm_journal, confirms_replay
+from tests.factories import KlarnaCredentialFactory, ShipmentFactory
+from tms_gateway.shipments import tasks
+from tms_gateway.shipments.confirms import (
+    JOURNAL_KEY,
+    ConfirmsReplayed,
+    confirm_journal,
+    confirms_replay,
+)
 from tms_gateway.shipments.models import Shipment, ShipmentStatus
-from tms_gateway.shipments.services import shipment_reserve
-
-from .conftest import checkout_session
 
 AUTH_TYPE = "application/vdn.klarna.shipping.auth-v1+json"
 
@@ -66,14 +69,6 @@ def refused_count(reason: str) -> float:
     return float(value or 0.0)
 
 
-def reserved(merchant: Merchant, *, session_id: str = "s-1") -> Shipment:
-    return shipment_reserve(
-        merchant=merchant,
-        session=checkout_session(session_id=session_id),
-        selection=Selection(option_id="postnord-home"),
-    )
-
-
 def klarna_token(client: Client, *, identifier: str, key: str) -> str:
     nonce = uuid.uuid4().hex
     response = client.post(
@@ -102,7 +97,7 @@ def test_a_confirm_with_a_revoked_credentials_token_during_an_outage_is_refused_
     demo: Merchant, journal: redis.Redis, caplog: Any
 ) -> None:
     # given: a reservation, and a token Klarna got for the shop's credential
-    shipment = reserved(demo)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
     client = Client()
     token = klarna_token(client, identifier="demo", key="demo-key")
     # given: staff revoke the credential (a leaked key); the token's signature stays valid
@@ -122,9 +117,9 @@ def test_a_confirm_with_a_revoked_credentials_token_during_an_outage_is_refused_
     assert response.status_code == 202, response.content
     assert journal.llen(JOURNAL_KEY) == 1
 
-    # when: the database is back and beat's sweep replays the journal
+    # when: the database is back and beat's sweep replays the journal (and counts)
     caplog.set_level("INFO")
-    assert confirms_replay() == 1
+    assert tasks.shipments_requeue() == 0  # nothing to book
 
     # then: refused as the live confirm is, dropped, counted; nothing confirmed or booked
     shipment.refresh_from_db()
@@ -150,7 +145,7 @@ def test_a_confirm_noted_for_a_merchant_deactivated_since_is_refused_at_replay(
     demo: Merchant, journal: redis.Redis, caplog: Any
 ) -> None:
     # given: a confirm noted during an outage with the shop's (valid) credential
-    shipment = reserved(demo)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
     credential = KlarnaCredential.objects.get(identifier="demo")
     assert confirm_journal(
         merchant_public_id=str(demo.public_id),
@@ -161,17 +156,16 @@ def test_a_confirm_noted_for_a_merchant_deactivated_since_is_refused_at_replay(
     # given: partner staff deactivate the merchant before the replay
     Merchant.objects.filter(pk=demo.pk).update(is_active=False)
     before_history = history(shipment)
-    before_refused = refused_count("merchant_inactive")
 
     # when
-    assert confirms_replay() == 1
+    replayed = confirms_replay()
 
-    # then
+    # then: refused, for the task to count
+    assert replayed == ConfirmsReplayed(done=1, refused=Counter(merchant_inactive=1))
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.RESERVED
     assert history(shipment) == before_history
     assert journal.llen(JOURNAL_KEY) == 0
-    assert refused_count("merchant_inactive") == before_refused + 1
     assert "refused and dropped: merchant_inactive" in caplog.text
 
 
@@ -179,7 +173,7 @@ def test_a_confirm_noted_for_a_merchant_deactivated_since_is_refused_at_replay(
 def test_a_credential_id_of_another_merchant_is_refused_at_replay(
     demo: Merchant, journal: redis.Redis
 ) -> None:
-    shipment = reserved(demo)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
     foreign = KlarnaCredentialFactory.create()
     assert confirm_journal(
         merchant_public_id=str(demo.public_id),
@@ -187,13 +181,12 @@ def test_a_credential_id_of_another_merchant_is_refused_at_replay(
         shipment_id=str(shipment.public_id),
         now=timezone.now(),
     )
-    before_refused = refused_count("credential_revoked")
 
-    assert confirms_replay() == 1
+    replayed = confirms_replay()
 
+    assert replayed == ConfirmsReplayed(done=1, refused=Counter(credential_revoked=1))
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.RESERVED
-    assert refused_count("credential_revoked") == before_refused + 1
 
 
 @pytest.mark.django_db
@@ -204,8 +197,8 @@ def test_a_refused_confirm_does_not_hold_up_the_valid_ones_behind_it(
     # noted under each
     old = KlarnaCredential.objects.get(identifier="demo")
     new = KlarnaCredentialFactory.create(merchant=demo, identifier="demo-2")
-    first = reserved(demo, session_id="s-1")
-    second = reserved(demo, session_id="s-2")
+    first = ShipmentFactory.create(merchant=demo, option_id="postnord-home", session_id="s-1")
+    second = ShipmentFactory.create(merchant=demo, option_id="postnord-home", session_id="s-2")
     now = timezone.now()
     for credential, shipment in ((old, first), (new, second)):
         assert confirm_journal(
@@ -217,7 +210,10 @@ def test_a_refused_confirm_does_not_hold_up_the_valid_ones_behind_it(
     klarna_credential_revoke(credential=old)
 
     # when
-    assert confirms_replay() == 2
+    replayed = confirms_replay()
+
+    # then: both done, one confirmed
+    assert replayed == ConfirmsReplayed(done=2, confirmed=1, refused=Counter(credential_revoked=1))
 
     # then: the revoked one refused, the valid one applied as Klarna's confirm
     first.refresh_from_db()

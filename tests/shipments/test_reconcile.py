@@ -3,11 +3,11 @@ sandbox's fake Checkout API, with the demo shop's checkout credential) and acts 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import threading
 import time
 import uuid
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from carriers.models import CarrierTrace
 from merchants.demo import DEMO_CHECKOUT_PASSWORD, DEMO_CHECKOUT_USERNAME
 from merchants.models import KlarnaCheckoutCredential, Merchant
 from tests.conftest import Sandbox
-from tms_gateway.checkout.types import Selection
+from tests.factories import ShipmentFactory
 from tms_gateway.shipments import tasks
 from tms_gateway.shipments.models import Shipment
 from tms_gateway.shipments.reconcile import (
@@ -36,10 +36,8 @@ from tms_gateway.shipments.services import (
     ATTENTION_NO_CONFIRM,
     shipment_confirm,
     shipment_expire_stale,
-    shipment_reserve,
 )
 
-from .conftest import checkout_session
 from .helpers import history, queue_clear, queued_bookings, shipment_force
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -82,14 +80,6 @@ def order_complete(
     assert response.status_code == 200, response.text
 
 
-def reserve(merchant: Merchant, order_id: str, *, session_id: str = "s-1") -> Shipment:
-    session = checkout_session(session_id=session_id)
-    session = dataclasses.replace(session, order=dataclasses.replace(session.order, id=order_id))
-    return shipment_reserve(
-        merchant=merchant, session=session, selection=Selection(option_id="postnord-home")
-    )
-
-
 def reads() -> int:
     """Order reads the gateway made (each is a trace)."""
     return CarrierTrace.objects.filter(carrier="klarna-checkout").count()
@@ -99,9 +89,9 @@ def report(**counts: int) -> ReconcileReport:
     return ReconcileReport(**counts)
 
 
-def reads_observed(result: str) -> float:
-    value = REGISTRY.get_sample_value("tms_klarna_checkout_reads_total", {"result": result})
-    return value or 0.0
+def counted(name: str, **labels: str) -> float:
+    """A counter's value in this process (tests read how much it grows)."""
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 def fresh(shipment: Shipment) -> Shipment:
@@ -117,12 +107,11 @@ def test_a_complete_order_confirms_the_reservation_once_and_queues_its_booking(
 ) -> None:
     # given: the shopper paid; Klarna's confirm never came
     order_id = order_create(sandbox)
-    shipment = reserve(demo, order_id)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", order_id=order_id)
     order_complete(
         sandbox, order_id, tms_reference=str(shipment.public_id), merchant_reference1="WEB-1001"
     )
     queue_clear()
-    observed = reads_observed("complete")
     now = shipment.selection_changed_at + dt.timedelta(minutes=5)
 
     # when
@@ -152,13 +141,15 @@ def test_a_complete_order_confirms_the_reservation_once_and_queues_its_booking(
     ]
     assert queued_bookings() == [shipment.pk]
     assert reads() == 1
-    assert reads_observed("complete") == observed + 1
+    assert (first.reads, first.expired) == (Counter(complete=1), Counter())
 
 
 def test_a_reservation_younger_than_reconcile_after_is_not_read(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
-    shipment = reserve(demo, order_create(sandbox))
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id=order_create(sandbox)
+    )
 
     result = shipments_reconcile(now=shipment.selection_changed_at + dt.timedelta(minutes=4))
 
@@ -171,7 +162,7 @@ def test_an_order_without_tms_reference_is_taken_as_this_reservations(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
     order_id = order_create(sandbox)
-    shipment = reserve(demo, order_id)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", order_id=order_id)
     order_complete(sandbox, order_id, tms_reference="")
 
     result = shipments_reconcile(now=shipment.selection_changed_at + dt.timedelta(minutes=6))
@@ -185,7 +176,7 @@ def test_an_expired_reservation_whose_order_was_paid_is_confirmed_and_needs_no_a
 ) -> None:
     # given: expired at its lifetime, marked as being checked
     order_id = order_create(sandbox)
-    shipment = reserve(demo, order_id)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", order_id=order_id)
     expired_at = shipment.selection_changed_at + LIFETIME
     assert shipment_expire_stale(now=expired_at) == 1
     assert fresh(shipment).attention_reason == ATTENTION_CHECKING
@@ -217,7 +208,7 @@ def test_an_order_completed_with_another_shipment_abandons_this_one(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
     order_id = order_create(sandbox)
-    shipment = reserve(demo, order_id)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", order_id=order_id)
     other = str(uuid.uuid4())
     order_complete(sandbox, order_id, tms_reference=other)
     queue_clear()
@@ -245,7 +236,9 @@ def test_an_incomplete_order_of_a_live_reservation_is_read_again_later(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
     # given
-    shipment = reserve(demo, order_create(sandbox))
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id=order_create(sandbox)
+    )
     start = shipment.selection_changed_at
     now = start + dt.timedelta(minutes=5)
 
@@ -279,7 +272,9 @@ def test_an_incomplete_order_of_a_live_reservation_is_read_again_later(
 def test_an_incomplete_order_is_read_once_more_when_the_reservation_ends(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
-    shipment = reserve(demo, order_create(sandbox))
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id=order_create(sandbox)
+    )
     now = shipment.selection_changed_at + dt.timedelta(minutes=50)
     shipment_force(shipment, reconcile_attempts=3)
 
@@ -291,9 +286,10 @@ def test_an_incomplete_order_is_read_once_more_when_the_reservation_ends(
 def test_an_incomplete_order_past_the_lifetime_expires_without_attention(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
-    shipment = reserve(demo, order_create(sandbox))
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id=order_create(sandbox)
+    )
     queue_clear()
-    observed = reads_observed("incomplete")
 
     result = shipments_reconcile(now=shipment.selection_changed_at + LIFETIME)
 
@@ -314,13 +310,15 @@ def test_an_incomplete_order_past_the_lifetime_expires_without_attention(
         ),
     ]
     assert queued_bookings() == []
-    assert reads_observed("incomplete") == observed + 1
+    assert (result.reads, result.expired) == (Counter(incomplete=1), Counter({False: 1}))
 
 
 def test_an_expired_reservation_of_an_abandoned_checkout_stops_needing_attention(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
-    shipment = reserve(demo, order_create(sandbox))
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id=order_create(sandbox)
+    )
     expired_at = shipment.selection_changed_at + LIFETIME
     shipment_expire_stale(now=expired_at)
     now = expired_at + dt.timedelta(seconds=30)
@@ -349,8 +347,9 @@ def test_an_order_klarna_does_not_know_is_read_again_then_needs_a_person(
 ) -> None:
     # Klarna knows every order whose checkout reached us; not knowing it says the credentials
     # may be another store's, not that the shopper left: a paid order must not vanish.
-    shipment = reserve(demo, "an-order-klarna-never-had")
-    observed = reads_observed("not_found")
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id="an-order-klarna-never-had"
+    )
 
     live = shipments_reconcile(now=shipment.selection_changed_at + dt.timedelta(minutes=10))
     ended_at = shipment.selection_changed_at + LIFETIME
@@ -368,7 +367,8 @@ def test_an_order_klarna_does_not_know_is_read_again_then_needs_a_person(
         "system",
         "not confirmed within the reservation lifetime",
     )
-    assert reads_observed("not_found") == observed + 2
+    assert (live.reads, ended.reads) == (Counter(not_found=1), Counter(not_found=1))
+    assert (live.expired, ended.expired) == (Counter(), Counter({True: 1}))
     # not read again before the hour is up
     assert shipments_reconcile(now=ended_at + dt.timedelta(minutes=30)) == report()
 
@@ -380,7 +380,9 @@ def test_refused_credentials_need_attention_and_are_tried_again_an_hour_later(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
     # given: an expired reservation being checked; the shop's password is wrong
-    shipment = reserve(demo, order_create(sandbox))
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id=order_create(sandbox)
+    )
     expired_at = shipment.selection_changed_at + LIFETIME
     shipment_expire_stale(now=expired_at)
     KlarnaCheckoutCredential.objects.filter(merchant=demo).update(password="")
@@ -404,7 +406,9 @@ def test_refused_credentials_need_attention_and_are_tried_again_an_hour_later(
 def test_refused_credentials_leave_a_live_reservation_reserved_until_its_end(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
-    shipment = reserve(demo, order_create(sandbox))
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id=order_create(sandbox)
+    )
     KlarnaCheckoutCredential.objects.filter(merchant=demo).update(password="")
     now = shipment.selection_changed_at + dt.timedelta(minutes=10)
 
@@ -418,7 +422,9 @@ def test_refused_credentials_leave_a_live_reservation_reserved_until_its_end(
 def test_an_unavailable_checkout_api_is_read_again_with_backoff_and_jitter(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
-    shipment = reserve(demo, order_create(sandbox))
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id=order_create(sandbox)
+    )
     sandbox.fault("klarna", status=503, path="/checkout/v3/orders/")
     now = shipment.selection_changed_at + dt.timedelta(minutes=6)
 
@@ -452,7 +458,9 @@ def test_an_order_that_could_not_be_read_by_the_give_up_time_needs_a_person(
 ) -> None:
     # given: expired and being checked, 47 h 59 min after its last change
     settings.KLARNA_CHECKOUT_RECONCILE_GIVE_UP = dt.timedelta(hours=48)
-    shipment = reserve(demo, order_create(sandbox))
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id=order_create(sandbox)
+    )
     start = shipment.selection_changed_at
     shipment_expire_stale(now=start + LIFETIME)
     sandbox.fault("klarna", status=503)
@@ -473,7 +481,9 @@ def test_an_order_that_could_not_be_read_by_the_give_up_time_needs_a_person(
 def test_reservations_past_the_give_up_time_are_not_read_and_say_so(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
-    shipment = reserve(demo, order_create(sandbox))
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id=order_create(sandbox)
+    )
     start = shipment.selection_changed_at
     shipment_expire_stale(now=start + LIFETIME)
 
@@ -491,10 +501,14 @@ def test_a_shop_without_an_active_checkout_credential_is_never_read(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
     # given: an expired and a live reservation; the shop's checkout API is switched off
-    expired = reserve(demo, order_create(sandbox), session_id="s-2")
+    expired = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id=order_create(sandbox), session_id="s-2"
+    )
     shipment_expire_stale(now=expired.selection_changed_at + LIFETIME)
     assert fresh(expired).attention_reason == ATTENTION_CHECKING
-    live = reserve(demo, order_create(sandbox), session_id="s-1")
+    live = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id=order_create(sandbox), session_id="s-1"
+    )
     shipment_force(live, selection_changed_at=timezone.now() - dt.timedelta(minutes=30))
     KlarnaCheckoutCredential.objects.filter(merchant=demo).update(is_active=False)
 
@@ -513,7 +527,15 @@ def test_reads_are_limited_per_shop_and_minute(
     demo: Merchant, sandbox: Sandbox, settings: Settings
 ) -> None:
     settings.KLARNA_CHECKOUT_READS_PER_MINUTE = 2
-    shipments = [reserve(demo, order_create(sandbox), session_id=f"s-{i}") for i in range(3)]
+    shipments = [
+        ShipmentFactory.create(
+            merchant=demo,
+            option_id="postnord-home",
+            order_id=order_create(sandbox),
+            session_id=f"s-{i}",
+        )
+        for i in range(3)
+    ]
     start = max(s.selection_changed_at for s in shipments) + dt.timedelta(minutes=6)
     now = start.replace(second=10, microsecond=0)
 
@@ -531,17 +553,24 @@ def test_reads_are_limited_per_shop_and_minute(
 def test_klarnas_429_pauses_the_shops_reads_for_its_retry_after(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
-    shipments = [reserve(demo, order_create(sandbox), session_id=f"s-{i}") for i in range(3)]
+    shipments = [
+        ShipmentFactory.create(
+            merchant=demo,
+            option_id="postnord-home",
+            order_id=order_create(sandbox),
+            session_id=f"s-{i}",
+        )
+        for i in range(3)
+    ]
     sandbox.fault("klarna", status=429, times=1)
     now = max(s.selection_changed_at for s in shipments) + dt.timedelta(minutes=6)
-    observed = reads_observed("rate_limited")
 
     result = shipments_reconcile(now=now)
 
     assert result == report(rate_limited=1, deferred=2)
     assert reads() == 1
     assert {fresh(s).reconcile_next_at for s in shipments} == {now + dt.timedelta(seconds=1)}
-    assert reads_observed("rate_limited") == observed + 1
+    assert result.reads == Counter(rate_limited=1)
     assert shipments_reconcile(now=now + dt.timedelta(seconds=1)) == report(pending=3)
 
 
@@ -565,7 +594,7 @@ def test_a_klarna_confirm_racing_the_read_confirms_once_and_books_once(
 ) -> None:
     # given: a paid order, read slowly
     order_id = order_create(sandbox)
-    shipment = reserve(demo, order_id)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", order_id=order_id)
     order_complete(sandbox, order_id, tms_reference=str(shipment.public_id))
     sandbox.fault("klarna", latency_ms=800, path="/checkout/v3/orders/")
     queue_clear()
@@ -599,7 +628,7 @@ def test_a_klarna_confirm_after_the_reconcile_changes_nothing(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
     order_id = order_create(sandbox)
-    shipment = reserve(demo, order_id)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", order_id=order_id)
     order_complete(sandbox, order_id, tms_reference=str(shipment.public_id))
     queue_clear()
 
@@ -614,7 +643,7 @@ def test_a_klarna_confirm_after_the_reconcile_changes_nothing(
 
 def test_two_workers_never_read_the_same_order(demo: Merchant, sandbox: Sandbox) -> None:
     order_id = order_create(sandbox)
-    shipment = reserve(demo, order_id)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", order_id=order_id)
     order_complete(sandbox, order_id, tms_reference=str(shipment.public_id))
     sandbox.fault("klarna", latency_ms=500, path="/checkout/v3/orders/")
     queue_clear()
@@ -634,9 +663,28 @@ def test_two_workers_never_read_the_same_order(demo: Merchant, sandbox: Sandbox)
 
 def test_the_celery_task_runs_the_reconcile(demo: Merchant, sandbox: Sandbox) -> None:
     order_id = order_create(sandbox)
-    shipment = reserve(demo, order_id)
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", order_id=order_id)
     order_complete(sandbox, order_id, tms_reference=str(shipment.public_id))
     shipment_force(shipment, selection_changed_at=timezone.now() - dt.timedelta(minutes=6))
+    reads_before = counted("tms_klarna_checkout_reads_total", result="complete")
+    confirms_before = counted("tms_shipment_confirms_total", source="checkout_api")
 
     assert tasks.shipments_reconcile() == report(confirmed=1).as_dict()
     assert fresh(shipment).status == "confirmed"
+    # the task counts what the run reports
+    assert counted("tms_klarna_checkout_reads_total", result="complete") == reads_before + 1
+    assert counted("tms_shipment_confirms_total", source="checkout_api") == confirms_before + 1
+
+
+def test_the_celery_task_counts_the_reservations_the_run_expired(
+    demo: Merchant, sandbox: Sandbox
+) -> None:
+    # given: an incomplete order past the reservation's lifetime: abandoned, no attention
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", order_id=order_create(sandbox)
+    )
+    shipment_force(shipment, selection_changed_at=timezone.now() - LIFETIME)
+    before = counted("tms_reservations_expired_total", attention="no")
+
+    assert tasks.shipments_reconcile() == report(abandoned=1).as_dict()
+    assert counted("tms_reservations_expired_total", attention="no") == before + 1

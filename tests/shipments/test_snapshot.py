@@ -11,6 +11,7 @@ import pytest
 from carriers.types import Address, Coordinates
 from merchants.models import Carrier, Merchant
 from tests.conftest import Sandbox
+from tests.factories import ShipmentFactory
 from tms_gateway.checkout.types import AddonSelection
 from tms_gateway.shipments.snapshot import (
     AddonSnapshot,
@@ -19,7 +20,7 @@ from tms_gateway.shipments.snapshot import (
     TimeslotSnapshot,
 )
 
-from .helpers import offered, reserved_choice
+from .helpers import offered
 
 ROOT = Path(__file__).resolve().parents[2]
 STORED: dict[str, Any] = {
@@ -144,10 +145,12 @@ def test_a_reservation_stores_exactly_what_its_snapshot_writes(
     # given: a choice with a location, and one with a time slot and add-ons
     point = offered(demo, "postnord-service-point").locations[1]
     slot = offered(demo, "budbee-home").timeslots[1]
-    at_point = reserved_choice(demo, "postnord-service-point", location_id=point.id)
-    at_home = reserved_choice(
-        demo,
-        "budbee-home",
+    at_point = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-service-point", location_id=point.id
+    )
+    at_home = ShipmentFactory.create(
+        merchant=demo,
+        option_id="budbee-home",
         timeslot_id=slot.id,
         addons=(AddonSelection("sms-notice"), AddonSelection("door-code", text="4711#")),
         session_id="s-2",

@@ -15,37 +15,28 @@ from carriers.sandbox import dhl as dhl_sandbox
 from carriers.types import AgreementCredentials, TrackingEvent, TrackingStatus
 from merchants.models import Merchant
 from tests.conftest import Sandbox
+from tests.factories import ShipmentFactory
 from tms_gateway.shipments import tasks
 from tms_gateway.shipments.booking import Outcome, shipment_book
 from tms_gateway.shipments.models import Shipment, ShipmentTrackingEvent
 from tms_gateway.shipments.tracking import shipment_track, shipments_track
 
-from .conftest import confirmed
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
-OPTIONS = {
-    "postnord-service-point": ("SE", "11151"),
-    "postnord-home": ("SE", "11151"),
-    "budbee-home": ("SE", "11151"),
-    "budbee-box": ("SE", "11151"),
-    "instabox-locker": ("SE", "11151"),
-    "bring-pickup-point": ("NO", "0150"),
-    "dhl-service-point": ("DE", "10115"),
+# Where the demo shop offers each option (a shopper there is offered it).
+MARKETS = {
+    "postnord-service-point": {"country": "SE", "postal_code": "11151"},
+    "postnord-home": {"country": "SE", "postal_code": "11151"},
+    "budbee-home": {"country": "SE", "postal_code": "11151"},
+    "budbee-box": {"country": "SE", "postal_code": "11151"},
+    "instabox-locker": {"country": "SE", "postal_code": "11151"},
+    "bring-pickup-point": {"country": "NO", "postal_code": "0150"},
+    "dhl-service-point": {"country": "DE", "postal_code": "10115"},
 }
 CARRIERS = ("postnord", "budbee", "instabox", "bring", "dhl")
 # Far enough for every sandbox progression to be complete (Budbee delivers in a timeslot of
 # the next business days), well within the time shipments are tracked.
 WEEK = dt.timedelta(days=7)
-
-
-def booked(merchant: Merchant, option_id: str, *, session_id: str = "s-1") -> Shipment:
-    country, postal_code = OPTIONS[option_id]
-    shipment = confirmed(
-        merchant, option_id, country=country, postal_code=postal_code, session_id=session_id
-    )
-    assert shipment_book(shipment_id=shipment.pk).outcome is Outcome.BOOKED
-    return Shipment.objects.get(pk=shipment.pk)
 
 
 def a_week_on(shipment: Shipment) -> dt.datetime:
@@ -122,7 +113,9 @@ def asked(sandbox: Sandbox) -> dict[str, int]:
 def test_a_booked_shipment_gets_its_carrier_events_once(
     demo: Merchant, sandbox: Sandbox, option_id: str, events: list[tuple[str, str]], status: str
 ) -> None:
-    shipment = booked(demo, option_id)
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id=option_id, booked=True, **MARKETS[option_id]
+    )
     later = a_week_on(shipment)
 
     new = shipment_track(shipment=shipment, now=later)
@@ -153,7 +146,9 @@ def test_right_after_booking_only_what_has_happened_is_stored(
     demo: Merchant, sandbox: Sandbox, option_id: str, first: tuple[str, str]
 ) -> None:
     # PostNord's sandbox lists the steps still to come too; they wait.
-    shipment = booked(demo, option_id)
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id=option_id, booked=True, **MARKETS[option_id]
+    )
 
     new = shipment_track(shipment=shipment)
 
@@ -164,7 +159,7 @@ def test_right_after_booking_only_what_has_happened_is_stored(
 
 
 def test_later_events_are_added_to_the_earlier_ones(demo: Merchant, sandbox: Sandbox) -> None:
-    shipment = booked(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", booked=True)
     shipment_track(shipment=shipment)
 
     new = shipment_track(shipment=shipment, now=a_week_on(shipment))
@@ -174,7 +169,7 @@ def test_later_events_are_added_to_the_earlier_ones(demo: Merchant, sandbox: San
 
 
 def test_a_delivered_shipment_is_not_asked_again(demo: Merchant, sandbox: Sandbox) -> None:
-    shipment = booked(demo, "postnord-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home", booked=True)
     later = a_week_on(shipment)
     assert shipments_track(now=later) == 1
     before = sandbox.requests("postnord")
@@ -189,7 +184,9 @@ def test_a_delivered_shipment_is_not_asked_again(demo: Merchant, sandbox: Sandbo
 
 
 def test_a_shipment_checked_lately_waits(demo: Merchant, sandbox: Sandbox) -> None:
-    shipment = booked(demo, "dhl-service-point")
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="dhl-service-point", booked=True, country="DE", postal_code="10115"
+    )
     now = timezone.now()
     assert shipments_track(now=now) == 1
 
@@ -199,8 +196,17 @@ def test_a_shipment_checked_lately_waits(demo: Merchant, sandbox: Sandbox) -> No
 
 
 def test_an_unavailable_carrier_is_asked_first_next_time(demo: Merchant, sandbox: Sandbox) -> None:
-    dhl = booked(demo, "dhl-service-point", session_id="s-1")
-    postnord = booked(demo, "postnord-home", session_id="s-2")
+    dhl = ShipmentFactory.create(
+        merchant=demo,
+        option_id="dhl-service-point",
+        booked=True,
+        country="DE",
+        postal_code="10115",
+        session_id="s-1",
+    )
+    postnord = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", booked=True, session_id="s-2"
+    )
     now = timezone.now()
     sandbox.fault("dhl", status=503)
 
@@ -229,9 +235,25 @@ def test_an_unavailable_carrier_is_asked_first_next_time(demo: Merchant, sandbox
 def test_an_unavailable_carrier_leaves_its_batch_places_to_others(
     demo: Merchant, sandbox: Sandbox
 ) -> None:
-    first = booked(demo, "dhl-service-point", session_id="s-1")
-    second = booked(demo, "dhl-service-point", session_id="s-2")
-    postnord = booked(demo, "postnord-home", session_id="s-3")
+    first = ShipmentFactory.create(
+        merchant=demo,
+        option_id="dhl-service-point",
+        booked=True,
+        country="DE",
+        postal_code="10115",
+        session_id="s-1",
+    )
+    second = ShipmentFactory.create(
+        merchant=demo,
+        option_id="dhl-service-point",
+        booked=True,
+        country="DE",
+        postal_code="10115",
+        session_id="s-2",
+    )
+    postnord = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-home", booked=True, session_id="s-3"
+    )
     sandbox.fault("dhl", status=503)
     before = sandbox.requests("dhl")
 
@@ -251,7 +273,9 @@ def test_an_unavailable_carrier_leaves_its_batch_places_to_others(
 def test_a_carrier_without_tracking_is_marked_checked(
     demo: Merchant, sandbox: Sandbox, option_id: str
 ) -> None:
-    shipment = booked(demo, option_id)
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id=option_id, booked=True, **MARKETS[option_id]
+    )
     now = timezone.now()
     before = asked(sandbox)
 
@@ -271,7 +295,9 @@ def test_a_carrier_without_tracking_is_marked_checked(
 def test_a_number_the_carrier_does_not_know_is_checked_without_events(
     demo: Merchant, sandbox: Sandbox, option_id: str
 ) -> None:
-    shipment = booked(demo, option_id)
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id=option_id, booked=True, **MARKETS[option_id]
+    )
     Shipment.objects.filter(pk=shipment.pk).update(
         tracking_number="NOSUCH0001", tracking_numbers=["NOSUCH0001"]
     )
@@ -288,8 +314,22 @@ def test_a_number_the_carrier_does_not_know_is_checked_without_events(
 
 
 def test_every_tracking_number_is_asked(demo: Merchant, sandbox: Sandbox) -> None:
-    shipment = booked(demo, "bring-pickup-point", session_id="s-1")
-    other = booked(demo, "bring-pickup-point", session_id="s-2")
+    shipment = ShipmentFactory.create(
+        merchant=demo,
+        option_id="bring-pickup-point",
+        booked=True,
+        country="NO",
+        postal_code="0150",
+        session_id="s-1",
+    )
+    other = ShipmentFactory.create(
+        merchant=demo,
+        option_id="bring-pickup-point",
+        booked=True,
+        country="NO",
+        postal_code="0150",
+        session_id="s-2",
+    )
     a_week_on(other)
     numbers = ["NOSUCH0001", shipment.tracking_number, other.tracking_number]
     Shipment.objects.filter(pk=shipment.pk).update(tracking_numbers=numbers)
@@ -312,7 +352,9 @@ def test_every_tracking_number_is_asked(demo: Merchant, sandbox: Sandbox) -> Non
 
 
 def test_without_a_list_the_tracking_number_is_asked(demo: Merchant, sandbox: Sandbox) -> None:
-    shipment = booked(demo, "dhl-service-point")
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="dhl-service-point", booked=True, country="DE", postal_code="10115"
+    )
     Shipment.objects.filter(pk=shipment.pk).update(tracking_numbers=[])
     shipment.refresh_from_db()
 
@@ -324,7 +366,9 @@ def test_without_a_list_the_tracking_number_is_asked(demo: Merchant, sandbox: Sa
 def test_an_unknown_status_does_not_hide_the_known_one(
     demo: Merchant, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shipment = booked(demo, "dhl-service-point")
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="dhl-service-point", booked=True, country="DE", postal_code="10115"
+    )
     start = timezone.now() - dt.timedelta(hours=2)
     answers: list[list[TrackingEvent]] = [
         [TrackingEvent(at=start, status=TrackingStatus.UNKNOWN, carrier_code="odd-1")],
@@ -359,7 +403,12 @@ def test_an_unknown_status_does_not_hide_the_known_one(
 
 
 def test_the_shops_own_delivery_is_never_asked(demo: Merchant, sandbox: Sandbox) -> None:
-    shipment = confirmed(demo, "store-pickup", location_id="stockholm-drottninggatan")
+    shipment = ShipmentFactory.create(
+        merchant=demo,
+        option_id="store-pickup",
+        confirmed=True,
+        location_id="stockholm-drottninggatan",
+    )
     assert shipment_book(shipment_id=shipment.pk).outcome is Outcome.BOOKED
     Shipment.objects.filter(pk=shipment.pk).update(tracking_number="OWN-1")
     before = asked(sandbox)
@@ -374,9 +423,25 @@ def test_the_shops_own_delivery_is_never_asked(demo: Merchant, sandbox: Sandbox)
 
 
 def test_a_run_asks_at_most_a_batch_never_checked_first(demo: Merchant, sandbox: Sandbox) -> None:
-    first = booked(demo, "postnord-service-point", session_id="s-1")
-    second = booked(demo, "dhl-service-point", session_id="s-2")
-    third = booked(demo, "bring-pickup-point", session_id="s-3")
+    first = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-service-point", booked=True, session_id="s-1"
+    )
+    second = ShipmentFactory.create(
+        merchant=demo,
+        option_id="dhl-service-point",
+        booked=True,
+        country="DE",
+        postal_code="10115",
+        session_id="s-2",
+    )
+    third = ShipmentFactory.create(
+        merchant=demo,
+        option_id="bring-pickup-point",
+        booked=True,
+        country="NO",
+        postal_code="0150",
+        session_id="s-3",
+    )
     now = timezone.now()
     Shipment.objects.filter(pk=first.pk).update(tracking_checked_at=now - dt.timedelta(hours=1))
 
@@ -390,7 +455,9 @@ def test_a_run_asks_at_most_a_batch_never_checked_first(demo: Merchant, sandbox:
 
 
 def test_the_celery_task_tracks_and_counts(demo: Merchant, sandbox: Sandbox) -> None:
-    shipment = booked(demo, "postnord-service-point")
+    shipment = ShipmentFactory.create(
+        merchant=demo, option_id="postnord-service-point", booked=True
+    )
 
     result = tasks.shipments_track.apply().get()
 

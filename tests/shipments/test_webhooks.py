@@ -19,21 +19,12 @@ from merchants.audit import AuditAction
 from merchants.models import AuditLog, CarrierAgreement, Merchant
 from merchants.services import carrier_agreement_webhook_issue
 from tests.conftest import Sandbox
-from tests.factories import CarrierAgreementFactory, MerchantFactory
-from tms_gateway.shipments.booking import Outcome, shipment_book
+from tests.factories import CarrierAgreementFactory, MerchantFactory, ShipmentFactory
 from tms_gateway.shipments.models import Shipment
-
-from .conftest import confirmed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FIXTURES = Path(settings.BASE_DIR) / "tests" / "carriers"
-
-
-def _booked(merchant: Merchant, option_id: str) -> Shipment:
-    shipment = confirmed(merchant, option_id, country="SE", postal_code="11151")
-    assert shipment_book(shipment_id=shipment.pk).outcome is Outcome.BOOKED
-    return Shipment.objects.get(pk=shipment.pk)
 
 
 def _issue(merchant: Merchant, carrier: str) -> str:
@@ -61,7 +52,7 @@ def _stored(shipment: Shipment) -> list[tuple[str, str]]:
 def test_budbee_events_are_stored_once_for_the_parcel(
     client: Client, demo: Merchant, sandbox: Sandbox
 ) -> None:
-    shipment = _booked(demo, "budbee-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="budbee-home", booked=True)
     (package,) = shipment.tracking_numbers
     token = _issue(demo, "budbee")
     # What has happened so far (Budbee's sandbox lists the steps still to come too).
@@ -83,7 +74,7 @@ def test_budbee_events_are_stored_once_for_the_parcel(
 def test_budbees_documented_v2_body_moves_the_parcel_to_delivered(
     client: Client, demo: Merchant, sandbox: Sandbox
 ) -> None:
-    shipment = _booked(demo, "budbee-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="budbee-home", booked=True)
     (package,) = shipment.tracking_numbers
     token = _issue(demo, "budbee")
     body = json.loads(
@@ -102,7 +93,7 @@ def test_budbees_documented_v2_body_moves_the_parcel_to_delivered(
 def test_instabox_checkpoints_are_stored_by_parcel_id(
     client: Client, demo: Merchant, sandbox: Sandbox
 ) -> None:
-    shipment = _booked(demo, "instabox-locker")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="instabox-locker", booked=True)
     token = _issue(demo, "instabox")
     body = json.loads(
         (FIXTURES / "instabox/fixtures/webhook-locker-checkpoint-docs-example.json").read_text()
@@ -119,7 +110,7 @@ def test_instabox_checkpoints_are_stored_by_parcel_id(
 def test_a_parcel_of_another_shop_is_acknowledged_and_not_stored(
     client: Client, demo: Merchant, sandbox: Sandbox
 ) -> None:
-    shipment = _booked(demo, "budbee-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="budbee-home", booked=True)
     (package,) = shipment.tracking_numbers
     other = CarrierAgreementFactory.create(merchant=MerchantFactory.create(), carrier="budbee")
     token = carrier_agreement_webhook_issue(agreement=other, actor=None)
@@ -136,7 +127,7 @@ def test_a_parcel_of_another_shop_is_acknowledged_and_not_stored(
 def test_an_address_no_agreement_has_is_not_found_and_stores_nothing(
     client: Client, demo: Merchant, sandbox: Sandbox, carrier: str
 ) -> None:
-    shipment = _booked(demo, "budbee-home")
+    shipment = ShipmentFactory.create(merchant=demo, option_id="budbee-home", booked=True)
     (package,) = shipment.tracking_numbers
     _issue(demo, "budbee")
     body = {"eventType": "DELIVERED_TO_CONSUMER", "timestamp": "2026-01-05T10:00:00Z"}

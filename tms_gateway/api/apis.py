@@ -22,11 +22,12 @@ from rest_framework.views import APIView
 from merchants.models import Merchant, MerchantApiToken
 from tms_gateway.common.errors import ApplicationError, NotFound
 from tms_gateway.common.throttling import FixedWindowThrottle
+from tms_gateway.ops import metrics
 from tms_gateway.shipments.models import ConfirmSource
 from tms_gateway.shipments.services import (
     shipment_confirm_by_order,
+    shipment_expire_if_stale,
     shipment_get_by_order,
-    shipment_refresh_expiry,
 )
 
 from . import serializers as s
@@ -100,14 +101,15 @@ class OrderConfirmApi(MerchantApi):
     @order_confirm_schema
     def post(self, request: Request, klarna_order_id: str) -> Response:
         merchant_reference = s.order_confirm_parse(request.data)
-        shipment = shipment_confirm_by_order(
+        outcome = shipment_confirm_by_order(
             merchant=self.merchant,
             klarna_order_id=self.order_id(klarna_order_id),
             source=ConfirmSource.SHOP,
             actor=f"shop api: {self.token.name}"[:_ACTOR_MAX_LENGTH],
             merchant_reference=merchant_reference,
         )
-        return Response(s.shipment_render(shipment))
+        metrics.shipment_confirm_observe(outcome)
+        return Response(s.shipment_render(outcome.shipment))
 
 
 class OrderShipmentApi(MerchantApi):
@@ -116,7 +118,8 @@ class OrderShipmentApi(MerchantApi):
         shipment = shipment_get_by_order(
             merchant=self.merchant, klarna_order_id=self.order_id(klarna_order_id)
         )
-        shipment = shipment_refresh_expiry(shipment=shipment)
+        if shipment_expire_if_stale(shipment=shipment):
+            metrics.reservation_expired_observe(attention=True)
         return Response(s.shipment_render(shipment))
 
 

@@ -20,7 +20,7 @@ from carriers.base import CarrierAdapter
 from carriers.breaker import breaker
 from carriers.exceptions import CarrierRejected
 from carriers.types import Quote, QuoteRequest
-from tms_gateway.ops.logging import secrets_remember  # ops hook: log redaction
+from tms_gateway.common.secrets import secrets_remember
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def quotes_collect(*, jobs: list[QuoteJob], deadline_seconds: float) -> list[Quo
     outcomes: dict[int, QuoteOutcome] = {}
     futures: dict[Future[tuple[tuple[Quote, ...], float]], QuoteJob] = {}
     for job in jobs:
-        secrets_remember(job.request.agreement.secret_values())  # ops hook: redact in logs
+        secrets_remember(job.request.agreement.secret_values())  # redacted in logs
         if breaker.allow(_breaker_key(job)):
             # In the request's context: its log lines carry the request id.
             futures[_pool().submit(contextvars.copy_context().run, _run, job)] = job

@@ -33,7 +33,15 @@ from carriers.types import (
     Quote,
     QuoteRequest,
 )
-from merchants.models import Carrier, DeliveryOption, Merchant, OptionKind, PriceMode, Store
+from merchants.models import (
+    PRODUCT_KIND,
+    Carrier,
+    DeliveryOption,
+    Merchant,
+    OptionKind,
+    PriceMode,
+    Store,
+)
 from merchants.selectors import delivery_options_for_checkout
 from tms_gateway.common.errors import ApplicationError
 from tms_gateway.common.ttlcache import TtlCache
@@ -52,12 +60,6 @@ from .types import (
     ValidatedSelection,
 )
 
-PRODUCT_KIND = {
-    OptionKind.HOME: ProductKind.HOME,
-    OptionKind.LOCKER: ProductKind.LOCKER,
-    OptionKind.PICKUP_POINT: ProductKind.PICKUP_POINT,
-    OptionKind.MAILBOX: ProductKind.MAILBOX,
-}
 LOCATION_KINDS = {OptionKind.LOCKER, OptionKind.PICKUP_POINT, OptionKind.STORE}
 MOBILE_REQUIRED_KINDS = {OptionKind.HOME, OptionKind.LOCKER}
 STREET_REQUIRED_KINDS = {OptionKind.HOME, OptionKind.OWN, OptionKind.MAILBOX}

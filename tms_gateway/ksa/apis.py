@@ -31,12 +31,14 @@ from tms_gateway.common.cache import cache_count, cache_count_and_get
 from tms_gateway.common.errors import ApplicationError, NotFound
 from tms_gateway.common.middleware import request_started_at
 from tms_gateway.common.throttling import FixedWindowThrottle
+from tms_gateway.ops import metrics
 from tms_gateway.shipments.confirms import confirm_journal
 from tms_gateway.shipments.models import Shipment
 from tms_gateway.shipments.selectors import shipment_get
 from tms_gateway.shipments.services import (
-    shipment_confirm,
-    shipment_refresh_expiry,
+    ReservationExpired,
+    shipment_confirm_outcome,
+    shipment_expire_if_stale,
     shipment_reserve,
     shipment_update,
 )
@@ -291,7 +293,9 @@ class ShipmentCreateApi(KsaApi):
 class ShipmentDetailApi(KsaApi):
     @shipment_get_schema
     def get(self, request: Request, shipment_id: str) -> Response:
-        shipment = shipment_refresh_expiry(shipment=self.shipment_or_404(shipment_id))
+        shipment = self.shipment_or_404(shipment_id)
+        if shipment_expire_if_stale(shipment=shipment):
+            metrics.reservation_expired_observe(attention=True)
         return self.respond(s.shipment_render(shipment))
 
     @shipment_update_schema
@@ -299,12 +303,17 @@ class ShipmentDetailApi(KsaApi):
         body = self.body()
         shipment = self.shipment_or_404(shipment_id)
         session, selection = s.selection_session_parse(body)
-        shipment = shipment_update(
-            merchant=self.principal.merchant,
-            shipment=shipment,
-            session=session,
-            selection=selection,
-        )
+        try:
+            shipment = shipment_update(
+                merchant=self.principal.merchant,
+                shipment=shipment,
+                session=session,
+                selection=selection,
+            )
+        except ReservationExpired as exc:
+            if exc.expired_now:
+                metrics.reservation_expired_observe(attention=True)
+            raise
         return self.respond(s.shipment_render(shipment), Location=self.location_of(shipment))
 
 
@@ -312,7 +321,9 @@ class ShipmentConfirmApi(KsaApi):
     @shipment_confirm_schema
     def post(self, request: Request, shipment_id: str) -> Response:
         shipment = self.shipment_or_404(shipment_id)
-        shipment = shipment_confirm(merchant=self.principal.merchant, shipment=shipment)
+        outcome = shipment_confirm_outcome(merchant=self.principal.merchant, shipment=shipment)
+        metrics.shipment_confirm_observe(outcome)
+        shipment = outcome.shipment
         return self.respond(s.shipment_render(shipment), Location=self.location_of(shipment))
 
     def handle_exception(self, exc: Exception) -> Response:

@@ -14,12 +14,12 @@ import logging
 import re
 import threading
 import traceback
-from collections import OrderedDict
-from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
 
 import pythonjsonlogger.json
+
+from tms_gateway.common.secrets import secrets_known
 
 REDACTED = "[redacted]"
 
@@ -33,31 +33,12 @@ _LABELLED = re.compile(
     r"|signing[_-]?key|digest)[\"']?\s*[:=]\s*[\"']?)(?!\[redacted\])([^\"'&\s,;}\]]+)"
 )
 
-# Credential values seen by this process (carrier agreements), redacted wherever they appear.
-_MAX_SECRETS = 2048
-_secrets: OrderedDict[str, None] = OrderedDict()
-_secrets_lock = threading.Lock()
-
-
-def secrets_remember(values: Iterable[str]) -> None:
-    """Remember credential values so a log line that repeats one (a carrier echoing a key in
-    its error text) is redacted. Values shorter than 6 characters are ignored."""
-    with _secrets_lock:
-        for value in values:
-            if value and len(value) >= 6:
-                _secrets[value] = None
-                _secrets.move_to_end(value)
-        while len(_secrets) > _MAX_SECRETS:
-            _secrets.popitem(last=False)
-
 
 def redact(text: str) -> str:
-    if _secrets:
-        with _secrets_lock:
-            known = list(_secrets)
-        for secret in known:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
+    # Credential values seen by this process (carrier agreements), wherever they appear.
+    for secret in secrets_known():
+        if secret in text:
+            text = text.replace(secret, REDACTED)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _JWT.sub(REDACTED, text)
     return _LABELLED.sub(lambda m: f"{m.group(1)}{REDACTED}", text)

@@ -12,11 +12,10 @@ merchant name, a credential, a URL with a query, or anything from a request body
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -36,11 +35,9 @@ if TYPE_CHECKING:
     from prometheus_client.core import Metric
 
     from carriers.http import TraceRecord
+    from tms_gateway.shipments.services import ConfirmOutcome
 
 logger = logging.getLogger(__name__)
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.5, 5.0, 10.0, 30.0)
 
@@ -88,6 +85,12 @@ CHECKOUT_ORDER_READS = Counter(
     "Orders read from Klarna's checkout API for unconfirmed reservations, by what was found: "
     "complete, incomplete, not_found, refused (credentials), unavailable, rate_limited.",
     ["result"],
+)
+CONFIRMS_REFUSED = Counter(
+    "tms_ksa_confirms_refused",
+    "Confirms recorded during a database outage and refused at replay: credential_revoked "
+    "(the Klarna credential the token names is revoked or gone), merchant_inactive.",
+    ["reason"],
 )
 KSA_AUTH_FAILURES = Counter(
     "tms_ksa_auth_failures",
@@ -137,34 +140,38 @@ def carrier_cache_observe(carrier: str, operation: str, hit: bool) -> None:
     ).inc()
 
 
-def shipment_confirmed_observe(*, source: str) -> None:
-    SHIPMENT_CONFIRMS.labels(source=source).inc()
+def shipment_confirmed_observe(*, source: str, count: int = 1) -> None:
+    if count:
+        SHIPMENT_CONFIRMS.labels(source=source).inc(count)
 
 
-def reservation_expired_observe(*, attention: bool) -> None:
-    RESERVATIONS_EXPIRED.labels(attention="yes" if attention else "no").inc()
+def shipment_confirm_observe(outcome: ConfirmOutcome) -> None:
+    """Counts a confirm that confirmed (not one that found the shipment confirmed already)."""
+    if outcome.confirmed:
+        shipment_confirmed_observe(source=outcome.source)
 
 
-def checkout_order_read_observe(*, result: str) -> None:
-    CHECKOUT_ORDER_READS.labels(result=result).inc()
+def reservation_expired_observe(*, attention: bool, count: int = 1) -> None:
+    if count:
+        RESERVATIONS_EXPIRED.labels(attention="yes" if attention else "no").inc(count)
+
+
+def checkout_order_read_observe(*, result: str, count: int = 1) -> None:
+    if count:
+        CHECKOUT_ORDER_READS.labels(result=result).inc(count)
+
+
+def confirm_refused_observe(*, reason: str, count: int = 1) -> None:
+    if count:
+        CONFIRMS_REFUSED.labels(reason=reason).inc(count)
 
 
 def ksa_auth_failure_observe(*, reason: str) -> None:
     KSA_AUTH_FAILURES.labels(reason=reason).inc()
 
 
-def booking_observed(func: Callable[P, R]) -> Callable[P, R]:
-    """Counts the ``outcome`` of each ``BookingOutcome`` the wrapped service returns."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        result = func(*args, **kwargs)
-        outcome = getattr(result, "outcome", None)
-        if outcome is not None:
-            BOOKING_OUTCOMES.labels(outcome=str(getattr(outcome, "value", outcome))).inc()
-        return result
-
-    return wrapper
+def booking_outcome_observe(*, outcome: str) -> None:
+    BOOKING_OUTCOMES.labels(outcome=outcome).inc()
 
 
 def trace_sink(record: TraceRecord) -> None:

@@ -32,6 +32,7 @@ from django.utils.safestring import SafeString
 
 from merchants.models import carrier_label, option_carrier_choices
 from tms_gateway.common.errors import ApplicationError
+from tms_gateway.ops import metrics
 
 from .booking import shipment_cancel, shipment_cancel_refusal, shipment_retry
 from .models import (
@@ -42,7 +43,7 @@ from .models import (
     ShipmentStatus,
     ShipmentTrackingEvent,
 )
-from .services import CONFIRMED_OR_LATER, shipment_attention_dismiss, shipment_confirm
+from .services import CONFIRMED_OR_LATER, shipment_attention_dismiss, shipment_confirm_outcome
 from .snapshot import carrier_is
 
 LABEL_CONTENT_TYPES = {"pdf": "application/pdf", "zpl": "text/plain", "png": "image/png"}
@@ -403,7 +404,7 @@ class ShipmentAdmin(admin.ModelAdmin):
             )
             return
         try:
-            shipment_confirm(
+            outcome = shipment_confirm_outcome(
                 merchant=shipment.merchant,
                 shipment=shipment,
                 source=ConfirmSource.STAFF,
@@ -413,6 +414,7 @@ class ShipmentAdmin(admin.ModelAdmin):
         except ApplicationError as exc:
             self.message_user(request, f"{shipment}: {exc.message}", messages.ERROR)
         else:
+            metrics.shipment_confirm_observe(outcome)
             self.message_user(
                 request, f"{shipment}: confirmed by hand; booking queued.", messages.SUCCESS
             )

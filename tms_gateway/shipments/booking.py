@@ -46,12 +46,11 @@ from carriers.types import (
     Contact,
     Parcel,
 )
-from merchants.models import OptionKind
-from tms_gateway.checkout.services import PRODUCT_KIND, order_parcels
+from merchants.models import PRODUCT_KIND, OptionKind
+from tms_gateway.checkout.services import order_parcels
 from tms_gateway.checkout.types import Order, OrderLine, Session
 from tms_gateway.common.errors import ApplicationError
-from tms_gateway.ops import metrics  # ops hook: booking outcome counter
-from tms_gateway.ops.logging import secrets_remember  # ops hook: log redaction
+from tms_gateway.common.secrets import secrets_remember
 
 from .models import Shipment, ShipmentLabel, ShipmentStatus
 from .queue import booking_enqueue, booking_queued, booking_queued_clear
@@ -347,9 +346,9 @@ def shipments_requeue(*, now: dt.datetime | None = None) -> int:
     return sent
 
 
-@metrics.booking_observed  # ops hook: booking outcome counter
 def shipment_book(*, shipment_id: int, now: dt.datetime | None = None) -> BookingOutcome:
-    """One booking attempt for a confirmed shipment; safe to run any number of times."""
+    """One booking attempt for a confirmed shipment; safe to run any number of times. The
+    outcome says what happened (the task counts it)."""
     now = now or timezone.now()
     booking_queued_clear(shipment_id)  # this message is the one queued: from here the row decides
     shipment, early, reconcile = _claim(shipment_id=shipment_id, now=now)
@@ -361,7 +360,7 @@ def shipment_book(*, shipment_id: int, now: dt.datetime | None = None) -> Bookin
         agreement = agreement_credentials(
             agreement=shipment_agreement_get(shipment=shipment), merchant=shipment.merchant
         )
-        secrets_remember(agreement.secret_values())  # ops hook: redact in logs
+        secrets_remember(agreement.secret_values())  # redacted in logs
         request = booking_request_build(shipment=shipment, agreement=agreement)
     except (UnknownCarrier, CarrierRejected, KeyError, ValueError) as exc:
         return _fail(shipment=shipment, reason=f"cannot book: {exc}", now=now)

@@ -10,7 +10,8 @@ order as Klarna's confirm at the moment it arrived, which queues the booking as 
 Only the signature and expiry of the token are checked when a confirm is noted, so the replay
 checks what the database would have: a confirm whose token was signed for a Klarna credential
 that has since been revoked, or for a merchant that has been deactivated, is refused as the live
-confirm would be (logged, dropped, and counted in ``tms_ksa_confirms_refused_total`` by reason).
+confirm would be (logged, dropped, and counted in ``tms_ksa_confirms_refused_total`` by reason,
+by the task that replays: ``ConfirmsReplayed`` says what a replay did).
 
 Redis keeps nothing on disk in our deployments: a confirm noted here is lost if Redis is lost
 before the database comes back. With Redis down as well the view answers 503.
@@ -22,20 +23,20 @@ import datetime as dt
 import json
 import logging
 import uuid
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import redis
 from django.conf import settings
 from django.db.utils import InterfaceError, OperationalError
-from prometheus_client import Counter
 
 from merchants.models import KlarnaCredential, Merchant
 from tms_gateway.common.cache import redis_client
 from tms_gateway.common.errors import ApplicationError
 
 from .models import Shipment
-from .services import shipment_confirm
+from .services import shipment_confirm_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -43,15 +44,6 @@ JOURNAL_KEY = "tms:ksa:confirms:pending"
 REPLAY_BATCH = 1000
 
 REDIS_TIMEOUT_SECONDS = 1.0
-
-# Defined where it is counted; /metrics exports it with the others (tms_gateway/ops/metrics.py
-# reads the default registry, or the multiprocess directory every counter writes to).
-CONFIRMS_REFUSED = Counter(
-    "tms_ksa_confirms_refused",
-    "Confirms recorded during a database outage and refused at replay: credential_revoked "
-    "(the Klarna credential the token names is revoked or gone), merchant_inactive.",
-    ["reason"],
-)
 
 
 def _client() -> redis.Redis | None:
@@ -115,6 +107,16 @@ def confirms_pending() -> int:
         return 0
 
 
+@dataclass
+class ConfirmsReplayed:
+    """What one replay did: ``done`` entries (applied or dropped), of which ``confirmed``
+    confirmed their shipment (as Klarna's confirm) and ``refused`` were refused, by reason."""
+
+    done: int = 0
+    confirmed: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+
+
 class _Refused(Exception):
     """The live confirm would be refused now (401): the entry is dropped, not applied."""
 
@@ -123,7 +125,8 @@ class _Refused(Exception):
         self.reason = reason
 
 
-def _apply(entry: PendingConfirm) -> str:
+def _apply(entry: PendingConfirm) -> tuple[str, bool]:
+    """What became of the entry, and whether it confirmed its shipment."""
     merchant = Merchant.objects.filter(public_id=entry.merchant_public_id).first()
     if merchant is not None:
         # What token_verify checks before a live confirm (tms_gateway/ksa/authentication.py).
@@ -139,27 +142,27 @@ def _apply(entry: PendingConfirm) -> str:
         else None
     )
     if merchant is None or shipment is None:
-        return "no such shipment"
+        return "no such shipment", False
     received_at = dt.datetime.fromisoformat(entry.received_at)
     try:
-        confirmed = shipment_confirm(merchant=merchant, shipment=shipment, now=received_at)
+        outcome = shipment_confirm_outcome(merchant=merchant, shipment=shipment, now=received_at)
     except ApplicationError as exc:
-        return exc.message or exc.code
-    return f"now {confirmed.status}"
+        return exc.message or exc.code, False
+    return f"now {outcome.shipment.status}", outcome.confirmed
 
 
-def confirms_replay(*, limit: int = REPLAY_BATCH) -> int:
-    """Apply the confirms noted during a database outage, oldest first; returns how many.
+def confirms_replay(*, limit: int = REPLAY_BATCH) -> ConfirmsReplayed:
+    """Apply the confirms noted during a database outage, oldest first; says what it did.
 
     One that cannot be applied because the database is still unreachable goes back to the head
     of the list and the run stops; one for an unknown (or cancelled) shipment, or whose
     credential is revoked or merchant deactivated, is logged and dropped, as the live confirm
     would have been refused. Dropped ones count as done.
     """
+    replayed = ConfirmsReplayed()
     client = _client()
     if client is None:
-        return 0
-    applied = 0
+        return replayed
     for _ in range(limit):
         try:
             raw = client.lpop(JOURNAL_KEY)
@@ -172,10 +175,10 @@ def confirms_replay(*, limit: int = REPLAY_BATCH) -> int:
             logger.error("dropped an unreadable pending confirm")
             continue
         try:
-            outcome = _apply(entry)
+            outcome, confirmed = _apply(entry)
         except _Refused as refused:
-            applied += 1
-            CONFIRMS_REFUSED.labels(reason=refused.reason).inc()
+            replayed.done += 1
+            replayed.refused[refused.reason] += 1
             logger.error(
                 "confirm of shipment %s received at %s refused and dropped: %s",
                 entry.shipment_id,
@@ -189,11 +192,12 @@ def confirms_replay(*, limit: int = REPLAY_BATCH) -> int:
             except redis.RedisError:
                 logger.error("pending confirm of shipment %s lost", entry.shipment_id)
             break
-        applied += 1
+        replayed.done += 1
+        replayed.confirmed += confirmed
         logger.info(
             "confirm of shipment %s received at %s applied: %s",
             entry.shipment_id,
             entry.received_at,
             outcome,
         )
-    return applied
+    return replayed

@@ -31,7 +31,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from django.conf import settings
@@ -103,15 +104,14 @@ class ReconcileReport:
     deferred: int = 0
     #: Not acted on: claimed by another worker, or no longer waiting once read.
     skipped: int = 0
+    #: Not outcomes but what the task counts besides them: the orders read, by result
+    #: (complete, incomplete, not_found, refused, unavailable, rate_limited), and the
+    #: reservations this run expired, by whether they need attention.
+    reads: Counter[str] = field(default_factory=Counter, init=False, compare=False)
+    expired: Counter[bool] = field(default_factory=Counter, init=False, compare=False)
 
     def as_dict(self) -> dict[str, int]:
-        return asdict(self)
-
-
-def _observe(result: str) -> None:
-    from tms_gateway.ops import metrics
-
-    metrics.checkout_order_read_observe(result=result)
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.compare}
 
 
 def _shops_with_checkout_api() -> QuerySet[KlarnaCheckoutCredential, int]:
@@ -226,36 +226,44 @@ def _reconcile_one(
     try:
         order = checkout_order_read(credential=credential, order_id=order_id)
     except CheckoutRefused as exc:
-        _observe("refused")
+        report.reads["refused"] += 1
         logger.warning("checkout order %s of shipment %s: %s", order_id, shipment.public_id, exc)
-        _refused(pk=pk, now=now)
+        _refused(pk=pk, now=now, report=report)
         report.refused += 1
     except CheckoutRateLimited as exc:
-        _observe("rate_limited")
+        report.reads["rate_limited"] += 1
         pause = dt.timedelta(seconds=exc.retry_after) if exc.retry_after else RATE_LIMIT_PAUSE
         _pause(merchant_id=shipment.merchant_id, until=now + pause)
         Shipment.objects.filter(pk=pk).update(reconcile_next_at=now + pause)
         report.rate_limited += 1
     except Exception as exc:  # timeouts, 5xx, a body that is not an order, another 4xx
-        _observe("unavailable")
+        report.reads["unavailable"] += 1
         logger.warning(
             "checkout order %s of shipment %s not read: %s", order_id, shipment.public_id, exc
         )
-        if _unavailable(pk=pk, now=now):
+        if _unavailable(pk=pk, now=now, report=report):
             report.given_up += 1
         else:
             report.unavailable += 1
     else:
         if order is None:
-            _observe("not_found")
+            report.reads["not_found"] += 1
         else:
-            _observe("complete" if order.complete else "incomplete")
-        outcome = _apply(pk=pk, order_id=order_id, order=order, now=now)
+            report.reads["complete" if order.complete else "incomplete"] += 1
+        outcome = _apply(pk=pk, order_id=order_id, order=order, now=now, report=report)
         setattr(report, outcome, getattr(report, outcome) + 1)
 
 
-def _apply(*, pk: int, order_id: str, order: CheckoutOrder | None, now: dt.datetime) -> str:
-    """Act on the order read (None: Klarna has no such order); returns the outcome's name."""
+def _apply(
+    *,
+    pk: int,
+    order_id: str,
+    order: CheckoutOrder | None,
+    now: dt.datetime,
+    report: ReconcileReport,
+) -> str:
+    """Act on the order read (None: Klarna has no such order); returns the outcome's name
+    ("confirmed" only when this run confirmed it: the row is locked and still waiting)."""
     with transaction.atomic():
         locked = Shipment.objects.select_for_update().select_related("merchant").get(pk=pk)
         bookkeeping: dict[str, Any] = {
@@ -284,6 +292,7 @@ def _apply(*, pk: int, order_id: str, order: CheckoutOrder | None, now: dt.datet
                 _abandon(
                     locked,
                     now=now,
+                    report=report,
                     reason=f"not this reservation: Klarna's order {order_id} was completed "
                     f"with shipment {order.tms_reference}",
                 )
@@ -293,12 +302,15 @@ def _apply(*, pk: int, order_id: str, order: CheckoutOrder | None, now: dt.datet
             bookkeeping["reconcile_attempts"] = locked.reconcile_attempts + 1
             outcome = "pending"
         elif order is None:
-            _needs_a_person(locked, now=now, reason=ATTENTION_UNKNOWN_ORDER)
+            _needs_a_person(locked, now=now, reason=ATTENTION_UNKNOWN_ORDER, report=report)
             bookkeeping["reconcile_next_at"] = now + REFUSED_RETRY
             outcome = "unknown"
         else:
             _abandon(
-                locked, now=now, reason=f"checkout abandoned: Klarna's order is {order.status}"
+                locked,
+                now=now,
+                reason=f"checkout abandoned: Klarna's order is {order.status}",
+                report=report,
             )
             outcome = "abandoned"
         Shipment.objects.filter(pk=pk).update(**bookkeeping)
@@ -314,11 +326,12 @@ def _recheck_at(shipment: Shipment, *, now: dt.datetime) -> dt.datetime:
     return min(now + min(step, RECHECK_MAX), ends)
 
 
-def _abandon(shipment: Shipment, *, now: dt.datetime, reason: str) -> None:
+def _abandon(shipment: Shipment, *, now: dt.datetime, reason: str, report: ReconcileReport) -> None:
     """The (locked) reservation's checkout was not paid: a live one expires without attention,
     an expired one stops needing it."""
     if shipment.status == S.RESERVED:
         shipment_expire(shipment=shipment, now=now, reason=reason, abandoned=True)
+        report.expired[False] += 1
         return
     ShipmentEvent.objects.create(
         merchant_id=shipment.merchant_id,
@@ -334,30 +347,33 @@ def _abandon(shipment: Shipment, *, now: dt.datetime, reason: str) -> None:
     shipment.save(update_fields=["attention_since", "attention_reason", "updated_at"])
 
 
-def _needs_a_person(shipment: Shipment, *, now: dt.datetime, reason: str) -> None:
+def _needs_a_person(
+    shipment: Shipment, *, now: dt.datetime, reason: str, report: ReconcileReport
+) -> None:
     """Nobody can tell from here whether the order was paid: an expired (or outlived)
     reservation needs attention, saying why."""
     if shipment.status == S.RESERVED and shipment_is_stale(shipment=shipment, now=now):
         shipment_expire(shipment=shipment, now=now)
+        report.expired[True] += 1
     if shipment.status == S.EXPIRED:
         shipment.attention_since = shipment.attention_since or now
         shipment.attention_reason = reason
         shipment.save(update_fields=["attention_since", "attention_reason", "updated_at"])
 
 
-def _refused(*, pk: int, now: dt.datetime) -> None:
+def _refused(*, pk: int, now: dt.datetime, report: ReconcileReport) -> None:
     """Klarna refused the shop's credentials: say so where attention is needed, and try again
     much later (a live reservation: when its life ends, so that its reason is right at once)."""
     with transaction.atomic():
         locked = Shipment.objects.select_for_update().get(pk=pk)
-        _needs_a_person(locked, now=now, reason=ATTENTION_REFUSED)
+        _needs_a_person(locked, now=now, reason=ATTENTION_REFUSED, report=report)
         next_at = now + REFUSED_RETRY
         if locked.status == S.RESERVED:
             next_at = min(next_at, locked.selection_changed_at + settings.KSA_RESERVATION_LIFETIME)
         Shipment.objects.filter(pk=pk).update(reconcile_next_at=next_at)
 
 
-def _unavailable(*, pk: int, now: dt.datetime) -> bool:
+def _unavailable(*, pk: int, now: dt.datetime, report: ReconcileReport) -> bool:
     """The order could not be read: read again with backoff and jitter, or, when that would be
     past the give-up time, leave it to a person. Returns whether it was given up."""
     with transaction.atomic():
@@ -368,7 +384,7 @@ def _unavailable(*, pk: int, now: dt.datetime) -> bool:
         give_up_at = locked.selection_changed_at + settings.KLARNA_CHECKOUT_RECONCILE_GIVE_UP
         given_up = next_at is not None and next_at >= give_up_at
         if given_up:
-            _needs_a_person(locked, now=now, reason=ATTENTION_UNREADABLE)
+            _needs_a_person(locked, now=now, reason=ATTENTION_UNREADABLE, report=report)
             next_at = None
         Shipment.objects.filter(pk=pk).update(
             reconcile_attempts=min(attempts, 32767), reconcile_next_at=next_at

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +38,17 @@ CONFIRMED_OR_LATER = {S.CONFIRMED, S.BOOKING, S.BOOKED, S.FAILED}
 class InvalidTransition(ApplicationError):
     status_code = 409
     code = "invalid_transition"
+
+
+class ReservationExpired(Gone):
+    """The reservation has expired; ``expired_now`` when this call expired it (the caller
+    counts expiries)."""
+
+    code = "reservation_expired"
+
+    def __init__(self, *, expired_now: bool) -> None:
+        super().__init__("The reservation has expired.")
+        self.expired_now = expired_now
 
 
 def shipment_transition(
@@ -162,25 +173,23 @@ def shipment_expire(
         shipment.attention_reason = _attention_reason(shipment)
         fields += ["attention_since", "attention_reason"]
     shipment.save(update_fields=fields)
-    _expiry_observe(attention=not abandoned)
 
 
-def _expiry_observe(*, attention: bool) -> None:
-    from tms_gateway.ops import metrics
-
-    metrics.reservation_expired_observe(attention=attention)
-
-
-def _expire_if_stale(*, shipment: Shipment, now: dt.datetime) -> bool:
-    """Expire a stale reservation in its own transaction (so it sticks when we then refuse)."""
+def shipment_expire_if_stale(*, shipment: Shipment, now: dt.datetime | None = None) -> bool:
+    """Make a read show the truth: a stale reservation is expired (needing attention) in its
+    own transaction, so it sticks when the caller then refuses; ``shipment`` is read again.
+    Returns whether this call expired it (the caller counts expiries)."""
+    now = now or timezone.now()
     if not shipment_is_stale(shipment=shipment, now=now):
         return False
+    expired = False
     with transaction.atomic():
         locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
         if shipment_is_stale(shipment=locked, now=now):
             shipment_expire(shipment=locked, now=now)
+            expired = True
     shipment.refresh_from_db()
-    return shipment.status == S.EXPIRED
+    return expired
 
 
 def _require_session_id(session: Session) -> None:
@@ -271,8 +280,9 @@ def shipment_update(
 
 
 def _refuse_unless_reserved(*, shipment: Shipment, now: dt.datetime) -> None:
-    if shipment.status == S.EXPIRED or _expire_if_stale(shipment=shipment, now=now):
-        raise Gone("The reservation has expired.", code="reservation_expired")
+    expired_now = shipment_expire_if_stale(shipment=shipment, now=now)
+    if shipment.status == S.EXPIRED:
+        raise ReservationExpired(expired_now=expired_now)
     if shipment.status != S.RESERVED:
         raise Conflict(
             f"The shipment is already {shipment.status}.", code="shipment_not_modifiable"
@@ -287,6 +297,16 @@ CONFIRM_REASONS: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class ConfirmOutcome:
+    """What a confirm did: ``confirmed`` when this call confirmed the shipment, False when it
+    already was (the caller counts confirms by ``source``)."""
+
+    shipment: Shipment
+    confirmed: bool
+    source: str
+
+
 def shipment_confirm(
     *,
     merchant: Merchant,
@@ -297,6 +317,28 @@ def shipment_confirm(
     merchant_reference: str = "",
     reason: str = "",
 ) -> Shipment:
+    """``shipment_confirm_outcome``'s shipment, for callers that count nothing."""
+    return shipment_confirm_outcome(
+        merchant=merchant,
+        shipment=shipment,
+        now=now,
+        source=source,
+        actor=actor,
+        merchant_reference=merchant_reference,
+        reason=reason,
+    ).shipment
+
+
+def shipment_confirm_outcome(
+    *,
+    merchant: Merchant,
+    shipment: Shipment,
+    now: dt.datetime | None = None,
+    source: str = ConfirmSource.KLARNA,
+    actor: str = "",
+    merchant_reference: str = "",
+    reason: str = "",
+) -> ConfirmOutcome:
     """The purchase went through: book the shipment. Idempotent, whoever says it.
 
     Klarna's confirm, the shop's order flow, Klarna's checkout order read by the gateway and
@@ -311,7 +353,7 @@ def shipment_confirm(
             if merchant_reference and not locked.merchant_reference:
                 locked.merchant_reference = merchant_reference
                 locked.save(update_fields=["merchant_reference", "updated_at"])
-            return locked
+            return ConfirmOutcome(shipment=locked, confirmed=False, source=source)
         if locked.status not in (S.RESERVED, S.EXPIRED):
             raise Conflict(f"The shipment is {locked.status}.", code="shipment_not_modifiable")
         late = locked.status == S.EXPIRED or shipment_is_stale(shipment=locked, now=now)
@@ -344,14 +386,7 @@ def shipment_confirm(
         )
         shipment_pk = locked.pk
         transaction.on_commit(lambda: _booking_enqueue(shipment_pk))
-    _confirm_observe(source=source)
-    return locked
-
-
-def _confirm_observe(*, source: str) -> None:
-    from tms_gateway.ops import metrics
-
-    metrics.shipment_confirmed_observe(source=source)
+    return ConfirmOutcome(shipment=locked, confirmed=True, source=source)
 
 
 def shipment_get_by_order(*, merchant: Merchant, klarna_order_id: str) -> Shipment:
@@ -379,10 +414,10 @@ def shipment_confirm_by_order(
     actor: str = "",
     merchant_reference: str = "",
     now: dt.datetime | None = None,
-) -> Shipment:
+) -> ConfirmOutcome:
     """Confirm the shipment of Klarna's order, as Klarna's own confirm would."""
     shipment = shipment_get_by_order(merchant=merchant, klarna_order_id=klarna_order_id)
-    return shipment_confirm(
+    return shipment_confirm_outcome(
         merchant=merchant,
         shipment=shipment,
         now=now,
@@ -420,14 +455,9 @@ def _booking_enqueue(shipment_id: int) -> None:
     booking_enqueue(shipment_id=shipment_id)
 
 
-def shipment_refresh_expiry(*, shipment: Shipment, now: dt.datetime | None = None) -> Shipment:
-    """Make a read show the truth: a stale reservation is expired before it is shown."""
-    _expire_if_stale(shipment=shipment, now=now or timezone.now())
-    return shipment
-
-
 def shipment_expire_stale(*, now: dt.datetime | None = None) -> int:
-    """Expire every reservation not confirmed within the lifetime; returns how many."""
+    """Expire every reservation not confirmed within the lifetime; returns how many this call
+    expired (each needs attention: the caller counts them)."""
     now = now or timezone.now()
     cutoff = now - settings.KSA_RESERVATION_LIFETIME
     expired = 0
@@ -439,6 +469,6 @@ def shipment_expire_stale(*, now: dt.datetime | None = None) -> int:
     for pk in stale_ids:
         shipment = Shipment(pk=pk)
         shipment.refresh_from_db()
-        if _expire_if_stale(shipment=shipment, now=now):
+        if shipment_expire_if_stale(shipment=shipment, now=now):
             expired += 1
     return expired

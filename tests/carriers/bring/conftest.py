@@ -21,9 +21,10 @@ from carriers.types import (
     QuoteRequest,
     Timeslot,
 )
+from tests.conftest import carrier_sample
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "carrier-samples" / "bring"
+SAMPLES = carrier_sample("bring")
 
 API_UID = "warehouse@demo-shop.example"
 API_KEY = "f00f000f-00f0-f0f0-f0f0-f0f0f0f0ff00"

@@ -97,7 +97,7 @@ def test_every_bring_sample_parses() -> None:
         if operation == "request":
             assert isinstance(json.loads(body)["consignments"], list), name
         elif operation == "xml-variant":
-            assert ET.fromstring(body) is not None, name
+            assert len(ET.fromstring(body)) > 0, name  # a document with elements
         elif operation == "not-a-booking":  # a pickup order (a driver fetching parcels)
             with pytest.raises(CarrierResponseInvalid):
                 parsers["booking"](body)

@@ -33,9 +33,10 @@ from carriers.types import (
     TrackingEvent,
     TrackingStatus,
 )
+from tests.conftest import carrier_sample
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "carrier-samples" / "budbee"
+SAMPLES = carrier_sample("budbee")
 UTC = dt.UTC
 AGREEMENT = AgreementCredentials(agreement_id=7, customer_number="1234")
 PARSERS = BudbeeAdapter.parsers

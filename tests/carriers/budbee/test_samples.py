@@ -12,8 +12,9 @@ import pytest
 from django.core.management import call_command
 
 from carriers.budbee import BudbeeAdapter
+from tests.conftest import carrier_sample
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "carrier-samples" / "budbee"
+SAMPLES = carrier_sample("budbee")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 #: Sample file -> the parser operation it is an answer of.

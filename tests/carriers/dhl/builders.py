@@ -21,8 +21,9 @@ from carriers.types import (
     ProductQuery,
     QuoteRequest,
 )
+from tests.conftest import carrier_sample
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "carrier-samples"
+SAMPLES = carrier_sample()
 FARM_SAMPLES = SAMPLES / "dhl-freight-se"
 GROUP_SAMPLES = SAMPLES / "dhl"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

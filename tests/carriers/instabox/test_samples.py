@@ -14,10 +14,11 @@ from typing import Any
 from django.core.management import call_command
 
 from carriers.instabox import InstaboxAdapter, mappers
+from tests.conftest import carrier_sample
 
 from .builders import FIXTURES, REFERENCE, TOKEN, booking_request
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "carrier-samples" / "instabox"
+SHARED = carrier_sample("instabox")
 PARCEL_ID = "SHOP7D0F5A524A0E4B5C9F3E2A1D6C9B8E01"
 
 #: file name -> operation of ``InstaboxAdapter.parsers`` ("request": a body we send).

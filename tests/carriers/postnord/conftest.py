@@ -21,9 +21,9 @@ from carriers.types import (
     ProductQuery,
     QuoteRequest,
 )
-from tests.conftest import Sandbox
+from tests.conftest import Sandbox, carrier_sample
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "carrier-samples" / "postnord"
+SAMPLES = carrier_sample("postnord")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 API_KEY = "0123456789abcdef0123456789abcdef"
 CUSTOMER_NUMBER = "0020512345"

@@ -15,13 +15,11 @@ import datetime as dt
 import json
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from django.conf import settings
 from jsonschema import Draft4Validator
 from openapi_schema_validator import OAS30Validator
 
@@ -35,11 +33,11 @@ from carriers.types import (
     Parcel,
     ProductKind,
 )
-from tests.conftest import Sandbox
+from tests.conftest import SHARED, Sandbox
 
 from .conftest import API_KEY, FIXTURES, SAMPLES, booking_request, make_agreement
 
-SPECS = Path(settings.BASE_DIR).parent / "shared" / "carrier-specs" / "postnord"
+SPECS = SHARED / "carrier-specs" / "postnord"
 BOOKING = "booking.swagger.json"
 SERVICE_POINTS = "servicepoints-v5.swagger.json"
 TRANSIT_TIME = "transit-time-v1-v2.swagger.json"
