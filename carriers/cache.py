@@ -16,13 +16,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+import orjson
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.utils.module_loading import import_string
 
 T = TypeVar("T")
 _MISS = object()
-VERSION = 1
+VERSION = 2
+_NON_STR_KEYS = orjson.OPT_NON_STR_KEYS
 _bypass: ContextVar[bool] = ContextVar("carrier_cache_bypass", default=False)
 
 
@@ -50,10 +52,15 @@ def _observe(carrier: str, operation: str, hit: bool) -> None:
         _observer(path)(carrier, operation, hit)
 
 
+def _canonical(params: Any) -> bytes:
+    try:
+        return orjson.dumps(params, default=str, option=orjson.OPT_SORT_KEYS | _NON_STR_KEYS)
+    except TypeError:  # what orjson does not take (an integer beyond 64 bits)
+        return json.dumps(params, sort_keys=True, default=str).encode()
+
+
 def cache_key(*, carrier: str, agreement_id: int, operation: str, params: Any) -> str:
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[
-        :32
-    ]
+    digest = hashlib.sha256(_canonical(params)).hexdigest()[:32]
     return f"carrier:v{VERSION}:{carrier}:{agreement_id}:{operation}:{digest}"
 
 

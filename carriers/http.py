@@ -14,6 +14,7 @@ Retries happen only where the caller says a call is safe to repeat (``retries=``
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -27,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
+from requests.cookies import RequestsCookieJar
 
 from .declaration import Operation
 from .exceptions import (
@@ -172,6 +174,11 @@ def _carries_secret(prepared: requests.PreparedRequest, secrets: tuple[str, ...]
     return any(secret in part for secret in secrets for part in parts)
 
 
+@functools.cache
+def _sink(path: str) -> Callable[[TraceRecord], None]:
+    return import_string(path)
+
+
 class CarrierHttp:
     """One per adapter; sessions are per thread, since a requests.Session is not thread-safe.
 
@@ -296,9 +303,14 @@ class CarrierHttp:
         if json_body is not None:
             data = json.dumps(json_body, ensure_ascii=False).encode()
             headers = {"Content-Type": "application/json", **headers}
-        prepared = requests.Request(
-            method, url, params=params, data=data, headers=dict(headers), auth=auth
-        ).prepare()
+        # requests.Request(...).prepare() without the cookie jar and hooks carrier APIs never use.
+        prepared = requests.PreparedRequest()
+        prepared.prepare_method(method)
+        prepared.prepare_url(url, params)
+        prepared.prepare_headers(dict(headers))
+        prepared.prepare_body(data, None)
+        prepared.prepare_auth(auth, url)
+        prepared._cookies = RequestsCookieJar()  # type: ignore[attr-defined]  # none sent
         started = time.monotonic()
         refusal = self.host_refusal(prepared, ctx, secrets)
         if refusal:
@@ -416,6 +428,6 @@ class CarrierHttp:
             messages=messages,
         )
         try:
-            import_string(settings.CARRIER_TRACE_SINK)(record)
+            _sink(settings.CARRIER_TRACE_SINK)(record)
         except Exception:
             logger.exception("carrier trace could not be stored")

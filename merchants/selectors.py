@@ -61,10 +61,16 @@ def delivery_options_for_checkout(*, merchant: Merchant) -> QuerySet[DeliveryOpt
         DeliveryOption.objects.filter(merchant=merchant, is_active=True)
         .select_related("agreement")
         .prefetch_related(
-            Prefetch("addons", queryset=DeliveryOptionAddon.objects.order_by("sort_order", "id")),
+            # As lists (to_attr): building an answer reads them without a related manager each.
+            Prefetch(
+                "addons",
+                queryset=DeliveryOptionAddon.objects.order_by("sort_order", "id"),
+                to_attr="checkout_addons",
+            ),
             Prefetch(
                 "stores",
                 queryset=Store.objects.filter(is_active=True).order_by("name", "id"),
+                to_attr="checkout_stores",
             ),
         )
         .order_by("sort_order", "id")

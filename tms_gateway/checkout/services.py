@@ -178,7 +178,7 @@ def _addons(
     option: DeliveryOption, session: Session, merchant: Merchant
 ) -> tuple[OfferedAddon, ...]:
     offered = []
-    for addon in option.addons.all():
+    for addon in option.checkout_addons:  # type: ignore[attr-defined]  # prefetched as a list
         if addon.prices and session.currency not in addon.prices:
             continue
         offered.append(
@@ -423,7 +423,8 @@ def _offer(
     if option.carrier == Carrier.GENERIC:
         locations: tuple[Location, ...] = ()
         if option.kind == OptionKind.STORE:
-            locations = tuple(_store_location(s) for s in option.stores.all())
+            stores = option.checkout_stores  # type: ignore[attr-defined]  # prefetched as a list
+            locations = tuple(_store_location(s) for s in stores)
             if not locations:
                 return SkippedOption(option.code, "no_locations", "no active store attached")
         return replace(base, locations=locations, preview=not ask_carriers)

@@ -12,17 +12,22 @@ import hashlib
 import json
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.cache import cache
 
-VERSION = 1
+VERSION = 2
 
 
 def answer_key(*, merchant_id: int, body: dict[str, Any]) -> str:
     question = {k: v for k, v in body.items() if k != "session_id"}
-    digest = hashlib.sha256(
-        json.dumps(question, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    ).hexdigest()
+    try:
+        canonical = orjson.dumps(question, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # what orjson does not take (an integer beyond 64 bits, a lone surrogate)
+        canonical = json.dumps(question, sort_keys=True, ensure_ascii=False).encode(
+            "utf-8", "surrogatepass"
+        )
+    digest = hashlib.sha256(canonical).hexdigest()
     return f"ksa:answer:v{VERSION}:{merchant_id}:{digest}"
 
 

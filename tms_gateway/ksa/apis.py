@@ -163,9 +163,14 @@ class KsaApi(APIView):
             data: Any = {}
         else:
             try:
-                data = json.loads(raw)
-            except (ValueError, RecursionError) as exc:
-                raise s.MalformedRequest(f"The body is not valid JSON: {exc}") from exc
+                data = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                # What orjson refuses and json takes (NaN, integers beyond 64 bits, escaped
+                # lone surrogates, found below), and json's own message for the rest.
+                try:
+                    data = json.loads(raw)
+                except (ValueError, RecursionError) as exc:
+                    raise s.MalformedRequest(f"The body is not valid JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise s.MalformedRequest("The body must be a JSON object.")
         if _SURROGATE_ESCAPE.search(raw):
