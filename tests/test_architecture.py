@@ -333,6 +333,4 @@ def test_no_module_imports_another_ones_private_helpers() -> None:
         for package in PACKAGES
         for path in (root / package).rglob("*.py")
     }
-    # Left for the bench's own rework: harness.py's _tail is shared with bench.py.
-    allowed = {("tms_gateway/devtools/bench.py", "_tail")}
-    assert sorted(set(private_names_imported(sources)) - allowed) == []
+    assert sorted(set(private_names_imported(sources))) == []

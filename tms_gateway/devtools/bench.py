@@ -68,13 +68,13 @@ from .harness import (
     BenchError,
     Sandbox,
     Server,
-    _tail,
     child_env,
     free_port,
     manage,
     raise_interrupt,
     reachable,
     servers_running,
+    text_tail,
 )
 from .loadgen import (
     UNIQUE_BLOCK_SIZE,
@@ -712,7 +712,7 @@ def settings_probe(env: Mapping[str, str]) -> dict[str, Any]:
         check=False,
     )
     if done.returncode != 0:
-        raise BenchError("could not read the settings:\n" + _tail(done.stdout + done.stderr))
+        raise BenchError("could not read the settings:\n" + text_tail(done.stdout + done.stderr))
     data: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return data
 

@@ -88,7 +88,7 @@ def child_env(
     return env
 
 
-def _tail(text: str, lines: int = 30) -> str:
+def text_tail(text: str, lines: int = 30) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
@@ -100,7 +100,7 @@ def manage(args: Sequence[str], env: Mapping[str, str]) -> str:
     if done.returncode != 0:
         raise BenchError(
             f"`manage.py {' '.join(args)}` failed ({done.returncode}):\n"
-            + _tail(done.stdout + done.stderr)
+            + text_tail(done.stdout + done.stderr)
         )
     return done.stdout
 
@@ -173,7 +173,7 @@ class Server:
 
     def log_tail(self) -> str:
         try:
-            return _tail(self.log_path.read_text(errors="replace"))
+            return text_tail(self.log_path.read_text(errors="replace"))
         except OSError:
             return ""
 
