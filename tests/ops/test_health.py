@@ -41,7 +41,7 @@ def test_readyz_ok_when_everything_answers(client: Client) -> None:
 def _redis_cache_at(port: int) -> dict[str, Any]:
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tms_gateway.common.cache.RedisCache",  # as settings/base.py
             "LOCATION": f"redis://127.0.0.1:{port}/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
@@ -103,6 +103,7 @@ def test_a_whole_redis_outage_keeps_readyz_ready(client: Client, settings: Any) 
     body = response.json()
     assert body["status"] == "degraded"
     assert body["degraded"] == ["broker", "cache"]
+    assert body["checks"]["cache"] == "error: CacheUnavailable"
     assert body["checks"]["database"] == "ok"
 
 

@@ -50,6 +50,7 @@ class SharedRedisCacheClient(RedisCacheClient):
         self._clients: dict[int, Any] = {}
         self._lock = threading.Lock()
         self.down_until = 0.0
+        self.last_error = ""
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
@@ -90,6 +91,7 @@ class RedisCache(DjangoRedisCache):
         client = self._cache
         first = client.down_until == 0.0 or time.monotonic() >= client.down_until
         client.down_until = time.monotonic() + UNREACHABLE_BACKOFF_SECONDS
+        client.last_error = f"{type(exc).__name__}: {exc}"[:200]
         if first:
             logger.warning(
                 "cache (Redis) unreachable during %s: %s; reads miss and writes are dropped "
@@ -275,6 +277,14 @@ def cache_claim(key: str, *, timeout: int) -> bool | None:
         return bool(cache.add(key, 1, timeout=timeout))
     except CacheUnavailable:
         return None
+
+
+def cache_problem() -> str:
+    """Why the default cache is being left alone ("" when it is not): for /readyz."""
+    backend: Any = caches["default"]
+    if isinstance(backend, RedisCache) and not backend._available():
+        return f"Redis unreachable ({backend._cache.last_error})"
+    return ""
 
 
 # --- plain clients ---------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
+from tms_gateway.common.cache import CacheUnavailable, cache_problem
+
 from . import metrics
 
 
@@ -40,7 +42,10 @@ def check_database() -> None:
 def check_cache() -> None:
     cache = caches["default"]
     cache.set("ops:readyz", "1", timeout=10)
-    if cache.get("ops:readyz") != "1":
+    if cache.get("ops:readyz") != "1":  # Redis errors are misses here (common/cache.py)
+        problem = cache_problem()
+        if problem:
+            raise CacheUnavailable(problem)
         raise RuntimeError("cache did not return what was written")
 
 
