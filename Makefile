@@ -8,6 +8,12 @@ HOST ?= 127.0.0.1
 SANDBOX_PORT ?= 8090
 export CARRIER_SANDBOX_URL ?= http://127.0.0.1:$(SANDBOX_PORT)
 STAMP := $(VENV)/.installed
+# The suite runs on one pytest-xdist worker per core (at most 4; PYTEST_WORKERS=0 for one
+# process), each with its own test database and Redis database (tms_gateway/settings/test.py);
+# a module's real-Celery-worker tests stay together (tests/conftest.py). The fault drill
+# (marker `serial`) then runs alone.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadgroup
 
 .PHONY: run test test-fast lint typecheck pytest install migrate seed clean browser bench fuzz faults deploy-check
 
@@ -53,7 +59,8 @@ test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL) -m "not serial"
+	$(BIN)/python -m pytest -q -m serial
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -62,12 +69,14 @@ typecheck: install
 	$(BIN)/mypy .
 
 pytest: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL) -m "not serial"
+	$(BIN)/python -m pytest -q -m serial
 
-## make test-fast: the suite without the slow kinds (browser, worker, process, fuzz); `make test`
-## still runs everything.
+## make test-fast: the suite without the slow kinds (browser, worker, process, fuzz), in
+## parallel, keeping the test databases between runs (--reuse-db: new migrations are applied,
+## `--create-db` starts afresh); `make test` still runs everything.
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL) --reuse-db -m "not slow"
 
 ## make bench: load gunicorn + carrier sandbox (PostgreSQL and Redis needed); var/bench.json.
 ## The scenarios, then a 10-minute soak (memory and latency over time): BENCH_SOAK_SECONDS=120

@@ -51,8 +51,17 @@ _MARKS_BY_PATH = {
 _WORKER_FIXTURES = frozenset({"live_worker", "live_workers"})
 
 
+#: Tests that run alone, after the parallel part of ``make test`` (``-m serial``): the fault drill
+#: starts a whole gateway, its worker, PostgreSQL and Redis and proves that no booking is lost or
+#: doubled; on a busy machine its timings are not the ones it proves.
+_SERIAL_PATHS = ("integration/test_fault_drill.py",)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the slow kinds, so ``pytest -m "not slow"`` (``make test-fast``) leaves them out."""
+    """Mark the slow kinds, so ``pytest -m "not slow"`` (``make test-fast``) leaves them out;
+    keep each module's real-Celery-worker tests on one parallel worker (``--dist loadgroup``),
+    in file order, sharing the one Celery worker their module starts."""
     root = config.rootpath / "tests"
     for item in items:
         try:
@@ -62,10 +71,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         kinds = {mark for prefix, mark in _MARKS_BY_PATH.items() if relative.startswith(prefix)}
         if _WORKER_FIXTURES & set(getattr(item, "fixturenames", ())):
             kinds.add("worker")
+            item.add_marker(pytest.mark.xdist_group(name=relative))
         for kind in sorted(kinds):
             item.add_marker(kind)
         if kinds:
             item.add_marker("slow")
+        if relative.startswith(_SERIAL_PATHS):
+            item.add_marker("serial")
 
 
 def _reachable(host: str, port: int) -> bool:

@@ -261,7 +261,9 @@ def _live_workers(
         **WORKER_ENV,
         "DJANGO_SETTINGS_MODULE": "tms_gateway.settings.test",
         "DATABASE_URL": worker_database_url(),
+        # This test worker's own Redis database already (settings/test.py): not moved again.
         "REDIS_URL": settings.REDIS_URL,
+        "PYTEST_XDIST_WORKER": "",
         "KSA_RESERVATION_LIFETIME_SECONDS": str(
             int(settings.KSA_RESERVATION_LIFETIME.total_seconds())
         ),

@@ -1,7 +1,35 @@
 """Test settings: real PostgreSQL and Redis (defaults to the local services)."""
 
+import os
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .environment import env
+
+
+def redis_url_of_worker(url: str, worker: str) -> str:
+    """The Redis database of one parallel test worker (pytest-xdist's ``gw0``, ``gw1``, ...).
+
+    Tests flush their Redis database (``cache.clear()`` before each test) and share it with
+    their Celery worker as its broker, so each parallel worker gets its own, as pytest-django
+    gives each its own test database: worker N uses the database N + 1 below the one given
+    (``redis://…/15``: gw0 → 14, gw1 → 13). A process that a test starts with this URL set
+    already, and no worker id, keeps it.
+    """
+    if not worker:
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    db = base - 1 - int(worker.removeprefix("gw"))
+    if db < 0:
+        raise ImproperlyConfigured(
+            f"No Redis database for test worker {worker} below {url}: run fewer workers "
+            "(pytest -n) or give REDIS_URL a higher database number."
+        )
+    return parts._replace(path=f"/{db}").geturl()
+
 
 SECRET_KEY = "test-secret-key-not-for-production"
 DEBUG = False
@@ -10,7 +38,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/tms_gateway"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
+REDIS_URL = redis_url_of_worker(
+    env("REDIS_URL", default="redis://127.0.0.1:6379/15"),
+    os.environ.get("PYTEST_XDIST_WORKER", ""),
+)
 CACHES = {
     "default": {
         "BACKEND": "tms_gateway.common.cache.RedisCache",
