@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -855,6 +856,44 @@ def test_a_booking_of_a_dead_worker_is_found_by_reference(
     ]
 
 
+def test_an_attempt_whose_lease_ran_out_before_it_sent_does_not_book_a_second_time(
+    demo: Merchant, sandbox: Sandbox, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a dead worker's shipment; attempt A looks it up by reference, slowly
+    settings.BOOKING_LEASE_SECONDS = 60
+    now = timezone.now()
+    shipment = _died_mid_booking(
+        ShipmentFactory.create(merchant=demo, option_id="postnord-service-point", confirmed=True),
+        now=now,
+        lease=60,
+    )
+    adapter = type(get_adapter("postnord"))
+    real_find = adapter.find_booking
+    outcomes: list[BookingOutcome] = []
+    lookups: list[int] = []
+
+    def slow_find(self: Any, **kwargs: Any) -> Any:
+        found = real_find(self, **kwargs)  # nothing booked yet
+        lookups.append(1)
+        if len(lookups) == 1:
+            # before A hears back, its lease runs out and attempt B takes over and books
+            later = now + dt.timedelta(seconds=61)
+            outcomes.append(shipment_book(shipment_id=shipment.pk, now=later))
+        return found
+
+    monkeypatch.setattr(adapter, "find_booking", slow_find)
+
+    # when
+    first = shipment_book(shipment_id=shipment.pk, now=now)
+
+    # then: A does not send its booking; the carrier has the shipment once, from B
+    shipment.refresh_from_db()
+    assert outcomes[0].outcome == Outcome.BOOKED
+    assert first == BookingOutcome(Outcome.SKIPPED, detail="another attempt took over")
+    assert sandbox.bookings("postnord") == {shipment.booking_reference: 1}
+    assert shipment.status == "booked"
+
+
 def test_a_dead_workers_attempt_that_never_reached_the_carrier_is_booked_once(
     demo: Merchant, sandbox: Sandbox, settings: Settings
 ) -> None:
@@ -1160,6 +1199,33 @@ def test_booking_enqueue_queues_when_the_broker_is_up(demo: Merchant, sandbox: S
     # then
     assert queued is True
     assert queued_bookings() == [shipment.pk]
+
+
+def test_a_worker_that_starts_before_enqueue_returns_leaves_no_queued_note(
+    demo: Merchant, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a worker so quick that the task starts (and clears its note) while it is sent
+    shipment = ShipmentFactory.create(merchant=demo, option_id="postnord-home")
+    queue_clear()
+    key = cache.make_key(QUEUED_KEY.format(shipment.pk))
+    real_send = celery_app.amqp.send_task_message
+    noted_when_sent: list[bool] = []
+
+    def send_and_start(*args: Any, **kwargs: Any) -> Any:
+        sent = real_send(*args, **kwargs)
+        noted_when_sent.append(cache.get(QUEUED_KEY.format(shipment.pk)) is not None)
+        shipment_book(shipment_id=shipment.pk)  # the worker's first step clears the note
+        return sent
+
+    monkeypatch.setattr(celery_app.amqp, "send_task_message", send_and_start)
+
+    # when
+    assert booking_enqueue(shipment_id=shipment.pk) is True
+
+    # then: the note was there before the message, and nothing re-wrote it after the start,
+    # so a worker dying now leaves the shipment to shipments_requeue
+    assert noted_when_sent == [True]
+    assert not cache.has_key(QUEUED_KEY.format(shipment.pk)), key
 
 
 # --- 10. Staff: retry and cancel ----------------------------------------------------------

@@ -88,7 +88,23 @@ def booking_backoff(*, attempt: int, retry_after: float | None = None) -> float:
 
 
 def _lease() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.BOOKING_LEASE_SECONDS)
+    """How long an attempt holds the shipment. Never shorter than one booking call can last,
+    so that a call in flight always ends inside the lease it was sent under."""
+    one_call = settings.CARRIER_CONNECT_TIMEOUT + settings.CARRIER_BOOKING_TIMEOUT + 1.0
+    return dt.timedelta(seconds=max(settings.BOOKING_LEASE_SECONDS, one_call))
+
+
+def _lease_renew(*, shipment: Shipment, now: dt.datetime) -> bool:
+    """Just before the booking call: True when this attempt still holds the shipment, whose
+    lease then starts again. False when the lease ran out meanwhile (a slow lookup, a busy
+    machine) and another attempt took over: this one must not send, or both could book."""
+    now = max(now, timezone.now())
+    renewed = Shipment.objects.filter(
+        pk=shipment.pk, status=S.BOOKING, booking_attempts=shipment.booking_attempts
+    ).update(booking_started_at=now)
+    if renewed:
+        shipment.booking_started_at = now
+    return bool(renewed)
 
 
 def _parcels(shipment: Shipment) -> tuple[Parcel, ...]:
@@ -381,6 +397,8 @@ def shipment_book(*, shipment_id: int, now: dt.datetime | None = None) -> Bookin
                 )
             if found is not None:
                 return _record(shipment=shipment, booking=found, now=now, how="found by reference")
+        if not _lease_renew(shipment=shipment, now=now):
+            return BookingOutcome(Outcome.SKIPPED, detail="another attempt took over")
         booking = adapter.book(request=request)
     except CarrierRejected as exc:
         return _fail(

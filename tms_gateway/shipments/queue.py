@@ -43,13 +43,18 @@ def booking_queued(ids: list[int]) -> set[int]:
 
 def booking_enqueue(*, shipment_id: int, countdown: float | None = None) -> bool:
     """Queue a booking attempt. A broker that cannot be reached is logged, not raised: the row
-    is the truth and ``shipments_requeue`` picks it up again."""
+    is the truth and ``shipments_requeue`` picks it up again.
+
+    The note is written before the message is sent: a worker may start the task (and clear the
+    note) before ``apply_async`` returns, and a note written after that would hide the
+    shipment from ``shipments_requeue`` for BOOKING_QUEUED_SECONDS should that worker die."""
+    booking_queued_mark(shipment_id=shipment_id, countdown=countdown)
     try:
         current_app.signature(SHIPMENT_BOOK_TASK, args=(shipment_id,)).apply_async(
             countdown=countdown
         )
     except Exception:
+        booking_queued_clear(shipment_id)
         logger.warning("booking of shipment %s not queued (broker unreachable)", shipment_id)
         return False
-    booking_queued_mark(shipment_id=shipment_id, countdown=countdown)
     return True
