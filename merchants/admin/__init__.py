@@ -1,7 +1,7 @@
 """Partner staff's admin: onboard a merchant in one flow.
 
-A merchant's page is the start: its Klarna credentials (issue, rotate, revoke; a plain key is
-shown once, on the page that issues it), carrier agreements (credentials in masked fields,
+A merchant's page is the start: its Klarna credentials (issue, rotate, revoke; issued once per
+form, the plain key shown once, on the page the POST redirects to: merchants/admin/once.py), carrier agreements (credentials in masked fields,
 never shown back; "Check connection" asks the carrier for a real quote), stores, shop users
 (invited by e-mail) and a link to its delivery options. Every change of a merchant's
 configuration is written to the audit log (merchants/audit.py) with secrets masked.

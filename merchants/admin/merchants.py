@@ -39,6 +39,8 @@ from .base import (
 )
 from .carrier_agreements import CarrierAgreementInline, credential_keys_set
 from .credentials import CredentialIssueForm, KlarnaCheckoutCredentialInline, KlarnaCredentialInline
+from .once import FIELD as ONCE_FIELD
+from .once import form_nonce_issue, form_nonce_spend, key_once_keep, key_once_take
 from .options import StoreInline
 from .users import (
     InviteForm,
@@ -206,6 +208,11 @@ class MerchantAdmin(AuditedModelAdmin):
                 name="merchants_merchant_credential_rotate",
             ),
             path(
+                "<path:object_id>/credentials/<int:credential_id>/key/",
+                view(self.credential_key_view),
+                name="merchants_merchant_credential_key",
+            ),
+            path(
                 "<path:object_id>/credentials/<int:credential_id>/revoke/",
                 view(self.credential_revoke_view),
                 name="merchants_merchant_credential_revoke",
@@ -250,6 +257,21 @@ class MerchantAdmin(AuditedModelAdmin):
         key: str,
         title: str,
     ) -> HttpResponse:
+        """POST → redirect: the key waits in the session for the one page that shows it."""
+        key_once_keep(request, credential_id=credential.pk, key=key, title=title)
+        return HttpResponseRedirect(
+            admin_url("merchants_merchant_credential_key", merchant.pk, credential.pk)
+        )
+
+    def credential_key_view(
+        self, request: HttpRequest, object_id: str, credential_id: int
+    ) -> HttpResponse:
+        """The new key, once: the session gives it up; a reload says it was shown already."""
+        merchant = self._merchant(request, object_id)
+        change_require(request, KlarnaCredential)
+        credential = self._credential(merchant, credential_id)
+        kept = key_once_take(request, credential_id=credential.pk)
+        key, title = kept if kept is not None else ("", f"Key of {credential.identifier}")
         response = TemplateResponse(
             request,
             f"{TEMPLATES}/merchant/credential_key.html",
@@ -259,6 +281,11 @@ class MerchantAdmin(AuditedModelAdmin):
                 title,
                 credential=credential,
                 key=key,
+                shown=kept is None,
+                issue_url=admin_url("merchants_merchant_credential_issue", merchant.pk),
+                rotate_url=admin_url(
+                    "merchants_merchant_credential_rotate", merchant.pk, credential.pk
+                ),
                 grace=settings.KSA_KEY_ROTATION_GRACE,
             ),
         )
@@ -270,8 +297,20 @@ class MerchantAdmin(AuditedModelAdmin):
     def credential_issue_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         merchant = self._merchant(request, object_id)
         change_require(request, KlarnaCredential)
+        purpose = f"issue:{merchant.pk}"
         form = CredentialIssueForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
+            if not form_nonce_spend(request, purpose=purpose):
+                # A reload or a resubmission of a form already sent: nothing is issued.
+                self.message_user(
+                    request,
+                    "This form was already sent: no credential was issued now. Issue again "
+                    "here if a new credential is really wanted.",
+                    messages.WARNING,
+                )
+                return HttpResponseRedirect(
+                    admin_url("merchants_merchant_credential_issue", merchant.pk)
+                )
             try:
                 with transaction.atomic():
                     credential, key = klarna_credential_create(
@@ -292,7 +331,14 @@ class MerchantAdmin(AuditedModelAdmin):
         return TemplateResponse(
             request,
             f"{TEMPLATES}/merchant/credential_issue.html",
-            self._context(request, merchant, "Issue a Klarna credential", form=form),
+            self._context(
+                request,
+                merchant,
+                "Issue a Klarna credential",
+                form=form,
+                once_field=ONCE_FIELD,
+                once=form_nonce_issue(request, purpose=purpose),
+            ),
         )
 
     def _credential(self, merchant: Merchant, credential_id: int) -> KlarnaCredential:
@@ -304,7 +350,19 @@ class MerchantAdmin(AuditedModelAdmin):
         merchant = self._merchant(request, object_id)
         change_require(request, KlarnaCredential)
         credential = self._credential(merchant, credential_id)
+        purpose = f"rotate:{credential.pk}"
         if request.method == "POST":
+            if not form_nonce_spend(request, purpose=purpose):
+                # A reload or a resubmission of a form already sent: nothing is rotated.
+                self.message_user(
+                    request,
+                    f"This form was already sent: the key of {credential.identifier} was not "
+                    "rotated now. Rotate again here if a new key is really wanted.",
+                    messages.WARNING,
+                )
+                return HttpResponseRedirect(
+                    admin_url("merchants_merchant_credential_rotate", merchant.pk, credential.pk)
+                )
             try:
                 with transaction.atomic():
                     before = stored_snapshot(credential)
@@ -329,6 +387,8 @@ class MerchantAdmin(AuditedModelAdmin):
                 credential=credential,
                 operation="rotate",
                 grace=settings.KSA_KEY_ROTATION_GRACE,
+                once_field=ONCE_FIELD,
+                once=form_nonce_issue(request, purpose=purpose),
             ),
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -94,3 +95,13 @@ def audit_rows(**filters: Any) -> list[tuple[str, str, dict[str, Any]]]:
 
 def messages_of(response: Any) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+ONCE = re.compile(r'name="once" value="([^"]+)"')
+
+
+def post_once(client: Client, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """Open the form at ``url`` and post it with its one-time nonce, as a browser would."""
+    match = ONCE.search(client.get(url).content.decode())
+    assert match, f"no one-time nonce in the form at {url}"
+    return client.post(url, {**(data or {}), "once": match.group(1)}, **kwargs)

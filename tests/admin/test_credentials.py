@@ -20,7 +20,7 @@ from merchants.selectors import (
 )
 from tests.factories import KlarnaCredentialFactory, MerchantFactory
 
-from .helpers import audit_rows, messages_of
+from .helpers import audit_rows, messages_of, post_once
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,9 @@ def test_an_issued_key_is_shown_once_and_never_again(staff: Client) -> None:
 
     # when
     form = staff.get(f"/admin/merchants/merchant/{merchant.pk}/credentials/issue/")
-    issued = staff.post(f"/admin/merchants/merchant/{merchant.pk}/credentials/issue/", {})
+    issued = post_once(
+        staff, f"/admin/merchants/merchant/{merchant.pk}/credentials/issue/", {}, follow=True
+    )
 
     # then: the confirmation page carries the key, and is not to be cached
     assert form.status_code == 200
@@ -81,8 +83,8 @@ def test_an_identifier_can_be_chosen_and_a_taken_one_is_refused(staff: Client) -
     url = f"/admin/merchants/merchant/{merchant.pk}/credentials/issue/"
 
     # when
-    refused = staff.post(url, {"identifier": "taken-id"})
-    chosen = staff.post(url, {"identifier": "my-shop-1"})
+    refused = post_once(staff, url, {"identifier": "taken-id"})
+    chosen = post_once(staff, url, {"identifier": "my-shop-1"}, follow=True)
 
     # then
     assert refused.status_code == 200
@@ -101,7 +103,7 @@ def test_rotating_shows_the_new_key_once_and_the_old_one_works_during_the_grace(
 
     # when
     confirm = staff.get(url)
-    rotated = staff.post(url)
+    rotated = post_once(staff, url, follow=True)
 
     # then
     assert confirm.status_code == 200
@@ -153,7 +155,7 @@ def test_a_revoked_credential_cannot_be_rotated(staff: Client) -> None:
     url = f"/admin/merchants/merchant/{credential.merchant_id}/credentials/{credential.pk}/rotate/"
 
     # when
-    response = staff.post(url, follow=True)
+    response = post_once(staff, url, follow=True)
 
     # then
     assert "A revoked credential cannot be rotated." in response.content.decode()
@@ -184,9 +186,11 @@ def test_issue_rotate_and_revoke_are_audited_with_the_key_masked(staff: Client) 
     base = f"/admin/merchants/merchant/{merchant.pk}/credentials"
 
     # when
-    first_key = _key_from(staff.post(f"{base}/issue/", {"identifier": "audit-me"}).content.decode())
+    issued = post_once(staff, f"{base}/issue/", {"identifier": "audit-me"}, follow=True)
+    first_key = _key_from(issued.content.decode())
     credential = KlarnaCredential.objects.get(identifier="audit-me")
-    second_key = _key_from(staff.post(f"{base}/{credential.pk}/rotate/").content.decode())
+    rotated = post_once(staff, f"{base}/{credential.pk}/rotate/", follow=True)
+    second_key = _key_from(rotated.content.decode())
     staff.post(f"{base}/{credential.pk}/revoke/")
 
     # then

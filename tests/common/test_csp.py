@@ -124,8 +124,8 @@ def admin_pages(world: dict[str, object]) -> list[tuple[str, str, dict[str, str]
         ),
         ("get", f"/admin/merchants/merchant/{m}/invite/", None),
         ("get", f"/admin/merchants/merchant/{m}/credentials/issue/", None),
-        # the page that shows a new key once, with its copy button
-        ("post", f"/admin/merchants/merchant/{m}/credentials/issue/", {}),
+        # the page that shows a new key once (its script; here the key was shown already)
+        ("get", f"/admin/merchants/merchant/{m}/credentials/{credential.pk}/key/", None),
         ("get", f"/admin/merchants/carrieragreement/{agreement.pk}/change/", None),
         ("get", f"/admin/merchants/deliveryoption/{option.pk}/change/", None),
         ("get", "/admin/merchants/deliveryoption/add/", None),
