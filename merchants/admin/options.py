@@ -14,8 +14,16 @@ from django.utils.safestring import SafeString
 
 from carriers.registry import adapters
 
-from ..models import CarrierAgreement, DeliveryOption, DeliveryOptionAddon, Store
+from ..models import CarrierAgreement, DeliveryOption, DeliveryOptionAddon, Merchant, Store
 from .base import AuditedModelAdmin, admin_url
+from .forms import (
+    AddonFieldsMixin,
+    OptionFieldsMixin,
+    StoreFieldsMixin,
+    put_first,
+    shop_currencies,
+    shop_languages,
+)
 
 # --- Stores and delivery options -----------------------------------------------------------
 
@@ -66,9 +74,27 @@ class StoreInline(admin.TabularInline):
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 14})}}
 
 
+class StoreForm(StoreFieldsMixin, MerchantCodeForm):
+    class Meta:
+        model = Store
+        fields = (
+            "merchant",
+            "code",
+            "name",
+            "is_active",
+            "street_address",
+            "postal_code",
+            "city",
+            "country",
+            "latitude",
+            "longitude",
+            "opening_hours",
+        )
+
+
 @admin.register(Store)
 class StoreAdmin(AuditedModelAdmin):
-    form = MerchantCodeForm
+    form = StoreForm
     list_display = ("merchant", "code", "name", "city", "country", "is_active")
     list_filter = ("merchant", "country", "is_active")
     list_select_related = ("merchant",)
@@ -98,8 +124,24 @@ class StoreAdmin(AuditedModelAdmin):
         )
 
 
+class DeliveryOptionAddonForm(AddonFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = DeliveryOptionAddon
+        fields = (
+            "code",
+            "type",
+            "names",
+            "prices",
+            "preselected",
+            "required",
+            "max_length",
+            "sort_order",
+        )
+
+
 class DeliveryOptionAddonInline(admin.TabularInline):
     model = DeliveryOptionAddon
+    form = DeliveryOptionAddonForm
     fields = (
         "code",
         "type",
@@ -111,9 +153,6 @@ class DeliveryOptionAddonInline(admin.TabularInline):
         "sort_order",
     )
     extra = 0
-    formfield_overrides = {
-        models.JSONField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 34})}
-    }
 
 
 OPTION_FIELDSETS: Any = (
@@ -133,10 +172,11 @@ OPTION_FIELDSETS: Any = (
         },
     ),
     (
-        "Texts per language (JSON)",
+        "Texts per language",
         {
             "fields": ("names", "descriptions"),
-            "description": 'One text per language: {"sv": "Hemleverans", "en": "Home delivery"}.',
+            "description": "A name (and a description) in each language the shop sells in; the "
+            "shop's languages come first. Add a language in an empty row.",
         },
     ),
     (
@@ -149,7 +189,8 @@ OPTION_FIELDSETS: Any = (
                 "price_mode",
                 "price_margins",
             ),
-            "description": 'Minor units per currency, tax included: {"SEK": 4900} is 49 kr.',
+            "description": "Per currency, tax included, in normal units: 49 or 49,00 SEK is "
+            "49 kronor.",
         },
     ),
     (
@@ -188,7 +229,7 @@ def _flatten(fieldsets: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-class DeliveryOptionForm(MerchantCodeForm):
+class DeliveryOptionForm(OptionFieldsMixin, MerchantCodeForm):
     class Meta:
         model = DeliveryOption
         fields = _flatten(OPTION_FIELDSETS)
@@ -197,6 +238,10 @@ class DeliveryOptionForm(MerchantCodeForm):
         super().__init__(*args, **kwargs)
         merchant_id = _merchant_id_of(self)
         if merchant_id is not None:
+            merchant = Merchant.objects.filter(pk=merchant_id).first()
+            if merchant is not None:
+                put_first(self, ("names", "descriptions"), shop_languages(merchant))
+                put_first(self, ("prices",), shop_currencies(merchant))
             if "agreement" in self.fields:
                 self.fields["agreement"].queryset = CarrierAgreement.objects.filter(  # type: ignore[attr-defined]
                     merchant_id=merchant_id

@@ -16,6 +16,7 @@ from tests.factories import (
     StoreFactory,
 )
 
+from .form_rows import set_rows
 from .helpers import audit_rows, form_data
 
 pytestmark = pytest.mark.django_db
@@ -30,10 +31,13 @@ def _option_data(staff: Client, merchant_id: int, **values: object) -> dict[str,
         kind="home",
         carrier="postnord",
         carrier_product="17",
-        names='{"sv": "Hemleverans", "en": "Home delivery"}',
-        prices='{"SEK": 4900}',
-        countries='["SE"]',
+        countries=["SE"],
     )
+    set_rows(data, "names", {"sv": "Hemleverans", "en": "Home delivery"})
+    set_rows(data, "prices", {"SEK": "49"})
+    for field in ("names", "prices"):
+        if field in values:
+            set_rows(data, field, values.pop(field))  # type: ignore[arg-type]
     data.update(values)
     return data
 
@@ -69,7 +73,7 @@ def test_the_change_form_groups_the_fields(staff: Client) -> None:
     # then
     for legend in (
         "Identity",
-        "Texts per language (JSON)",
+        "Texts per language",
         "Prices",
         "Conditions (an empty one always holds)",
         "Delivery time",
@@ -90,8 +94,10 @@ def test_an_option_with_addons_is_created_and_audited(staff: Client) -> None:
             "addons-TOTAL_FORMS": "1",
             "addons-0-code": "sms",
             "addons-0-type": "sms",
-            "addons-0-names": '{"en": "SMS"}',
-            "addons-0-prices": '{"SEK": 500}',
+            "addons-0-names_key_0": "en",
+            "addons-0-names_value_0": "SMS",
+            "addons-0-prices_key_0": "SEK",
+            "addons-0-prices_value_0": "5,00",
             "addons-0-sort_order": "0",
         }
     )
@@ -125,9 +131,9 @@ def test_validation_errors_are_shown_on_the_form_and_nothing_is_saved(staff: Cli
         merchant.pk,
         carrier="generic",
         kind="home",
-        prices='{"XXX": 4900}',
-        names='{"swedish": "Hem"}',
-        countries="SE",
+        prices={"XXX": "49"},
+        names={"swedish": "Hem"},
+        countries=["XX"],
         earliest_days="3",
         latest_days="1",
     )
@@ -139,9 +145,9 @@ def test_validation_errors_are_shown_on_the_form_and_nothing_is_saved(staff: Cli
     page = response.content.decode()
     assert response.status_code == 200
     assert "Please correct the errors below." in page
-    assert "is not an ISO 4217 currency code." in page
-    assert "Expected {&quot;&lt;language&gt;&quot;: &quot;&lt;text&gt;&quot;}" in page
-    assert "Enter a valid JSON." in page
+    assert "&#x27;XXX&#x27; is not an ISO 4217 currency code." in page
+    assert "&#x27;swedish&#x27; is not a known language code" in page
+    assert "Select a valid choice. XX is not one of the available choices." in page
     assert not DeliveryOption.objects.exists()
 
 
@@ -235,23 +241,25 @@ def test_stores_are_listed_edited_and_audited(staff: Client) -> None:
     # when
     listing = staff.get("/admin/merchants/store/?q=City")
     data = form_data(staff, url, "store_form")
-    data.update(name="City Store North", opening_hours='[{"weekday": 9}]')
+    data.update(name="City Store North", opening_hours_0_0_opens="18:00")
+    data["opening_hours_0_0_closes"] = "09:00"
     refused = staff.post(url, data)
-    data["opening_hours"] = '[{"weekday": 0, "opens": "09:00", "closes": "18:00"}]'
+    data.update(opening_hours_0_0_opens="09:00", opening_hours_0_0_closes="18:00")
     saved = staff.post(url, data)
 
     # then
     assert listing.status_code == 200
     assert "City Store" in listing.content.decode()
     assert refused.status_code == 200
-    assert "Each interval is" in refused.content.decode()
+    assert "Monday: closes (09:00) must be after it opens (18:00)." in refused.content.decode()
     assert saved.status_code == 302
     store.refresh_from_db()
     assert store.name == "City Store North"
     (row,) = audit_rows(merchant=store.merchant)
     assert row[0:2] == ("update", "Store")
     assert row[2]["name"] == ["City Store", "City Store North"]
-    assert row[2]["opening_hours"][1] == [{"weekday": 0, "opens": "09:00", "closes": "18:00"}]
+    assert row[2]["opening_hours"][1][0] == {"weekday": 0, "opens": "09:00", "closes": "18:00"}
+    assert len(store.opening_hours) == 6
     assert Store.objects.count() == 1
 
 

@@ -23,3 +23,10 @@ def tax_amount(*, price: int, tax_rate: int) -> int:
     if price == 0 or tax_rate == 0:
         return 0
     return price - round(price * 10000 / (10000 + tax_rate))
+
+
+def minor_unit_exponent(code: str) -> int:
+    """How many decimals the currency has (CLDR by babel): 2 for SEK, 0 for JPY."""
+    from babel.numbers import get_currency_precision
+
+    return int(get_currency_precision(code))

@@ -1,0 +1,576 @@
+"""Form controls for what partners edit on delivery options, add-ons and stores.
+
+The model keeps its JSON shapes (the checkout reads them): texts ``{"sv": "…"}``, prices
+``{"SEK": 4900}`` in minor units, countries ``["SE"]``, postal-code rules ``["11",
+"20000-29999"]``, tags ``["bulky"]``, customer types and opening hours ``[{"weekday": 0,
+"opens": "10:00", "closes": "19:00"}]``. These fields and widgets convert between those shapes
+and ordinary controls: a row per language or currency, money in normal units with the
+currency's decimals, multi-selects, a list of postal-code rules, comma-separated tags and
+opening times per weekday.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+
+from babel import Locale, localedata
+from django import forms
+from django.core.exceptions import ValidationError
+
+from tms_gateway.common.money import is_currency, minor_unit_exponent
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+CUSTOMER_TYPES = (("person", "Person (consumer)"), ("organization", "Organization (business)"))
+_LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
+_POSTAL_RULE = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)?$")
+_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(:00)?$")
+# CLDR territories that are not countries (groupings, private use, unknown).
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})
+_EXTRA_ROWS = 2
+
+Pairs = list[tuple[str, str]]
+
+
+@cache
+def country_choices() -> tuple[tuple[str, str], ...]:
+    names = Locale("en").territories
+    codes = (
+        str(c)
+        for c in names
+        if isinstance(c, str) and len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES
+    )
+    return tuple(sorted(((c, f"{names[c]} ({c})") for c in codes), key=lambda c: c[1]))
+
+
+def is_country(code: str) -> bool:
+    return code in dict(country_choices())
+
+
+def is_language(code: str) -> bool:
+    return bool(_LOCALE.match(code)) and localedata.exists(code.replace("-", "_"))
+
+
+def language_name(code: str) -> str:
+    if not is_language(code):
+        return ""
+    try:
+        return str(Locale.parse(code.replace("-", "_")).get_display_name("en") or code)
+    except (ValueError, TypeError):
+        return ""
+
+
+def currency_name(code: str) -> str:
+    return str(Locale("en").currencies.get(code, "")) if is_currency(code) else ""
+
+
+def format_minor(amount: int, currency: str) -> str:
+    """4900 SEK → "49.00"; 500 JPY → "500"."""
+    exponent = minor_unit_exponent(currency) if is_currency(currency) else 2
+    return f"{Decimal(amount).scaleb(-exponent):.{exponent}f}"
+
+
+def parse_money(text: str, currency: str) -> int:
+    """ "49", "49,00", "49.00" or "1 234,50" in ``currency``'s normal units → minor units."""
+    exponent = minor_unit_exponent(currency)
+    cleaned = re.sub(r"[\s\u00a0\u202f']", "", text)
+    if "," in cleaned and "." in cleaned:
+        decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        cleaned = cleaned.replace("." if decimal_mark == "," else ",", "")
+    cleaned = cleaned.replace(",", ".")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationError(f"{currency}: {text!r} is not an amount, e.g. 49 or 49,00.") from None
+    if not amount.is_finite() or amount < 0:
+        raise ValidationError(f"{currency}: the amount must be zero or more.")
+    minor = amount.scaleb(exponent)
+    if minor != minor.to_integral_value():
+        raise ValidationError(f"{currency} has {exponent} decimals: {text!r} has more.")
+    return int(minor)
+
+
+# --- Rows of (key, value): texts per language, money per currency ---------------------------
+
+
+class KeyedValuesWidget(forms.Widget):
+    """A row per key (language or currency): the key in a small input, its value beside it.
+
+    ``first`` lists the keys always shown (the shop's languages or currencies) and ``warn``
+    says to flag the ones of them left empty; two blank rows add a new key.
+    """
+
+    template_name = "merchants/widgets/keyed_values.html"
+
+    def __init__(
+        self,
+        *,
+        key_label: str,
+        value_label: str,
+        describe: Any = None,
+        show: Any = None,
+        warn: bool = False,
+        attrs: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(attrs)
+        self.key_label = key_label
+        self.value_label = value_label
+        self.describe = describe or (lambda key: "")
+        self.show = show or (lambda value, key: str(value))
+        self.warn = warn
+        self.first: list[str] = []
+
+    def _rows(self, value: Any) -> Pairs:
+        if isinstance(value, Mapping):
+            pairs = [(str(k), self.show(v, k)) for k, v in value.items()]
+        elif isinstance(value, list):
+            pairs = [(str(k), str(v)) for k, v in value]
+        else:
+            pairs = []
+        given = dict(pairs)
+        rows = [(key, given.get(key, "")) for key in self.first]
+        rows += [(k, v) for k, v in pairs if k not in self.first]
+        return rows + [("", "")] * _EXTRA_ROWS
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        rows = self._rows(value)
+        context["widget"].update(
+            key_label=self.key_label,
+            value_label=self.value_label,
+            rows=[
+                {
+                    "index": i,
+                    "key": key,
+                    "value": text,
+                    "description": self.describe(key) if key else "",
+                    "missing": self.warn and key in self.first and not text.strip(),
+                }
+                for i, (key, text) in enumerate(rows)
+            ],
+            missing=[
+                f"{self.describe(k) or k} ({k})" for k, text in rows if k in self.first and not text
+            ]
+            if self.warn
+            else [],
+        )
+        return context
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Pairs:
+        pairs: Pairs = []
+        i = 0
+        while f"{name}_key_{i}" in data or f"{name}_value_{i}" in data:
+            pairs.append(
+                (str(data.get(f"{name}_key_{i}", "")), str(data.get(f"{name}_value_{i}", "")))
+            )
+            i += 1
+        return pairs
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return f"{name}_key_0" not in data and f"{name}_value_0" not in data
+
+
+class _KeyedField(forms.Field):
+    what = "key"
+
+    def normalize_key(self, key: str) -> str:
+        return key.strip()
+
+    def check_key(self, key: str) -> str | None:
+        """An error message when the key is unknown."""
+        return None
+
+    def convert(self, text: str, key: str) -> Any:
+        return text
+
+    def to_python(self, value: Any) -> dict[str, Any]:
+        if isinstance(value, Mapping):
+            return dict(value)
+        result: dict[str, Any] = {}
+        errors: list[str] = []
+        for raw_key, raw_text in value or []:
+            key, text = self.normalize_key(raw_key), raw_text.strip()
+            if not key and not text:
+                continue
+            if not key:
+                errors.append(f"Choose the {self.what} of {text!r}.")
+                continue
+            problem = self.check_key(key)
+            if problem:
+                errors.append(problem)
+                continue
+            if key in result:
+                errors.append(f"{key} is given twice.")
+                continue
+            if not text:
+                continue
+            try:
+                result[key] = self.convert(text, key)
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return result
+
+    def validate(self, value: Any) -> None:
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+
+class LocaleTextsField(_KeyedField):
+    """``{"sv": "Hemleverans", "en": "Home delivery"}`` as a text per language."""
+
+    what = "language"
+
+    def __init__(self, *, warn: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            KeyedValuesWidget(
+                key_label="Language", value_label="Text", describe=language_name, warn=warn
+            ),
+        )
+        kwargs.setdefault("help_text", "One text per language code (sv, nb, da, fi, en, de-AT …).")
+        super().__init__(**kwargs)
+
+    def check_key(self, key: str) -> str | None:
+        return None if is_language(key) else f"{key!r} is not a known language code (e.g. sv, en)."
+
+
+class MoneyMapField(_KeyedField):
+    """``{"SEK": 4900}`` (minor units) as an amount per currency in normal units: 49 or 49,00."""
+
+    what = "currency"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            KeyedValuesWidget(
+                key_label="Currency",
+                value_label="Amount",
+                describe=currency_name,
+                show=lambda amount, currency: format_minor(int(amount), currency),
+            ),
+        )
+        kwargs.setdefault(
+            "help_text",
+            "Per currency code (SEK, NOK, EUR …), in normal units with the currency's decimals: "
+            "49 or 49,00 is 49 kronor.",
+        )
+        super().__init__(**kwargs)
+
+    def normalize_key(self, key: str) -> str:
+        return key.strip().upper()
+
+    def check_key(self, key: str) -> str | None:
+        return None if is_currency(key) else f"{key!r} is not an ISO 4217 currency code."
+
+    def convert(self, text: str, key: str) -> int:
+        return parse_money(text, key)
+
+
+# --- Lists --------------------------------------------------------------------------------
+
+
+class CountriesField(forms.MultipleChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", country_choices)
+        kwargs.setdefault("widget", forms.SelectMultiple(attrs={"size": 8}))
+        kwargs.setdefault("help_text", "None chosen: every country. Ctrl/⌘-click to pick more.")
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> list[str]:
+        codes = super().clean(value)
+        return [str(code) for code in dict.fromkeys(codes)]
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return list(initial or []) != list(data or [])
+
+
+class CustomerTypesField(forms.MultipleChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", CUSTOMER_TYPES)
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        kwargs.setdefault("help_text", "None ticked: both.")
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        super().__init__(**kwargs)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return list(initial or []) != list(data or [])
+
+
+class _ListField(forms.Field):
+    """A list edited as text: ``split`` it, ``check`` each entry."""
+
+    separator = "\n"
+
+    def split(self, text: str) -> list[str]:
+        return [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
+
+    def check(self, entry: str) -> tuple[str, str | None]:
+        return entry, None
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return self.separator.join(str(v) for v in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, list):
+            return value
+        entries: list[str] = []
+        errors: list[str] = []
+        for part in self.split(str(value or "")):
+            entry, problem = self.check(part)
+            if problem:
+                errors.append(problem)
+            elif entry not in entries:
+                entries.append(entry)
+        if errors:
+            raise ValidationError(errors)
+        return entries
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return list(initial or []) != self.to_python(data)
+        except ValidationError:
+            return True
+
+
+class PostalCodeRulesField(_ListField):
+    """``["11", "20000-29999"]``: one prefix or range per line."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 4, "cols": 24}))
+        kwargs.setdefault(
+            "help_text",
+            "One per line: a prefix (11 is every code starting 11) or a range 20000-29999. "
+            "Empty: every postal code.",
+        )
+        super().__init__(**kwargs)
+
+    def check(self, entry: str) -> tuple[str, str | None]:
+        rule = re.sub(r"\s+", "", entry).upper()
+        if not _POSTAL_RULE.match(rule):
+            return rule, f"{entry!r} is neither a prefix (letters and digits) nor a range a-b."
+        if "-" in rule:
+            low, high = rule.split("-")
+            if len(low) != len(high):
+                return rule, f"{entry!r}: both ends of a range have the same length."
+            if low > high:
+                return rule, f"{entry!r}: the range starts after it ends."
+        return rule, None
+
+
+class TagsField(_ListField):
+    """``["bulky", "fragile"]`` as comma-separated tags."""
+
+    separator = ", "
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 30, "class": "tag-input"}))
+        kwargs.setdefault("help_text", "Comma-separated, e.g. bulky, fragile.")
+        super().__init__(**kwargs)
+
+
+# --- Opening hours ---------------------------------------------------------------------------
+
+
+Interval = tuple[int, str, str]
+
+
+class OpeningHoursWidget(forms.Widget):
+    """Per weekday, opening and closing times (two intervals, e.g. around a lunch break)."""
+
+    template_name = "merchants/widgets/opening_hours.html"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        intervals: list[Interval] = []
+        for item in value if isinstance(value, list) else []:
+            if isinstance(item, Mapping):
+                intervals.append(
+                    (int(item.get("weekday", -1)), str(item.get("opens")), str(item.get("closes")))
+                )
+            elif isinstance(item, Sequence) and len(item) == 3:
+                intervals.append((int(item[0]), str(item[1]), str(item[2])))
+        days = []
+        for day, label in enumerate(WEEKDAYS):
+            given = [(opens, closes) for d, opens, closes in intervals if d == day]
+            given += [("", "")] * max(0, 2 - len(given))
+            days.append(
+                {
+                    "label": label,
+                    "intervals": [
+                        {"index": i, "prefix": f"{name}_{day}_{i}", "opens": o, "closes": c}
+                        for i, (o, c) in enumerate(given)
+                    ],
+                }
+            )
+        context["widget"]["days"] = days
+        return context
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[Interval]:
+        intervals: list[Interval] = []
+        for day in range(7):
+            i = 0
+            while f"{name}_{day}_{i}_opens" in data or f"{name}_{day}_{i}_closes" in data:
+                intervals.append(
+                    (
+                        day,
+                        str(data.get(f"{name}_{day}_{i}_opens", "")),
+                        str(data.get(f"{name}_{day}_{i}_closes", "")),
+                    )
+                )
+                i += 1
+        return intervals
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return f"{name}_0_0_opens" not in data
+
+
+def _time(text: str) -> str | None:
+    match = _TIME.match(text.strip())
+    if not match:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if hours > 23 or minutes > 59:
+        return None
+    return f"{hours:02d}:{minutes:02d}"
+
+
+class OpeningHoursField(forms.Field):
+    """``[{"weekday": 0, "opens": "10:00", "closes": "19:00"}, …]`` (0 = Monday)."""
+
+    widget = OpeningHoursWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        kwargs.setdefault("help_text", "Leave a day empty when the store is closed.")
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[dict[str, Any]]:
+        if not value:
+            return []
+        if isinstance(value[0], Mapping):
+            return list(value)
+        result: list[dict[str, Any]] = []
+        errors: list[str] = []
+        for day, raw_opens, raw_closes in value:
+            if not raw_opens.strip() and not raw_closes.strip():
+                continue
+            label = WEEKDAYS[day]
+            opens, closes = _time(raw_opens), _time(raw_closes)
+            if opens is None or closes is None:
+                errors.append(f"{label}: enter both opening and closing time as HH:MM.")
+            elif closes <= opens:
+                errors.append(f"{label}: closes ({closes}) must be after it opens ({opens}).")
+            elif any(
+                h["weekday"] == day and opens < h["closes"] and h["opens"] < closes for h in result
+            ):
+                errors.append(f"{label}: the intervals overlap.")
+            else:
+                result.append({"weekday": day, "opens": opens, "closes": closes})
+        if errors:
+            raise ValidationError(errors)
+        return sorted(result, key=lambda h: (h["weekday"], h["opens"]))
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            new = self.to_python(data)
+        except ValidationError:
+            return True
+
+        def key(h: Mapping[str, Any]) -> tuple[Any, ...]:
+            return (h.get("weekday"), h.get("opens"), h.get("closes"))
+
+        return sorted(map(key, initial or [])) != sorted(map(key, new))
+
+
+# --- The shop's languages and currencies ---------------------------------------------------
+
+
+def shop_languages(merchant: Any) -> list[str]:
+    """The shop's default language, then those its options have names in, then the main
+    language of each country its options deliver to."""
+    from babel.languages import get_official_languages
+
+    from merchants.models import DeliveryOption
+
+    found: list[str] = [merchant.default_locale] if is_language(merchant.default_locale) else []
+    options = DeliveryOption.objects.filter(merchant=merchant).values_list("names", "countries")
+    countries: list[str] = []
+    for names, option_countries in options:
+        found += [k for k in names or {} if is_language(k)]
+        countries += option_countries or []
+    for country in countries:
+        official = [lang for lang in get_official_languages(country) if is_language(lang)]
+        if official:
+            found.append("nb" if official[0] == "no" else official[0])
+    return list(dict.fromkeys(found))
+
+
+def shop_currencies(merchant: Any) -> list[str]:
+    from merchants.models import DeliveryOption
+
+    found: list[str] = []
+    for prices in DeliveryOption.objects.filter(merchant=merchant).values_list("prices", flat=True):
+        found += [c for c in prices or {} if is_currency(c)]
+    return list(dict.fromkeys(found))
+
+
+def put_first(form: forms.BaseForm, names: Iterable[str], keys: list[str]) -> None:
+    for name in names:
+        field = form.fields.get(name)
+        if field is not None and isinstance(field.widget, KeyedValuesWidget):
+            field.widget.first = list(keys)
+
+
+class OptionFieldsMixin(forms.Form):
+    """The delivery option's texts, prices and conditions as form controls."""
+
+    names = LocaleTextsField(warn=True)
+    descriptions = LocaleTextsField(required=False)
+    prices = MoneyMapField()
+    free_shipping_thresholds = MoneyMapField(
+        required=False,
+        help_text="Order total (tax included, normal units) from which this option is free.",
+    )
+    price_margins = MoneyMapField(
+        required=False, help_text="Added to the carrier's price (normal units, per currency)."
+    )
+    countries = CountriesField(required=False)
+    postal_codes = PostalCodeRulesField(required=False)
+    required_tags = TagsField(
+        required=False, help_text="Offered only when the cart has all of these."
+    )
+    excluded_tags = TagsField(
+        required=False, help_text="Not offered when the cart has any of these."
+    )
+    customer_types = CustomerTypesField(required=False)
+
+    class Media:
+        css = {"all": ("merchants/option_forms.css",)}
+
+
+class AddonFieldsMixin(forms.Form):
+    names = LocaleTextsField(required=False)
+    prices = MoneyMapField(required=False, help_text="Empty: free in every currency.")
+
+
+class StoreFieldsMixin(forms.Form):
+    country = forms.ChoiceField(choices=country_choices)
+    opening_hours = OpeningHoursField(required=False)
+
+    class Media:
+        css = {"all": ("merchants/option_forms.css",)}
