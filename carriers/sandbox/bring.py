@@ -633,6 +633,8 @@ class _Shipment:
     recipient_postal_code: str
     recipient_city: str
     pickup_point: str
+    recipient_name: str = ""
+    recipient_street: str = ""
 
 
 _lock = threading.Lock()
@@ -886,6 +888,8 @@ def booking(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
         recipient_postal_code=str(parties["recipient"].get("postalCode", "")),
         recipient_city=str(parties["recipient"].get("city", "")).upper(),
         pickup_point=str(pickup.get("id", "")) if pickup else "",
+        recipient_name=str(parties["recipient"].get("name", "")),
+        recipient_street=str(parties["recipient"].get("addressLine", "")),
     )
     label_id = _unique_id("label", consignment_number)
     with _lock:
@@ -950,9 +954,25 @@ def label_link(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse
 def label_file(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
     with _lock:
         number = _labels.get(match["label"])
-    if number is None:
+        shipment = _shipments.get(number) if number is not None else None
+    if number is None or shipment is None:
         return _error(404, "Label not found")
-    return SandboxResponse(200, label_pdf(number), content_type="application/pdf")
+    pdf = label_pdf(
+        "Bring",
+        number,
+        recipient=shipment.recipient_name,
+        address=[
+            shipment.recipient_street,
+            f"{shipment.recipient_postal_code} {shipment.recipient_city}".strip(),
+        ],
+        lines=[
+            f"{_PRODUCTS[shipment.product].name} ({shipment.product})",
+            f"From {shipment.sender_name}" if shipment.sender_name else "",
+            f"Pickup point {shipment.pickup_point}" if shipment.pickup_point else "",
+            *(f"Package {package}" for package in shipment.package_numbers),
+        ],
+    )
+    return SandboxResponse(200, pdf, content_type="application/pdf")
 
 
 # --- Tracking API v2 ----------------------------------------------------------------------

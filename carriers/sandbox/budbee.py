@@ -686,14 +686,17 @@ def label(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
     if order is None or parcel is None:
         return _error(404, f"Parcel {parcel_id} not found")
     address = order["delivery"]["address"]
-    lines = [
+    pdf = label_pdf(
         "Budbee",
-        f"Parcel {parcel['packageId']}",
-        f"Order {order['id']}  Cart {order['cart'].get('cartId')}",
-        str(order["delivery"].get("name", "")),
-        f"{address.get('street', '')}, {address.get('postalCode', '')} {address.get('city', '')}",
-    ]
-    return SandboxResponse(200, label_pdf(*lines), content_type="application/pdf")
+        str(parcel["packageId"]),
+        recipient=str(order["delivery"].get("name", "")),
+        address=[
+            str(address.get("street", "")),
+            f"{address.get('postalCode', '')} {address.get('city', '')}",
+        ],
+        lines=[f"Order {order['id']}  Cart {order['cart'].get('cartId')}"],
+    )
+    return SandboxResponse(200, pdf, content_type="application/pdf")
 
 
 @sandbox.on_reset

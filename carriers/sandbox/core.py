@@ -10,7 +10,7 @@ import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -171,19 +171,107 @@ class CarrierSandbox:
         return self.error(404, f"No route for {request.method} {request.path}")
 
 
-def label_pdf(*lines: str) -> bytes:
-    """A one-page PDF with a few lines of text: small, valid, with a correct xref table."""
-    text = "".join(
-        f"BT /F1 14 Tf 40 {780 - 24 * i} Td ({line.replace('(', '[').replace(')', ']')}) Tj ET\n"
-        for i, line in enumerate(lines)
-    ).encode("latin-1", errors="replace")
+#: An A6 page (105 x 148 mm) in points, the size of a parcel label.
+LABEL_PAGE = (298, 421)
+_LABEL_MARGIN = 20
+
+
+def _pdf_text(text: str, size: float, width: float) -> bytes:
+    """``text`` as a PDF string in WinAnsi (Latin-1) encoding, cut to fit ``width`` points.
+
+    Helvetica's glyphs average about half the font size; a cut line ends with "...".
+    """
+    fit = max(4, int(width / (size * 0.52)))
+    if len(text) > fit:
+        text = text[: fit - 3].rstrip() + "..."
+    raw = text.encode("latin-1", errors="replace")
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def _barcode_bars(code: str) -> list[tuple[int, int]]:
+    """Bars (offset, width) in modules: barcode-like, from the code's characters, not scannable.
+
+    Start and stop guards, then per character its byte's bits as thin and thick bars.
+    """
+    bars = [(0, 2), (3, 1)]
+    x = 6
+    for byte in code.encode("latin-1", errors="replace"):
+        for bit in range(4):
+            width = 2 if byte >> bit & 1 else 1
+            bars.append((x, width))
+            x += width + 1 + (byte >> (bit + 4) & 1)
+    bars += [(x + 1, 1), (x + 3, 2)]
+    return bars
+
+
+def label_pdf(
+    carrier: str,
+    tracking: str,
+    *,
+    recipient: str = "",
+    address: Sequence[str] = (),
+    lines: Sequence[str] = (),
+) -> bytes:
+    """A one-page A6 label PDF whose text is drawn on the page, like a carrier's.
+
+    The carrier's name, the recipient's name and address, further ``lines`` (product, routing,
+    pieces), a barcode-like block and the tracking number under it, in Helvetica. Built by hand:
+    small and valid, with a correct xref table; any PDF reader shows and extracts the text.
+    """
+    page_width, page_height = LABEL_PAGE
+    left = _LABEL_MARGIN
+    width = page_width - 2 * _LABEL_MARGIN
+    ops: list[bytes] = []
+
+    def text(font: str, size: float, y: float, value: str) -> None:
+        if value:
+            ops.append(
+                f"BT /{font} {size:g} Tf {left} {y:g} Td ".encode()
+                + _pdf_text(value, size, width)
+                + b" Tj ET"
+            )
+
+    y = page_height - _LABEL_MARGIN - 20
+    text("F2", 20, y, carrier)
+    y -= 12
+    ops.append(f"1.5 w {left} {y} m {page_width - left} {y} l S".encode())
+    y -= 18
+    if recipient or address:
+        text("F2", 8, y, "TO")
+        y -= 16
+        text("F2", 13, y, recipient)
+        y -= 15 if recipient else 0
+        for line in address:
+            if line:
+                text("F1", 11, y, line)
+                y -= 14
+        y -= 6
+        ops.append(f"0.5 w {left} {y} m {page_width - left} {y} l S".encode())
+        y -= 16
+    for line in lines:
+        if line and y > 150:
+            text("F1", 9, y, line)
+            y -= 12
+    bars = _barcode_bars(tracking)
+    modules = bars[-1][0] + bars[-1][1]
+    module = min(1.6, width / modules)
+    x0 = left + (width - modules * module) / 2
+    bottom = _LABEL_MARGIN + 26
+    ops.append(b"0 g")
+    ops.extend(
+        f"{x0 + offset * module:.2f} {bottom} {bar * module:.2f} 70 re f".encode()
+        for offset, bar in bars
+    )
+    text("F2", 12, _LABEL_MARGIN + 8, tracking)
+    stream = b"\n".join(ops) + b"\n"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 298 421] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(text)).encode() + b" >>\nstream\n" + text + b"endstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {page_width} {page_height}] ".encode()
+        + b"/Contents 4 0 R /Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"endstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
     ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []

@@ -516,12 +516,28 @@ def print_documents_by_id(request: SandboxRequest, match: re.Match[str]) -> Sand
         if shipment is None:
             return _error(400, f"No shipment found with id {shipment_id}")
         instruction = shipment["instruction"]
+        consignee = next(
+            (
+                p
+                for p in instruction["parties"]
+                if isinstance(p, dict) and p.get("type") == "Consignee"
+            ),
+            {},
+        )
+        address = consignee.get("address") or {}
         pdf = label_pdf(
-            *[
-                f"DHL {instruction['productCode']}  {shipment_id}",
-                instruction["routingCode"],
-                *shipment["piece_ids"],
-            ]
+            "DHL Freight",
+            shipment_id,
+            recipient=str(consignee.get("name") or ""),
+            address=[
+                str(address.get("street") or ""),
+                f"{address.get('postalCode', '')} {address.get('cityName', '')}".strip(),
+                str(address.get("countryCode") or ""),
+            ],
+            lines=[
+                f"Product {instruction['productCode']}  Routing {instruction['routingCode']}",
+                *(f"Piece {piece_id}" for piece_id in shipment["piece_ids"]),
+            ],
         )
         reports.append(
             {

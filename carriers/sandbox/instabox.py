@@ -355,13 +355,17 @@ def label(request: SandboxRequest, match: re.Match[str]) -> SandboxResponse:
     if not order or not order.get("packed"):
         return _error(404, "Label not found")
     recipient = order.get("recipient") or {}
-    lines = [
+    pdf = label_pdf(
         "Instabox",
-        f"Parcel {order['parcelId']}",
-        f"Sort code {order['labelCode']}",
-        f"{recipient.get('name', '')}, {recipient.get('postalCode', '')}",
-    ]
-    return SandboxResponse(200, label_pdf(*lines), content_type="application/pdf")
+        str(order["parcelId"]),
+        recipient=str(recipient.get("name", "")),
+        address=[
+            str(recipient.get("street", "")),
+            f"{recipient.get('postalCode', '')} {recipient.get('city', '')}".strip(),
+        ],
+        lines=[f"Sort code {order['labelCode']}"],
+    )
+    return SandboxResponse(200, pdf, content_type="application/pdf")
 
 
 @sandbox.on_reset

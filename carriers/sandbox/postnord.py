@@ -22,6 +22,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
+import threading
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
@@ -557,6 +558,10 @@ def _book(body: dict[str, Any]) -> list[dict[str, Any]]:
             hashlib.sha256(f"{reference}:{sequence}".encode()).hexdigest()[:30].upper()
         )
         booked.append(data)
+        name = (consignee.get("nameIdentification") or {}).get("name", "")
+        street = ((consignee.get("address") or {}).get("streets") or [""])[0]
+        with _label_lock:
+            _recipients[data["shipment_id"]] = (str(name), str(street))
     return booked
 
 
@@ -586,6 +591,27 @@ def _id_information(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Labels only: the recipient's name and street per shipment id (the ledger keeps a summary).
+_label_lock = threading.Lock()
+_recipients: dict[str, tuple[str, str]] = {}
+
+
+def _label(data: dict[str, Any], item: str) -> bytes:
+    with _label_lock:
+        name, street = _recipients.get(data["shipment_id"], ("", ""))
+    return label_pdf(
+        "PostNord",
+        item,
+        recipient=name,
+        address=[street, f"{data['country']}-{data['postal_code']} {data['city']}".strip()],
+        lines=[
+            f"Service {data['product']}  Shipment {data['shipment_id']}",
+            f"From {data['consignor_name']}",
+            f"Deliver to {data['delivery_party']}" if data.get("delivery_party") else "",
+        ],
+    )
+
+
 def _printout(data: dict[str, Any], item: str, number: int) -> dict[str, Any]:
     return {
         "itemIds": [
@@ -601,7 +627,7 @@ def _printout(data: dict[str, Any], item: str, number: int) -> dict[str, Any]:
             "type": "LABEL",
             "labelFormat": "PDF",
             "encoding": "base64",
-            "data": base64.b64encode(label_pdf(item)).decode(),
+            "data": base64.b64encode(_label(data, item)).decode(),
         },
         "printoutComposition": {"label": 1, "cn22": 0, "cn23": 0, "customsInvoice": 0},
     }

@@ -35,6 +35,7 @@ from carriers.types import (
     Quote,
     TrackingStatus,
 )
+from tests.carriers.labels import drawn_lines
 from tests.conftest import Sandbox
 from tests.factories import CarrierAgreementFactory, MerchantFactory
 
@@ -423,6 +424,9 @@ def test_booking_returns_ids_tracking_numbers_and_a_pdf_label(
     )
     (label,) = booking.labels
     assert label.content.startswith(b"%PDF-")
+    drawn = drawn_lines(label.content)  # the text is on the page: carrier, recipient, tracking
+    assert drawn[:5] == ["Bring", "TO", "Kari Nordmann", "Storgata 1", "0150 OSLO"]
+    assert drawn[-1] == booking.carrier_shipment_id
     assert label.url.startswith(sandbox.url("bring") + "/labels/id/")
     assert booking.extra["correlation_id"] == "shp_book_1"
     assert sandbox.bookings("bring") == {"shp_book_1": 1}

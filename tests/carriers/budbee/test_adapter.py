@@ -36,6 +36,7 @@ from carriers.types import (
     QuoteRequest,
     TrackingStatus,
 )
+from tests.carriers.labels import drawn_lines
 from tests.conftest import Sandbox
 from tests.factories import MerchantFactory
 
@@ -454,6 +455,8 @@ def test_box_booking_goes_to_the_chosen_locker(sandbox: Sandbox) -> None:
 
     assert booking.extra["product"] == "DLVBOX"
     assert booking.labels[0].content.startswith(b"%PDF-")
+    drawn = drawn_lines(booking.labels[0].content)
+    assert drawn[:5] == ["Budbee", "TO", "Anna Andersson", "Drottninggatan 12", "11151 Stockholm"]
     assert sandbox.bookings("budbee") == {"shp_box_1": 1}
     events = mappers.parse_tracking(webhook_events(booking.tracking_numbers[0]))
     assert [(e.carrier_code, e.status) for e in events] == [

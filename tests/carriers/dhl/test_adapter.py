@@ -37,6 +37,7 @@ from carriers.types import (
     Quote,
     TrackingStatus,
 )
+from tests.carriers.labels import drawn_lines
 from tests.conftest import Sandbox
 from tests.factories import CarrierAgreementFactory, MerchantFactory
 
@@ -448,6 +449,9 @@ def _assert_pdf(booking: Booking) -> None:
     (label,) = booking.labels
     assert label.content.startswith(b"%PDF-")
     assert label.content.rstrip().endswith(b"%%EOF")
+    drawn = drawn_lines(label.content)
+    assert drawn[:3] == ["DHL Freight", "TO", "Anna Andersson"]
+    assert drawn[-1] == booking.carrier_shipment_id
 
 
 def test_book_a_service_point_parcel(

@@ -37,6 +37,7 @@ from carriers.types import (
     Quote,
     Timeslot,
 )
+from tests.carriers.labels import drawn_lines
 from tests.conftest import Sandbox
 from tests.factories import CarrierAgreementFactory
 
@@ -470,6 +471,9 @@ def test_a_locker_booking_returns_the_parcel_id_and_a_pdf_label(
     assert label.url == f"{sandbox.url('instabox')}/labels/{PARCEL_ID}.pdf"
     assert label.content.startswith(b"%PDF-")
     assert label.content.rstrip().endswith(b"%%EOF")
+    drawn = drawn_lines(label.content)
+    assert drawn[:3] == ["Instabox", "TO", "Anna Svensson"]
+    assert drawn[-1] == PARCEL_ID
     assert booking.extra == {
         "labelCode": "IN999D5B",
         "orderId": REFERENCE,
@@ -836,8 +840,8 @@ def test_the_sandbox_label_is_a_well_formed_pdf(adapter: InstaboxAdapter, sandbo
 
     # every xref entry points at its object, and startxref at the xref table
     xref_at = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n", 1)[0])
-    assert pdf[xref_at:].startswith(b"xref\n0 6\n")
-    entries = pdf[xref_at:].split(b"\n")[3:8]
+    assert pdf[xref_at:].startswith(b"xref\n0 7\n")
+    entries = pdf[xref_at:].split(b"\n")[3:9]
     for number, entry in enumerate(entries, start=1):
         offset = int(entry[:10])
         assert pdf[offset:].startswith(b"%d 0 obj\n" % number)

@@ -30,6 +30,7 @@ from carriers.types import (
     ProductQuery,
     TrackingStatus,
 )
+from tests.carriers.labels import drawn_lines
 from tests.conftest import Sandbox
 from tests.factories import CarrierAgreementFactory, MerchantFactory
 
@@ -378,6 +379,15 @@ def test_booking_returns_ids_tracking_and_a_pdf_label(
     assert booking.tracking_url == f"https://tracking.postnord.com/se/?id={item_id}"
     assert len(booking.labels) == 1
     assert booking.labels[0].content.startswith(b"%PDF-")
+    drawn = drawn_lines(booking.labels[0].content)
+    assert drawn[:5] == [
+        "PostNord",
+        "TO",
+        "Anna Andersson",
+        "Drottninggatan 10",
+        "SE-11151 Stockholm",
+    ]
+    assert drawn[-1] == item_id
     assert booking.labels[0].format == "pdf"
     assert booking.extra["product"] == "17"
     assert booking.extra["issuer_code"] == "Z12"
