@@ -5,6 +5,7 @@ and the validation of their own fields only.
 """
 
 import uuid
+import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -80,6 +81,11 @@ class ServiceClass(models.TextChoices):
     COURIER = "courier", "Courier"
 
 
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"Unknown time zone: {value}")
+
+
 class Merchant(BaseModel):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
@@ -96,9 +102,24 @@ class Merchant(BaseModel):
     sender_country = models.CharField(max_length=2, blank=True)
     sender_phone = models.CharField(max_length=30, blank=True)
     sender_email = models.EmailField(blank=True)
+    #: The portal shows times, takes dates and exports in this zone (an IANA name).
+    time_zone = models.CharField(
+        max_length=64,
+        default="Europe/Stockholm",
+        validators=[validate_time_zone],
+        help_text="IANA time zone of the shop, e.g. Europe/Stockholm or Europe/Helsinki.",
+    )
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The shop's time zone (Stockholm if the stored name is unknown)."""
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("Europe/Stockholm")
 
 
 class KlarnaCredential(BaseModel):

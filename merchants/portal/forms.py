@@ -4,6 +4,7 @@ restricted to shop accounts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -61,7 +62,10 @@ class BookingFilterForm(forms.Form):
         required=False,
         max_length=200,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Order id, tracking number, name")}
+            attrs={
+                "type": "search",
+                "placeholder": _("Order number, e-mail, phone, tracking number, name"),
+            }
         ),
     )
     status = forms.ChoiceField(label=_("Status"), required=False)
@@ -100,6 +104,31 @@ class BookingFilterForm(forms.Form):
             created_from=data.get("created_from"),
             created_to=data.get("created_to"),
         )
+
+
+class DashboardRangeForm(forms.Form):
+    """The dashboard's days: the last 30 up to today unless a range is given (at most a year;
+    a range given backwards is turned round)."""
+
+    DEFAULT_DAYS = 30
+    MAX_DAYS = 366
+
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, today: dt.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def range(self) -> tuple[dt.date, dt.date]:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        until = data.get("until") or self.today
+        since = data.get("since") or until - dt.timedelta(days=self.DEFAULT_DAYS - 1)
+        if since > until:
+            since, until = until, since
+        if (until - since).days + 1 > self.MAX_DAYS:
+            since = until - dt.timedelta(days=self.MAX_DAYS - 1)
+        return since, until
 
 
 class AttentionConfirmForm(forms.Form):

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KT
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Replace, TruncDate
 from django.utils import timezone
 
 from merchants.models import DeliveryOption, Merchant, MerchantUser
@@ -76,16 +77,69 @@ def portal_bookings(*, merchant: Merchant, filters: BookingFilters) -> QuerySet[
         shipments = shipments.filter(
             created_at__lt=_day_start(filters.created_to + dt.timedelta(days=1))
         )
-    # Every word must match one of the fields: "anna 1234" finds Anna's order 1234.
-    for term in filters.q.split()[:10]:
-        shipments = shipments.filter(
+    phone = phone_digits(filters.q)
+    if phone:
+        # "070-123 45 67", "+46 70 123 45 67" and "0046701234567" are one phone number.
+        shipments = shipments.annotate(recipient_phone_digits=_digits_of(KT("recipient__phone")))
+        terms = [filters.q.strip()]
+    else:
+        # Every word must match one of the fields: "anna 1234" finds Anna's order 1234.
+        terms = filters.q.split()[:10]
+    for term in terms:
+        match = (
             Q(klarna_order_id__icontains=term)
+            | Q(merchant_reference__icontains=term)
             | Q(tracking_number__icontains=term)
+            | Q(tracking_numbers__icontains=term)
+            | Q(recipient__email__icontains=term)
             | Q(recipient__given_name__icontains=term)
             | Q(recipient__family_name__icontains=term)
             | Q(recipient__company_name__icontains=term)
         )
+        if phone:
+            match |= Q(recipient_phone_digits__contains=phone)
+        shipments = shipments.filter(match)
     return shipments.order_by("-created_at", "-id")
+
+
+#: Country calling codes of the shops' markets, longest first.
+_CALLING_CODES = ("358", "46", "47", "45", "49")
+_PHONE_CHARACTERS = frozenset("0123456789+-() ")
+_PHONE_MIN_DIGITS = 6
+
+
+def phone_digits(query: str) -> str:
+    """The national number of ``query`` if it reads as a phone number (only digits, spaces,
+    ``+``, ``-`` and brackets, at least 6 digits), without a country code or a leading 0:
+    "+46 70-123 45 67", "0046701234567" and "070 123 45 67" all give "701234567"; else ""."""
+    text = query.strip()
+    if not text or not set(text) <= _PHONE_CHARACTERS:
+        return ""
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) < _PHONE_MIN_DIGITS:
+        return ""
+    international = text.startswith("+") or digits.startswith("00")
+    digits = digits.removeprefix("00") if digits.startswith("00") else digits
+    if international:
+        for code in _CALLING_CODES:
+            if digits.startswith(code):
+                digits = digits[len(code) :]
+                break
+    return digits.lstrip("0")
+
+
+def _digits_of(expression: Any) -> Any:
+    """``expression`` without the separators people write in phone numbers (no regexp_replace
+    on SQLite, so one REPLACE per character)."""
+    result: Any = expression
+    for character in (" ", "-", "(", ")", "+", "/", "."):
+        result = Replace(result, Value(character), Value(""), output_field=TextField())
+    return result
+
+
+def portal_has_bookings(*, merchant: Merchant) -> bool:
+    """Whether the shop has any shipment at all, even an unconfirmed checkout."""
+    return Shipment.objects.filter(merchant=merchant).exists()
 
 
 def portal_booking_get(*, merchant: Merchant, public_id: uuid.UUID) -> Shipment | None:

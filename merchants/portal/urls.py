@@ -29,6 +29,11 @@ urlpatterns = [
     ),
     path("bookings/", views.BookingListView.as_view(), name="bookings"),
     path("bookings/export.csv", views.BookingExportView.as_view(), name="bookings_export"),
+    path(
+        "bookings/export.xlsx",
+        views.BookingExcelExportView.as_view(),
+        name="bookings_export_xlsx",
+    ),
     path("bookings/<uuid:public_id>/", views.BookingDetailView.as_view(), name="booking"),
     path(
         "bookings/<uuid:public_id>/confirm/",

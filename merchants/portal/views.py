@@ -22,7 +22,9 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import (
+    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -30,9 +32,9 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
-from django.template.response import TemplateResponse
+from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -58,11 +60,12 @@ from tms_gateway.shipments.services import (
 
 from . import labels
 from .charts import bar_chart, column_chart
-from .exports import bookings_csv, recipient_name
+from .exports import XLSX_CONTENT_TYPE, bookings_csv, bookings_xlsx, recipient_name, uses_semicolons
 from .fallback import fallback_options_build
 from .forms import (
     AttentionConfirmForm,
     BookingFilterForm,
+    DashboardRangeForm,
     FallbackForm,
     ShopAuthenticationForm,
     ShopPasswordResetForm,
@@ -72,6 +75,7 @@ from .selectors import (
     portal_booking_get,
     portal_bookings,
     portal_dashboard,
+    portal_has_bookings,
     portal_label_get,
     portal_options,
 )
@@ -196,7 +200,12 @@ class ShopView(View):
             logout(request)
             return TemplateResponse(request, "portal/shop_inactive.html", status=403)
         self.merchant = membership.merchant
-        return super().dispatch(request, *args, **kwargs)
+        # Times, dates and day boundaries are the shop's: rendered here, inside its zone.
+        with timezone.override(self.merchant.zone):
+            response = super().dispatch(request, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+                response.render()
+        return response
 
 
 class ShopPage(ShopView, TemplateView):
@@ -240,6 +249,9 @@ class BookingListView(ShopPage):
         query.pop("page", None)
         context.update(
             form=form,
+            # A shop with no bookings at all is told what will come, not that nothing matches.
+            shop_is_new=not page.object_list and not portal_has_bookings(merchant=self.merchant),
+            time_zone=self.merchant.time_zone,
             page_obj=page,
             rows=[_booking_row(s, option_names=names) for s in page.object_list],
             query=query.urlencode(),
@@ -249,16 +261,41 @@ class BookingListView(ShopPage):
 
 
 class BookingExportView(ShopView):
-    def get(self, request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered list as CSV (exports.py): ";" and a decimal comma for a Nordic user."""
+
+    def shipments(self, request: HttpRequest) -> QuerySet[Shipment]:
         form = BookingFilterForm(
             request.GET or None, options=portal_options(merchant=self.merchant)
         )
-        shipments = portal_bookings(merchant=self.merchant, filters=form.filters())
-        response = StreamingHttpResponse(
-            bookings_csv(shipments), content_type="text/csv; charset=utf-8"
+        return portal_bookings(merchant=self.merchant, filters=form.filters())
+
+    def filename(self, extension: str) -> str:
+        return f"bookings-{self.merchant.slug}-{timezone.localtime():%Y%m%d-%H%M}.{extension}"
+
+    def get(self, request: HttpRequest) -> HttpResponseBase:
+        semicolons = uses_semicolons(
+            language=translation.get_language(),
+            accept_language=request.headers.get("accept-language", ""),
         )
-        filename = f"bookings-{self.merchant.slug}-{timezone.now():%Y%m%d-%H%M}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response = StreamingHttpResponse(
+            bookings_csv(self.shipments(request), zone=self.merchant.zone, semicolons=semicolons),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{self.filename("csv")}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class BookingExcelExportView(BookingExportView):
+    """The filtered list as an Excel workbook (exports.py): text stays text, times are local."""
+
+    def get(self, request: HttpRequest) -> HttpResponseBase:
+        response = FileResponse(
+            bookings_xlsx(self.shipments(request), zone=self.merchant.zone),
+            as_attachment=True,
+            filename=self.filename("xlsx"),
+            content_type=XLSX_CONTENT_TYPE,
+        )
         response["Cache-Control"] = "private, no-store"
         return response
 
@@ -453,12 +490,15 @@ class DashboardView(ShopPage):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        today = timezone.localdate()
-        data = portal_dashboard(merchant=self.merchant, today=today)
+        form = DashboardRangeForm(self.request.GET or None, today=timezone.localdate())
+        since, until = form.range()
+        data = portal_dashboard(merchant=self.merchant, today=until, days=(until - since).days + 1)
         names = labels.option_names(portal_options(merchant=self.merchant))
         carriers = [(labels.carrier(c), n) for c, n in data.per_carrier]
         options = [(names.get(code, code), code, n) for code, n in data.per_option]
         context.update(
+            form=form,
+            time_zone=self.merchant.time_zone,
             data=data,
             days=[(day, n) for day, n in reversed(data.per_day)],
             day_chart=column_chart([(f"{day:%m-%d}", n) for day, n in data.per_day]),

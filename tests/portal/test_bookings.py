@@ -218,6 +218,7 @@ def test_csv_export_content(client_a: Client, bookings: dict[str, Shipment]) -> 
     rows = exported(client_a, q="KO-1001")
 
     home = bookings["home"]
+    shop_zone = home.merchant.zone
     assert rows == [
         {
             "created_at": home.created_at.isoformat(timespec="seconds"),
@@ -238,6 +239,16 @@ def test_csv_export_content(client_a: Client, bookings: dict[str, Shipment]) -> 
             "tracking_url": "",
             "confirmed_by": "klarna",
             "merchant_reference": "",
+            # Then (exports.py) the shop's local time and the recipient's address and contact.
+            "created_local": timezone.localtime(home.created_at, shop_zone).strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+            "care_of": "",
+            "street_address": "Drottninggatan 53",
+            "street_address2": "",
+            "email": "test@example.com",
+            "phone": "'+46701234567",  # a leading "+" is neutralised like a formula
+            "tracking_numbers": "",
         }
     ]
 
