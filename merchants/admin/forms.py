@@ -536,6 +536,32 @@ def put_first(form: forms.BaseForm, names: Iterable[str], keys: list[str]) -> No
             field.widget.first = list(keys)
 
 
+def carrier_product_choices() -> list[Any]:
+    """The declared products, grouped by carrier (the group's label is the carrier's name, as
+    in the carrier select: option_forms.js shows only the chosen carrier's group)."""
+    from carriers.registry import adapters
+
+    groups: list[Any] = [("", "— none (the shop's own) —")]
+    for adapter in adapters().values():
+        products = [(code, f"{code} · {name}") for code, name in adapter.products.items()]
+        if products:
+            groups.append((adapter.name, products))
+    return groups
+
+
+def carrier_product_refusal(carrier: str, product: str) -> str | None:
+    """Why ``product`` is not one of ``carrier``'s declared products (None when it is)."""
+    from carriers.registry import adapters
+
+    adapter = adapters().get(carrier)
+    if adapter is None or not product:
+        return None
+    if product not in adapter.products:
+        known = ", ".join(f"{code} ({name})" for code, name in adapter.products.items())
+        return f"{adapter.name} has no product {product}; it declares {known}."
+    return None
+
+
 class OptionFieldsMixin(forms.Form):
     """The delivery option's texts, prices and conditions as form controls."""
 
@@ -558,9 +584,15 @@ class OptionFieldsMixin(forms.Form):
         required=False, help_text="Not offered when the cart has any of these."
     )
     customer_types = CustomerTypesField(required=False)
+    carrier_product = forms.ChoiceField(
+        required=False,
+        choices=carrier_product_choices,
+        help_text="The chosen carrier's declared products.",
+    )
 
     class Media:
         css = {"all": ("merchants/option_forms.css",)}
+        js = ("merchants/option_forms.js",)
 
 
 class AddonFieldsMixin(forms.Form):

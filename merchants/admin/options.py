@@ -12,14 +12,13 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
-from carriers.registry import adapters
-
 from ..models import CarrierAgreement, DeliveryOption, DeliveryOptionAddon, Merchant, Store
 from .base import AuditedModelAdmin, admin_url
 from .forms import (
     AddonFieldsMixin,
     OptionFieldsMixin,
     StoreFieldsMixin,
+    carrier_product_refusal,
     put_first,
     shop_currencies,
     shop_languages,
@@ -250,16 +249,15 @@ class DeliveryOptionForm(OptionFieldsMixin, MerchantCodeForm):
                 self.fields["stores"].queryset = Store.objects.filter(  # type: ignore[attr-defined]
                     merchant_id=merchant_id
                 )
-        if "carrier_product" in self.fields:
-            self.fields["carrier_product"].help_text = "Codes: " + "; ".join(
-                f"{a.name}: " + ", ".join(f"{code} {name}" for code, name in a.products.items())
-                for a in adapters().values()
-                if a.products
-            )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         merchant = cleaned.get("merchant") or getattr(self.instance, "merchant", None)
+        refusal = carrier_product_refusal(
+            str(cleaned.get("carrier") or ""), str(cleaned.get("carrier_product") or "")
+        )
+        if refusal:
+            self.add_error("carrier_product", refusal)
         stores = cleaned.get("stores")
         if merchant is not None and stores is not None:
             foreign = [s.code for s in stores if s.merchant_id != merchant.pk]

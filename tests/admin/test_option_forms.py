@@ -293,3 +293,30 @@ def test_the_checkout_offers_the_option_the_form_saved(staff: Client) -> None:
     assert offered.id == "courier-se"
     assert offered.name == "Vårt bud"
     assert offered.price == 4900
+
+
+def test_the_carrier_product_is_one_the_chosen_carrier_declares(staff: Client) -> None:
+    # given
+    merchant = MerchantFactory.create()
+    data = _own_courier(staff, merchant.pk, kind="home", carrier="postnord")
+    page = staff.get(f"{ADD}?merchant={merchant.pk}").content.decode()
+
+    # when
+    other_carriers = staff.post(ADD, {**data, "carrier_product": "DLVBOX"})
+    undeclared = staff.post(ADD, {**data, "carrier_product": "999"})
+    declared = staff.post(ADD, {**data, "carrier_product": "17"})
+
+    # then
+    assert '<optgroup label="PostNord">' in page
+    assert '<option value="17">17 · MyPack Home</option>' in page
+    assert "merchants/option_forms.js" in page
+    assert (
+        "PostNord has no product DLVBOX; it declares 17 (MyPack Home), 19 (MyPack Collect), "
+        "30 (MyPack Home Small), 11 (Varubrev Ekonomi)."
+    ) in _errors(other_carriers)["carrier_product"]
+    assert (
+        "Select a valid choice. 999 is not one of the available choices."
+        in _errors(undeclared)["carrier_product"]
+    )
+    assert declared.status_code == 302, _errors(declared)
+    assert DeliveryOption.objects.get(merchant=merchant).carrier_product == "17"
