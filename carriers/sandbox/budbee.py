@@ -595,9 +595,13 @@ def cancel_order(request: SandboxRequest, match: re.Match[str]) -> SandboxRespon
     if refused:
         return refused
     with _lock:
-        if _live_order(match["order"]) is None:
+        order = _live_order(match["order"])
+        if order is None:
             return _error(404, f"Order {match['order']} not found")
         _cancelled[match["order"]] = _millis(_now())
+        cart_id = str((order.get("cart") or {}).get("cartId") or "")
+        if cart_id:
+            ledger.cancel(SLUG, cart_id)
     return SandboxResponse(204, None)
 
 

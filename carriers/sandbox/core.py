@@ -72,7 +72,8 @@ class Route:
 
 
 class BookingLedger:
-    """Bookings made in the sandbox, counted per carrier and booking reference."""
+    """Live bookings made in the sandbox, counted per carrier and booking reference: a count
+    of 2 is a double booking; a booking cancelled at the carrier no longer counts."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -87,6 +88,15 @@ class BookingLedger:
             self._sequence += 1
             self._records[(carrier, reference)] = data
             return self._sequence
+
+    def cancel(self, carrier: str, reference: str) -> None:
+        """A booking of ``reference`` was cancelled at the carrier: it no longer counts (a
+        booking cancelled and made again is one booking, not a duplicate)."""
+        with self._lock:
+            if self._counts[(carrier, reference)] > 0:
+                self._counts[(carrier, reference)] -= 1
+            if not self._counts[(carrier, reference)]:
+                del self._counts[(carrier, reference)]
 
     def find(self, carrier: str, reference: str) -> dict[str, Any] | None:
         with self._lock:

@@ -112,7 +112,8 @@ WORKER_ENV = {
     "SCHEDULE_EXPIRE_SECONDS": "5",
     "BOOKING_REQUEUE_AFTER_SECONDS": "5",
     "BOOKING_QUEUED_SECONDS": "30",
-    "BOOKING_LEASE_SECONDS": "10",
+    # A whole booking (Budbee: lookup, order, parcels, each up to 0.5 + 5 s) within one lease.
+    "BOOKING_LEASE_SECONDS": "20",
     "BOOKING_RETRY_BASE_SECONDS": "1",
     "BOOKING_RETRY_MAX_SECONDS": "8",
     "CARRIER_BOOKING_TIMEOUT": "5",

@@ -251,7 +251,8 @@ CARRIER_ADAPTERS = env.list(
 )
 
 # Bookings: retried with exponential backoff and jitter (base, cap) until the give-up time after
-# confirmation; an attempt holds its shipment for the lease (longer than a booking call).
+# confirmation; an attempt holds its shipment for the lease: longer than a whole booking (a few
+# carrier calls of CARRIER_CONNECT_TIMEOUT + CARRIER_BOOKING_TIMEOUT each), never shorter than one.
 BOOKING_RETRY_BASE_SECONDS = env.float("BOOKING_RETRY_BASE_SECONDS", default=5.0)
 BOOKING_RETRY_MAX_SECONDS = env.float("BOOKING_RETRY_MAX_SECONDS", default=600.0)
 BOOKING_GIVE_UP_SECONDS = env.float("BOOKING_GIVE_UP_SECONDS", default=4 * 3600.0)

@@ -507,9 +507,11 @@ def test_failed_parcels_step_cancels_the_order_and_raises(sandbox: Sandbox) -> N
     with pytest.raises(CarrierUnavailable):
         BudbeeAdapter().book(request=_booking_request(agreement))
 
-    # then the order was made once, and cancelled: nothing half-booked is found
+    # then the order was made once, and cancelled: nothing half-booked is found, and the
+    # sandbox counts no live booking for the reference
     sandbox.clear_faults()
-    assert sandbox.bookings("budbee") == {"shp_budbee_1": 1}
+    assert sandbox.requests("budbee") >= 3  # lookup, order, parcels (then the cancel)
+    assert sandbox.bookings("budbee") == {}
     assert BudbeeAdapter().find_booking(agreement=agreement, reference="shp_budbee_1") is None
 
 
@@ -554,6 +556,24 @@ def test_booking_again_completes_the_order_an_earlier_attempt_left_without_parce
     booking = BudbeeAdapter().book(request=request)
 
     # then that order gets its parcels: one order for the reference
+    assert booking.tracking_numbers
+    assert sandbox.bookings("budbee") == {request.reference: 1}
+
+
+def test_an_order_cancelled_after_its_parcels_failed_and_made_again_counts_once(
+    sandbox: Sandbox,
+) -> None:
+    # given a first attempt whose parcels step failed: its order was cancelled
+    request = _booking_request(_agreement(sandbox))
+    sandbox.fault("budbee", status=503, path="/parcels", times=1)
+    with pytest.raises(CarrierUnavailable):
+        BudbeeAdapter().book(request=request)
+    assert sandbox.bookings("budbee") == {}  # the cancelled order is no booking
+
+    # when the next attempt books the reference
+    booking = BudbeeAdapter().book(request=request)
+
+    # then Budbee holds one live order for it
     assert booking.tracking_numbers
     assert sandbox.bookings("budbee") == {request.reference: 1}
 
