@@ -9,6 +9,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -208,3 +209,17 @@ def test_the_dashboard_range_is_turned_round_and_bounded(client_a: Client) -> No
 
     default = client_a.get(reverse("portal:dashboard")).context["data"]
     assert len(default.per_day) == 30
+
+
+def test_the_new_pages_speak_swedish(client_b: Client) -> None:
+    client_b.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+
+    bookings = client_b.get(reverse("portal:bookings")).content.decode()
+    dashboard = client_b.get(reverse("portal:dashboard")).content.decode()
+
+    assert "Inga bokningar än" in bookings
+    assert "förhandsvisningen av kassan" in bookings
+    assert "Exportera Excel (.xlsx)" in bookings
+    assert "Ordrar skapade" in dashboard
+    assert "(Europe/Stockholm)" in dashboard
+    assert "Senaste 30 dagarna" in dashboard
