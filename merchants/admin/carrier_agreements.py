@@ -63,6 +63,17 @@ def _secret_field() -> forms.CharField:
     )
 
 
+def _is_secret(key: str) -> bool:
+    """A key is masked when any carrier declares it secret; the others are shown."""
+    return any(f.secret for d in declarations().values() for f in d.credentials if f.key == key)
+
+
+def _credential_input(key: str) -> forms.CharField:
+    if _is_secret(key):
+        return _secret_field()
+    return forms.CharField(required=False, widget=forms.TextInput(attrs={"size": 50}))
+
+
 class CarrierAgreementForm(forms.ModelForm):
     """Credentials per key in masked inputs: never rendered back, a blank one keeps the stored
     value, "Remove keys" deletes some. The JSON itself is never a form field.
@@ -109,7 +120,11 @@ class CarrierAgreementForm(forms.ModelForm):
                 continue
             users = [c for c in declarations() if key in _keys_of(c)]
             spec = _key_spec(carrier if carrier in users else users[0], key)
-            state = "Set: leave blank to keep it." if stored.get(key) else "Not set."
+            if not _is_secret(key):
+                self.initial.setdefault(credential_field(key), stored.get(key, ""))
+                state = "Shown (not a secret): empty it to remove it."
+            else:
+                state = "Set: leave blank to keep it." if stored.get(key) else "Not set."
             if carrier:
                 state += " Required." if spec.required else " Optional."
                 if spec.help_text:
@@ -140,6 +155,9 @@ class CarrierAgreementForm(forms.ModelForm):
         for key in credential_keys():
             value = cleaned.get(credential_field(key)) or ""
             if not value:
+                # A shown (non-secret) value emptied on the page is removed.
+                if not _is_secret(key) and self.add_prefix(credential_field(key)) in self.data:
+                    credentials.pop(key, None)
                 continue
             if key not in allowed:
                 # Not a field error: the field may not be on the page for this carrier.
@@ -149,6 +167,21 @@ class CarrierAgreementForm(forms.ModelForm):
         for key in cleaned.get("credentials_remove") or ():
             credentials.pop(key, None)
         self.instance.credentials = credentials
+        missing = [
+            f for f in _credential_specs(carrier) if f.required and not credentials.get(f.key)
+        ]
+        if cleaned.get("is_active") and missing:
+            self.add_error(
+                "is_active",
+                "An active agreement needs every required credential: enter "
+                + ", ".join(f"{f.label} ({f.key})" for f in missing)
+                + ", or leave it inactive.",
+            )
+            for spec in missing:
+                if credential_field(spec.key) in self.fields:
+                    self.add_error(
+                        credential_field(spec.key), "Required while the agreement is active."
+                    )
         return cleaned
 
     def _check_address(self, carrier: str, cleaned: dict[str, Any]) -> None:
@@ -181,7 +214,7 @@ class CarrierAgreementForm(forms.ModelForm):
 def agreement_form_class() -> type[CarrierAgreementForm]:
     """The agreement form with one masked input per credential key the configured carriers
     declare (a carrier added to CARRIER_ADAPTERS brings its keys with it)."""
-    fields = {credential_field(key): _secret_field() for key in credential_keys()}
+    fields = {credential_field(key): _credential_input(key) for key in credential_keys()}
     return type("CarrierAgreementForm", (CarrierAgreementForm,), fields)
 
 
