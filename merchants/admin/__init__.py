@@ -18,6 +18,8 @@ inline), ``credentials`` (Klarna credentials, checkout API credential), ``carrie
 
 from __future__ import annotations
 
+from django.contrib import admin
+
 from .audit_log import AuditLogAdmin
 from .base import FORMFIELDS, NO_SAVE, TEMPLATES, AuditedModelAdmin, ReadOnlyInline
 from .carrier_agreements import (
@@ -91,3 +93,10 @@ __all__ = [
     "credential_state",
     "merchant_user_invitation_send",
 ]
+
+# The admin is the gateway's own: its name in the header and titles; "View site" opens the
+# gateway's API documentation (the shops' REST API and where Klarna's callbacks are described).
+admin.site.site_header = "TMS gateway · partner admin"
+admin.site.site_title = "TMS gateway admin"
+admin.site.index_title = "Onboard and support shops"
+admin.site.site_url = "/api/docs/"

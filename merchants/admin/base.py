@@ -11,7 +11,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import reverse
 
 from ..audit import (
@@ -56,6 +56,32 @@ def admin_url(name: str, *args: Any, query: str = "") -> str:
     return f"{url}?{query}" if query else url
 
 
+# --- Back to the merchant a page was started from ------------------------------------------
+
+
+def from_merchant(request: HttpRequest) -> str:
+    """The merchant id a store, option or agreement page was opened from (its links carry
+    ``?merchant=<id>``, or ``merchant=<id>`` in ``_changelist_filters``), else ""."""
+    found = request.GET.get("merchant") or QueryDict(
+        request.GET.get("_changelist_filters", "")
+    ).get("merchant", "")
+    return str(found) if str(found).isdigit() else ""
+
+
+def from_merchant_query(request: HttpRequest) -> str:
+    """``merchant=<id>`` to keep on the next page of the same errand, else ""."""
+    merchant_id = from_merchant(request)
+    return f"merchant={merchant_id}" if merchant_id else ""
+
+
+def _back_to(request: HttpRequest, obj: Any) -> str:
+    """The merchant's page when ``obj`` belongs to the merchant the page was started from."""
+    merchant_id = from_merchant(request)
+    if merchant_id and str(getattr(obj, "merchant_id", "")) == merchant_id:
+        return admin_url("merchants_merchant_change", merchant_id)
+    return ""
+
+
 # --- Audited saves -------------------------------------------------------------------------
 
 
@@ -76,6 +102,41 @@ class AuditedModelAdmin(admin.ModelAdmin):
     """Writes an audit row for every add, change and delete of the object and its inlines."""
 
     formfield_overrides = FORMFIELDS
+
+    # Saved from a merchant's page (``?merchant=<id>``): back to that merchant.
+    def response_post_save_add(self, request: HttpRequest, obj: Any) -> HttpResponseRedirect:
+        back = _back_to(request, obj)
+        return HttpResponseRedirect(back) if back else super().response_post_save_add(request, obj)
+
+    def response_post_save_change(self, request: HttpRequest, obj: Any) -> HttpResponseRedirect:
+        back = _back_to(request, obj)
+        if back:
+            return HttpResponseRedirect(back)
+        return super().response_post_save_change(request, obj)
+
+    def _keep_merchant(
+        self, request: HttpRequest, obj: Any, response: HttpResponse
+    ) -> HttpResponse:
+        """ "Save and continue" and "Save and add another" stay on the errand of the merchant."""
+        if (
+            isinstance(response, HttpResponseRedirect)
+            and _back_to(request, obj)
+            and response["Location"] != _back_to(request, obj)
+            and "merchant=" not in response["Location"]
+        ):
+            glue = "&" if "?" in response["Location"] else "?"
+            response["Location"] += f"{glue}{from_merchant_query(request)}"
+        return response
+
+    def response_add(
+        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        return self._keep_merchant(
+            request, obj, super().response_add(request, obj, post_url_continue)
+        )
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        return self._keep_merchant(request, obj, super().response_change(request, obj))
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         form._audit_before = stored_snapshot(obj) if change and obj.pk else None

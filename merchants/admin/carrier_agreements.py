@@ -20,9 +20,16 @@ from ..agreements import (
     carrier_agreement_secrets_to_enter,
     carrier_fidelity_note,
 )
+from ..golive import agreement_check_record
 from ..models import CarrierAgreement, carrier_label
 from ..services import carrier_agreement_webhook_issue
-from .base import AuditedModelAdmin, admin_url, change_allowed, change_require
+from .base import (
+    AuditedModelAdmin,
+    admin_url,
+    change_allowed,
+    change_require,
+    from_merchant_query,
+)
 
 # --- Carrier agreements --------------------------------------------------------------------
 
@@ -337,8 +344,13 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
         )
 
     def response_post_save_add(self, request: HttpRequest, obj: Any) -> HttpResponseRedirect:
-        # Its page has "Check connection": the next step.
-        return HttpResponseRedirect(admin_url("merchants_carrieragreement_change", obj.pk))
+        # Its page has "Check connection": the next step (still on the way back to the merchant
+        # it was started from).
+        return HttpResponseRedirect(
+            admin_url(
+                "merchants_carrieragreement_change", obj.pk, query=from_merchant_query(request)
+            )
+        )
 
     @admin.display(description="credentials")
     def credentials_state(self, obj: CarrierAgreement) -> str:
@@ -368,7 +380,9 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
     ) -> HttpResponse:
         context = dict(extra_context or {})
         if change_allowed(request, CarrierAgreement):
-            context["check_url"] = admin_url("merchants_carrieragreement_check", object_id)
+            context["check_url"] = admin_url(
+                "merchants_carrieragreement_check", object_id, query=from_merchant_query(request)
+            )
             agreement = self.get_object(request, object_id)
             adapter = adapters().get(agreement.carrier) if agreement is not None else None
             if adapter is not None and adapter.pushes_tracking:
@@ -377,6 +391,10 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
 
     def _report(self, request: HttpRequest, agreement: CarrierAgreement) -> None:
         result = carrier_agreement_check(agreement=agreement)
+        # The go-live checklist shows when each agreement was last checked and how it went.
+        agreement_check_record(
+            agreement=agreement, ok=result.ok, message=result.message, actor=request.user
+        )
         level = (
             messages.ERROR
             if not result.ok
@@ -396,7 +414,13 @@ class CarrierAgreementAdmin(AuditedModelAdmin):
         if agreement is None:
             raise Http404
         self._report(request, agreement)
-        return HttpResponseRedirect(admin_url("merchants_carrieragreement_change", agreement.pk))
+        return HttpResponseRedirect(
+            admin_url(
+                "merchants_carrieragreement_change",
+                agreement.pk,
+                query=from_merchant_query(request),
+            )
+        )
 
     def webhook_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if request.method != "POST":

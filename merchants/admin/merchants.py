@@ -12,7 +12,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import get_script_prefix, path
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -20,6 +20,7 @@ from carriers.registry import declarations
 from tms_gateway.common.errors import ApplicationError
 
 from ..audit import AuditAction, audit_changes
+from ..golive import GoLiveChecklist, Step, merchant_golive_checklist, preview_run_record
 from ..models import DeliveryOption, KlarnaCredential, Merchant, MerchantUser, carrier_label
 from ..preview import PreviewForm, preview_context
 from ..services import (
@@ -460,6 +461,12 @@ class MerchantAdmin(AuditedModelAdmin):
         """The shared checkout preview; viewing is enough (it changes nothing)."""
         merchant = self._merchant(request, object_id)
         form = PreviewForm(request.GET or None)
+        preview = preview_context(merchant=merchant, form=form)
+        if preview["ran"]:
+            # The go-live checklist shows when the preview last ran and what it offered.
+            preview_run_record(
+                merchant=merchant, offered=len(preview["options"]), actor=request.user
+            )
         return TemplateResponse(
             request,
             f"{TEMPLATES}/merchant/preview.html",
@@ -468,9 +475,53 @@ class MerchantAdmin(AuditedModelAdmin):
                 merchant,
                 f"Checkout preview of {merchant}",
                 preview_url=admin_url("merchants_merchant_preview", merchant.pk),
-                **preview_context(merchant=merchant, form=form),
+                **preview,
             ),
         )
+
+    def _golive(self, request: HttpRequest, merchant: Merchant) -> GoLiveChecklist:
+        return merchant_golive_checklist(
+            merchant=merchant,
+            endpoint_url=request.build_absolute_uri(f"{get_script_prefix()}ksa/v1"),
+        )
+
+    def _step_link(self, merchant: Merchant, step: Step) -> tuple[str, str]:
+        """Where to go to do ``step`` (label, URL), started from the merchant's page."""
+        pk = merchant.pk
+        options = admin_url(
+            "merchants_deliveryoption_changelist", query=f"merchant__id__exact={pk}"
+        )
+        links = {
+            "credential": (
+                "Issue a credential",
+                admin_url("merchants_merchant_credential_issue", pk),
+            ),
+            "agreements": (
+                "Add an agreement",
+                admin_url("merchants_carrieragreement_add", query=f"merchant={pk}"),
+            ),
+            "test_mode": (
+                "Agreements",
+                admin_url(
+                    "merchants_carrieragreement_changelist", query=f"merchant__id__exact={pk}"
+                ),
+            ),
+            "options": (
+                "Add an option",
+                admin_url("merchants_deliveryoption_add", query=f"merchant={pk}"),
+            ),
+            "names": ("Options", options),
+            "fallback": ("Options", options),
+            "preview": ("Preview checkout", admin_url("merchants_merchant_preview", pk)),
+        }
+        if step.key == "agreement" and step.object_id is not None:
+            return (
+                "Open and check",
+                admin_url(
+                    "merchants_carrieragreement_change", step.object_id, query=f"merchant={pk}"
+                ),
+            )
+        return links.get(step.key, ("", ""))
 
     def change_view(
         self,
@@ -482,6 +533,13 @@ class MerchantAdmin(AuditedModelAdmin):
         context: dict[str, Any] = {
             "preview_url": admin_url("merchants_merchant_preview", object_id)
         }
+        merchant = self.get_object(request, object_id)
+        if merchant is not None:
+            checklist = self._golive(request, merchant)
+            context["golive"] = checklist
+            context["golive_steps"] = [
+                (step, *self._step_link(merchant, step)) for step in checklist.steps
+            ]
         if change_allowed(request, KlarnaCredential):
             context["issue_url"] = admin_url("merchants_merchant_credential_issue", object_id)
         if change_allowed(request, MerchantUser):
