@@ -40,7 +40,7 @@ def agreement_check_record(
         actor=actor,
         action=AGREEMENT_CHECK,
         obj=agreement,
-        changes={"ok": ok, "message": message[:500]},
+        changes={"ok": [None, ok], "message": [None, message[:500]]},
     )
 
 
@@ -53,7 +53,7 @@ def preview_run_record(
         actor=actor,
         action=PREVIEW_RUN,
         obj=merchant,
-        changes={"offered": offered},
+        changes={"offered": [None, offered]},
     )
 
 
@@ -108,6 +108,13 @@ def shop_sales_languages(
     return list(dict.fromkeys(found))
 
 
+def recorded(row: AuditLog, name: str, default: object = None) -> object:
+    """A recorded value of a check or preview row (kept as ``[None, value]``, the audit log's
+    ``[before, after]``)."""
+    value = row.changes.get(name) if isinstance(row.changes, dict) else None
+    return value[1] if isinstance(value, list) and len(value) == 2 else default
+
+
 def _when(at: dt.datetime) -> str:
     return f"{at:%Y-%m-%d %H:%M} UTC"
 
@@ -145,13 +152,13 @@ def merchant_golive_checklist(*, merchant: Merchant, endpoint_url: str) -> GoLiv
         )
     for agreement in agreements:
         check = checks.get(str(agreement.pk))
-        ok = bool(check is not None and check.changes.get("ok"))
+        ok = check is not None and recorded(check, "ok") is True
         if check is None:
             detail = "Never checked."
         elif ok:
             detail = f"Connection OK, checked {_when(check.at)}."
         else:
-            detail = f"Check failed {_when(check.at)}: {check.changes.get('message', '')}"
+            detail = f"Check failed {_when(check.at)}: {recorded(check, 'message', '')}"
         steps.append(
             Step(
                 "agreement",
@@ -216,7 +223,8 @@ def merchant_golive_checklist(*, merchant: Merchant, endpoint_url: str) -> GoLiv
         .order_by("-at", "-id")
         .first()
     )
-    offered = int(preview.changes.get("offered", 0)) if preview is not None else 0
+    count = recorded(preview, "offered", 0) if preview is not None else 0
+    offered = count if isinstance(count, int) else 0
     steps.append(
         Step(
             "preview",

@@ -236,9 +236,11 @@ def test_a_connection_check_is_recorded_with_its_result(staff: Client, demo: Mer
     )
     row = AuditLog.objects.get(merchant=demo, action=AGREEMENT_CHECK)
     assert row.object_id == str(agreement.pk)
-    assert row.changes["ok"] is True
+    assert row.changes["ok"] == [None, True]
     assert row.actor is not None
     assert _steps(demo)["PostNord: connection checked"][0] is True
+    log = staff.get(f"/admin/merchants/auditlog/{row.pk}/change/").content.decode()
+    assert "agreement_check" in log and "<td>ok</td><td>None</td><td>True</td>" in log
 
 
 def test_a_preview_run_is_recorded_and_an_empty_form_is_not(staff: Client, demo: Merchant) -> None:
@@ -251,7 +253,7 @@ def test_a_preview_run_is_recorded_and_an_empty_form_is_not(staff: Client, demo:
 
     # then
     row = AuditLog.objects.get(merchant=demo, action=PREVIEW_RUN)
-    assert row.changes["offered"] > 0
+    assert row.changes["offered"][1] > 0
     assert _steps(demo)["Checkout preview run"][0] is True
 
 
@@ -353,6 +355,6 @@ def test_recording_a_check_needs_no_actor() -> None:
     # the check of a command or task has no user
     merchant, agreement = _ready_merchant()
     row = agreement_check_record(agreement=agreement, ok=True, message="x" * 900, actor=None)
-    assert row.actor is None and len(row.changes["message"]) == 500
+    assert row.actor is None and len(row.changes["message"][1]) == 500
     assert row.at <= timezone.now() + dt.timedelta(seconds=1)
     assert row.merchant == merchant
