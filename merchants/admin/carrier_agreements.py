@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -107,6 +108,9 @@ class CarrierAgreementForm(forms.ModelForm):
         help_text="Tick a stored key to delete it.",
     )
 
+    class Media:
+        js = ("merchants/agreement_form.js",)
+
     class Meta:
         model = CarrierAgreement
         fields = (
@@ -141,6 +145,11 @@ class CarrierAgreementForm(forms.ModelForm):
             field = self.fields[credential_field(key)]
             field.label = f"{spec.label} ({key})"
             field.help_text = state
+        if "carrier" in self.fields:
+            # agreement_form.js shows only the chosen carrier's credential fields.
+            self.fields["carrier"].widget.attrs["data-credential-keys"] = json.dumps(
+                {slug: sorted(_keys_of(slug)) for slug in declarations()}
+            )
         remove = self.fields["credentials_remove"]
         assert isinstance(remove, forms.MultipleChoiceField)
         remove.choices = [(k, k) for k in sorted(stored)]

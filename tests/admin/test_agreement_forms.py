@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -100,3 +102,21 @@ def test_emptying_a_required_shown_value_of_an_active_agreement_is_refused(
     assert _errors(response)["credential_api_uid"] == ["Required while the agreement is active."]
     agreement.refresh_from_db()
     assert agreement.credentials["api_uid"] == "shop@example.com"
+
+
+def test_the_add_page_knows_each_carriers_credential_keys(staff: Client) -> None:
+    # given
+    merchant = MerchantFactory.create()
+
+    # when
+    page = staff.get(f"/admin/merchants/carrieragreement/add/?merchant={merchant.pk}")
+
+    # then: agreement_form.js hides the keys the chosen carrier does not use
+    form = page.context["adminform"].form
+    keys = json.loads(form.fields["carrier"].widget.attrs["data-credential-keys"])
+    assert keys["bring"] == ["api_key", "api_uid", "client_url"]
+    assert "origin_postal_code" not in keys["bring"]
+    html = page.content.decode()
+    assert "merchants/agreement_form.js" in html
+    assert "data-credential-keys=" in html
+    assert 'class="form-row field-credential_client_url"' in html
