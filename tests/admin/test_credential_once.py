@@ -4,13 +4,15 @@ resubmitting the form, issues nothing and shows no key. The key is never logged.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
 import pytest
-from django.test import Client
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client, RequestFactory
 
-from merchants.admin.once import KEYS
+from merchants.admin.once import KEYS, form_nonce_issue, form_nonce_spend
 from merchants.models import KlarnaCredential
 from tests.factories import KlarnaCredentialFactory, MerchantFactory
 
@@ -45,6 +47,9 @@ def test_one_post_issues_one_credential_and_the_key_is_shown_once(
     assert posted.status_code == 302
     assert posted["Location"] == key_url
     assert credential.key not in posted.content.decode()
+    # kept in the session until shown, encrypted
+    assert str(credential.pk) in staff.session[KEYS]
+    assert credential.key not in json.dumps(staff.session[KEYS])
 
     # when: the redirect is followed
     shown = staff.get(key_url)
@@ -160,3 +165,21 @@ def test_support_cannot_open_the_key_page(support: Client) -> None:
     )
 
     assert response.status_code == 403
+
+
+def test_two_requests_racing_with_the_same_nonce_spend_it_once(rf: RequestFactory) -> None:
+    # given: a double click — both requests read the session before either saved it
+    first = rf.post("/", {"once": "x"})
+    first.session = SessionStore()
+    nonce = form_nonce_issue(first, purpose="issue:1")
+    stored = dict(first.session)
+    requests = []
+    for _ in range(2):
+        request = rf.post("/", {"once": nonce})
+        request.session = SessionStore()
+        request.session.update(stored)
+        requests.append(request)
+
+    # when / then: the cache decides; the second finds the nonce spent
+    assert [form_nonce_spend(r, purpose="issue:1") for r in requests] == [True, False]
+    assert form_nonce_spend(requests[0], purpose="issue:1") is False
