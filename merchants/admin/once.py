@@ -12,6 +12,7 @@ page shows "already shown" instead.
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
 from django.core.cache import cache
@@ -28,6 +29,8 @@ SPENT_SECONDS = 24 * 3600
 #: At most this many forms open at once in one session (the oldest are forgotten).
 MAX_NONCES = 20
 FIELD = "once"
+#: A key not shown within this long is dropped from the session unseen.
+KEY_KEPT_SECONDS = 15 * 60
 
 
 def form_nonce_issue(request: HttpRequest, *, purpose: str) -> str:
@@ -58,16 +61,23 @@ def form_nonce_spend(request: HttpRequest, *, purpose: str) -> bool:
 
 def key_once_keep(request: HttpRequest, *, credential_id: int, key: str, title: str) -> None:
     """Keep the new plain key (encrypted) for the page that shows it once."""
-    kept: dict[str, Any] = dict(request.session.get(KEYS, {}))
-    kept[str(credential_id)] = {"key": encrypt_str(key), "title": title}
+    kept = _fresh(request)
+    kept[str(credential_id)] = {"key": encrypt_str(key), "title": title, "at": time.time()}
     request.session[KEYS] = kept
+
+
+def _fresh(request: HttpRequest) -> dict[str, Any]:
+    """The kept keys not older than ``KEY_KEPT_SECONDS``."""
+    oldest = time.time() - KEY_KEPT_SECONDS
+    kept: dict[str, Any] = dict(request.session.get(KEYS, {}))
+    return {k: v for k, v in kept.items() if float(v.get("at", 0)) >= oldest}
 
 
 def key_once_take(request: HttpRequest, *, credential_id: int) -> tuple[str, str] | None:
     """The kept key and its page title, removed from the session; None once it was shown."""
-    kept: dict[str, Any] = dict(request.session.get(KEYS, {}))
+    kept = _fresh(request)
     entry = kept.pop(str(credential_id), None)
+    request.session[KEYS] = kept
     if entry is None:
         return None
-    request.session[KEYS] = kept
     return decrypt_str(entry["key"]), str(entry["title"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
@@ -183,3 +184,22 @@ def test_two_requests_racing_with_the_same_nonce_spend_it_once(rf: RequestFactor
     # when / then: the cache decides; the second finds the nonce spent
     assert [form_nonce_spend(r, purpose="issue:1") for r in requests] == [True, False]
     assert form_nonce_spend(requests[0], purpose="issue:1") is False
+
+
+def test_a_key_not_shown_within_15_minutes_is_dropped_unseen(
+    staff: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: issued, then the page left unopened for 16 minutes
+    merchant = MerchantFactory.create()
+    url = f"/admin/merchants/merchant/{merchant.pk}/credentials/issue/"
+    posted = staff.post(url, {"once": _nonce(staff, url)})
+    later = time.time() + 16 * 60
+    monkeypatch.setattr("merchants.admin.once.time.time", lambda: later)
+
+    # when
+    page = staff.get(posted["Location"]).content.decode()
+
+    # then
+    assert not KEY_ON_PAGE.search(page)
+    assert "was already shown" in page
+    assert staff.session[KEYS] == {}
