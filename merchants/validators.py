@@ -1,8 +1,10 @@
 """Field validators for merchant configuration (JSON shapes the admin edits)."""
 
 import re
+from functools import cache
 from typing import Any
 
+from babel import Locale, localedata
 from django.core.exceptions import ValidationError
 
 from tms_gateway.common.money import is_currency
@@ -12,11 +14,33 @@ _POSTAL_RULE = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)?$")
 _LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 
 
+# CLDR territories that are not countries (groupings, private use, unknown).
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166 alpha-2 codes of the countries CLDR (babel) knows."""
+    return frozenset(
+        str(c)
+        for c in Locale("en").territories
+        if isinstance(c, str) and len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES
+    )
+
+
+def is_language(code: str) -> bool:
+    """A language code (``sv``, ``de-AT``) CLDR (babel) has data for."""
+    return bool(_LOCALE.match(code)) and localedata.exists(code.replace("-", "_"))
+
+
 def validate_locale_map(value: Any) -> None:
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and _LOCALE.match(k) and isinstance(v, str) for k, v in value.items()
     ):
         raise ValidationError('Expected {"<language>": "<text>"}, e.g. {"sv": "Hemleverans"}.')
+    unknown = [k for k in value if not is_language(k)]
+    if unknown:
+        raise ValidationError(f"Unknown language code: {', '.join(unknown)}.")
 
 
 def validate_currency_map(value: Any) -> None:
@@ -34,6 +58,9 @@ def validate_countries(value: Any) -> None:
         isinstance(c, str) and re.fullmatch(r"[A-Z]{2}", c) for c in value
     ):
         raise ValidationError('Expected ISO 3166 alpha-2 codes, e.g. ["SE", "NO"].')
+    unknown = [c for c in value if c not in country_codes()]
+    if unknown:
+        raise ValidationError(f"Unknown country code: {', '.join(unknown)}.")
 
 
 def validate_postal_code_rules(value: Any) -> None:

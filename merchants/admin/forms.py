@@ -17,19 +17,17 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-from babel import Locale, localedata
+from babel import Locale
 from django import forms
 from django.core.exceptions import ValidationError
 
+from merchants.validators import country_codes, is_language
 from tms_gateway.common.money import is_currency, minor_unit_exponent
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 CUSTOMER_TYPES = (("person", "Person (consumer)"), ("organization", "Organization (business)"))
-_LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 _POSTAL_RULE = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)?$")
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(:00)?$")
-# CLDR territories that are not countries (groupings, private use, unknown).
-_NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})
 _EXTRA_ROWS = 2
 
 Pairs = list[tuple[str, str]]
@@ -38,20 +36,11 @@ Pairs = list[tuple[str, str]]
 @cache
 def country_choices() -> tuple[tuple[str, str], ...]:
     names = Locale("en").territories
-    codes = (
-        str(c)
-        for c in names
-        if isinstance(c, str) and len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES
-    )
-    return tuple(sorted(((c, f"{names[c]} ({c})") for c in codes), key=lambda c: c[1]))
+    return tuple(sorted(((c, f"{names[c]} ({c})") for c in country_codes()), key=lambda c: c[1]))
 
 
 def is_country(code: str) -> bool:
-    return code in dict(country_choices())
-
-
-def is_language(code: str) -> bool:
-    return bool(_LOCALE.match(code)) and localedata.exists(code.replace("-", "_"))
+    return code in country_codes()
 
 
 def language_name(code: str) -> str:

@@ -5,6 +5,7 @@ opening hours per weekday, and the checkout still offering what the form saved."
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from carriers.types import Address
@@ -320,3 +321,16 @@ def test_the_carrier_product_is_one_the_chosen_carrier_declares(staff: Client) -
     )
     assert declared.status_code == 302, _errors(declared)
     assert DeliveryOption.objects.get(merchant=merchant).carrier_product == "17"
+
+
+def test_the_model_refuses_unknown_languages_and_countries_too() -> None:
+    # given: a change made outside the admin form (the portal, a script)
+    option = DeliveryOptionFactory.build(names={"sv": "Hem", "qq": "?"}, countries=["SE", "QQ"])
+
+    # when
+    with pytest.raises(ValidationError) as refused:
+        option.full_clean(exclude=["merchant", "agreement"])
+
+    # then
+    assert refused.value.message_dict["names"] == ["Unknown language code: qq."]
+    assert refused.value.message_dict["countries"] == ["Unknown country code: QQ."]
