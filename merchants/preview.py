@@ -13,6 +13,7 @@ answers for people.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict
@@ -130,6 +131,29 @@ class Marker(TypedDict):
     option: str
     option_name: str
     address: str
+    carrier: str
+    #: The pin's colour: a class suffix of preview.css (``tms-pin--<colour>``).
+    colour: str
+
+
+class LegendRow(TypedDict):
+    carrier: str
+    name: str
+    colour: str
+    count: int
+
+
+#: The carriers' pin colours (preview.css), close to their brands; any other carrier takes the
+#: next of the spare colours in the order it first appears on the map.
+PIN_COLOURS = {
+    "postnord": "postnord",
+    "bring": "bring",
+    "dhl": "dhl",
+    "budbee": "budbee",
+    "instabox": "instabox",
+    "generic": "generic",
+}
+SPARE_PIN_COLOURS = ("c0", "c1", "c2", "c3", "c4", "c5")
 
 
 _postal_code = RegexValidator(
@@ -278,7 +302,8 @@ def preview_context(
     Keys: ``form``; ``ran`` (options were built); ``error`` (why they could not be, else "");
     ``currency``; ``klarna_json`` (the options exactly as Klarna would receive them, pretty
     JSON); ``options`` (OptionRow); ``not_offered`` (NotOfferedRow); ``carriers``
-    (CarrierRow); ``markers`` (Marker, one per location with coordinates) and ``markers_json``;
+    (CarrierRow); ``markers`` (Marker, one per location with coordinates, coloured by carrier)
+    and ``markers_json``; ``legend`` (LegendRow, the carriers on the map with their colour);
     ``map_tile_url`` and ``map_tile_attribution`` (an empty URL: no tile layer).
     An unbound or invalid form builds nothing: the form shows its errors.
     """
@@ -293,6 +318,7 @@ def preview_context(
         "carriers": [],
         "markers": [],
         "markers_json": "[]",
+        "legend": [],
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }
@@ -328,6 +354,7 @@ def preview_context(
         ],
         markers=markers,
         markers_json=json.dumps(markers, ensure_ascii=False),
+        legend=_legend(markers),
     )
     return context
 
@@ -429,8 +456,37 @@ def _address(address: Address) -> str:
     return ", ".join(p for p in (address.street_address, place) if p)
 
 
+def _pin_colours(carriers: list[str]) -> dict[str, str]:
+    spare = itertools.cycle(SPARE_PIN_COLOURS)
+    colours: dict[str, str] = {}
+    for carrier in carriers:
+        if carrier not in colours:
+            colours[carrier] = PIN_COLOURS.get(carrier) or next(spare)
+    return colours
+
+
+def _legend(markers: list[Marker]) -> list[LegendRow]:
+    """The carriers on the map, in the order they first appear, with their pins' colour."""
+    rows: dict[str, LegendRow] = {}
+    for marker in markers:
+        row = rows.setdefault(
+            marker["carrier"],
+            LegendRow(
+                carrier=marker["carrier"],
+                name=_carrier_name(marker["carrier"]),
+                colour=marker["colour"],
+                count=0,
+            ),
+        )
+        row["count"] += 1
+    return list(rows.values())
+
+
 def _markers(result: OptionsResult) -> list[Marker]:
-    """One marker per location with coordinates, of every offered option."""
+    """One marker per location with coordinates, of every offered option, coloured by carrier."""
+    colours = _pin_colours(
+        [o.carrier for o in result.options if any(loc.coordinates for loc in o.locations)]
+    )
     markers = []
     for option in result.options:
         for location in option.locations:
@@ -444,6 +500,8 @@ def _markers(result: OptionsResult) -> list[Marker]:
                     option=option.id,
                     option_name=option.name,
                     address=_address(location.address),
+                    carrier=option.carrier,
+                    colour=colours[option.carrier],
                 )
             )
     return markers

@@ -20,6 +20,7 @@ from tests.checkout.conftest import STATIC_ADAPTERS
 from tests.factories import ShipmentFactory
 
 from .conftest import screenshot
+from .preview_map import preview_map_shown
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -136,16 +137,22 @@ def test_the_checkout_preview_shows_pickup_points_on_the_map(
     page.fill("input[name=postal_code]", "11151")
     page.fill("input[name=city]", "Stockholm")
     page.click("form[action*='preview'] button[type=submit]")
-    page.wait_for_selector("#preview-map .leaflet-marker-icon")
-
-    markers = page.locator("#preview-map .leaflet-marker-icon")
-    expected = int(
-        page.locator("#preview-map").evaluate("e => JSON.parse(e.dataset.markers).length")
-    )
-    assert expected > 10
-    assert markers.count() == expected
+    # each location a pin of its carrier's colour or counted in a cluster; a legend of carriers
+    shown = preview_map_shown(page)
+    assert len(shown["markers"]) > 10
+    assert len(shown["legend"]) >= 3
     assert page.locator("table.tms-preview-options tr[data-option-id]").count() >= 5
     screenshot(page, "portal-preview-map")
+
+    # a click on the biggest cluster zooms in: fewer locations in each cluster, every one shown
+    biggest = max(c["count"] for c in shown["clusters"])
+    zoom = page.get_attribute("#preview-map", "data-drawn-zoom")
+    page.click(f"#preview-map .tms-cluster[data-count='{biggest}']")
+    page.wait_for_selector(f"#preview-map:not([data-drawn-zoom='{zoom}'])")  # no eval: the CSP
+    assert len(preview_map_shown(page)["pins"]) > len(shown["pins"])
+    page.locator("#preview-locations").screenshot(
+        path=str(screenshot(page, "portal-preview-map-zoomed"))
+    )
 
 
 def test_swedish_is_offered(page: Any, live_server: Any, shop: dict[str, Any]) -> None:

@@ -20,7 +20,14 @@ from carriers.breaker import breaker
 from carriers.types import Address
 from merchants.demo import demo_merchant_seed
 from merchants.models import Carrier, CarrierAgreement, Merchant
-from merchants.preview import PreviewForm, preview_context, preview_session
+from merchants.preview import (
+    PIN_COLOURS,
+    SPARE_PIN_COLOURS,
+    PreviewForm,
+    _pin_colours,
+    preview_context,
+    preview_session,
+)
 from tests.checkout.conftest import STATIC_ADAPTERS
 from tests.factories import DeliveryOptionFactory, MerchantFactory
 from tms_gateway.checkout.services import options_build
@@ -207,6 +214,8 @@ def test_there_is_one_marker_per_location_of_every_option(demo: Merchant) -> Non
             "option_name": option.name,
             "address": f"{loc.address.street_address}, {loc.address.postal_code} "
             f"{loc.address.city}",
+            "carrier": option.carrier,
+            "colour": option.carrier,  # each demo carrier has its own pin colour
         }
         for option, loc in locations
         if loc.coordinates is not None
@@ -220,6 +229,28 @@ def test_there_is_one_marker_per_location_of_every_option(demo: Merchant) -> Non
         "option": "store-pickup",
         "option_name": "Hämta i butik",
         "address": "Drottninggatan 53, 11121 Stockholm",
+        "carrier": "generic",
+        "colour": "generic",
+    }
+
+
+def test_the_legend_lists_each_carrier_on_the_map_with_its_pin_colour(demo: Merchant) -> None:
+    context = preview_context(merchant=demo, form=_form(), now=THURSDAY)
+
+    carriers = list(dict.fromkeys(m["carrier"] for m in context["markers"]))
+    assert [row["carrier"] for row in context["legend"]] == carriers
+    assert len(carriers) >= 3
+    for row in context["legend"]:
+        assert row["colour"] == PIN_COLOURS[row["carrier"]]
+        assert row["count"] == sum(m["carrier"] == row["carrier"] for m in context["markers"])
+    assert {row["name"] for row in context["legend"]} >= {"Shop's own"}
+
+
+def test_a_carrier_without_a_colour_of_its_own_takes_a_spare_one() -> None:
+    assert _pin_colours(["bring", "sixth", "seventh", "sixth"]) == {
+        "bring": "bring",
+        "sixth": SPARE_PIN_COLOURS[0],
+        "seventh": SPARE_PIN_COLOURS[1],
     }
 
 
@@ -373,9 +404,11 @@ def test_the_template_renders_the_options_the_map_and_the_reasons(demo: Merchant
     assert json.loads(_attribute(page, "data-markers")) == context["markers"]
     assert len(context["markers"]) > 0
     assert _attribute(page, "data-tile-url") == ""
-    assert _attribute(page, "data-icon-url") == (
-        "/static/merchants/vendor/leaflet/images/marker-icon.png"
-    )
+    legend = page.split('<ul class="tms-preview-legend"')[1].split("</ul>")[0]
+    assert re.findall(r'<li data-carrier="([^"]+)"', legend) == [
+        row["carrier"] for row in context["legend"]
+    ]
+    assert 'class="tms-pin-swatch tms-pin--postnord"' in legend
     options_table = page.split('<table class="tms-preview-options">')[1].split("</table>")[0]
     assert re.findall(r'<tr data-option-id="([^"]+)"', options_table) == [
         row["id"] for row in context["options"]
