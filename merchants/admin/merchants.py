@@ -78,7 +78,7 @@ class MerchantAdmin(AuditedModelAdmin):
     ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        shop: tuple[str, ...] = ("name", "slug", "is_active", "default_locale")
+        shop: tuple[str, ...] = ("name", "slug", "is_active", "default_locale", "time_zone")
         sender = (
             "sender_name",
             "sender_street_address",
