@@ -21,5 +21,7 @@ def test_staff_sign_in_to_the_admin(page: Any, live_server: Any) -> None:
     page.click("input[type=submit]")
 
     page.wait_for_selector("#site-name")
-    assert "Site administration" in page.content()
+    # the admin is branded as the gateway (issue 15 item 4)
+    assert "Onboard and support shops" in page.content()
+    assert "TMS gateway" in page.inner_text("#site-name")
     screenshot(page, "admin-home")
