@@ -161,6 +161,9 @@ class KeyedValuesWidget(forms.Widget):
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return f"{name}_key_0" not in data and f"{name}_value_0" not in data
 
+    def id_for_label(self, id_: str) -> str:
+        return f"{id_}_value_0" if id_ else id_
+
 
 class _KeyedField(forms.Field):
     what = "key"
@@ -400,7 +403,13 @@ class OpeningHoursWidget(forms.Widget):
                 {
                     "label": label,
                     "intervals": [
-                        {"index": i, "prefix": f"{name}_{day}_{i}", "opens": o, "closes": c}
+                        {
+                            "index": i,
+                            "prefix": f"{name}_{day}_{i}",
+                            "suffix": f"{day}_{i}",
+                            "opens": o,
+                            "closes": c,
+                        }
                         for i, (o, c) in enumerate(given)
                     ],
                 }
@@ -425,6 +434,9 @@ class OpeningHoursWidget(forms.Widget):
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return f"{name}_0_0_opens" not in data
+
+    def id_for_label(self, id_: str) -> str:
+        return f"{id_}_0_0_opens" if id_ else id_
 
 
 def _time(text: str) -> str | None:
@@ -502,6 +514,8 @@ def shop_languages(merchant: Any) -> list[str]:
     for names, option_countries in options:
         found += [k for k in names or {} if is_language(k)]
         countries += option_countries or []
+    if merchant.sender_country:
+        countries.insert(0, merchant.sender_country)
     for country in countries:
         official = [lang for lang in get_official_languages(country) if is_language(lang)]
         if official:
@@ -510,11 +524,16 @@ def shop_languages(merchant: Any) -> list[str]:
 
 
 def shop_currencies(merchant: Any) -> list[str]:
+    from babel.numbers import get_territory_currencies
+
     from merchants.models import DeliveryOption
 
     found: list[str] = []
     for prices in DeliveryOption.objects.filter(merchant=merchant).values_list("prices", flat=True):
         found += [c for c in prices or {} if is_currency(c)]
+    if not found and merchant.sender_country:
+        # A new shop: the currency of the country it ships from.
+        found = [c for c in get_territory_currencies(merchant.sender_country)[:1] if is_currency(c)]
     return list(dict.fromkeys(found))
 
 

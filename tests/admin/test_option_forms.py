@@ -334,3 +334,15 @@ def test_the_model_refuses_unknown_languages_and_countries_too() -> None:
     # then
     assert refused.value.message_dict["names"] == ["Unknown language code: qq."]
     assert refused.value.message_dict["countries"] == ["Unknown country code: QQ."]
+
+
+def test_a_new_shop_starts_with_its_countrys_language_and_currency(staff: Client) -> None:
+    # given: no options yet, shipping from Norway
+    merchant = MerchantFactory.create(default_locale="en", sender_country="NO")
+
+    # when
+    data = form_data(staff, f"{ADD}?merchant={merchant.pk}", "deliveryoption_form")
+
+    # then
+    assert [data["names_key_0"], data["names_key_1"]] == ["en", "nb"]
+    assert data["prices_key_0"] == "NOK"
