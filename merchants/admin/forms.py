@@ -557,9 +557,11 @@ def carrier_product_choices() -> list[Any]:
     return groups
 
 
-def carrier_product_refusal(carrier: str, product: str) -> str | None:
-    """Why ``product`` is not one of ``carrier``'s declared products (None when it is)."""
-    from carriers.registry import adapters
+def carrier_product_refusal(carrier: str, product: str, kind: str = "") -> str | None:
+    """Why ``product`` is not one of ``carrier``'s declared products, or not one for an option
+    of ``kind`` (None when it is)."""
+    from carriers.registry import adapters, declarations
+    from merchants.models import PRODUCT_KIND, OptionKind
 
     adapter = adapters().get(carrier)
     if adapter is None or not product:
@@ -567,6 +569,19 @@ def carrier_product_refusal(carrier: str, product: str) -> str | None:
     if product not in adapter.products:
         known = ", ".join(f"{code} ({name})" for code, name in adapter.products.items())
         return f"{adapter.name} has no product {product}; it declares {known}."
+    declaration = declarations().get(carrier)
+    declared = declaration.product(product) if declaration is not None else None
+    wanted = PRODUCT_KIND.get(OptionKind(kind)) if kind in OptionKind.values else None
+    if declared is not None and wanted is not None and wanted not in declared.kinds:
+        fitting = (
+            ", ".join(f"{p.code} ({p.name})" for p in declaration.products if wanted in p.kinds)
+            if declaration is not None
+            else ""
+        )
+        label = OptionKind(kind).label
+        return f"{adapter.name} {product} ({declared.name}) is not a product for {label}" + (
+            f"; choose {fitting}." if fitting else "; this carrier has none."
+        )
     return None
 
 

@@ -254,7 +254,9 @@ class DeliveryOptionForm(OptionFieldsMixin, MerchantCodeForm):
         cleaned = super().clean() or {}
         merchant = cleaned.get("merchant") or getattr(self.instance, "merchant", None)
         refusal = carrier_product_refusal(
-            str(cleaned.get("carrier") or ""), str(cleaned.get("carrier_product") or "")
+            str(cleaned.get("carrier") or ""),
+            str(cleaned.get("carrier_product") or ""),
+            str(cleaned.get("kind") or ""),
         )
         if refusal:
             self.add_error("carrier_product", refusal)

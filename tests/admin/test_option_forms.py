@@ -346,3 +346,18 @@ def test_a_new_shop_starts_with_its_countrys_language_and_currency(staff: Client
     # then
     assert [data["names_key_0"], data["names_key_1"]] == ["en", "nb"]
     assert data["prices_key_0"] == "NOK"
+
+
+def test_the_carrier_product_serves_the_options_kind(staff: Client) -> None:
+    # given: PostNord's MyPack Collect is a pickup-point product
+    merchant = MerchantFactory.create()
+    data = _own_courier(staff, merchant.pk, kind="home", carrier="postnord", carrier_product="19")
+
+    # when
+    response = staff.post(ADD, data)
+
+    # then
+    error = _errors(response)["carrier_product"][0]
+    assert error.startswith("PostNord 19 (MyPack Collect) is not a product for Home delivery; ")
+    assert "17 (MyPack Home)" in error
+    assert not DeliveryOption.objects.exists()
