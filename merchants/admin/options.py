@@ -259,7 +259,11 @@ class DeliveryOptionForm(OptionFieldsMixin, MerchantCodeForm):
             str(cleaned.get("kind") or ""),
         )
         if refusal:
+            product = cleaned.get("carrier_product")
             self.add_error("carrier_product", refusal)
+            # Still refused (the form has an error); kept so the model does not also say that a
+            # carrier option needs a product code.
+            cleaned["carrier_product"] = product
         stores = cleaned.get("stores")
         if merchant is not None and stores is not None:
             foreign = [s.code for s in stores if s.merchant_id != merchant.pk]

@@ -311,10 +311,10 @@ def test_the_carrier_product_is_one_the_chosen_carrier_declares(staff: Client) -
     assert '<optgroup label="PostNord">' in page
     assert '<option value="17">17 · MyPack Home</option>' in page
     assert "merchants/option_forms.js" in page
-    assert (
+    assert _errors(other_carriers)["carrier_product"] == [
         "PostNord has no product DLVBOX; it declares 17 (MyPack Home), 19 (MyPack Collect), "
         "30 (MyPack Home Small), 11 (Varubrev Ekonomi)."
-    ) in _errors(other_carriers)["carrier_product"]
+    ]
     assert (
         "Select a valid choice. 999 is not one of the available choices."
         in _errors(undeclared)["carrier_product"]
@@ -357,7 +357,7 @@ def test_the_carrier_product_serves_the_options_kind(staff: Client) -> None:
     response = staff.post(ADD, data)
 
     # then
-    error = _errors(response)["carrier_product"][0]
+    (error,) = _errors(response)["carrier_product"]
     assert error.startswith("PostNord 19 (MyPack Collect) is not a product for Home delivery; ")
     assert "17 (MyPack Home)" in error
     assert not DeliveryOption.objects.exists()
