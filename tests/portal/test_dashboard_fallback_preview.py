@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from merchants.models import Merchant
 from tests.factories import ShipmentFactory
@@ -74,8 +77,13 @@ def test_dashboard_counts_orders_per_day_carrier_and_option(
     assert data.total == 4
     assert len(data.per_day) == 30
     per_day = dict(data.per_day)
-    assert per_day[days_ago(0).date()] == 2
-    assert per_day[days_ago(3).date()] == 2
+    zone = ZoneInfo(shop_a.time_zone)  # the dashboard counts days in the shop's time zone
+
+    def local_day(moment: dt.datetime) -> dt.date:
+        return moment.astimezone(zone).date()
+
+    assert per_day[local_day(timezone.now())] == 2  # D-1 and D-4, made just now
+    assert per_day[local_day(days_ago(3))] == 2
     assert sum(per_day.values()) == 4
     assert data.per_carrier == [("postnord", 3), ("instabox", 1)]
     assert data.per_option == [
