@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
@@ -40,6 +41,7 @@ from .base import (
 )
 from .carrier_agreements import CarrierAgreementInline, credential_keys_set
 from .credentials import CredentialIssueForm, KlarnaCheckoutCredentialInline, KlarnaCredentialInline
+from .forms import country_choices
 from .once import FIELD as ONCE_FIELD
 from .once import form_nonce_issue, form_nonce_spend, key_once_keep, key_once_take
 from .options import StoreInline
@@ -76,6 +78,16 @@ class MerchantAdmin(AuditedModelAdmin):
         MerchantUserInline,
         MerchantApiTokenInline,
     ]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "sender_country":  # a country select, not a free text of 2 letters
+            return forms.ChoiceField(
+                choices=[("", "—"), *country_choices()],
+                required=not db_field.blank,
+                label=db_field.verbose_name.capitalize(),
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         shop: tuple[str, ...] = ("name", "slug", "is_active", "default_locale", "time_zone")

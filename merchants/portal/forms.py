@@ -25,7 +25,14 @@ logger = logging.getLogger(__name__)
 
 class ShopAuthenticationForm(AuthenticationForm):
     """Django's sign-in, refused to the users of a deactivated shop with the error of a wrong
-    password (so it never tells that the password was right)."""
+    password (so it never tells that the password was right). A shop user's account name is
+    the e-mail address invited (merchant_user_invite), so the field says so."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.label = _("E-mail")
+        username.widget.attrs.update({"autocomplete": "email", "inputmode": "email"})
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)

@@ -61,6 +61,25 @@ def test_a_new_merchant_continues_on_its_page(staff: Client) -> None:
     assert audit_rows(merchant=merchant)[0][:2] == ("create", "Merchant")
 
 
+def test_the_sender_country_is_a_country_select_and_unknown_codes_are_refused(
+    staff: Client,
+) -> None:
+    page = staff.get("/admin/merchants/merchant/add/").content.decode()
+    assert '<select name="sender_country"' in page
+    assert '<option value="SE">Sweden (SE)</option>' in page
+
+    data = form_data(staff, "/admin/merchants/merchant/add/", "merchant_form")
+    data.update(name="Ny Butik", slug="ny-butik", sender_country="XX")
+    refused = staff.post("/admin/merchants/merchant/add/", data)
+    assert refused.status_code == 200
+    assert "sender_country" in refused.context["adminform"].form.errors
+    assert not Merchant.objects.filter(slug="ny-butik").exists()
+
+    data.update(sender_country="NO")
+    assert staff.post("/admin/merchants/merchant/add/", data).status_code == 302
+    assert Merchant.objects.get(slug="ny-butik").sender_country == "NO"
+
+
 def test_the_change_page_leads_through_onboarding(staff: Client) -> None:
     # given
     merchant = MerchantFactory.create()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.cache import cache
@@ -35,6 +36,20 @@ def test_login_page_renders_the_form() -> None:
     assert b'name="username"' in response.content
     assert b'name="password"' in response.content
     assert b"csrfmiddlewaretoken" in response.content
+
+
+def test_the_login_field_asks_for_the_e_mail_address() -> None:
+    response = Client().get(reverse("portal:login"))
+
+    field = response.context["form"]["username"]
+    assert str(field.label) == "E-mail"
+    assert field.field.widget.attrs["autocomplete"] == "email"
+    assert '<label for="id_username">E-mail</label>' in response.content.decode()
+    swedish = Client()
+    swedish.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+    assert '<label for="id_username">E-post</label>' in swedish.get(
+        reverse("portal:login")
+    ).content.decode("utf-8")
 
 
 def test_a_shop_user_signs_in_and_lands_on_the_bookings(user_a: User) -> None:
