@@ -13,6 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from pytest_django.fixtures import Settings
+
+from merchants.demo import demo_merchant_seed
+from merchants.models import MerchantUser
+from tests.checkout.conftest import STATIC_ADAPTERS
+from tests.factories import ShipmentFactory
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -58,3 +65,68 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- a shop with a booked and a failed booking, and its user (the portal tests) --------------
+
+PASSWORD = "browser-test-password-1"
+
+
+@pytest.fixture
+def shop(settings: Settings) -> dict[str, Any]:
+    """The demo shop (static carriers), its user anna@, a booked and a failed booking."""
+    from carriers.breaker import breaker
+
+    settings.CARRIER_ADAPTERS = STATIC_ADAPTERS
+    settings.CARRIER_SANDBOX_URL = ""
+    breaker.reset()
+    merchant = demo_merchant_seed(identifier="demo", key="demo-key")
+    user = User.objects.create_user("anna@demo-shop.example", "anna@demo-shop.example", PASSWORD)
+    MerchantUser.objects.create(user=user, merchant=merchant)
+    booked = ShipmentFactory.create(
+        merchant=merchant,
+        option_id="postnord-service-point",
+        confirmed=True,
+        order_id="KL-1001",
+        given_name="Astrid",
+        family_name="Lindgren",
+        status="booked",
+        tracking_number="00373500400000010014",
+        tracking_url="https://tracking.postnord.com/se/?id=00373500400000010014",
+        carrier_shipment_id="PN-1",
+    )
+    failed = ShipmentFactory.create(
+        merchant=merchant,
+        option_id="budbee-box",
+        confirmed=True,
+        order_id="KL-1002",
+        given_name="Selma",
+        family_name="Lagerlöf",
+        status="failed",
+        booking_error="refused by Budbee: Postal code not served",
+    )
+    return {"merchant": merchant, "booked": booked, "failed": failed}
+
+
+def sign_in(page: Any, live_server: Any) -> None:
+    page.goto(f"{live_server.url}/portal/")
+    screenshot(page, "portal-login")
+    page.fill("input[name=username]", "anna@demo-shop.example")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action*='login'] button[type=submit]")
+    page.wait_for_url("**/portal/bookings/**")
+
+
+@pytest.fixture
+def staff_signed_in(page: Any, live_server: Any, settings: Settings) -> Any:
+    """The demo shop (static carriers) and partner staff signed in to the admin: the merchant."""
+    settings.CARRIER_ADAPTERS = STATIC_ADAPTERS
+    settings.CARRIER_SANDBOX_URL = ""
+    merchant = demo_merchant_seed(identifier="demo", key="demo-key")
+    User.objects.create_superuser("ops", "ops@example.com", "pw-ops-123456")
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "ops")
+    page.fill("#id_password", "pw-ops-123456")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    return merchant

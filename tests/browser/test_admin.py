@@ -5,11 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
-from pytest_django.fixtures import Settings
-
-from merchants.demo import demo_merchant_seed
-from tests.checkout.conftest import STATIC_ADAPTERS
 
 from .conftest import screenshot
 from .preview_map import preview_map_shown
@@ -18,18 +13,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_staff_open_the_merchant_and_preview_its_checkout_on_the_map(
-    page: Any, live_server: Any, settings: Settings
+    page: Any, live_server: Any, staff_signed_in: Any
 ) -> None:
-    settings.CARRIER_ADAPTERS = STATIC_ADAPTERS
-    settings.CARRIER_SANDBOX_URL = ""
-    merchant = demo_merchant_seed(identifier="demo", key="demo-key")
-    User.objects.create_superuser("ops", "ops@example.com", "pw-ops-123456")
-
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "ops")
-    page.fill("#id_password", "pw-ops-123456")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
+    merchant = staff_signed_in
 
     page.goto(f"{live_server.url}/admin/merchants/merchant/{merchant.pk}/change/")
     assert "Demo Shop" in page.inner_text("body")

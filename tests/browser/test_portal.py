@@ -11,64 +11,11 @@ import io
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
-from pytest_django.fixtures import Settings
 
-from merchants.demo import demo_merchant_seed
-from merchants.models import MerchantUser
-from tests.checkout.conftest import STATIC_ADAPTERS
-from tests.factories import ShipmentFactory
-
-from .conftest import screenshot
+from .conftest import screenshot, sign_in
 from .preview_map import preview_map_shown
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "browser-test-password-1"
-
-
-@pytest.fixture
-def shop(settings: Settings) -> dict[str, Any]:
-    from carriers.breaker import breaker
-
-    settings.CARRIER_ADAPTERS = STATIC_ADAPTERS
-    settings.CARRIER_SANDBOX_URL = ""
-    breaker.reset()
-    merchant = demo_merchant_seed(identifier="demo", key="demo-key")
-    user = User.objects.create_user("anna@demo-shop.example", "anna@demo-shop.example", PASSWORD)
-    MerchantUser.objects.create(user=user, merchant=merchant)
-    booked = ShipmentFactory.create(
-        merchant=merchant,
-        option_id="postnord-service-point",
-        confirmed=True,
-        order_id="KL-1001",
-        given_name="Astrid",
-        family_name="Lindgren",
-        status="booked",
-        tracking_number="00373500400000010014",
-        tracking_url="https://tracking.postnord.com/se/?id=00373500400000010014",
-        carrier_shipment_id="PN-1",
-    )
-    failed = ShipmentFactory.create(
-        merchant=merchant,
-        option_id="budbee-box",
-        confirmed=True,
-        order_id="KL-1002",
-        given_name="Selma",
-        family_name="Lagerlöf",
-        status="failed",
-        booking_error="refused by Budbee: Postal code not served",
-    )
-    return {"merchant": merchant, "booked": booked, "failed": failed}
-
-
-def sign_in(page: Any, live_server: Any) -> None:
-    page.goto(f"{live_server.url}/portal/")
-    screenshot(page, "portal-login")
-    page.fill("input[name=username]", "anna@demo-shop.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action*='login'] button[type=submit]")
-    page.wait_for_url("**/portal/bookings/**")
 
 
 def test_sign_in_search_filter_open_a_booking_and_export(

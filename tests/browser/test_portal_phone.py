@@ -14,10 +14,7 @@ import pytest
 
 from tests.factories import ShipmentFactory
 
-from .conftest import screenshot
-from .test_portal import shop, sign_in
-
-__all__ = ["shop"]
+from .conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
