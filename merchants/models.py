@@ -109,6 +109,15 @@ class Merchant(BaseModel):
         validators=[validate_time_zone],
         help_text="IANA time zone of the shop, e.g. Europe/Stockholm or Europe/Helsinki.",
     )
+    #: A booking that fails for good is e-mailed to the shop (to notification_email, else to
+    #: every active portal user of the shop) when this is on.
+    notify_booking_failures = models.BooleanField(
+        default=True, help_text="E-mail the shop when a booking fails."
+    )
+    notification_email = models.EmailField(
+        blank=True,
+        help_text="Where failed-booking e-mails go; blank sends them to the shop's portal users.",
+    )
 
     def __str__(self) -> str:
         return self.name
