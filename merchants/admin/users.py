@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import translation
 
-from ..models import MerchantApiToken, MerchantUser
+from ..models import Merchant, MerchantApiToken, MerchantUser
 from .base import TEMPLATES, ReadOnlyInline
 
 # --- Shop users ----------------------------------------------------------------------------
@@ -79,14 +81,25 @@ class _InvitationMail(PasswordResetForm):
         return [self.invited] if self.invited.is_active else []
 
 
+def merchant_invitation_language(merchant: Merchant) -> str:
+    """The language of the shop's invitations: its default locale's language when the portal
+    speaks it (``sv-SE`` → ``sv``), else the portal's default (English). The staff member who
+    sends it reads the admin in their own language; the shop user reads the shop's."""
+    language = (merchant.default_locale or "").replace("_", "-").split("-")[0].lower()
+    spoken = {code for code, _name in settings.LANGUAGES}
+    return language if language in spoken else settings.LANGUAGE_CODE
+
+
 def merchant_user_invitation_send(*, membership: MerchantUser, request: HttpRequest) -> None:
-    """The invitation: Django's password-reset mail with a link to the portal's reset page."""
+    """The invitation: Django's password-reset mail with a link to the portal's reset page,
+    in the shop's language."""
     mail = _InvitationMail(user=membership.user)
     mail.is_valid()
-    mail.save(
-        request=request,
-        use_https=request.is_secure(),
-        subject_template_name=f"{TEMPLATES}/merchant/invite_subject.txt",
-        email_template_name=f"{TEMPLATES}/merchant/invite_email.txt",
-        extra_email_context={"merchant": str(membership.merchant)},
-    )
+    with translation.override(merchant_invitation_language(membership.merchant)):
+        mail.save(
+            request=request,
+            use_https=request.is_secure(),
+            subject_template_name=f"{TEMPLATES}/merchant/invite_subject.txt",
+            email_template_name=f"{TEMPLATES}/merchant/invite_email.txt",
+            extra_email_context={"merchant": str(membership.merchant)},
+        )
