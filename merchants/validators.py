@@ -12,6 +12,12 @@ from tms_gateway.common.money import is_currency
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _POSTAL_RULE = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)?$")
 _LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
+# A cart tag as shops set it on Klarna's order lines (at most 200 characters there): a letter,
+# digit or _, then letters, digits and _ . : / + -. No spaces or commas, so a comma-separated
+# list of tags (the admin's text field) always reads back as the same tags.
+TAG_PATTERN = r"\w[\w.:/+\-]{0,199}"
+_TAG = re.compile(TAG_PATTERN)
+TAG_RULE = "letters, digits and _ . : / + - (no spaces), at most 200 characters"
 
 
 # CLDR territories that are not countries (groupings, private use, unknown).
@@ -70,9 +76,16 @@ def validate_postal_code_rules(value: Any) -> None:
         raise ValidationError('Expected prefixes or ranges, e.g. ["11", "20000-29999"].')
 
 
+def is_tag(text: str) -> bool:
+    return bool(_TAG.fullmatch(text))
+
+
 def validate_tags(value: Any) -> None:
     if not isinstance(value, list) or not all(isinstance(t, str) and t for t in value):
         raise ValidationError('Expected a list of tags, e.g. ["bulky"].')
+    refused = [t for t in value if not is_tag(t)]
+    if refused:
+        raise ValidationError(f"Not a tag: {', '.join(map(repr, refused))} ({TAG_RULE}).")
 
 
 def validate_customer_types(value: Any) -> None:

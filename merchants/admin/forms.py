@@ -21,7 +21,7 @@ from babel import Locale
 from django import forms
 from django.core.exceptions import ValidationError
 
-from merchants.validators import country_codes, is_language
+from merchants.validators import TAG_RULE, country_codes, is_language, is_tag
 from tms_gateway.common.money import is_currency, minor_unit_exponent
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -361,17 +361,45 @@ class PostalCodeRulesField(_ListField):
         return rule, None
 
 
+class TagsWidget(forms.TextInput):
+    """Comma-separated tags in a text field, which option_forms.js turns into chips: a tag
+    typed and ended with Enter or a comma becomes a chip, its remove button or Backspace
+    removes one. The script keeps writing the comma-separated list into this same field, so
+    the form posts the same value with or without it; ``data-tag-pattern`` is the rule the
+    server applies."""
+
+    template_name = "merchants/widgets/tags.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(
+            {
+                "size": 30,
+                "class": "tag-input",
+                "autocomplete": "off",
+                # \w in Python's str patterns: letters, digits (any script) and _.
+                "data-tag-pattern": r"^[\p{L}\p{N}_][\p{L}\p{N}_.:/+\-]{0,199}$",
+                "data-tag-rule": TAG_RULE,
+                **(attrs or {}),
+            }
+        )
+
+
 class TagsField(_ListField):
-    """``["bulky", "fragile"]`` as comma-separated tags."""
+    """``["bulky", "fragile"]`` as comma-separated tags (chips with JavaScript)."""
 
     separator = ", "
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.pop("encoder", None)
         kwargs.pop("decoder", None)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 30, "class": "tag-input"}))
+        kwargs.setdefault("widget", TagsWidget)
         kwargs.setdefault("help_text", "Comma-separated, e.g. bulky, fragile.")
         super().__init__(**kwargs)
+
+    def check(self, entry: str) -> tuple[str, str | None]:
+        if is_tag(entry):
+            return entry, None
+        return entry, f"{entry!r} is not a tag: {TAG_RULE}."
 
 
 # --- Opening hours ---------------------------------------------------------------------------
@@ -557,6 +585,25 @@ def carrier_product_choices() -> list[Any]:
     return groups
 
 
+def carrier_product_kinds() -> dict[str, dict[str, list[str]]]:
+    """Per carrier name (the product select's group label), each product's option kinds: what
+    option_forms.js reads to show only the products that fit the chosen kind, the same rule as
+    ``carrier_product_refusal``."""
+    from carriers.registry import adapters, declarations
+    from merchants.models import PRODUCT_KIND
+
+    found: dict[str, dict[str, list[str]]] = {}
+    for slug, adapter in adapters().items():
+        declaration = declarations().get(slug)
+        products: dict[str, list[str]] = {}
+        for code in adapter.products:
+            declared = declaration.product(code) if declaration is not None else None
+            if declared is not None:
+                products[code] = [str(o) for o, k in PRODUCT_KIND.items() if k in declared.kinds]
+        found[adapter.name] = products
+    return found
+
+
 def carrier_product_refusal(carrier: str, product: str, kind: str = "") -> str | None:
     """Why ``product`` is not one of ``carrier``'s declared products, or not one for an option
     of ``kind`` (None when it is)."""
@@ -601,10 +648,10 @@ class OptionFieldsMixin(forms.Form):
     countries = CountriesField(required=False)
     postal_codes = PostalCodeRulesField(required=False)
     required_tags = TagsField(
-        required=False, help_text="Offered only when the cart has all of these."
+        required=False, help_text="Offered only when the cart has all of these (comma-separated)."
     )
     excluded_tags = TagsField(
-        required=False, help_text="Not offered when the cart has any of these."
+        required=False, help_text="Not offered when the cart has any of these (comma-separated)."
     )
     customer_types = CustomerTypesField(required=False)
     carrier_product = forms.ChoiceField(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -18,6 +19,7 @@ from .forms import (
     AddonFieldsMixin,
     OptionFieldsMixin,
     StoreFieldsMixin,
+    carrier_product_kinds,
     carrier_product_refusal,
     put_first,
     shop_currencies,
@@ -235,6 +237,10 @@ class DeliveryOptionForm(OptionFieldsMixin, MerchantCodeForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "carrier_product" in self.fields:
+            self.fields["carrier_product"].widget.attrs["data-product-kinds"] = json.dumps(
+                carrier_product_kinds()
+            )
         merchant_id = _merchant_id_of(self)
         if merchant_id is not None:
             merchant = Merchant.objects.filter(pk=merchant_id).first()
