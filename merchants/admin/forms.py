@@ -632,8 +632,9 @@ def carrier_product_refusal(carrier: str, product: str, kind: str = "") -> str |
     return None
 
 
-class OptionFieldsMixin(forms.Form):
-    """The delivery option's texts, prices and conditions as form controls."""
+class OptionShopFieldsMixin(forms.Form):
+    """The delivery option's texts and prices as form controls: what partner staff edit in the
+    admin and the shop itself in the portal (merchants/portal/options.py), one definition."""
 
     names = LocaleTextsField(warn=True)
     descriptions = LocaleTextsField(required=False)
@@ -642,6 +643,15 @@ class OptionFieldsMixin(forms.Form):
         required=False,
         help_text="Order total (tax included, normal units) from which this option is free.",
     )
+
+    class Media:
+        css = {"all": ("merchants/option_forms.css",)}
+        js = ("merchants/option_forms.js",)
+
+
+class OptionFieldsMixin(OptionShopFieldsMixin):
+    """The delivery option's texts, prices and conditions as form controls."""
+
     price_margins = MoneyMapField(
         required=False, help_text="Added to the carrier's price (normal units, per currency)."
     )
@@ -659,10 +669,6 @@ class OptionFieldsMixin(forms.Form):
         choices=carrier_product_choices,
         help_text="The chosen carrier's declared products.",
     )
-
-    class Media:
-        css = {"all": ("merchants/option_forms.css",)}
-        js = ("merchants/option_forms.js",)
 
 
 class AddonFieldsMixin(forms.Form):

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import tokens, views
+from . import options, shop_settings, tokens, views
 
 app_name = "portal"
 
@@ -55,5 +55,14 @@ urlpatterns = [
         tokens.ApiTokenRevokeView.as_view(),
         name="api_token_revoke",
     ),
+    path("options/", options.OptionListView.as_view(), name="options"),
+    path("options/<int:option_id>/", options.OptionEditView.as_view(), name="option"),
+    path("options/<int:option_id>/move/", options.OptionMoveView.as_view(), name="option_move"),
+    path(
+        "options/<int:option_id>/active/",
+        options.OptionActiveView.as_view(),
+        name="option_active",
+    ),
+    path("settings/", shop_settings.ShopSettingsView.as_view(), name="settings"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

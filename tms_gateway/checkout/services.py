@@ -272,6 +272,12 @@ def _configured_options(merchant: Merchant) -> list[DeliveryOption]:
     return options
 
 
+def checkout_configuration_forget(*, merchant_id: int) -> None:
+    """Drop this process's copy of the merchant's options (they were just changed); other
+    processes keep theirs for at most CHECKOUT_CONFIG_CACHE_SECONDS."""
+    _configuration.discard(merchant_id)
+
+
 def merchant_currencies(*, options: list[DeliveryOption]) -> set[str]:
     return {currency for option in options for currency in option.prices}
 

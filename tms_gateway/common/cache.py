@@ -188,6 +188,25 @@ class RedisCache(DjangoRedisCache):
 
         self._tolerant("set_items", call, None)
 
+    def delete_prefix(self, prefix: str) -> None:
+        """Delete every key that starts with ``prefix`` (a configuration change dropping the
+        answers built from the old one). SCAN, not KEYS: Redis keeps serving meanwhile."""
+
+        def call() -> None:
+            raw_prefix = self.make_and_validate_key(prefix)
+            pattern = "".join(f"\\{c}" if c in "*?[]\\" else c for c in raw_prefix) + "*"
+            client = self._cache.get_client(None, write=True)
+            batch: list[Any] = []
+            for raw_key in client.scan_iter(match=pattern, count=500):
+                batch.append(raw_key)
+                if len(batch) >= 500:
+                    client.unlink(*batch)
+                    batch = []
+            if batch:
+                client.unlink(*batch)
+
+        self._tolerant("delete_prefix", call, None)
+
     # --- decisions raise CacheUnavailable -----------------------------------------------
 
     def add(

@@ -45,6 +45,11 @@ class TtlCache(Generic[V]):
             self._lifetime = seconds
             self._items[key] = value
 
+    def discard(self, key: Hashable) -> None:
+        """Forget ``key`` (its value changed at the source)."""
+        with self._lock:
+            self._items.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
