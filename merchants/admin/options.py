@@ -258,6 +258,8 @@ class DeliveryOptionForm(OptionFieldsMixin, MerchantCodeForm):
                 self.fields["agreement"].queryset = CarrierAgreement.objects.filter(  # type: ignore[attr-defined]
                     merchant_id=merchant_id
                 )
+                empty = "Empty: the shop's agreement with the chosen carrier, when it has one."
+                self.fields["agreement"].help_text = empty
             if "stores" in self.fields:
                 self.fields["stores"].queryset = Store.objects.filter(  # type: ignore[attr-defined]
                     merchant_id=merchant_id
@@ -266,6 +268,13 @@ class DeliveryOptionForm(OptionFieldsMixin, MerchantCodeForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         merchant = cleaned.get("merchant") or getattr(self.instance, "merchant", None)
+        carrier = str(cleaned.get("carrier") or "")
+        if merchant is not None and carrier not in ("", "generic") and not cleaned.get("agreement"):
+            # A carrier option without an agreement is never offered: take the shop's agreement
+            # with that carrier (it has at most one), as staff would pick it.
+            theirs = CarrierAgreement.objects.filter(merchant=merchant, carrier=carrier).first()
+            if theirs is not None:
+                cleaned["agreement"] = theirs
         refusal = carrier_product_refusal(
             str(cleaned.get("carrier") or ""),
             str(cleaned.get("carrier_product") or ""),
