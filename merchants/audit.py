@@ -37,6 +37,9 @@ class AuditAction:
     WEBHOOK_ISSUE = "webhook_issue"
     API_TOKEN_ISSUE = "api_token_issue"
     API_TOKEN_REVOKE = "api_token_revoke"
+    BOOKING_RETRY = "booking_retry"
+    BOOKING_CANCEL = "booking_cancel"
+    BOOKING_PARTNER_REQUEST = "booking_partner_request"
 
 
 @dataclass(frozen=True)

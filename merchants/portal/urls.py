@@ -3,7 +3,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import options, shop_settings, tokens, views
+from . import actions, options, shop_settings, tokens, views
 
 app_name = "portal"
 
@@ -45,6 +45,20 @@ urlpatterns = [
         views.BookingDismissView.as_view(),
         name="booking_dismiss",
     ),
+    path(
+        "bookings/<uuid:public_id>/retry/", actions.BookingRetryView.as_view(), name="booking_retry"
+    ),
+    path(
+        "bookings/<uuid:public_id>/ask-partner/",
+        actions.BookingPartnerRequestView.as_view(),
+        name="booking_partner_request",
+    ),
+    path(
+        "bookings/<uuid:public_id>/cancel/",
+        actions.BookingCancelView.as_view(),
+        name="booking_cancel",
+    ),
+    path("labels/day/", actions.DayLabelsView.as_view(), name="day_labels"),
     path("labels/<int:label_id>/", views.BookingLabelView.as_view(), name="booking_label"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("fallback/", views.FallbackView.as_view(), name="fallback"),

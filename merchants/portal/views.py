@@ -59,6 +59,7 @@ from tms_gateway.shipments.services import (
 )
 
 from . import labels
+from .booking_state import booking_actions, history_rows
 from .charts import bar_chart, column_chart
 from .exports import XLSX_CONTENT_TYPE, bookings_csv, bookings_xlsx, recipient_name, uses_semicolons
 from .fallback import fallback_options_build
@@ -340,14 +341,8 @@ class BookingDetailView(ShopPage):
             price=labels.money(shipment.price, shipment.currency),
             tax_rate=labels.percent(shipment.tax_rate),
             recipient_address=_address_lines(shipment.recipient or {}),
-            events=[
-                {
-                    "event": e,
-                    "from": labels.label(labels.STATUS, e.from_status) if e.from_status else "",
-                    "to": labels.label(labels.STATUS, e.to_status),
-                }
-                for e in shipment.events.all()
-            ],
+            events=history_rows(shipment),
+            actions=booking_actions(shipment),
             tracking_events=list(shipment.tracking_events.all()),
             tracking_url=_safe_url(shipment.tracking_url),
             labels=list(shipment.labels.all()),

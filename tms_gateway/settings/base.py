@@ -187,6 +187,9 @@ PORTAL_PASSWORD_RESET_WINDOW_SECONDS = env.int("PORTAL_PASSWORD_RESET_WINDOW_SEC
 # Password reset and invitation mails; the console backend prints them (development).
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="gateway@localhost")
+# Where the portal is reached from outside: links in mails sent without a request (the
+# worker mails a failed booking to its shop, tms_gateway/shipments/notifications.py).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://localhost:8000")
 # Map tiles of the checkout preview (Leaflet); empty shows markers on a plain background.
 MAP_TILE_URL = env("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="&copy; OpenStreetMap contributors")

@@ -53,6 +53,7 @@ from tms_gateway.common.errors import ApplicationError
 from tms_gateway.common.secrets import secrets_remember
 
 from .models import Shipment, ShipmentLabel, ShipmentStatus
+from .notifications import shipment_failure_notify
 from .queue import booking_enqueue, booking_queued, booking_queued_clear
 from .selectors import agreement_credentials, shipment_agreement_get
 from .services import InvalidTransition, shipment_transition
@@ -248,6 +249,9 @@ def _fail(
         locked.next_booking_at = None
         locked.booking_outcome_unknown = unknown
         locked.save()
+        # Once per failure (only the attempt that made it failed gets here), once committed.
+        failed_pk = locked.pk
+        transaction.on_commit(lambda: shipment_failure_notify(shipment_id=failed_pk), robust=True)
     return BookingOutcome(Outcome.FAILED, detail=reason)
 
 

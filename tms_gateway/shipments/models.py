@@ -7,6 +7,7 @@ ShipmentEvent (time, actor, reason): the history the portal shows.
 import uuid
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from merchants.models import DeliveryOption, Merchant
 from tms_gateway.common.models import BaseModel
@@ -15,13 +16,16 @@ from .snapshot import SelectionSnapshot
 
 
 class ShipmentStatus(models.TextChoices):
-    RESERVED = "reserved", "Reserved"
-    CONFIRMED = "confirmed", "Confirmed"
-    BOOKING = "booking", "Booking"
-    BOOKED = "booked", "Booked"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Expired"
-    CANCELLED = "cancelled", "Cancelled"
+    """The labels are translated (the portal and the admin speak Swedish too); the stored
+    values never change."""
+
+    RESERVED = "reserved", pgettext_lazy("shipment status", "Reserved")
+    CONFIRMED = "confirmed", pgettext_lazy("shipment status", "Confirmed")
+    BOOKING = "booking", pgettext_lazy("shipment status", "Booking")
+    BOOKED = "booked", pgettext_lazy("shipment status", "Booked")
+    FAILED = "failed", pgettext_lazy("shipment status", "Failed")
+    EXPIRED = "expired", pgettext_lazy("shipment status", "Expired")
+    CANCELLED = "cancelled", pgettext_lazy("shipment status", "Cancelled")
 
 
 class ConfirmSource(models.TextChoices):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+
+from django.db.models import QuerySet
 
 from carriers.exceptions import CarrierRejected
 from carriers.types import AgreementCredentials
 from merchants.models import CarrierAgreement, Merchant
 
-from .models import Shipment
+from .models import Shipment, ShipmentLabel, ShipmentStatus
 
 
 def shipment_get(*, merchant: Merchant, shipment_id: str) -> Shipment | None:
@@ -26,6 +29,24 @@ def shipments_needing_attention_count(*, merchant: Merchant | None = None) -> in
     if merchant is not None:
         rows = rows.filter(merchant=merchant)
     return rows.count()
+
+
+def shipment_labels_booked_between(
+    *, merchant: Merchant, since: dt.datetime, until: dt.datetime
+) -> QuerySet[ShipmentLabel]:
+    """The labels of the merchant's shipments booked in [since, until) and still booked (a
+    cancelled parcel's label must not be printed), in booking order, with their shipments."""
+    return (
+        ShipmentLabel.objects.filter(
+            merchant=merchant,
+            shipment__merchant=merchant,
+            shipment__status=ShipmentStatus.BOOKED,
+            shipment__booked_at__gte=since,
+            shipment__booked_at__lt=until,
+        )
+        .select_related("shipment")
+        .order_by("shipment__booked_at", "shipment_id", "pk")
+    )
 
 
 def shipment_agreement_get(*, shipment: Shipment) -> CarrierAgreement:
