@@ -20,6 +20,10 @@ from typing import Any
 from babel import Locale
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from merchants.validators import TAG_RULE, country_codes, is_language, is_tag
 from tms_gateway.common.money import is_currency, minor_unit_exponent
@@ -43,17 +47,26 @@ def is_country(code: str) -> bool:
     return code in country_codes()
 
 
+def _display_locale() -> Locale:
+    """The language the page is in (the admin and the portal speak English and Swedish)."""
+    try:
+        return Locale.parse((translation.get_language() or "en").replace("-", "_"))
+    except (ValueError, TypeError):
+        return Locale("en")
+
+
 def language_name(code: str) -> str:
     if not is_language(code):
         return ""
     try:
-        return str(Locale.parse(code.replace("-", "_")).get_display_name("en") or code)
+        name = Locale.parse(code.replace("-", "_")).get_display_name(_display_locale())
     except (ValueError, TypeError):
         return ""
+    return str(name or code)
 
 
 def currency_name(code: str) -> str:
-    return str(Locale("en").currencies.get(code, "")) if is_currency(code) else ""
+    return str(_display_locale().currencies.get(code, "")) if is_currency(code) else ""
 
 
 def format_minor(amount: int, currency: str) -> str:
@@ -73,12 +86,20 @@ def parse_money(text: str, currency: str) -> int:
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
-        raise ValidationError(f"{currency}: {text!r} is not an amount, e.g. 49 or 49,00.") from None
+        raise ValidationError(
+            _("%(currency)s: %(text)s is not an amount, e.g. 49 or 49,00.")
+            % {"currency": currency, "text": repr(text)}
+        ) from None
     if not amount.is_finite() or amount < 0:
-        raise ValidationError(f"{currency}: the amount must be zero or more.")
+        raise ValidationError(
+            _("%(currency)s: the amount must be zero or more.") % {"currency": currency}
+        )
     minor = amount.scaleb(exponent)
     if minor != minor.to_integral_value():
-        raise ValidationError(f"{currency} has {exponent} decimals: {text!r} has more.")
+        raise ValidationError(
+            _("%(currency)s has %(decimals)d decimals: %(text)s has more.")
+            % {"currency": currency, "decimals": exponent, "text": repr(text)}
+        )
     return int(minor)
 
 
@@ -97,8 +118,8 @@ class KeyedValuesWidget(forms.Widget):
     def __init__(
         self,
         *,
-        key_label: str,
-        value_label: str,
+        key_label: str | Promise,
+        value_label: str | Promise,
         describe: Any = None,
         show: Any = None,
         warn: bool = False,
@@ -175,6 +196,9 @@ class _KeyedField(forms.Field):
         """An error message when the key is unknown."""
         return None
 
+    def key_missing(self, text: str) -> str:
+        return f"Choose the {self.what} of {text!r}."
+
     def convert(self, text: str, key: str) -> Any:
         return text
 
@@ -188,14 +212,14 @@ class _KeyedField(forms.Field):
             if not key and not text:
                 continue
             if not key:
-                errors.append(f"Choose the {self.what} of {text!r}.")
+                errors.append(self.key_missing(text))
                 continue
             problem = self.check_key(key)
             if problem:
                 errors.append(problem)
                 continue
             if key in result:
-                errors.append(f"{key} is given twice.")
+                errors.append(_("%(key)s is given twice.") % {"key": key})
                 continue
             if not text:
                 continue
@@ -221,14 +245,22 @@ class LocaleTextsField(_KeyedField):
         kwargs.setdefault(
             "widget",
             KeyedValuesWidget(
-                key_label="Language", value_label="Text", describe=language_name, warn=warn
+                key_label=gettext_lazy("Language"),
+                value_label=gettext_lazy("Text"),
+                describe=language_name,
+                warn=warn,
             ),
         )
         kwargs.setdefault("help_text", "One text per language code (sv, nb, da, fi, en, de-AT …).")
         super().__init__(**kwargs)
 
     def check_key(self, key: str) -> str | None:
-        return None if is_language(key) else f"{key!r} is not a known language code (e.g. sv, en)."
+        if is_language(key):
+            return None
+        return _("%(key)s is not a known language code (e.g. sv, en).") % {"key": repr(key)}
+
+    def key_missing(self, text: str) -> str:
+        return _("Choose the language of %(text)s.") % {"text": repr(text)}
 
 
 class MoneyMapField(_KeyedField):
@@ -240,8 +272,8 @@ class MoneyMapField(_KeyedField):
         kwargs.setdefault(
             "widget",
             KeyedValuesWidget(
-                key_label="Currency",
-                value_label="Amount",
+                key_label=gettext_lazy("Currency"),
+                value_label=gettext_lazy("Amount"),
                 describe=currency_name,
                 show=lambda amount, currency: format_minor(int(amount), currency),
             ),
@@ -257,7 +289,12 @@ class MoneyMapField(_KeyedField):
         return key.strip().upper()
 
     def check_key(self, key: str) -> str | None:
-        return None if is_currency(key) else f"{key!r} is not an ISO 4217 currency code."
+        if is_currency(key):
+            return None
+        return _("%(key)s is not an ISO 4217 currency code.") % {"key": repr(key)}
+
+    def key_missing(self, text: str) -> str:
+        return _("Choose the currency of %(text)s.") % {"text": repr(text)}
 
     def convert(self, text: str, key: str) -> int:
         return parse_money(text, key)

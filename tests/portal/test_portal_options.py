@@ -367,6 +367,21 @@ def test_bad_input_is_a_form_error_and_nothing_is_saved(
     assert not AuditLog.objects.exists()
 
 
+def test_errors_and_the_rows_names_are_in_the_portals_language(shop_client: Client) -> None:
+    shop_client.cookies["django_language"] = "sv"
+    opt = option("pn-home")
+
+    response = csrf_post(shop_client, edit_url(opt), edit_data(opt, prices={"SEK": "gratis"}))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["prices"] == [
+        "SEK: 'gratis' är inget belopp, t.ex. 49 eller 49,00."
+    ]
+    page = response.content.decode()
+    assert "svenska" in page and "svensk krona" in page  # the rows' language and currency
+    assert 'aria-label="Valuta 1"' in page
+
+
 def test_switching_off_and_on_in_the_form(shop_client: Client, merchant: Merchant) -> None:
     opt = option("pn-home")
     data = edit_data(opt)
