@@ -83,6 +83,20 @@ def test_nordic_and_european_zones_come_first() -> None:
     assert "EST5EDT" not in every and "posixrules" not in every
 
 
+def test_a_zone_the_list_leaves_out_is_kept_when_other_settings_change(
+    shop_client: Client, merchant: Merchant
+) -> None:
+    Merchant.objects.filter(pk=merchant.pk).update(time_zone="Etc/GMT-1")
+    page = shop_client.get(URL).content.decode()
+    assert '<option value="Etc/GMT-1" selected>Etc/GMT-1</option>' in page
+
+    response = csrf_post(shop_client, {"time_zone": "Etc/GMT-1"})
+
+    assert response.status_code == 302
+    merchant.refresh_from_db()
+    assert (merchant.time_zone, merchant.notify_booking_failures) == ("Etc/GMT-1", False)
+
+
 def test_settings_are_saved_and_audited(
     shop_client: Client, merchant: Merchant, user: User
 ) -> None:
