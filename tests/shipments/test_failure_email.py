@@ -83,6 +83,7 @@ def test_a_refused_booking_is_mailed_once_to_the_shops_active_users(
     assert "The carrier refused the booking." in message.body
     assert "The carrier's message: Injected fault: HTTP 400" in message.body
     assert f"https://portal.example/portal/bookings/{shipment.public_id}/" in message.body
+    assert message.body.endswith("https://portal.example/portal/settings/")
 
 
 def test_the_mail_is_in_the_shops_language(

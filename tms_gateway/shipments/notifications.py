@@ -110,6 +110,7 @@ def _failure_notify(shipment_id: int) -> int:
                 "be turned off in the portal's settings."
             )
             % {"shop": merchant.name},
+            portal_url(reverse("portal:settings")),
         ]
     sent = send_mail(
         subject=subject,
