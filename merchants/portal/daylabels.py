@@ -55,7 +55,9 @@ def day_labels_build(*, merchant: Merchant, day: dt.date) -> DayLabels:
     since, until = day_bounds(day, merchant.zone)
     result = DayLabels(day=day)
     writer = PdfWriter()
-    for label in shipment_labels_booked_between(merchant=merchant, since=since, until=until):
+    labels = shipment_labels_booked_between(merchant=merchant, since=since, until=until)
+    # A day's labels in chunks: their bytes are read a few at a time, not all at once.
+    for label in labels.iterator(chunk_size=50):
         content = bytes(label.content or b"")
         fmt = (label.format or "pdf").lower()
         if not content:

@@ -175,3 +175,19 @@ def test_a_booking_no_longer_failed_is_not_mailed(demo: Merchant) -> None:
 
     assert shipment_failure_notify(shipment_id=shipment.pk) == 0
     assert mail.outbox == []
+
+
+def test_a_line_break_in_the_order_reference_stays_out_of_the_subject(demo: Merchant) -> None:
+    shop_users(demo, "a@shop.example")
+    shipment = ShipmentFactory.create(
+        merchant=demo,
+        option_id="budbee-home",
+        confirmed=True,
+        status=ShipmentStatus.FAILED,
+        booking_error=REFUSAL,
+        merchant_reference="A-1\nBcc: someone@example.com",
+    )
+
+    assert shipment_failure_notify(shipment_id=shipment.pk) == 1
+    assert mail.outbox[0].subject == "Booking failed: order A-1 Bcc: someone@example.com"
+    assert mail.outbox[0].to == ["a@shop.example"]

@@ -63,8 +63,15 @@ def merchant_failure_recipients(merchant: Merchant) -> list[str]:
     return list(dict.fromkeys(emails))
 
 
+def _one_line(text: str) -> str:
+    """A text fit for a mail header: a line break in a subject is refused by Django."""
+    return " ".join(text.split())
+
+
 def _booking_name(shipment: Shipment) -> str:
-    return shipment.merchant_reference or shipment.klarna_order_id or str(shipment.public_id)
+    return _one_line(
+        shipment.merchant_reference or shipment.klarna_order_id or str(shipment.public_id)
+    )
 
 
 def shipment_failure_notify(*, shipment_id: int) -> int:
@@ -204,7 +211,7 @@ def partner_request_notify(*, shipment_id: int, actor: str) -> int:
                 lines.append(f"Cause: {explanation.cause.value} ({explanation.summary})")
             lines += ["", f"In the admin: {portal_url(admin_path)}"]
         return send_mail(
-            subject=f"[{shipment.merchant.name}] Failed booking needs partner staff",
+            subject=f"[{_one_line(shipment.merchant.name)}] Failed booking needs partner staff",
             message="\n".join(lines),
             from_email=None,
             recipient_list=recipients,
