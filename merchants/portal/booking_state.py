@@ -104,7 +104,12 @@ def history_rows(shipment: Shipment) -> list[dict[str, Any]]:
         rows.append(
             {
                 "event": event,
-                "from": labels.label(labels.STATUS, event.from_status) if event.from_status else "",
+                # A note without a change of status (a request, a dismissal) names the status once.
+                "from": (
+                    labels.label(labels.STATUS, event.from_status)
+                    if event.from_status and event.from_status != event.to_status
+                    else ""
+                ),
                 "to": labels.label(labels.STATUS, event.to_status),
                 "actor": actor_explain(event.actor),
                 "reason": reason.text,

@@ -203,6 +203,8 @@ def test_the_shop_asks_partner_staff_once_and_they_are_mailed(
     assert "already asked" in second.content.decode()
     html = second.content.decode()
     assert "You asked your partner to fix this on" in html
+    assert "Failed → Failed" not in html  # a note without a change names the status once
+    assert "you asked partner staff to fix the cause" in html
     assert url("booking_partner_request", shipment) not in html  # no second button
     shipment.refresh_from_db()
     assert shipment.status == S.FAILED
