@@ -24,6 +24,7 @@ from ..agreements import (
 from ..golive import agreement_check_record
 from ..models import CarrierAgreement, carrier_label
 from ..services import carrier_agreement_webhook_issue
+from ..validators import country_codes
 from .base import (
     AuditedModelAdmin,
     admin_url,
@@ -179,6 +180,14 @@ class CarrierAgreementForm(forms.ModelForm):
                 # Not a field error: the field may not be on the page for this carrier.
                 self.add_error(None, f"{carrier_label(carrier)} does not use {key}.")
                 continue
+            if key.endswith("_country"):
+                # A country the carrier is sent (e.g. PostNord's origin_country): ISO 3166.
+                value = value.strip().upper()
+                if value not in country_codes():
+                    self.add_error(
+                        credential_field(key), f"{value!r} is not a country code (e.g. SE, NO)."
+                    )
+                    continue
             credentials[key] = value
         for key in cleaned.get("credentials_remove") or ():
             credentials.pop(key, None)

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -30,6 +31,7 @@ from ..services import (
     klarna_credential_rotate,
     merchant_user_invite,
 )
+from ..validators import is_language
 from .base import (
     TEMPLATES,
     AuditedModelAdmin,
@@ -53,6 +55,11 @@ from .users import (
 )
 
 # --- Merchants -----------------------------------------------------------------------------
+
+
+def _language_code(value: str) -> None:
+    if not is_language(value):
+        raise ValidationError(f"{value!r} is not a known language code (e.g. sv, sv-SE, en).")
 
 
 @admin.register(Merchant)
@@ -86,6 +93,15 @@ class MerchantAdmin(AuditedModelAdmin):
                 required=not db_field.blank,
                 label=db_field.verbose_name.capitalize(),
                 help_text=db_field.help_text,
+            )
+        if db_field.name == "default_locale":  # a language CLDR knows, not any 10 characters
+            return forms.CharField(
+                max_length=db_field.max_length,
+                initial=db_field.default,
+                label=db_field.verbose_name.capitalize(),
+                help_text=f"{db_field.help_text} A language code: sv, sv-SE, nb, fi, en …",
+                validators=[_language_code],
+                widget=forms.TextInput(attrs={"size": 8}),
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 
-from merchants.models import DeliveryOption
+from merchants.models import CarrierAgreement, DeliveryOption
+from tests.factories import MerchantFactory
 
 from .conftest import screenshot
 
@@ -127,7 +127,9 @@ def test_without_javascript_tags_are_a_comma_separated_text_field(
     browser: Any, live_server: Any, staff_signed_in: Any
 ) -> None:
     merchant = staff_signed_in
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/admin/login/")
@@ -225,7 +227,8 @@ def test_prices_in_normal_units_are_saved_in_minor_units_and_bad_codes_are_refus
 def test_the_credential_fields_follow_the_carrier_chosen_on_the_add_page(
     page: Any, live_server: Any, staff_signed_in: Any
 ) -> None:
-    merchant = staff_signed_in
+    assert staff_signed_in
+    merchant = MerchantFactory.create()  # with no agreement yet
     page.goto(f"{live_server.url}/admin/merchants/carrieragreement/add/?merchant={merchant.pk}")
 
     def shown() -> list[str]:
@@ -242,4 +245,19 @@ def test_the_credential_fields_follow_the_carrier_chosen_on_the_add_page(
     page.select_option("#id_carrier", "dhl")
     assert sorted(shown()) == ["api_key", "client_key", "sent_carkey", "sent_ref"]
     screenshot(page, "admin-agreement-add-dhl")
-    assert User.objects.filter(username="ops").exists()
+
+    # an unknown origin country is refused on its field; PostNord's fields still shown
+    page.select_option("#id_carrier", "postnord")
+    page.fill("#id_customer_number", "1234567")
+    page.fill("#id_credential_api_key", "pn-key")
+    page.fill("#id_credential_origin_country", "XX")
+    with page.expect_navigation():
+        page.click("#carrieragreement_form [name=_save]")
+    row = page.locator(".form-row.field-credential_origin_country")
+    assert "errors" in (row.get_attribute("class") or "")
+    assert "'XX' is not a country code" in row.inner_text()
+    assert sorted(shown()) == sorted(
+        ["api_key", "application_id", "issuer_code", "origin_postal_code", "origin_country"]
+    )
+    screenshot(page, "admin-agreement-refused-country")
+    assert not CarrierAgreement.objects.filter(merchant=merchant).exists()
