@@ -56,6 +56,8 @@ def test_tags_become_chips_and_post_the_comma_separated_list(
     page: Any, live_server: Any, staff_signed_in: Any
 ) -> None:
     merchant = staff_signed_in
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     _option_add(page, live_server, merchant, "chips-se")
 
     # the text field became chips; its label now points to the entry
@@ -101,6 +103,7 @@ def test_tags_become_chips_and_post_the_comma_separated_list(
     # the saved tags come back as chips
     page.goto(f"{live_server.url}/admin/merchants/deliveryoption/{option.pk}/change/")
     assert _chips(page, "excluded_tags") == ["cold", "frozen"]
+    assert errors == []
 
 
 def test_a_refused_tag_left_in_the_entry_is_refused_by_the_server_on_its_field(
