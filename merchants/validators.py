@@ -12,12 +12,16 @@ from tms_gateway.common.money import is_currency
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _POSTAL_RULE = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)?$")
 _LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
-# A cart tag as shops set it on Klarna's order lines (at most 200 characters there): a letter,
-# digit or _, then letters, digits and _ . : / + -. No spaces or commas, so a comma-separated
-# list of tags (the admin's text field) always reads back as the same tags.
-TAG_PATTERN = r"\w[\w.:/+\-]{0,199}"
+# A cart tag as shops set it on Klarna's order lines (free text there, passed through untouched,
+# at most 200 characters): anything but the separators , ; and line breaks, control characters
+# and < >, not starting or ending with a space. So a comma-separated list of tags (the admin's
+# text field) always reads back as the same tags, and "heavy goods" is still a tag. The pattern
+# means the same in Python and in the browser (option_forms.js reads it from the widget).
+TAG_PATTERN = r"[^\s,;<>\x00-\x1f\x7f](?:[^,;<>\x00-\x1f\x7f]{0,198}[^\s,;<>\x00-\x1f\x7f])?"
 _TAG = re.compile(TAG_PATTERN)
-TAG_RULE = "letters, digits and _ . : / + - (no spaces), at most 200 characters"
+TAG_RULE = (
+    "no commas, semicolons, line breaks or < >, no space at either end, at most 200 characters"
+)
 
 
 # CLDR territories that are not countries (groupings, private use, unknown).

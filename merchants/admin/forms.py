@@ -25,7 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from merchants.validators import TAG_RULE, country_codes, is_language, is_tag
+from merchants.validators import TAG_PATTERN, TAG_RULE, country_codes, is_language, is_tag
 from tms_gateway.common.money import is_currency, minor_unit_exponent
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -413,8 +413,8 @@ class TagsWidget(forms.TextInput):
                 "size": 30,
                 "class": "tag-input",
                 "autocomplete": "off",
-                # \w in Python's str patterns: letters, digits (any script) and _.
-                "data-tag-pattern": r"^[\p{L}\p{N}_][\p{L}\p{N}_.:/+\-]{0,199}$",
+                # The model's rule, which means the same in JavaScript.
+                "data-tag-pattern": f"^(?:{TAG_PATTERN})$",
                 "data-tag-rule": TAG_RULE,
                 **(attrs or {}),
             }

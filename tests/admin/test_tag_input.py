@@ -9,10 +9,11 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils.html import escape
 
 from merchants.admin.forms import TagsField, TagsWidget
 from merchants.models import DeliveryOption
-from merchants.validators import TAG_PATTERN, is_tag, validate_tags
+from merchants.validators import TAG_PATTERN, TAG_RULE, is_tag, validate_tags
 from tests.factories import DeliveryOptionFactory, MerchantFactory
 
 from .form_rows import set_rows
@@ -32,14 +33,18 @@ def _option_data(staff: Client, merchant_id: int, **values: object) -> dict[str,
     return data
 
 
-@pytest.mark.parametrize("tag", ["bulky", "18+", "age:18", "dangerous_goods", "kylvara", "ö-1"])
-def test_tags_of_letters_digits_and_marks_are_tags(tag: str) -> None:
+@pytest.mark.parametrize(
+    "tag", ["bulky", "18+", "age:18", "dangerous_goods", "kylvara", "ö-1", "heavy goods", "x" * 200]
+)
+def test_tags_as_shops_write_them_are_tags(tag: str) -> None:
     assert is_tag(tag)
     assert re.fullmatch(TAG_PATTERN, tag)
 
 
-@pytest.mark.parametrize("tag", ["", "heavy goods", "a,b", "-x", "<b>", "x" * 201, "tab\there"])
-def test_spaces_separators_markup_and_long_tags_are_not(tag: str) -> None:
+@pytest.mark.parametrize(
+    "tag", ["", " x", "x ", "a,b", "a;b", "a\nb", "<b>", "x" * 201, "tab\there", "nul\x00"]
+)
+def test_edge_spaces_separators_markup_and_long_tags_are_not(tag: str) -> None:
     assert not is_tag(tag)
 
 
@@ -50,11 +55,9 @@ def test_the_field_splits_on_commas_and_ignores_repeats() -> None:
 
 def test_the_field_names_each_refused_tag() -> None:
     with pytest.raises(ValidationError) as refused:
-        TagsField().clean("bulky, heavy goods, <b>")
+        TagsField().clean("bulky, heavy goods, <b>, x>y")
     assert refused.value.messages == [
-        "'heavy goods' is not a tag: letters, digits and _ . : / + - (no spaces), at most 200 "
-        "characters.",
-        "'<b>' is not a tag: letters, digits and _ . : / + - (no spaces), at most 200 characters.",
+        f"{tag!r} is not a tag: {TAG_RULE}." for tag in ("<b>", "x>y")
     ]
 
 
@@ -64,13 +67,13 @@ def test_the_widget_is_a_comma_separated_text_field_carrying_the_rule() -> None:
     assert 'name="required_tags"' in html
     assert 'value="bulky, fragile"' in html
     assert 'class="tag-input"' in html
-    assert 'data-tag-pattern="^[\\p{L}\\p{N}_][\\p{L}\\p{N}_.:/+\\-]{0,199}$"' in html
+    assert f'data-tag-pattern="{escape(f"^(?:{TAG_PATTERN})$")}"' in html
 
 
 def test_the_model_refuses_a_tag_the_form_would_refuse() -> None:
     validate_tags(["bulky", "18+"])
     with pytest.raises(ValidationError):
-        validate_tags(["heavy goods"])
+        validate_tags(["a<b"])
 
 
 def test_saved_tags_are_shown_comma_separated(staff: Client) -> None:
@@ -96,14 +99,14 @@ def test_the_posted_text_is_saved_as_a_list(staff: Client) -> None:
 
 def test_a_refused_tag_marks_the_field_and_saves_nothing(staff: Client) -> None:
     merchant = MerchantFactory.create()
-    data = _option_data(staff, merchant.pk, required_tags="bulky, heavy goods")
+    data = _option_data(staff, merchant.pk, required_tags="bulky, a<b")
 
     response = staff.post(ADD, data)
 
     assert response.status_code == 200
     form = response.context["adminform"].form
     assert list(form.errors) == ["required_tags"]
-    assert "'heavy goods' is not a tag" in form.errors["required_tags"][0]
+    assert "'a<b' is not a tag" in form.errors["required_tags"][0]
     assert 'aria-invalid="true"' in str(form["required_tags"])
-    assert 'value="bulky, heavy goods"' in str(form["required_tags"])
+    assert 'value="bulky, a&lt;b"' in str(form["required_tags"])
     assert not DeliveryOption.objects.filter(merchant=merchant).exists()
