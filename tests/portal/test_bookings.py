@@ -410,3 +410,31 @@ def test_unknown_booking_and_label_are_404(shop_a: Merchant, client_a: Client) -
     assert (
         client_a.get(reverse("portal:booking_label", kwargs={"label_id": 999})).status_code == 404
     )
+
+
+def test_detail_times_are_the_shops_and_say_so(shop_a: Merchant, client_a: Client) -> None:
+    """The page renders times in the shop's zone; its headings name that zone, not UTC."""
+    import datetime as dt
+
+    shop_a.time_zone = "Europe/Helsinki"
+    shop_a.save(update_fields=["time_zone"])
+    shipment = ShipmentFactory.create(
+        merchant=shop_a, option_id="postnord-home", status=ShipmentStatus.BOOKED
+    )
+    ShipmentEvent.objects.create(
+        merchant=shop_a,
+        shipment=shipment,
+        at=dt.datetime(2026, 1, 15, 10, 30, tzinfo=dt.UTC),
+        from_status="booking",
+        to_status="booked",
+        actor="system",
+        reason="booked with postnord",
+    )
+
+    html = client_a.get(
+        reverse("portal:booking", kwargs={"public_id": shipment.public_id})
+    ).content.decode()
+
+    assert "2026-01-15 12:30" in html  # 10:30 UTC is 12:30 in Helsinki in winter
+    assert "(UTC)" not in html
+    assert "(Europe/Helsinki)" in html
