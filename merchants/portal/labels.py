@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from carriers import registry
 from merchants.models import Carrier, DeliveryOption
+from tms_gateway.common.money import minor_unit_exponent
 
 STATUS: dict[str, Promise] = {
     "reserved": pgettext_lazy("shipment status", "Reserved"),
@@ -76,12 +77,13 @@ def option_names(options: list[DeliveryOption]) -> dict[str, str]:
 
 
 def money(amount: int | None, currency: str) -> str:
-    """Minor units as "49.00 SEK" ("49,00 SEK" in Swedish). Every currency the gateway
-    prices in has two decimals."""
+    """Minor units as "49.00 SEK" ("49,00 SEK" in Swedish), with the currency's own decimals
+    (the admin's and the portal's price fields use the same: 1500 ISK is "1500 ISK")."""
     if amount is None:
         return ""
-    value = Decimal(amount) / 100
-    return f"{formats.number_format(value, decimal_pos=2, use_l10n=True)} {currency}"
+    decimals = minor_unit_exponent(currency)
+    value = Decimal(amount).scaleb(-decimals)
+    return f"{formats.number_format(value, decimal_pos=decimals, use_l10n=True)} {currency}"
 
 
 def percent(rate: int) -> str:

@@ -112,3 +112,14 @@ def test_the_language_switch_names_each_language_in_itself(client_a: Client) -> 
         html = client_a.get(reverse("portal:bookings")).content.decode()
         assert 'lang="en">English</button>' in html
         assert 'lang="sv">Svenska</button>' in html
+
+
+def test_money_uses_the_currencys_own_decimals() -> None:
+    from django.utils import translation
+
+    from merchants.portal.labels import money
+
+    with translation.override("en"):
+        assert money(4900, "SEK") == "49.00 SEK"
+        assert money(1500, "ISK") == "1500 ISK"  # the króna has no minor unit
+        assert money(None, "SEK") == ""
