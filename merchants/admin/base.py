@@ -9,10 +9,12 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import reverse
+
+from tms_gateway.ksa.answers import answers_forget
 
 from ..audit import (
     AuditAction,
@@ -22,6 +24,7 @@ from ..audit import (
     audit_record,
     audit_snapshot,
 )
+from ..models import Merchant
 
 TEMPLATES = "admin/merchants"
 #: Smaller JSON boxes (most hold one line: {"SEK": 4900}); URLs without a scheme are https.
@@ -98,8 +101,20 @@ def stored_snapshot(obj: models.Model) -> Snapshot:
     return audit_snapshot(type(obj)._default_manager.get(pk=obj.pk))
 
 
+def _merchant_id(obj: models.Model) -> int:
+    return int(obj.pk if isinstance(obj, Merchant) else obj.merchant_id)  # type: ignore[attr-defined]
+
+
+def checkout_changed(merchant_id: int) -> None:
+    """Once the change is committed, Klarna's next question is answered from it: the shop's
+    kept answers and this process's copy of its configuration are dropped."""
+    transaction.on_commit(lambda: answers_forget(merchant_id=merchant_id))
+
+
 class AuditedModelAdmin(admin.ModelAdmin):
-    """Writes an audit row for every add, change and delete of the object and its inlines."""
+    """Writes an audit row for every add, change and delete of the object and its inlines,
+    and has the checkout answer from the saved configuration at once (a merchant's settings,
+    agreements, stores, options and add-ons all shape its answers)."""
 
     formfield_overrides = FORMFIELDS
 
@@ -156,6 +171,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
             )
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+        checkout_changed(_merchant_id(form.instance))
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         parent = form.instance
@@ -184,14 +200,20 @@ class AuditedModelAdmin(admin.ModelAdmin):
         admin_audit_record(
             request, obj, AuditAction.DELETE, audit_changes(before=stored_snapshot(obj), after=None)
         )
+        merchant_id = _merchant_id(obj)
         super().delete_model(request, obj)
+        checkout_changed(merchant_id)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        merchant_ids = set()
         for obj in queryset:
             admin_audit_record(
                 request, obj, AuditAction.DELETE, audit_changes(before=obj, after=None)
             )
+            merchant_ids.add(_merchant_id(obj))
         super().delete_queryset(request, queryset)
+        for merchant_id in merchant_ids:
+            checkout_changed(merchant_id)
 
 
 class ReadOnlyInline(admin.TabularInline):

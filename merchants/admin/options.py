@@ -7,14 +7,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db import models
 from django.forms import BaseModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
-
-from tms_gateway.ksa.answers import answers_forget
 
 from ..models import CarrierAgreement, DeliveryOption, DeliveryOptionAddon, Merchant, Store
 from .base import AuditedModelAdmin, admin_url
@@ -54,10 +51,6 @@ class MerchantCodeForm(forms.ModelForm):
                     "code", f"This merchant already has a {model._meta.verbose_name} {code}."
                 )
         return cleaned
-
-
-def _checkout_changed(merchant_id: int) -> None:
-    transaction.on_commit(lambda: answers_forget(merchant_id=merchant_id))
 
 
 def _merchant_fixed(obj: Any) -> tuple[str, ...]:
@@ -323,21 +316,6 @@ class DeliveryOptionAdmin(AuditedModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return _merchant_fixed(obj)
-
-    # The checkout answers from the new configuration at once (as after a portal change).
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        _checkout_changed(int(form.instance.merchant_id))
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        super().delete_model(request, obj)
-        _checkout_changed(int(obj.merchant_id))
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        merchant_ids = set(queryset.values_list("merchant_id", flat=True))
-        super().delete_queryset(request, queryset)
-        for merchant_id in merchant_ids:
-            _checkout_changed(int(merchant_id))
 
     @admin.display(description="countries")
     def country_list(self, obj: DeliveryOption) -> str:
