@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet, TextField, Value
-from django.db.models.fields.json import KT
-from django.db.models.functions import Replace, TruncDate
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from merchants.models import DeliveryOption, Merchant, MerchantUser
 from tms_gateway.shipments.models import Shipment, ShipmentLabel, ShipmentStatus
-from tms_gateway.shipments.snapshot import (
-    CARRIER_LOOKUP,
-    OPTION_ID_LOOKUP,
-    carrier_is,
-    option_is,
-)
+from tms_gateway.shipments.search import phone_digits as stored_phone_digits
+from tms_gateway.shipments.search import search_text
 
 #: Checkouts that never became orders: Klarna reserved an option but never confirmed it.
 #: The bookings list and the dashboard leave them out unless asked for (status "all").
@@ -67,38 +62,31 @@ def portal_bookings(*, merchant: Merchant, filters: BookingFilters) -> QuerySet[
         shipments = shipments.filter(status=filters.status)
     else:
         shipments = shipments.exclude(status__in=UNCONFIRMED_STATUSES)
+    # The selection's carrier and option code as the database keeps them (indexed columns).
     if filters.carrier:
-        shipments = shipments.filter(carrier_is(filters.carrier))
+        shipments = shipments.filter(selection_carrier=filters.carrier)
     if filters.option:
-        shipments = shipments.filter(option_is(filters.option))
+        shipments = shipments.filter(selection_option_id=filters.option)
     if filters.created_from:
         shipments = shipments.filter(created_at__gte=_day_start(filters.created_from))
     if filters.created_to:
         shipments = shipments.filter(
             created_at__lt=_day_start(filters.created_to + dt.timedelta(days=1))
         )
+    # Part of any order number, e-mail, name or tracking number (every word must match one:
+    # "anna 1234" finds Anna's order 1234), or the phone however it is written: read through
+    # the trigram indexes of tms_gateway/shipments/search.py.
     phone = phone_digits(filters.q)
     if phone:
         # "070-123 45 67", "+46 70 123 45 67" and "0046701234567" are one phone number.
-        shipments = shipments.annotate(recipient_phone_digits=_digits_of(KT("recipient__phone")))
-        terms = [filters.q.strip()]
-    else:
-        # Every word must match one of the fields: "anna 1234" finds Anna's order 1234.
-        terms = filters.q.split()[:10]
-    for term in terms:
-        match = (
-            Q(klarna_order_id__icontains=term)
-            | Q(merchant_reference__icontains=term)
-            | Q(tracking_number__icontains=term)
-            | Q(tracking_numbers__icontains=term)
-            | Q(recipient__email__icontains=term)
-            | Q(recipient__given_name__icontains=term)
-            | Q(recipient__family_name__icontains=term)
-            | Q(recipient__company_name__icontains=term)
+        shipments = shipments.alias(search_text=search_text(), phone_digits=stored_phone_digits())
+        shipments = shipments.filter(
+            Q(search_text__icontains=filters.q.strip()) | Q(phone_digits__contains=phone)
         )
-        if phone:
-            match |= Q(recipient_phone_digits__contains=phone)
-        shipments = shipments.filter(match)
+    elif filters.q.strip():
+        shipments = shipments.alias(search_text=search_text())
+        for term in filters.q.split()[:10]:
+            shipments = shipments.filter(search_text__icontains=term)
     return shipments.order_by("-created_at", "-id")
 
 
@@ -126,15 +114,6 @@ def phone_digits(query: str) -> str:
                 digits = digits[len(code) :]
                 break
     return digits.lstrip("0")
-
-
-def _digits_of(expression: Any) -> Any:
-    """``expression`` without the separators people write in phone numbers (no regexp_replace
-    on SQLite, so one REPLACE per character)."""
-    result: Any = expression
-    for character in (" ", "-", "(", ")", "+", "/", "."):
-        result = Replace(result, Value(character), Value(""), output_field=TextField())
-    return result
 
 
 def portal_has_bookings(*, merchant: Merchant) -> bool:
@@ -187,6 +166,10 @@ class Dashboard:
     failed: list[Shipment] = field(default_factory=list)
 
 
+def _most_first(counts: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
 def portal_dashboard(
     *, merchant: Merchant, today: dt.date, days: int = 30, failed_limit: int = 50
 ) -> Dashboard:
@@ -200,28 +183,23 @@ def portal_dashboard(
         created_at__lt=_day_start(today + dt.timedelta(days=1)),
     ).exclude(status__in=UNCONFIRMED_STATUSES)
 
-    counts = {
-        row["day"]: row["n"]
-        for row in orders.annotate(day=TruncDate("created_at"))
-        .values("day")
+    # One pass over the range, read from the index shipment_merchant_created alone (it holds
+    # the status, carrier and option): a year of a big shop is half a million rows.
+    days_count: Counter[dt.date] = Counter()
+    carriers: Counter[str] = Counter()
+    option_codes: Counter[str] = Counter()
+    for row in (
+        orders.annotate(day=TruncDate("created_at"))
+        .values("day", "selection_carrier", "selection_option_id")
         .annotate(n=Count("id"))
         .order_by()
-    }
+    ):
+        days_count[row["day"]] += row["n"]
+        carriers[row["selection_carrier"] or ""] += row["n"]
+        option_codes[row["selection_option_id"] or ""] += row["n"]
     per_day = [
-        (since + dt.timedelta(days=i), counts.get(since + dt.timedelta(days=i), 0))
+        (since + dt.timedelta(days=i), days_count[since + dt.timedelta(days=i)])
         for i in range(days)
-    ]
-    per_carrier = [
-        (row["carrier_code"] or "", row["n"])
-        for row in orders.values(carrier_code=KT(CARRIER_LOOKUP))
-        .annotate(n=Count("id"))
-        .order_by("-n", "carrier_code")
-    ]
-    per_option = [
-        (row["option_code"] or "", row["n"])
-        for row in orders.values(option_code=KT(OPTION_ID_LOOKUP))
-        .annotate(n=Count("id"))
-        .order_by("-n", "option_code")
     ]
     failed = Shipment.objects.filter(merchant=merchant, status=ShipmentStatus.FAILED)
     return Dashboard(
@@ -229,8 +207,8 @@ def portal_dashboard(
         until=today,
         total=sum(n for _, n in per_day),
         per_day=per_day,
-        per_carrier=per_carrier,
-        per_option=per_option,
+        per_carrier=_most_first(carriers),
+        per_option=_most_first(option_codes),
         failed_total=failed.count(),
         failed=list(failed.order_by("-created_at", "-id")[:failed_limit]),
     )

@@ -21,10 +21,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -35,6 +33,7 @@ from django.http import (
 from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -71,6 +70,7 @@ from .forms import (
     ShopAuthenticationForm,
     ShopPasswordResetForm,
 )
+from .pagination import CappedPaginator
 from .selectors import (
     merchant_user_get,
     portal_booking_get,
@@ -244,7 +244,9 @@ class BookingListView(ShopPage):
         options = portal_options(merchant=self.merchant)
         form = BookingFilterForm(self.request.GET or None, options=options)
         shipments = portal_bookings(merchant=self.merchant, filters=form.filters())
-        page = Paginator(shipments, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        # Counted up to COUNT_CAP rows only: a broad search of a big shop stays fast.
+        paginator = CappedPaginator(shipments, PAGE_SIZE)
+        page = paginator.get_page(self.request.GET.get("page"))
         names = labels.option_names(options)
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -254,6 +256,7 @@ class BookingListView(ShopPage):
             shop_is_new=not page.object_list and not portal_has_bookings(merchant=self.merchant),
             time_zone=self.merchant.time_zone,
             page_obj=page,
+            count_cap=number_format(paginator.cap, force_grouping=True),
             rows=[_booking_row(s, option_names=names) for s in page.object_list],
             query=query.urlencode(),
             attention_count=shipments_needing_attention_count(merchant=self.merchant),
@@ -291,12 +294,11 @@ class BookingExcelExportView(BookingExportView):
     """The filtered list as an Excel workbook (exports.py): text stays text, times are local."""
 
     def get(self, request: HttpRequest) -> HttpResponseBase:
-        response = FileResponse(
+        response = StreamingHttpResponse(
             bookings_xlsx(self.shipments(request), zone=self.merchant.zone),
-            as_attachment=True,
-            filename=self.filename("xlsx"),
             content_type=XLSX_CONTENT_TYPE,
         )
+        response["Content-Disposition"] = f'attachment; filename="{self.filename("xlsx")}"'
         response["Cache-Control"] = "private, no-store"
         return response
 

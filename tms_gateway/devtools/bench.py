@@ -899,6 +899,70 @@ def checks_format(checks: Sequence[Check]) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# The portal part (bench_portal.py, in a child process with the bench's settings and database)
+
+PORTAL = "portal"
+
+
+def portal_measure(env: Mapping[str, str]) -> dict[str, Any]:
+    """Seed (or reuse) the bench shop's bookings and time the portal's pages: the child's
+    progress goes to our terminal, its report is the last line of its output."""
+    print(
+        f"→ portal: the merchant portal with {os.environ.get('BENCH_PORTAL_BOOKINGS', '1000000')} "
+        "bookings in one shop (seeded once, then reused)",
+        flush=True,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "tms_gateway.devtools.bench_portal"],
+        cwd=ROOT,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0 or not done.stdout.strip():
+        raise BenchError(f"the portal part failed ({done.returncode}):\n{text_tail(done.stdout)}")
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def portal_checks_evaluate(report: Mapping[str, Any]) -> list[Check]:
+    """Each page's slowest run (to its first rows: an export streams) within the limit."""
+    checks = []
+    limit = float(report.get("limit_ms", 1000.0))
+    for name, page in report.get("pages", {}).items():
+        notes = [] if page["status"] == [200] else [f"answered {page['status']}"]
+        checks.append(
+            Check(
+                name=f"portal_{name}",
+                description=f"portal, {report.get('bookings'):,} bookings: {page['title']} "
+                f"(max of {page['runs']})",
+                measured=float(page["max_ms"]),
+                target=limit,
+                comparison="<=",
+                unit="ms",
+                passed=bool(page["passed"]),
+                notes=notes,
+            )
+        )
+    return checks
+
+
+def portal_table_format(report: Mapping[str, Any]) -> str:
+    lines = [
+        f"portal: {report.get('bookings'):,} bookings in {report.get('shop')} "
+        f"({report.get('client')}); ms to the first rows, and to the last byte",
+        f"{'page':<20}{'median':>9}{'max':>9}{'complete':>10}{'bytes':>13}",
+    ]
+    for name, page in report.get("pages", {}).items():
+        lines.append(
+            f"{name:<20}{page['median_ms']:>9.1f}{page['max_ms']:>9.1f}"
+            f"{page['complete_median_ms']:>10.1f}{page['bytes']:>13,}"
+        )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
 # Main
 
 
@@ -951,7 +1015,9 @@ def args_parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--scenarios",
         default="",
         help="comma-separated subset of: floor, auth, options_hot, options_computed, options_cold, "
-        "options_cold_4_clients, options_one_carrier_hangs, soak (default: all, in that order)",
+        "options_cold_4_clients, options_one_carrier_hangs, soak, portal (default: all; portal "
+        "first, the soak last; portal: the merchant portal with BENCH_PORTAL_BOOKINGS bookings in "
+        "one shop, default 1,000,000, see bench_portal.py)",
     )
     parser.add_argument(
         "--soak-seconds",
@@ -1018,14 +1084,16 @@ def run(args: argparse.Namespace) -> int:
         rate=args.soak_rate,
     )
     plans = plans_build(identifier=identifier, key=key, soak=soak)
+    portal = True
     if args.scenarios:
         wanted = [s.strip() for s in args.scenarios.split(",") if s.strip()]
         if "soak" in wanted and soak.seconds <= 0:
             raise BenchError("--scenarios soak with --soak-seconds 0 (BENCH_SOAK_SECONDS): no soak")
-        unknown = sorted(set(wanted) - {p.name for p in plans})
+        unknown = sorted(set(wanted) - {p.name for p in plans} - {PORTAL})
         if unknown:
             raise BenchError(f"unknown scenarios: {', '.join(unknown)}")
         plans = tuple(p for p in plans if p.name in wanted)
+        portal = PORTAL in wanted
 
     load_at_start = os.getloadavg()[0]
     cpus = os.cpu_count() or 1
@@ -1047,6 +1115,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"Migrating and seeding {BENCH_DATABASE} (Redis db {REDIS_DB})")
     manage(["migrate", "--noinput"], env)
     manage(["seed_demo"], env)
+    # The portal with a million bookings, before the load (it would disturb the measurements).
+    portal_report = portal_measure(env) if portal else None
     probe = settings_probe(env)
     deadline_s = float(probe["deadline_s"])
 
@@ -1082,8 +1152,9 @@ def run(args: argparse.Namespace) -> int:
     warmups: dict[str, float] = {}
     soak_windows_seen: list[SoakWindow] = []
     soak_extra: dict[str, Any] = {}
-    print(f"Starting the carrier sandbox (:{sandbox_port}) and gunicorn (:{web_port})")
-    with servers_running([sandbox, web]):
+    if plans:
+        print(f"Starting the carrier sandbox (:{sandbox_port}) and gunicorn (:{web_port})")
+    with servers_running([sandbox, web]) if plans else contextlib.nullcontext():
         control = Sandbox(sandbox_port)
         hung_before = False
         for plan in plans:
@@ -1167,6 +1238,8 @@ def run(args: argparse.Namespace) -> int:
         if any(p.name != "soak" for p in plans)
         else []
     )
+    if portal_report is not None:
+        checks += portal_checks_evaluate(portal_report)
     soak_plan = next((p for p in plans if p.name == "soak"), None)
     if soak_plan is not None and "soak" in results:
         checks += soak_checks_evaluate(soak_windows_seen, target_rate=soak_plan.rate)
@@ -1213,13 +1286,17 @@ def run(args: argparse.Namespace) -> int:
             }
             for name, stats in results.items()
         },
+        "portal": portal_report,
         "checks": {check.name: check.as_dict() for check in checks},
     }
     output: Path = args.output
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print()
-    print(table_format(results, carrier_calls))
+    if results:
+        print(table_format(results, carrier_calls))
+    if portal_report is not None:
+        print(portal_table_format(portal_report))
     if soak_windows_seen:
         print()
         print("soak, window by window (gunicorn: VmRSS of master + workers, their count):")

@@ -21,9 +21,10 @@ from typing import IO, Any
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var"
 
-# Our own PostgreSQL and Redis: the children's by default (the bench's database, Redis db 13).
+# Our own PostgreSQL and Redis: the children's by default (the bench's database, BENCH_DATABASE,
+# default tms_gateway_bench; Redis db 13).
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
-BENCH_DATABASE = "tms_gateway_bench"
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "tms_gateway_bench")
 DATABASE_URL = f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{BENCH_DATABASE}"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 #: Redis dbs of their own: BENCH_REDIS_DB for the bench's servers (13), BENCH_COMPUTED_REDIS_DB

@@ -6,13 +6,16 @@ ShipmentEvent (time, actor, reason): the history the portal shows.
 
 import uuid
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.fields.json import KT
 from django.utils.translation import pgettext_lazy
 
 from merchants.models import DeliveryOption, Merchant
 from tms_gateway.common.models import BaseModel
 
-from .snapshot import SelectionSnapshot
+from .search import phone_digits, search_text_index_expression
+from .snapshot import CARRIER_LOOKUP, OPTION_ID_LOOKUP, SelectionSnapshot
 
 
 class ShipmentStatus(models.TextChoices):
@@ -52,6 +55,16 @@ class Shipment(BaseModel):
     # add-ons with the shopper's input, prices): the option row may change later. Written and
     # read as a SelectionSnapshot (snapshot.py), the one place that knows its keys.
     selection = models.JSONField()
+    # The selection's carrier and option code as columns PostgreSQL keeps in step with
+    # ``selection`` (stored, generated; never written by us): the portal filters and counts a
+    # big shop's bookings by them from an index alone (migration 0003; snapshot.py still
+    # names the keys: CARRIER_LOOKUP, OPTION_ID_LOOKUP).
+    selection_carrier = models.GeneratedField(
+        expression=KT(CARRIER_LOOKUP), output_field=models.TextField(), db_persist=True
+    )
+    selection_option_id = models.GeneratedField(
+        expression=KT(OPTION_ID_LOOKUP), output_field=models.TextField(), db_persist=True
+    )
     recipient = models.JSONField(default=dict)
     order = models.JSONField(default=dict)
     klarna_order_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -122,6 +135,43 @@ class Shipment(BaseModel):
                 fields=["attention_since"],
                 name="shipment_attention",
                 condition=models.Q(attention_since__isnull=False),
+            ),
+            # The portal at a big shop's size (migration 0003; tests/portal/test_query_plans.py):
+            # a shop's bookings newest first, a page at a time, by date range (the dashboard
+            # counts its days, carriers and options from this index alone) ...
+            models.Index(
+                fields=["merchant", "-created_at", "-id"],
+                include=["status", "selection_carrier", "selection_option_id"],
+                name="shipment_merchant_created",
+            ),
+            # ... by status, carrier, option, needing attention ...
+            models.Index(
+                fields=["merchant", "status", "-created_at", "-id"],
+                name="shipment_merchant_status",
+            ),
+            models.Index(
+                fields=["merchant", "selection_carrier", "-created_at", "-id"],
+                name="shipment_merchant_carrier",
+            ),
+            models.Index(
+                fields=["merchant", "selection_option_id", "-created_at", "-id"],
+                name="shipment_merchant_option",
+            ),
+            models.Index(
+                fields=["merchant", "-created_at", "-id"],
+                name="shipment_merchant_attention",
+                condition=models.Q(attention_since__isnull=False),
+            ),
+            # ... and the search, part of any order number, e-mail, name, tracking number or
+            # phone (search.py): trigram indexes, PostgreSQL only (the migration skips them
+            # elsewhere).
+            GinIndex(
+                OpClass(search_text_index_expression(), name="gin_trgm_ops"),
+                name="shipment_search_trgm",
+            ),
+            GinIndex(
+                OpClass(phone_digits(), name="gin_trgm_ops"),
+                name="shipment_phone_trgm",
             ),
         ]
 

@@ -12,7 +12,9 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, TextField, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, NullIf
 
 from carriers.types import Address, Coordinates, Location, LocationKind, Timeslot
 from merchants.models import Carrier
@@ -31,6 +33,23 @@ def carrier_is(carrier: str) -> Q:
 def option_is(option_id: str) -> Q:
     """Shipments whose selection is the option with code ``option_id``."""
     return Q(**{OPTION_ID_LOOKUP: option_id})
+
+
+def selection_export_values() -> dict[str, Any]:
+    """The selection's option code, option name, carrier and carrier product as text the
+    database extracts (for ``values()``: a big export parses no JSON in Python), with the same
+    fallback as :meth:`SelectionSnapshot.from_json` for rows that call the code "code"."""
+    return {
+        "selection_option_code": Coalesce(
+            NullIf(KT(OPTION_ID_LOOKUP), Value("")),
+            KT("selection__code"),
+            Value(""),
+            output_field=TextField(),
+        ),
+        "selection_option_name": KT("selection__name"),
+        "selection_carrier_slug": KT(CARRIER_LOOKUP),
+        "selection_carrier_product": KT("selection__carrier_product"),
+    }
 
 
 def _str(data: dict[str, Any], key: str) -> str:
