@@ -264,3 +264,26 @@ def test_the_credential_fields_follow_the_carrier_chosen_on_the_add_page(
     )
     screenshot(page, "admin-agreement-refused-country")
     assert not CarrierAgreement.objects.filter(merchant=merchant).exists()
+
+
+def test_the_rows_per_language_and_currency_fit_a_phone(
+    browser: Any, live_server: Any, staff_signed_in: Any
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "ops")
+    page.fill("#id_password", "pw-ops-123456")
+    page.click("input[type=submit]")
+    page.goto(
+        f"{live_server.url}/admin/merchants/deliveryoption/add/?merchant={staff_signed_in.pk}"
+    )
+
+    widest = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('.keyed-values input')]"
+        ".map(e => e.getBoundingClientRect().right))"
+    )
+    assert widest <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "admin-option-add-390")
+    context.close()
