@@ -62,10 +62,25 @@ LAYERS: tuple[Layer, ...] = (
     ),
     # The reservation's life: reserve, confirm, book, track, reconcile.
     Layer("shipments", (("tms_gateway.shipments",),)),
-    # Building the options; reading Klarna's checkout orders.
+    # Experiments: define, start, stop; results from the checkout events.
+    Layer("experiments", (("tms_gateway.experiments",),)),
+    # Building the options (with an experiment variant's changes); reading Klarna's checkout
+    # orders.
     Layer(
         "checkout",
-        (("tms_gateway.checkout",), ("tms_gateway.klarna_checkout",)),
+        (
+            (
+                "tms_gateway.checkout",
+                "tms_gateway.experiments.assign",
+                "tms_gateway.experiments.apply",
+                "tms_gateway.experiments.models",
+                "tms_gateway.experiments.validation",
+                # A returning shopper's choice, applied inside options_build.
+                "tms_gateway.shoppers",
+            ),
+            ("tms_gateway.klarna_checkout",),
+            ("tms_gateway.insights",),
+        ),
         independent=True,
     ),
     # Who is asking, what they agreed, what they configured.

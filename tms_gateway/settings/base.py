@@ -30,6 +30,9 @@ INSTALLED_APPS: list[str] = [
     "tms_gateway.checkout",
     "tms_gateway.shipments",
     "tms_gateway.ksa",
+    "tms_gateway.insights",
+    "tms_gateway.experiments",
+    "tms_gateway.shoppers",
 ]
 
 MIDDLEWARE: list[str] = [
@@ -156,6 +159,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tms_gateway.shipments.tasks.shipments_reconcile",
         "schedule": env.float("KLARNA_CHECKOUT_RECONCILE_INTERVAL_SECONDS", default=60.0),
     },
+    # Remembered choices past their shop's retention period (tms_gateway/shoppers).
+    "remembered-choices-forget-expired": {
+        "task": "tms_gateway.shoppers.tasks.remembered_choices_forget_expired",
+        "schedule": env.float("SCHEDULE_FORGET_CHOICES_SECONDS", default=3600.0),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -218,6 +226,9 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 # Klarna Shipping Assistant contract.
 # Token signing keys as "kid:secret" pairs; the first signs, all verify.
 KSA_SIGNING_KEYS = env.list("KSA_SIGNING_KEYS", default=[])
+# Remembered choices: shoppers' e-mails and numbers are kept only as HMAC-SHA256 under these
+# "kid:secret" keys, newest first (the first writes, all are tried). Empty: nothing is remembered.
+SHOPPER_HASH_KEYS = env.list("SHOPPER_HASH_KEYS", default=[])
 KSA_TOKEN_LIFETIME = timedelta(seconds=env.int("KSA_TOKEN_LIFETIME_SECONDS", default=3600))
 # How long a used /auth nonce is remembered; never less than KSA_TOKEN_LIFETIME (enforced).
 KSA_NONCE_WINDOW = timedelta(seconds=env.int("KSA_NONCE_WINDOW_SECONDS", default=3600))
@@ -347,8 +358,11 @@ DEMO_SHOP_PASSWORD = env("DEMO_SHOP_PASSWORD", default="demo-shop")
 # Production concerns, one module each: observability (health, metrics, logs), limits
 # (per-merchant rate limits), api (OpenAPI). Each reads its own variables from `env`.
 from .api import API_APPS, API_REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
+from .insights import *  # noqa: E402, F403
+from .insights import INSIGHTS_BEAT_SCHEDULE  # noqa: E402
 from .limits import *  # noqa: E402, F403
 from .observability import *  # noqa: E402, F403
 
 INSTALLED_APPS = [*INSTALLED_APPS, *API_APPS]
+CELERY_BEAT_SCHEDULE = {**CELERY_BEAT_SCHEDULE, **INSIGHTS_BEAT_SCHEDULE}
 REST_FRAMEWORK = {**REST_FRAMEWORK, **API_REST_FRAMEWORK}

@@ -56,6 +56,7 @@ KSA_SIGNING_KEYS = [
     "t2:test-signing-secret-two-0123456789ab",
     "t1:test-signing-secret-one-0123456789ab",
 ]
+SHOPPER_HASH_KEYS = ["s1:test-secret-shopper-hash-0123456789ab"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEMO_SEED_ENABLED = True
 # Tests point agreements at their own sandbox (tests/conftest.py), never at a dev one.
@@ -71,3 +72,6 @@ CHECKOUT_CONFIG_CACHE_SECONDS = 0.0
 CARRIER_TRACE_BACKGROUND = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MAP_TILE_URL = ""
+# Recorded checkout events wait in the buffer until a test flushes them (no flusher thread).
+INSIGHTS_REDIS_URL = REDIS_URL
+INSIGHTS_FLUSH_SECONDS = 0.0
