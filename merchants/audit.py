@@ -40,6 +40,8 @@ class AuditAction:
     BOOKING_RETRY = "booking_retry"
     BOOKING_CANCEL = "booking_cancel"
     BOOKING_PARTNER_REQUEST = "booking_partner_request"
+    #: A shopper's remembered choices erased on request (no e-mail or number in the row).
+    SHOPPER_FORGET = "shopper_forget"
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,8 @@ _MERCHANT: dict[str, Any] = {
     "sender_country": "SE",
     "sender_phone": "+46812345678",
     "sender_email": "warehouse@demo-shop.example",
+    # A returning shopper finds last time's option preselected (tms_gateway/shoppers).
+    "remember_choices": True,
 }
 
 # Carrier customer numbers are made up; the credentials are the carrier sandbox's (any value

@@ -118,6 +118,18 @@ class Merchant(BaseModel):
         blank=True,
         help_text="Where failed-booking e-mails go; blank sends them to the shop's portal users.",
     )
+    #: A returning shopper (same e-mail or mobile number) finds the option and pickup point
+    #: they chose last time preselected (tms_gateway/shoppers); kept only as keyed hashes,
+    #: forgotten ``remember_days`` after the last use.
+    remember_choices = models.BooleanField(
+        default=False,
+        help_text="Preselect the option and pickup point a returning shopper chose last time.",
+    )
+    remember_days = models.PositiveIntegerField(
+        default=365,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Days a shopper's last choice is kept after they last used it.",
+    )
 
     def __str__(self) -> str:
         return self.name

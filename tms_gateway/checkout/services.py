@@ -45,6 +45,7 @@ from merchants.models import (
 from merchants.selectors import delivery_options_for_checkout
 from tms_gateway.common.errors import ApplicationError
 from tms_gateway.common.ttlcache import TtlCache
+from tms_gateway.shoppers.services import choice_apply
 
 from .fanout import QuoteJob, quotes_collect
 from .recipient import mobile_number_normalize
@@ -378,6 +379,8 @@ def options_build(
     offered.sort(key=lambda o: (o.sort_order, o.price, o.id))
     chosen = next((o for o in offered if o.preselected), offered[0] if offered else None)
     options = tuple(replace(o, preselected=o is chosen) for o in offered)
+    # A returning shopper's last choice is preselected, its pickup point first (shoppers/).
+    options, remembered = choice_apply(merchant=merchant, session=session, options=options)
     return OptionsResult(
         options=options,
         skipped=tuple(skipped),
@@ -392,6 +395,7 @@ def options_build(
             for o in outcomes
         ),
         built_at=now,
+        remembered=remembered,
     )
 
 

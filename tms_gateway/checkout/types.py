@@ -132,11 +132,27 @@ class CarrierOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class RememberedChoice:
+    """A returning shopper's last choice, applied to this answer (tms_gateway/shoppers).
+
+    ``reason`` names what recognised the shopper: "email" or "phone"; ``pickup_point_id`` is
+    "" unless the remembered pickup point is offered again (and now first in its list);
+    ``chosen_at`` is when the shopper last confirmed that choice.
+    """
+
+    option_id: str
+    pickup_point_id: str
+    reason: str
+    chosen_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OptionsResult:
     options: tuple[OfferedOption, ...]
     skipped: tuple[SkippedOption, ...] = ()
     carriers: tuple[CarrierOutcome, ...] = ()
     built_at: dt.datetime | None = None
+    remembered: RememberedChoice | None = None
 
 
 @dataclass(frozen=True, slots=True)

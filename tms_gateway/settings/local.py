@@ -14,5 +14,8 @@ FIELD_ENCRYPTION_KEYS = env.list(
 KSA_SIGNING_KEYS = env.list(
     "KSA_SIGNING_KEYS", default=["dev1:dev-only-ksa-signing-secret-0123456789"]
 )
+SHOPPER_HASH_KEYS = env.list(
+    "SHOPPER_HASH_KEYS", default=["dev1:dev-only-shopper-hash-secret-0123456789"]
+)
 # `make run` serves the carrier sandbox here; the demo shop's agreements point at it.
 CARRIER_SANDBOX_URL = env("CARRIER_SANDBOX_URL", default="http://127.0.0.1:8090")

@@ -27,6 +27,7 @@ from .base import (
     KSA_SIGNING_KEYS,
     REDIS_URL,
     SECRET_KEY,
+    SHOPPER_HASH_KEYS,
     env,
 )
 from .observability import METRICS_TOKEN
@@ -59,6 +60,7 @@ _weak = secret_problems(
     metrics_token=METRICS_TOKEN,
     database_url=env("DATABASE_URL", default=""),
     redis_url=REDIS_URL,
+    shopper_hash_keys=SHOPPER_HASH_KEYS,
 )
 if _weak:
     raise ImproperlyConfigured(

@@ -9,8 +9,8 @@ Refused:
 * placeholders: the templates' values (``change-me`` of .env.example, ``REPLACE…`` of
   deploy/k8s/secret.yaml, ``replace-me`` of deploy/env.production.example), the development and
   test settings' embedded keys, and anything with such a word in it;
-* ``DJANGO_SECRET_KEY`` under 50 characters, ``KSA_SIGNING_KEYS`` secrets and ``METRICS_TOKEN``
-  under 32;
+* ``DJANGO_SECRET_KEY`` under 50 characters, ``KSA_SIGNING_KEYS`` and ``SHOPPER_HASH_KEYS``
+  secrets and ``METRICS_TOKEN`` under 32;
 * low entropy: under 128 bits estimated from the characters' frequencies, or a value that
   compresses well (a repeated pattern);
 * ``FIELD_ENCRYPTION_KEYS`` entries that are not Fernet keys (urlsafe base64 of 32 bytes), or
@@ -128,6 +128,7 @@ def secret_problems(
     metrics_token: str = "",
     database_url: str = "",
     redis_url: str = "",
+    shopper_hash_keys: list[str] | None = None,
 ) -> list[str]:
     """Every problem of production's secrets, one line each (empty when all will do)."""
     problems = [
@@ -138,6 +139,13 @@ def secret_problems(
     for number, entry in enumerate(ksa_signing_keys, start=1):
         kid, separator, secret = entry.partition(":")
         name = f"KSA_SIGNING_KEYS entry {number}"
+        if not separator or not kid.strip() or not secret:
+            problems.append(f"{name} is not kid:secret")
+            continue
+        problems.append(secret_problem(f"{name} (kid {kid.strip()!r})", secret))
+    for number, entry in enumerate(shopper_hash_keys or [], start=1):
+        kid, separator, secret = entry.partition(":")
+        name = f"SHOPPER_HASH_KEYS entry {number}"
         if not separator or not kid.strip() or not secret:
             problems.append(f"{name} is not kid:secret")
             continue

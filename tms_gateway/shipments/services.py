@@ -15,6 +15,8 @@ from tms_gateway.checkout.recipient import mobile_number_normalize
 from tms_gateway.checkout.services import selection_validate
 from tms_gateway.checkout.types import Selection, Session, ValidatedSelection
 from tms_gateway.common.errors import ApplicationError, Conflict, Gone, NotFound
+from tms_gateway.insights.recorder import record_confirm, record_reservation
+from tms_gateway.shoppers.services import choice_remember
 
 from .models import ConfirmSource, Shipment, ShipmentEvent, ShipmentStatus
 from .queue import booking_enqueue
@@ -221,6 +223,7 @@ def shipment_reserve(
                 actor="klarna",
                 reason=f"reserved {validated.option.id}",
             )
+            transaction.on_commit(lambda: record_reservation(shipment))
             return shipment
         shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
         if shipment.status in CONFIRMED_OR_LATER or shipment.status == S.CANCELLED:
@@ -257,6 +260,7 @@ def _selection_replace(
     shipment.reconcile_attempts = 0
     shipment.reconcile_next_at = None
     shipment.save()
+    transaction.on_commit(lambda: record_reservation(shipment))
 
 
 def shipment_update(
@@ -386,6 +390,8 @@ def shipment_confirm_outcome(
         )
         shipment_pk = locked.pk
         transaction.on_commit(lambda: _booking_enqueue(shipment_pk))
+        transaction.on_commit(lambda: record_confirm(locked))
+        transaction.on_commit(lambda: _choice_remember(merchant, locked, now))
     return ConfirmOutcome(shipment=locked, confirmed=True, source=source)
 
 
@@ -453,6 +459,22 @@ def shipment_attention_dismiss(
 
 def _booking_enqueue(shipment_id: int) -> None:
     booking_enqueue(shipment_id=shipment_id)
+
+
+def _choice_remember(merchant: Merchant, shipment: Shipment, now: dt.datetime) -> None:
+    """The shop remembers the confirmed choice for the shopper's next checkout (when it has
+    remembered choices on; ``choice_remember`` never raises: the confirm is committed)."""
+    if not merchant.remember_choices:
+        return
+    chosen = shipment.snapshot
+    choice_remember(
+        merchant=merchant,
+        recipient=shipment.recipient,
+        option_id=chosen.option_id,
+        pickup_point_id=chosen.location.id if chosen.location else "",
+        carrier=chosen.carrier,
+        now=now,
+    )
 
 
 def shipment_expire_stale(*, now: dt.datetime | None = None) -> int:
