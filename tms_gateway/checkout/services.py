@@ -45,6 +45,7 @@ from merchants.models import (
 from merchants.selectors import delivery_options_for_checkout
 from tms_gateway.common.errors import ApplicationError
 from tms_gateway.common.ttlcache import TtlCache
+from tms_gateway.experiments.apply import experiment_apply
 from tms_gateway.shoppers.services import choice_apply
 
 from .fanout import QuoteJob, quotes_collect
@@ -52,6 +53,7 @@ from .recipient import mobile_number_normalize
 from .rules import option_conditions_check, order_weight_g
 from .types import (
     CarrierOutcome,
+    ExperimentAssignment,
     OfferedAddon,
     OfferedOption,
     OptionsResult,
@@ -289,11 +291,14 @@ def options_build(
     session: Session,
     now: dt.datetime | None = None,
     started_at: float | None = None,
+    assignment: ExperimentAssignment | None = None,
 ) -> OptionsResult:
     """The options a shopper is offered now, each priced, sorted; at most one preselected.
 
     The carriers get CHECKOUT_DEADLINE_SECONDS counted from ``started_at`` (time.monotonic()
     when the request arrived; now if not given), less a margin for the work after them.
+    ``assignment``: the session's experiment variant, when the caller made it already (the
+    options API, before its answer-cache lookup; the preview); otherwise it is made here.
     """
     now = now or timezone.now()
     started_at = time.monotonic() if started_at is None else started_at
@@ -313,6 +318,11 @@ def options_build(
             skipped.append(SkippedOption(option.code, "no_agreement", "agreement inactive"))
         else:
             eligible.append(option)
+    # The session's experiment variant changes the options' configured prices, names, order
+    # and preselection before they are priced and sorted (tms_gateway/experiments/apply.py).
+    eligible, assignment = experiment_apply(
+        merchant=merchant, session=session, options=eligible, assignment=assignment
+    )
 
     address = session.recipient.address
     ask_carriers = bool(address.country and address.postal_code)
@@ -395,6 +405,7 @@ def options_build(
             for o in outcomes
         ),
         built_at=now,
+        experiment=assignment,
         remembered=remembered,
     )
 

@@ -147,11 +147,20 @@ class RememberedChoice:
 
 
 @dataclass(frozen=True, slots=True)
+class ExperimentAssignment:
+    """The variant of the shop's running experiment a checkout gets (tms_gateway/experiments)."""
+
+    experiment_id: int
+    variant: str
+
+
+@dataclass(frozen=True, slots=True)
 class OptionsResult:
     options: tuple[OfferedOption, ...]
     skipped: tuple[SkippedOption, ...] = ()
     carriers: tuple[CarrierOutcome, ...] = ()
     built_at: dt.datetime | None = None
+    experiment: ExperimentAssignment | None = None
     remembered: RememberedChoice | None = None
 
 

@@ -29,7 +29,10 @@ def _merchant_prefix(merchant_id: int) -> str:
     return f"ksa:answer:v{VERSION}:{merchant_id}:"
 
 
-def answer_key(*, merchant_id: int, body: dict[str, Any]) -> str:
+def answer_key(*, merchant_id: int, body: dict[str, Any], variant: str = "") -> str:
+    """The key of the answer to ``body``; ``variant`` ("<experiment id>:<variant>") is the
+    session's experiment variant: sessions of different variants get different answers, and
+    without one the key is the same as before experiments."""
     question = {k: v for k, v in body.items() if k != "session_id"}
     try:
         canonical = orjson.dumps(question, option=orjson.OPT_SORT_KEYS)
@@ -38,6 +41,8 @@ def answer_key(*, merchant_id: int, body: dict[str, Any]) -> str:
             "utf-8", "surrogatepass"
         )
     digest = hashlib.sha256(canonical).hexdigest()
+    if variant:
+        digest = f"{digest}:x{hashlib.sha256(variant.encode()).hexdigest()[:16]}"
     return f"{_merchant_prefix(merchant_id)}{digest}"
 
 

@@ -31,6 +31,8 @@ from tms_gateway.common.cache import cache_count, cache_count_and_get
 from tms_gateway.common.errors import ApplicationError, NotFound
 from tms_gateway.common.middleware import request_started_at
 from tms_gateway.common.throttling import FixedWindowThrottle
+from tms_gateway.experiments.assign import experiment_assign, shopper_identity
+from tms_gateway.insights.recorder import record_answer
 from tms_gateway.ops import metrics
 from tms_gateway.shipments.confirms import confirm_journal
 from tms_gateway.shipments.models import Shipment
@@ -268,7 +270,23 @@ class ShippingOptionsApi(KsaApi):
             super().check_throttles(request)  # over a limit, 429 comes first, as elsewhere
             raise
         merchant = self.principal.merchant
-        key = answer_key(merchant_id=merchant.pk, body=body)
+        # Before the cache: sessions share kept answers, so the variant is part of the key.
+        recipient = body.get("recipient") if isinstance(body.get("recipient"), dict) else {}
+        assignment = experiment_assign(
+            merchant_id=merchant.pk,
+            session_id=str(body.get("session_id") or ""),
+            identity=shopper_identity(
+                merchant=merchant,
+                email=str(recipient.get("email") or ""),
+                phone=str(recipient.get("phone") or ""),
+                country=str(recipient.get("country") or ""),
+            ),
+        )
+        key = answer_key(
+            merchant_id=merchant.pk,
+            body=body,
+            variant=f"{assignment.experiment_id}:{assignment.variant}" if assignment else "",
+        )
         payload = self.counted_answer_get(request, key)
         if payload is None:
             session = s.session_parse(body)
@@ -276,10 +294,21 @@ class ShippingOptionsApi(KsaApi):
                 merchant=merchant,
                 session=session,
                 started_at=request_started_at(request._request),
+                assignment=assignment,
             )
             payload = orjson.dumps(s.shipping_options_render(result))  # compact UTF-8 bytes
             if all(c.ok for c in result.carriers):
                 answer_set(key, payload)
+            record_answer(merchant_id=merchant.pk, session=session, result=result)
+        else:  # the kept bytes are recorded as they are, read once stored (insights)
+            record_answer(
+                merchant_id=merchant.pk,
+                session_id=str(body.get("session_id") or ""),
+                payload=payload,
+                assignment=assignment,
+                country=str((body.get("recipient") or {}).get("country") or ""),
+                currency=str(body.get("currency") or ""),
+            )
         return HttpResponse(payload, content_type=self.response_media_type())
 
 
