@@ -45,6 +45,8 @@ class CircuitBreaker:
         self._clock = clock
         self._circuits: dict[tuple[str, int], _Circuit] = {}
         self._lock = threading.Lock()
+        #: Called with the key each time a circuit opens (carrier health counts openings).
+        self.on_open: list[Callable[[tuple[str, int]], None]] = []
 
     def state(self, key: tuple[str, int]) -> BreakerState:
         with self._lock:
@@ -77,9 +79,17 @@ class CircuitBreaker:
         with self._lock:
             circuit = self._circuits.setdefault(key, _Circuit())
             circuit.failures += 1
+            # Opening now: a failed probe, or a closed circuit reaching the threshold (further
+            # failures of calls already under way while open only move the time on).
+            opened = circuit.probing or (
+                circuit.opened_at is None and circuit.failures >= self._failures()
+            )
             if circuit.probing or circuit.failures >= self._failures():
                 circuit.opened_at = self._clock()
             circuit.probing = False
+        if opened:
+            for listener in self.on_open:
+                listener(key)
 
     def reset(self) -> None:
         with self._lock:

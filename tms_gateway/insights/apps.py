@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class InsightsConfig(AppConfig):
     name = "tms_gateway.insights"
     label = "insights"
+
+    def ready(self) -> None:
+        from carriers.breaker import breaker
+
+        from .recorder import record_breaker_open
+
+        def opened(key: tuple[str, int]) -> None:
+            record_breaker_open(key=f"{key[0]}:{key[1]}", carrier=key[0])
+
+        if opened not in breaker.on_open:
+            breaker.on_open.append(opened)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count
+from django.db.models.functions import TruncHour
 
 from merchants.models import DeliveryOption, Merchant
 
-from .models import BreakerOpening, CheckoutEvent
+from .models import BreakerOpening, CarrierHour, CheckoutEvent, OptionDay
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +173,159 @@ def insights_forget(*, now: dt.datetime | None = None) -> int:
     return deleted
 
 
+# --- daily roll-ups -----------------------------------------------------------------------
+
+#: How a carrier's missed options deadline is named (tms_gateway/checkout/fanout.py).
+DEADLINE_MISSED = "deadline exceeded"
+#: A call the open breaker refused: no carrier was called, so it is not one of its calls.
+CIRCUIT_OPEN = "circuit open"
+
+_OFFERED_SQL = """
+SELECT e.country, e.currency, o->>'id', max(o->>'carrier'),
+       count(DISTINCT e.session_ref),
+       count(DISTINCT e.session_ref) FILTER (WHERE o->'preselected' = 'true'::jsonb)
+FROM insights_checkoutevent e CROSS JOIN LATERAL jsonb_array_elements(
+    CASE jsonb_typeof(e.options) WHEN 'array' THEN e.options ELSE '[]'::jsonb END) o
+WHERE e.merchant_id = %s AND e.kind = 'answer' AND e.at >= %s AND e.at < %s
+GROUP BY 1, 2, 3
+"""
+
+# A session's choice is its last reservation of the day (a shopper may change it).
+_CHOSEN_SQL = """
+SELECT country, currency, option_id, count(*)
+FROM (
+    SELECT DISTINCT ON (session_ref) session_ref, country, currency, option_id
+    FROM insights_checkoutevent
+    WHERE merchant_id = %s AND kind = 'reservation' AND at >= %s AND at < %s
+    ORDER BY session_ref, at DESC, id DESC
+) last_choice
+GROUP BY 1, 2, 3
+"""
+
+_CONFIRMED_SQL = """
+SELECT country, currency, option_id, count(*), coalesce(sum(price), 0)
+FROM insights_checkoutevent
+WHERE merchant_id = %s AND kind = 'confirm' AND at >= %s AND at < %s
+GROUP BY 1, 2, 3
+"""
+
+_CARRIER_SQL = """
+SELECT date_trunc('hour', e.at), c->>'carrier', count(*),
+       count(*) FILTER (WHERE c->'ok' <> 'true'::jsonb),
+       count(*) FILTER (WHERE c->>'error' = %s),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY (c->>'duration_ms')::float),
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY (c->>'duration_ms')::float)
+FROM insights_checkoutevent e CROSS JOIN LATERAL jsonb_array_elements(
+    CASE jsonb_typeof(e.carriers) WHEN 'array' THEN e.carriers ELSE '[]'::jsonb END) c
+WHERE e.kind = 'answer' AND e.at >= %s AND e.at < %s
+  AND coalesce(c->>'error', '') <> %s AND coalesce(c->>'carrier', '') <> ''
+GROUP BY 1, 2
+"""
+
+
+def _local_day_bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def option_days_rollup(*, merchant: Merchant, day: dt.date) -> int:
+    """Rebuild the shop's roll-up rows of one of its calendar days from the raw events:
+    offered and preselected (sessions shown the option), chosen (sessions whose last
+    reservation took it), confirmed and the fees charged. Idempotent: run it again any time.
+    Returns the number of rows written."""
+    start, end = _local_day_bounds(day, merchant.zone)
+    rows: dict[tuple[str, str, str], OptionDay] = {}
+
+    def row(country: str, currency: str, option_id: str) -> OptionDay:
+        key = (country, currency, option_id)
+        if key not in rows:
+            rows[key] = OptionDay(
+                merchant=merchant, day=day, country=country, currency=currency, option_id=option_id
+            )
+        return rows[key]
+
+    with connection.cursor() as cursor:
+        cursor.execute(_OFFERED_SQL, [merchant.pk, start, end])
+        for country, currency, option_id, carrier, offered, preselected in cursor.fetchall():
+            if not option_id:
+                continue
+            r = row(country, currency, option_id)
+            r.carrier = (carrier or "")[:40]
+            r.offered, r.preselected = offered, preselected
+        cursor.execute(_CHOSEN_SQL, [merchant.pk, start, end])
+        for country, currency, option_id, chosen in cursor.fetchall():
+            if option_id:
+                row(country, currency, option_id).chosen = chosen
+        cursor.execute(_CONFIRMED_SQL, [merchant.pk, start, end])
+        for country, currency, option_id, confirmed, fee_sum in cursor.fetchall():
+            if option_id:
+                r = row(country, currency, option_id)
+                r.confirmed, r.fee_sum = confirmed, int(fee_sum)
+    with transaction.atomic():
+        OptionDay.objects.filter(merchant=merchant, day=day).delete()
+        OptionDay.objects.bulk_create(rows.values(), batch_size=1000)
+    return len(rows)
+
+
+def carrier_hours_rollup(*, start: dt.datetime, end: dt.datetime) -> int:
+    """Rebuild carrier health for the whole hours in [start, end) (UTC): calls (the calls
+    made; a call the open breaker refused is none), failures (deadline misses included),
+    deadline misses, p50/p95 of the calls' durations, and breaker openings. Idempotent."""
+    rows: dict[tuple[dt.datetime, str], CarrierHour] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_CARRIER_SQL, [DEADLINE_MISSED, start, end, CIRCUIT_OPEN])
+        for hour, carrier, calls, failures, misses, p50, p95 in cursor.fetchall():
+            rows[(hour, carrier)] = CarrierHour(
+                hour=hour,
+                carrier=carrier[:40],
+                calls=calls,
+                failures=failures,
+                deadline_misses=misses,
+                p50_ms=round(p50) if p50 is not None else None,
+                p95_ms=round(p95) if p95 is not None else None,
+            )
+    openings = (
+        BreakerOpening.objects.filter(at__gte=start, at__lt=end)
+        .annotate(hour=TruncHour("at", tzinfo=dt.UTC))
+        .values("hour", "carrier")
+        .annotate(n=Count("id"))
+    )
+    for opening in openings:
+        key = (opening["hour"], opening["carrier"])
+        if key not in rows:
+            rows[key] = CarrierHour(hour=opening["hour"], carrier=opening["carrier"])
+        rows[key].breaker_openings = opening["n"]
+    with transaction.atomic():
+        CarrierHour.objects.filter(hour__gte=start, hour__lt=end).delete()
+        CarrierHour.objects.bulk_create(rows.values(), batch_size=1000)
+    return len(rows)
+
+
+def insights_rollup_day(*, day: dt.date) -> int:
+    """Roll up one day: every shop with events around it (its own calendar day) and the
+    carriers' hours of that UTC day. Idempotent and re-runnable (a late drain, a fix)."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    end = start + dt.timedelta(days=1)
+    # A shop's day lies within a day either side of the UTC one (zones are UTC-12..+14).
+    merchant_ids = (
+        CheckoutEvent.objects.filter(
+            at__gte=start - dt.timedelta(days=1), at__lt=end + dt.timedelta(days=1)
+        )
+        .values_list("merchant_id", flat=True)
+        .distinct()
+    )
+    written = 0
+    for merchant in Merchant.objects.filter(pk__in=list(merchant_ids)):
+        written += option_days_rollup(merchant=merchant, day=day)
+    written += carrier_hours_rollup(start=start, end=end)
+    return written
+
+
 def insights_rollup_recent(*, now: dt.datetime | None = None) -> int:
-    """Roll up yesterday and today again (see :func:`insights_rollup_day`)."""
-    return 0
+    """Roll up yesterday, today and tomorrow (UTC dates; each shop's own calendar day, which
+    runs ahead of UTC in the east), so the pages
+    are at most one run of the task behind."""
+    now = now or dt.datetime.now(tz=dt.UTC)
+    today = now.astimezone(dt.UTC).date()
+    return sum(insights_rollup_day(day=today - dt.timedelta(days=n)) for n in (1, 0, -1))
