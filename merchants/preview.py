@@ -21,7 +21,7 @@ from typing import Any, TypedDict
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +34,7 @@ from tms_gateway.checkout.types import (
     Order,
     OrderLine,
     Recipient,
+    RememberedChoice,
     Session,
     SkippedOption,
 )
@@ -105,6 +106,8 @@ class OptionRow(TypedDict):
     addons: int
     #: Offered from configuration because its carrier failed (no locations, no time slots).
     fallback: bool
+    #: Why it is preselected when a returning shopper's last choice made it so, else "".
+    remembered: str
 
 
 class NotOfferedRow(TypedDict):
@@ -181,6 +184,12 @@ class PreviewForm(forms.Form):
     customer_type = forms.ChoiceField(
         label=_("Customer"), choices=CUSTOMER_TYPE_CHOICES, initial="person", required=False
     )
+    email = forms.EmailField(
+        label=_("Shopper's e-mail"),
+        help_text=_("A returning shopper's last choice is preselected when the shop remembers it."),
+        required=False,
+    )
+    phone = forms.CharField(label=_("Shopper's mobile number"), max_length=40, required=False)
     order_total = forms.DecimalField(
         label=_("Order total"),
         help_text=_("In the currency, tax included, e.g. 499.00."),
@@ -213,7 +222,7 @@ class PreviewForm(forms.Form):
 
     FIELDSETS: tuple[tuple[Promise, tuple[str, ...]], ...] = (
         (_("Address"), ("country", "postal_code", "city", "street_address")),
-        (_("Shopper"), ("currency", "locale", "customer_type")),
+        (_("Shopper"), ("currency", "locale", "customer_type", "email", "phone")),
         (
             _("Cart"),
             (
@@ -290,6 +299,8 @@ def preview_session(*, form: PreviewForm) -> Session:
                 street_address=data["street_address"],
             ),
             customer_type=data["customer_type"],
+            email=data.get("email") or "",
+            phone=data.get("phone") or "",
         ),
     )
 
@@ -339,7 +350,10 @@ def preview_context(
     context.update(
         ran=True,
         klarna_json=json.dumps(shipping_options_render(result), indent=2, ensure_ascii=False),
-        options=[_option_row(o, currency=session.currency) for o in result.options],
+        options=[
+            _option_row(o, currency=session.currency, remembered=result.remembered)
+            for o in result.options
+        ],
         not_offered=_not_offered(result.skipped, merchant=merchant, session=session),
         carriers=[
             CarrierRow(
@@ -397,7 +411,24 @@ def _delivery(estimate: DeliveryEstimate) -> str:
     return ", ".join(parts)
 
 
-def _option_row(option: OfferedOption, *, currency: str) -> OptionRow:
+def _remembered_reason(remembered: RememberedChoice) -> str:
+    """Why the option is preselected, as the shop reads it."""
+    chosen_at = remembered.chosen_at
+    when = formats.date_format(timezone.localtime(chosen_at), "DATE_FORMAT") if chosen_at else ""
+    reason = gettext("Preselected because this shopper chose it on %(date)s") % {"date": when}
+    by = gettext("recognised by the e-mail address") if remembered.reason == "email" else ""
+    by = by or gettext("recognised by the mobile number")
+    reason = f"{reason} ({by})"
+    if remembered.pickup_point_id:
+        reason += "; " + gettext("their pickup point %(id)s is first") % {
+            "id": remembered.pickup_point_id
+        }
+    return reason + "."
+
+
+def _option_row(
+    option: OfferedOption, *, currency: str, remembered: RememberedChoice | None = None
+) -> OptionRow:
     kind = str(OptionKind(option.kind).label) if option.kind in OptionKind.values else option.kind
     return OptionRow(
         id=option.id,
@@ -411,6 +442,9 @@ def _option_row(option: OfferedOption, *, currency: str) -> OptionRow:
         timeslots=len(option.timeslots),
         addons=len(option.addons),
         fallback=option.from_fallback,
+        remembered=_remembered_reason(remembered)
+        if remembered is not None and remembered.option_id == option.id and option.preselected
+        else "",
     )
 
 

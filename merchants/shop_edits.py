@@ -32,7 +32,13 @@ SHOP_OPTION_FIELDS = (
     "is_active",
 )
 #: What a shop may change of its own settings.
-SHOP_SETTINGS_FIELDS = ("time_zone", "notify_booking_failures", "notification_email")
+SHOP_SETTINGS_FIELDS = (
+    "time_zone",
+    "notify_booking_failures",
+    "notification_email",
+    "remember_choices",
+    "remember_days",
+)
 #: The gap between options' sort orders after a move: room to slot one in by hand.
 SORT_STEP = 10
 

@@ -20,6 +20,8 @@ from django.utils.safestring import SafeString
 
 from carriers.registry import declarations
 from tms_gateway.common.errors import ApplicationError
+from tms_gateway.shoppers.forms import ShopperForgetForm
+from tms_gateway.shoppers.services import shopper_forget
 
 from ..audit import AuditAction, audit_changes
 from ..golive import GoLiveChecklist, Step, merchant_golive_checklist, preview_run_record
@@ -117,9 +119,17 @@ class MerchantAdmin(AuditedModelAdmin):
         if obj is not None:
             fieldsets.append(("Onboarding", {"fields": ("onboarding",)}))
             shop = (*shop, "public_id")
+        remembered: dict[str, Any] = {"fields": (("remember_choices", "remember_days"),)}
+        if obj is not None:
+            remembered["description"] = format_html(
+                'Kept as keyed hashes only. <a href="{}">Forget a shopper</a> (data-subject '
+                "request).",
+                admin_url("merchants_merchant_forget_shopper", obj.pk),
+            )
         fieldsets += [
             ("Shop", {"fields": shop}),
             ("Sender: the warehouse carriers collect from", {"fields": sender}),
+            ("Remembered choices of returning shoppers", remembered),
         ]
         return fieldsets
 
@@ -255,6 +265,11 @@ class MerchantAdmin(AuditedModelAdmin):
                 "<path:object_id>/preview/",
                 view(self.preview_view),
                 name="merchants_merchant_preview",
+            ),
+            path(
+                "<path:object_id>/forget-shopper/",
+                view(self.forget_shopper_view),
+                name="merchants_merchant_forget_shopper",
             ),
             *super().get_urls(),
         ]
@@ -483,6 +498,37 @@ class MerchantAdmin(AuditedModelAdmin):
             request,
             f"{TEMPLATES}/merchant/invite.html",
             self._context(request, merchant, f"Invite a shop user to {merchant}", form=form),
+        )
+
+    def forget_shopper_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Erase one shopper's remembered choices at this shop (a data-subject request),
+        audited without the e-mail or number."""
+        merchant = self._merchant(request, object_id)
+        change_require(request, Merchant)
+        url = admin_url("merchants_merchant_forget_shopper", merchant.pk)
+        form = ShopperForgetForm(
+            request.POST if request.method == "POST" else None,
+            initial={"country": merchant.sender_country or "SE"},
+        )
+        if request.method == "POST" and form.is_valid():
+            forgotten = shopper_forget(
+                merchant=merchant,
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                country=form.cleaned_data["country"],
+                actor=request.user,
+            )
+            self.message_user(
+                request,
+                f"Forgot {forgotten} remembered choice(s) of this shopper at {merchant}.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(url)
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/merchant/forget_shopper.html",
+            self._context(request, merchant, f"Forget a shopper of {merchant}", form=form),
+            status=400 if form.is_bound else 200,
         )
 
     def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

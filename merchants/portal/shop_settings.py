@@ -1,5 +1,6 @@
 """The portal's settings page: the shop's time zone (the portal shows times, takes dates and
-exports in it) and whether, and where, a booking that fails is e-mailed. Saved through
+exports in it), whether, and where, a booking that fails is e-mailed, and whether returning
+shoppers find their last choice preselected (and for how long it is kept). Saved through
 ``merchants.shop_edits`` (audited, the shop's user as the actor)."""
 
 from __future__ import annotations
@@ -87,6 +88,19 @@ class ShopSettingsForm(forms.Form):
         max_length=254,
         help_text=gettext_lazy("Empty: the e-mails go to every user of the shop's portal."),
     )
+    remember_choices = forms.BooleanField(
+        label=gettext_lazy("Preselect a returning shopper's last choice"), required=False
+    )
+    remember_days = forms.IntegerField(
+        label=gettext_lazy("Forget a shopper's choice after (days)"),
+        min_value=1,
+        max_value=3650,
+        required=False,
+        help_text=gettext_lazy(
+            "Kept only as a keyed hash of the e-mail address and phone number, counted from "
+            "the shopper's last purchase."
+        ),
+    )
 
     def __init__(self, *args: Any, current_zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,7 +123,12 @@ class ShopSettingsView(ShopView):
             return self._render(request, form, status=400)
         changes = merchant_shop_settings_update(
             merchant=self.merchant,
-            values={name: form.cleaned_data[name] for name in SHOP_SETTINGS_FIELDS},
+            # A field left out (an empty number of days) keeps its value.
+            values={
+                name: form.cleaned_data[name]
+                for name in SHOP_SETTINGS_FIELDS
+                if form.cleaned_data[name] is not None
+            },
             actor=request.user,
         )
         if changes:

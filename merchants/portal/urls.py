@@ -3,7 +3,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import actions, options, shop_settings, tokens, views
+from . import actions, options, shop_settings, shoppers, tokens, views
 
 app_name = "portal"
 
@@ -78,5 +78,10 @@ urlpatterns = [
         name="option_active",
     ),
     path("settings/", shop_settings.ShopSettingsView.as_view(), name="settings"),
+    path(
+        "settings/forget-shopper/",
+        shoppers.ShopperForgetView.as_view(),
+        name="shopper_forget",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -159,6 +159,7 @@ def test_the_preview_lists_the_demo_shop_s_swedish_options(demo: Merchant) -> No
         "timeslots": 0,
         "addons": 0,
         "fallback": False,
+        "remembered": "",
     }
     assert rows["budbee-home"]["delivery"] == (
         "1-2 business days, order by 14:00, delivered 17:00-22:00"
