@@ -189,3 +189,42 @@ def test_erasure_needs_an_email_or_a_number() -> None:
     with pytest.raises(NoShopperGiven):
         shopper_forget(merchant=shop, email="not an address", actor=None)
     assert not AuditLog.objects.filter(action=AuditAction.SHOPPER_FORGET).exists()
+
+
+def test_production_refuses_placeholder_or_malformed_shopper_hash_keys() -> None:
+    from tms_gateway.settings.secret_checks import secret_problems
+
+    def problems(keys: list[str]) -> list[str]:
+        return [
+            p
+            for p in secret_problems(
+                secret_key="Vb3Qn8zK1wR6tY0mX4cJ7hL2pF9sD5gA-eUiOoZaWqErTyHnMkPl",
+                field_encryption_keys=[],
+                ksa_signing_keys=[],
+                shopper_hash_keys=keys,
+            )
+            if "SHOPPER_HASH_KEYS" in p
+        ]
+
+    assert problems(["s1:Xk4vR9mQ2wZ7tB1nH8jL3pF6sD0gYaCeUiOo"]) == []
+    assert problems([]) == []
+    for placeholder in (
+        "dev1:dev-only-shopper-hash-secret-0123456789",  # settings/local.py's
+        "s1:test-secret-shopper-hash-0123456789ab",  # settings/test.py's
+        "s2026a:a-long-random-secret",  # .env.example's
+        "s1:Kq9z",
+        "no-kid-at-all",
+    ):
+        found = problems(["s1:Xk4vR9mQ2wZ7tB1nH8jL3pF6sD0gYaCeUiOo", placeholder])
+        assert len(found) == 1 and found[0].startswith("SHOPPER_HASH_KEYS entry 2"), placeholder
+        assert placeholder.partition(":")[2] not in found[0] or not placeholder.partition(":")[2]
+
+
+def test_beat_runs_the_retention_task(settings: Any) -> None:
+    from tms_gateway.celery import app
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert "tms_gateway.shoppers.tasks.remembered_choices_forget_expired" in tasks
+    app.loader.import_default_modules()
+    assert "tms_gateway.shoppers.tasks.remembered_choices_forget_expired" in app.tasks
