@@ -532,9 +532,10 @@ class MerchantAdmin(AuditedModelAdmin):
         )
 
     def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """The shared checkout preview; viewing is enough (it changes nothing)."""
+        """The shared checkout preview; viewing is enough (it changes nothing). The form
+        POSTs (a shopper's e-mail stays out of the URL); a GET with a query still previews."""
         merchant = self._merchant(request, object_id)
-        form = PreviewForm(request.GET or None)
+        form = PreviewForm(request.POST or request.GET or None)
         preview = preview_context(merchant=merchant, form=form)
         if preview["ran"]:
             # The go-live checklist shows when the preview last ran and what it offered.

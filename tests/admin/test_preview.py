@@ -1,5 +1,5 @@
 """The checkout preview for staff: the shared preview (merchants.preview) on the merchant's
-admin page, a GET form, the carriers asked through the demo shop's sandbox agreements."""
+admin page, a POSTed form (a GET with a query still previews), the carriers asked through the demo shop's sandbox agreements."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def test_the_empty_preview_shows_the_form(staff: Client, demo: Merchant) -> None
     # then
     page = response.content.decode()
     assert response.status_code == 200
-    assert '<form method="get"' in page
+    assert '<form method="post"' in page
     assert 'name="postal_code"' in page
     assert "merchants/preview.js" in page  # the assets, in the head
     assert "preview-options" not in page  # nothing built yet

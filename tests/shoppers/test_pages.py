@@ -189,3 +189,17 @@ def test_the_erasure_page_speaks_swedish(demo: Merchant) -> None:
     assert "<h1>Glöm en kund</h1>" in page
     assert "Kundens e-postadress" in page and "När en kund ber att bli glömd" in page
     assert "Förvälj en återkommande kunds senaste val" in settings_page
+
+
+def test_the_admin_preview_posts_the_shopper_and_says_why(staff: Client, demo: Merchant) -> None:
+    url = f"/admin/merchants/merchant/{demo.pk}/preview/"
+    address = {"country": "SE", "postal_code": "11151", "city": "Stockholm"}
+    _remember(demo, SHOPPER, option_id="postnord-home")
+
+    response = staff.post(url, {**address, "phone": "070 123 45 67"})
+
+    assert response.status_code == 200
+    rows = {o["id"]: o for o in response.context["options"]}
+    assert rows["postnord-home"]["preselected"]
+    assert "recognised by the mobile number" in rows["postnord-home"]["remembered"]
+    assert '<form method="post"' in response.content.decode()
