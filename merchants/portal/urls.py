@@ -3,7 +3,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import actions, options, shop_settings, shoppers, tokens, views
+from . import actions, experiments, options, shop_settings, shoppers, tokens, views
 
 app_name = "portal"
 
@@ -82,6 +82,26 @@ urlpatterns = [
         "settings/forget-shopper/",
         shoppers.ShopperForgetView.as_view(),
         name="shopper_forget",
+    ),
+    path("experiments/", experiments.ExperimentListView.as_view(), name="experiments"),
+    path("experiments/new/", experiments.ExperimentFormView.as_view(), name="experiment_new"),
+    path(
+        "experiments/<int:experiment_id>/",
+        experiments.ExperimentDetailView.as_view(),
+        name="experiment",
+    ),
+    path(
+        "experiments/<int:experiment_id>/edit/",
+        experiments.ExperimentFormView.as_view(),
+        name="experiment_edit",
+    ),
+    *(
+        path(
+            f"experiments/<int:experiment_id>/{action}/",
+            experiments.ExperimentActionView.as_view(action=action),
+            name=f"experiment_{action}",
+        )
+        for action in ("start", "stop", "delete")
     ),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -16,6 +16,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from merchants.audit import AuditAction, audit_changes, audit_record, audit_snapshot
 from merchants.models import DeliveryOption, Merchant
@@ -73,7 +74,7 @@ def experiment_save(
     """
     name = name.strip()
     if not name:
-        raise ValidationError("The experiment needs a name.")
+        raise ValidationError(_("The experiment needs a name."))
     variants_validate(variants=variants, option_codes=shop_option_codes(merchant=merchant))
     if experiment is None:
         before: dict[str, Any] | None = None
@@ -84,7 +85,7 @@ def experiment_save(
             raise ValueError("the experiment is another shop's")
         experiment = Experiment.objects.select_for_update().get(pk=experiment.pk)
         if experiment.status != ExperimentStatus.DRAFT:
-            raise ExperimentRefused("Only a draft can be changed; this experiment has started.")
+            raise ExperimentRefused(_("Only a draft can be changed; this experiment has started."))
         before = _state(experiment)
         experiment.name = name
         experiment.save(update_fields=["name", "updated_at"])
@@ -111,7 +112,7 @@ def experiment_delete(*, experiment: Experiment, actor: Actor) -> None:
     """Delete a draft (a started experiment keeps its history: stop it instead)."""
     experiment = Experiment.objects.select_for_update().get(pk=experiment.pk)
     if experiment.status != ExperimentStatus.DRAFT:
-        raise ExperimentRefused("Only a draft can be deleted; stop a started experiment.")
+        raise ExperimentRefused(_("Only a draft can be deleted; stop a started experiment."))
     changes = audit_changes(before=_state(experiment), after=None)
     audit_record(
         merchant=experiment.merchant,
@@ -140,7 +141,7 @@ def experiment_start(
                 .get(pk=experiment.pk)
             )
             if experiment.status != ExperimentStatus.DRAFT:
-                raise ExperimentRefused("Only a draft can be started.")
+                raise ExperimentRefused(_("Only a draft can be started."))
             variants = [
                 {"name": v.name, "share": v.share, "changes": v.changes}
                 for v in experiment.variants.all()
@@ -166,7 +167,7 @@ def experiment_start(
             _changed(experiment)
     except IntegrityError as exc:
         raise ExperimentRefused(
-            "Another experiment of this shop is running; stop it first."
+            _("Another experiment of this shop is running; stop it first.")
         ) from exc
     return experiment
 
@@ -182,7 +183,7 @@ def experiment_stop(
         Experiment.objects.select_for_update().select_related("merchant").get(pk=experiment.pk)
     )
     if experiment.status != ExperimentStatus.RUNNING:
-        raise ExperimentRefused("Only a running experiment can be stopped.")
+        raise ExperimentRefused(_("Only a running experiment can be stopped."))
     before = _state(experiment)
     experiment.status = ExperimentStatus.STOPPED
     experiment.stopped_at = now

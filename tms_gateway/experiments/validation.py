@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from merchants.validators import validate_currency_map, validate_locale_map
 
@@ -22,7 +23,9 @@ def variant_changes_validate(*, changes: Any, option_codes: Iterable[str]) -> No
     known = set(option_codes)
     unknown = sorted(code for code in changes if code not in known)
     if unknown:
-        raise ValidationError(f"The shop has no option {', '.join(map(repr, unknown))}.")
+        raise ValidationError(
+            _("The shop has no option %(codes)s.") % {"codes": ", ".join(map(repr, unknown))}
+        )
     preselected = 0
     for code, change in changes.items():
         if not isinstance(change, dict) or not change:
@@ -49,7 +52,7 @@ def variant_changes_validate(*, changes: Any, option_codes: Iterable[str]) -> No
                 raise ValidationError(f"{code}: preselected is true or left out.")
             preselected += 1
     if preselected > 1:
-        raise ValidationError("At most one option is preselected.")
+        raise ValidationError(_("At most one option is preselected."))
 
 
 def variants_validate(
@@ -60,14 +63,16 @@ def variants_validate(
     rows = list(variants)
     codes = list(option_codes)
     if len(rows) < 2:
-        raise ValidationError("An experiment needs at least two variants.")
+        raise ValidationError(_("An experiment needs at least two variants."))
     names = [str(v["name"]).strip() for v in rows]
     if any(not n for n in names) or len(set(names)) != len(names):
-        raise ValidationError("Each variant needs its own name.")
+        raise ValidationError(_("Each variant needs its own name."))
     shares = [v["share"] for v in rows]
     if any(not isinstance(s, int) or isinstance(s, bool) or s < 1 for s in shares):
-        raise ValidationError("Each variant gets a share of at least 1 %.")
+        raise ValidationError(_("Each variant gets a share of at least 1 %."))
     if sum(shares) != 100:
-        raise ValidationError(f"The shares add up to {sum(shares)} %, not 100 %.")
+        raise ValidationError(
+            _("The shares add up to %(total)s %%, not 100 %%.") % {"total": sum(shares)}
+        )
     for row in rows:
         variant_changes_validate(changes=row["changes"], option_codes=codes)
