@@ -3,7 +3,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import actions, experiments, options, shop_settings, shoppers, tokens, views
+from . import actions, analytics, experiments, options, shop_settings, shoppers, tokens, views
 
 app_name = "portal"
 
@@ -61,6 +61,8 @@ urlpatterns = [
     path("labels/day/", actions.DayLabelsView.as_view(), name="day_labels"),
     path("labels/<int:label_id>/", views.BookingLabelView.as_view(), name="booking_label"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("analytics/", analytics.AnalyticsView.as_view(), name="analytics"),
+    path("analytics/export.csv", analytics.AnalyticsExportView.as_view(), name="analytics_export"),
     path("fallback/", views.FallbackView.as_view(), name="fallback"),
     path("preview/", views.PreviewView.as_view(), name="preview"),
     path("api-tokens/", tokens.ApiTokenListView.as_view(), name="api_tokens"),

@@ -23,7 +23,7 @@ from .helpers import form_data, post_once
 
 pytestmark = pytest.mark.django_db
 
-APPS = ("merchants", "shipments", "carriers")
+APPS = ("merchants", "shipments", "carriers", "insights", "experiments")
 LISTS = (
     "/admin/merchants/merchant/",
     "/admin/merchants/klarnacredential/",

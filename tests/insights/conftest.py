@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.admin.conftest import staff, superuser, support  # noqa: F401 - staff sessions
 from tests.ksa.conftest import (  # noqa: F401 - the Klarna client and its shops
     Klarna,
     Shop,

@@ -7,6 +7,7 @@ An event carries no personal data: Klarna's session id only as a keyed hash
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CheckoutEvent(models.Model):
@@ -106,6 +107,8 @@ class CarrierHour(models.Model):
             models.UniqueConstraint(fields=["hour", "carrier"], name="insights_carrierhour_unique")
         ]
         indexes = [models.Index(fields=["carrier", "hour"], name="insights_carrierhour_carrier")]
+        verbose_name = _("carrier health (hour)")
+        verbose_name_plural = _("carrier health")
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.hour:%Y-%m-%d %H:00}"

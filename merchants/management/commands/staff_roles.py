@@ -1,7 +1,7 @@
 """Create or update the two staff roles as Django groups (idempotent).
 
-* "Support": view permission on every model of merchants, shipments and carriers: sees
-  everything in the admin, changes nothing and runs no action.
+* "Support": view permission on every model of merchants, shipments, carriers, insights
+  (carrier health) and experiments: sees everything in the admin, changes nothing and runs no action.
 * "Admin": every permission on those models.
 
 A staff user gets a role by joining its group (and ``is_staff`` to reach the admin).
@@ -17,7 +17,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-APPS = ("merchants", "shipments", "carriers")
+APPS = ("merchants", "shipments", "carriers", "insights", "experiments")
 SUPPORT = "Support"
 ADMIN = "Admin"
 
