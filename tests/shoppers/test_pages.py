@@ -203,3 +203,26 @@ def test_the_admin_preview_posts_the_shopper_and_says_why(staff: Client, demo: M
     assert rows["postnord-home"]["preselected"]
     assert "recognised by the mobile number" in rows["postnord-home"]["remembered"]
     assert '<form method="post"' in response.content.decode()
+
+
+def test_read_only_staff_cannot_forget_a_shopper(demo: Merchant) -> None:
+    import io
+
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+
+    call_command("staff_roles", stdout=io.StringIO())
+    user = User.objects.create_user("sam", "sam@partner.example", "pw-1234567890", is_staff=True)
+    user.groups.add(Group.objects.get(name="Support"))
+    client = Client()
+    client.force_login(user)
+    _remember(demo, SHOPPER)
+
+    response = client.post(
+        f"/admin/merchants/merchant/{demo.pk}/forget-shopper/",
+        {"email": "kim@example.com", "country": "SE"},
+    )
+
+    assert response.status_code == 403
+    assert RememberedChoice.objects.count() == 2
+    assert not _audit_rows(demo)
