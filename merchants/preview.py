@@ -38,6 +38,7 @@ from tms_gateway.checkout.types import (
     Session,
     SkippedOption,
 )
+from tms_gateway.experiments.preview import experiment_preview, experiment_preview_choices
 from tms_gateway.ksa.serializers import shipping_options_render
 
 from .models import DeliveryOption, Merchant, OptionKind, carrier_label
@@ -219,10 +220,17 @@ class PreviewForm(forms.Form):
         max_length=1000,
         required=False,
     )
+    # The choices are the shop's experiment's variants (set by preview_context).
+    experiment_variant = forms.CharField(
+        label=_("Experiment variant"), max_length=50, required=False, widget=forms.Select
+    )
 
     FIELDSETS: tuple[tuple[Promise, tuple[str, ...]], ...] = (
         (_("Address"), ("country", "postal_code", "city", "street_address")),
-        (_("Shopper"), ("currency", "locale", "customer_type", "email", "phone")),
+        (
+            _("Shopper"),
+            ("currency", "locale", "customer_type", "email", "phone", "experiment_variant"),
+        ),
         (
             _("Cart"),
             (
@@ -333,12 +341,22 @@ def preview_context(
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }
+    form.fields["experiment_variant"].widget.choices = experiment_preview_choices(merchant=merchant)
     if not form.is_bound or not form.is_valid():
         return context
     session = preview_session(form=form)
     context["currency"] = session.currency
+    # Which experiment variant this checkout gets (or the one staff picked), shown and applied.
+    context["experiment"] = experiment_preview(
+        merchant=merchant, session=session, variant=form.cleaned_data["experiment_variant"]
+    )
     try:
-        result = options_build(merchant=merchant, session=session, now=now)
+        result = options_build(
+            merchant=merchant,
+            session=session,
+            now=now,
+            assignment=context["experiment"] and context["experiment"].assignment,
+        )
     except CurrencyNotSupported:
         context["error"] = gettext(
             "The shop has no prices in %(currency)s: Klarna would be refused with "

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from merchants.admin.experiment_forms import ExperimentForm, variant_count
+from merchants.admin.experiment_forms import MAX_VARIANTS, ExperimentForm, variant_count
 from merchants.models import DeliveryOption, Merchant
 from tms_gateway.experiments.models import Experiment, ExperimentStatus
 from tms_gateway.experiments.results import comparison_sentence, experiment_results_current
@@ -247,7 +247,7 @@ class ExperimentFormView(ShopView):
                 "experiment": experiment,
                 "form": form,
                 "count": form.count,
-                "more": form.count + 1 if form.count < 4 else None,
+                "more_url": f"?variants={form.count + 1}" if form.count < MAX_VARIANTS else "",
             },
             status=status,
         )
