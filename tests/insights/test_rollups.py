@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
+
 from tests.factories import MerchantFactory
+from tms_gateway.insights import services
 from tms_gateway.insights.models import (
     BreakerOpening,
     CarrierHour,
@@ -21,6 +24,14 @@ from tms_gateway.insights.services import (
 )
 
 DAY = dt.date(2026, 3, 10)
+
+
+@pytest.fixture(autouse=True, params=["sql", "python"])
+def _rollup_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each roll-up test runs in PostgreSQL and counted in Python (SQLite's way): the same."""
+    monkeypatch.setattr(services, "_in_sql", lambda: request.param == "sql")
+
+
 NOON = dt.datetime(2026, 3, 10, 11, 0, tzinfo=dt.UTC)  # 12:00 in Stockholm
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -223,6 +224,115 @@ GROUP BY 1, 2
 """
 
 
+Rows = list[tuple[Any, ...]]
+
+
+def _in_sql() -> bool:
+    """Roll up in PostgreSQL (its JSON table functions and percentile_cont), else here."""
+    return connection.vendor == "postgresql"
+
+
+def _option_figures_sql(
+    merchant_id: int, start: dt.datetime, end: dt.datetime
+) -> tuple[Rows, Rows, Rows]:
+    """Offered, chosen and confirmed rows of one shop's events in [start, end), in SQL."""
+    with connection.cursor() as cursor:
+        cursor.execute(_OFFERED_SQL, [merchant_id, start, end])
+        offered = cursor.fetchall()
+        cursor.execute(_CHOSEN_SQL, [merchant_id, start, end])
+        chosen = cursor.fetchall()
+        cursor.execute(_CONFIRMED_SQL, [merchant_id, start, end])
+        confirmed = cursor.fetchall()
+    return offered, chosen, confirmed
+
+
+def _option_figures_python(
+    merchant_id: int, start: dt.datetime, end: dt.datetime
+) -> tuple[Rows, Rows, Rows]:
+    """The same as :func:`_option_figures_sql`, counted here: for the embedded SQLite of
+    ``make run`` (no JSON table functions, no DISTINCT ON), where a day is small."""
+    events = CheckoutEvent.objects.filter(merchant_id=merchant_id, at__gte=start, at__lt=end)
+    shown: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    preselected: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    carriers: dict[tuple[str, str, str], str] = {}
+    answers = events.filter(kind="answer").values_list(
+        "country", "currency", "session_ref", "options"
+    )
+    for country, currency, ref, options in answers.iterator(chunk_size=2000):
+        for option in options if isinstance(options, list) else []:
+            if not isinstance(option, dict):
+                continue
+            key = (country, currency, str(option.get("id") or ""))
+            shown[key].add(ref)
+            if option.get("preselected") is True:
+                preselected[key].add(ref)
+            carriers[key] = max(carriers.get(key, ""), str(option.get("carrier") or ""))
+    offered = [(*k, carriers[k], len(v), len(preselected[k])) for k, v in shown.items()]
+    last: dict[str, tuple[str, str, str]] = {}
+    reservations = events.filter(kind="reservation").order_by("at", "id")
+    for country, currency, ref, option_id in reservations.values_list(
+        "country", "currency", "session_ref", "option_id"
+    ):
+        last[ref] = (country, currency, option_id)
+    chosen_counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    for key in last.values():
+        chosen_counts[key] += 1
+    paid: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for country, currency, option_id, price in events.filter(kind="confirm").values_list(
+        "country", "currency", "option_id", "price"
+    ):
+        paid[(country, currency, option_id)][0] += 1
+        paid[(country, currency, option_id)][1] += price or 0
+    return (
+        offered,
+        [(*k, n) for k, n in chosen_counts.items()],
+        [(*k, n, fees) for k, (n, fees) in paid.items()],
+    )
+
+
+def _carrier_figures_sql(start: dt.datetime, end: dt.datetime) -> Rows:
+    with connection.cursor() as cursor:
+        cursor.execute(_CARRIER_SQL, [DEADLINE_MISSED, start, end, CIRCUIT_OPEN])
+        return cursor.fetchall()
+
+
+def _percentile(ordered: list[int], fraction: float) -> float:
+    """PostgreSQL's percentile_cont: linear interpolation between the closest ranks."""
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _carrier_figures_python(start: dt.datetime, end: dt.datetime) -> Rows:
+    """The same as :func:`_carrier_figures_sql`, counted here (SQLite)."""
+    calls: dict[tuple[dt.datetime, str], list[dict[str, Any]]] = defaultdict(list)
+    answers = CheckoutEvent.objects.filter(kind="answer", at__gte=start, at__lt=end)
+    for at, outcomes in answers.values_list("at", "carriers").iterator(chunk_size=2000):
+        hour = at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+        for outcome in outcomes if isinstance(outcomes, list) else []:
+            if not isinstance(outcome, dict) or not outcome.get("carrier"):
+                continue
+            if (outcome.get("error") or "") == CIRCUIT_OPEN:
+                continue
+            calls[(hour, str(outcome["carrier"]))].append(outcome)
+    rows: Rows = []
+    for (hour, carrier), made in calls.items():
+        durations = sorted(int(c.get("duration_ms") or 0) for c in made)
+        rows.append(
+            (
+                hour,
+                carrier,
+                len(made),
+                sum(1 for c in made if c.get("ok") is not True),
+                sum(1 for c in made if c.get("error") == DEADLINE_MISSED),
+                _percentile(durations, 0.5),
+                _percentile(durations, 0.95),
+            )
+        )
+    return rows
+
+
 def _local_day_bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
@@ -245,23 +355,21 @@ def option_days_rollup(*, merchant: Merchant, day: dt.date) -> int:
             )
         return rows[key]
 
-    with connection.cursor() as cursor:
-        cursor.execute(_OFFERED_SQL, [merchant.pk, start, end])
-        for country, currency, option_id, carrier, offered, preselected in cursor.fetchall():
-            if not option_id:
-                continue
+    offered, chosen, confirmed = (_option_figures_sql if _in_sql() else _option_figures_python)(
+        merchant.pk, start, end
+    )
+    for country, currency, option_id, carrier, n_offered, n_preselected in offered:
+        if option_id:
             r = row(country, currency, option_id)
             r.carrier = (carrier or "")[:40]
-            r.offered, r.preselected = offered, preselected
-        cursor.execute(_CHOSEN_SQL, [merchant.pk, start, end])
-        for country, currency, option_id, chosen in cursor.fetchall():
-            if option_id:
-                row(country, currency, option_id).chosen = chosen
-        cursor.execute(_CONFIRMED_SQL, [merchant.pk, start, end])
-        for country, currency, option_id, confirmed, fee_sum in cursor.fetchall():
-            if option_id:
-                r = row(country, currency, option_id)
-                r.confirmed, r.fee_sum = confirmed, int(fee_sum)
+            r.offered, r.preselected = n_offered, n_preselected
+    for country, currency, option_id, n_chosen in chosen:
+        if option_id:
+            row(country, currency, option_id).chosen = n_chosen
+    for country, currency, option_id, n_confirmed, fee_sum in confirmed:
+        if option_id:
+            r = row(country, currency, option_id)
+            r.confirmed, r.fee_sum = n_confirmed, int(fee_sum)
     with transaction.atomic():
         OptionDay.objects.filter(merchant=merchant, day=day).delete()
         OptionDay.objects.bulk_create(rows.values(), batch_size=1000)
@@ -273,18 +381,17 @@ def carrier_hours_rollup(*, start: dt.datetime, end: dt.datetime) -> int:
     made; a call the open breaker refused is none), failures (deadline misses included),
     deadline misses, p50/p95 of the calls' durations, and breaker openings. Idempotent."""
     rows: dict[tuple[dt.datetime, str], CarrierHour] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(_CARRIER_SQL, [DEADLINE_MISSED, start, end, CIRCUIT_OPEN])
-        for hour, carrier, calls, failures, misses, p50, p95 in cursor.fetchall():
-            rows[(hour, carrier)] = CarrierHour(
-                hour=hour,
-                carrier=carrier[:40],
-                calls=calls,
-                failures=failures,
-                deadline_misses=misses,
-                p50_ms=round(p50) if p50 is not None else None,
-                p95_ms=round(p95) if p95 is not None else None,
-            )
+    figures = (_carrier_figures_sql if _in_sql() else _carrier_figures_python)(start, end)
+    for hour, carrier, calls, failures, misses, p50, p95 in figures:
+        rows[(hour, carrier)] = CarrierHour(
+            hour=hour,
+            carrier=carrier[:40],
+            calls=calls,
+            failures=failures,
+            deadline_misses=misses,
+            p50_ms=round(p50) if p50 is not None else None,
+            p95_ms=round(p95) if p95 is not None else None,
+        )
     openings = (
         BreakerOpening.objects.filter(at__gte=start, at__lt=end)
         .annotate(hour=TruncHour("at", tzinfo=dt.UTC))

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from merchants.demo import demo_merchant_seed, demo_users_seed
+from tms_gateway.insights.demo import insights_demo_seed
 
 
 class Command(BaseCommand):
@@ -33,6 +34,7 @@ class Command(BaseCommand):
             f"{merchant.options.count()} delivery options, {merchant.stores.count()} stores, "
             f"{merchant.agreements.count()} carrier agreements."
         )
+        insights_demo_seed(merchant=merchant)  # some weeks of checkout analytics
         demo_users_seed(
             merchant=merchant,
             staff_username=settings.DEMO_STAFF_USERNAME,
