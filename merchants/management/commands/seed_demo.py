@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from merchants.demo import demo_merchant_seed, demo_users_seed
+from tms_gateway.experiments.demo import experiments_demo_seed
 from tms_gateway.insights.demo import insights_demo_seed
 
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
             f"{merchant.options.count()} delivery options, {merchant.stores.count()} stores, "
             f"{merchant.agreements.count()} carrier agreements."
         )
+        experiments_demo_seed(merchant=merchant)  # a finished experiment, before the roll-ups
         insights_demo_seed(merchant=merchant)  # some weeks of checkout analytics
         demo_users_seed(
             merchant=merchant,
