@@ -29,6 +29,13 @@ breakers have closed again (``CARRIER_BREAKER_RESET_SECONDS`` + 5 s). Only the s
 
 The other scenarios without the soak: ``--soak-seconds 0`` (or ``BENCH_SOAK_SECONDS=0 make bench``).
 
+The recording comparison (``--scenarios recording``; ``--recording-rounds``, BENCH_RECORDING_ROUNDS,
+default 2, 0 skips it) runs options_hot and options_computed on gunicorns of their own with
+checkout analytics off (INSIGHTS_RECORDING=0) and on (=1), alternating off and on for each round,
+in the same run; it prints both figures and on / off, and checks that on keeps at least 90 % of
+off's rps and at most 1.11 x its p50 (:func:`recording_checks_evaluate`). No Celery worker drains
+the recorded events meanwhile: the web processes' share (buffer, batches to Redis) is measured.
+
 It reports and does not judge: the exit status is 0 whatever the numbers (1 only when the bench
 itself could not run, 130 on Ctrl-C).
 """
@@ -107,6 +114,13 @@ COMPUTED_ENV = (
     ("CARRIER_HTTP_TRANSPORT", "carriers.sandbox.transport.InProcessSandboxAdapter"),
 )
 
+#: Checkout analytics (tms_gateway/insights) off and on, in the same run: the options scenarios
+#: are run alternately on gunicorns with INSIGHTS_RECORDING=0 and =1, this many rounds each.
+RECORDING = "recording"
+RECORDING_ROUNDS = 2
+#: With recording on, rps at least this share of off's, and p50 at most 1 / it times off's.
+RECORDING_RATIO = 0.9
+
 # The aims the checks compare against.
 HOT_TO_FLOOR_RATIO = 0.5
 COLD_P99_MARGIN_MS = 60.0
@@ -155,6 +169,9 @@ class Plan:
     #: Settings for a gunicorn of this scenario's own, started beside the bench's (empty: the
     #: bench's gunicorn).
     web_env: tuple[tuple[str, str], ...] = ()
+    #: Empty the Redis db of this scenario's gunicorn first (its carrier answers cached by an
+    #: earlier scenario would make this one lighter than the one it is compared with).
+    fresh_cache: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +191,57 @@ def soak_windows(seconds: float, window_seconds: float) -> tuple[int, float]:
     return count, seconds / count
 
 
-def plans_build(*, identifier: str, key: str, soak: SoakSettings | None = None) -> tuple[Plan, ...]:
-    """The scenarios in order; the soak last, when ``soak`` is given with positive seconds."""
+def recording_plans(
+    *, identifier: str, key: str, rounds: int = RECORDING_ROUNDS
+) -> tuple[Plan, ...]:
+    """options_hot and options_computed with checkout analytics off and on, each on a
+    gunicorn of its own: ``recording_<hot|computed>_<off|on>_<round>``, off and on alternating
+    so that a drift of the machine meets both alike."""
+    plans = []
+    kinds = (
+        (
+            "hot",
+            "as options_hot",
+            Workload("options", 200, identifier=identifier, key=key, addresses="hot"),
+            (),
+            True,
+        ),
+        (
+            "computed",
+            "as options_computed",
+            Workload(
+                "options", 200, identifier=identifier, key=key, addresses="unique", unique_block=0
+            ),
+            COMPUTED_ENV,
+            False,
+        ),
+    )
+    for kind, like, workload, env, primed in kinds:
+        for number in range(1, rounds + 1):
+            for state, value in (("off", "0"), ("on", "1")):
+                plans.append(
+                    Plan(
+                        f"{RECORDING}_{kind}_{state}_{number}",
+                        f"{like}, checkout analytics {state} (INSIGHTS_RECORDING={value}), "
+                        f"round {number}",
+                        workload,
+                        prime=primed,
+                        web_env=(*env, ("INSIGHTS_RECORDING", value)),
+                        fresh_cache=kind == "computed",
+                    )
+                )
+    return tuple(plans)
+
+
+def plans_build(
+    *,
+    identifier: str,
+    key: str,
+    soak: SoakSettings | None = None,
+    recording_rounds: int = RECORDING_ROUNDS,
+) -> tuple[Plan, ...]:
+    """The scenarios in order; the recording comparison after the hang (0 rounds: none); the
+    soak last, when ``soak`` is given with positive seconds."""
 
     def options(addresses: Literal["hot", "unique"], block: int = 0) -> Workload:
         return Workload(
@@ -231,6 +297,7 @@ def plans_build(*, identifier: str, key: str, soak: SoakSettings | None = None) 
             faults=({"carrier": HANGING_CARRIER, "hang": True},),
             warmup=False,
         ),
+        *recording_plans(identifier=identifier, key=key, rounds=recording_rounds),
     )
     if soak is None or soak.seconds <= 0:
         return plans
@@ -390,6 +457,101 @@ def checks_evaluate(
             ),
         ),
     ]
+
+
+def recording_pairs(
+    scenarios: Mapping[str, ScenarioStats], kind: str
+) -> tuple[list[ScenarioStats], list[ScenarioStats]]:
+    """The measured rounds of one kind (hot, computed): (off, on)."""
+    prefix = f"{RECORDING}_{kind}_"
+    off = [s for n, s in scenarios.items() if n.startswith(prefix + "off_")]
+    on = [s for n, s in scenarios.items() if n.startswith(prefix + "on_")]
+    return off, on
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.fmean(known) if known else None
+
+
+def recording_checks_evaluate(scenarios: Mapping[str, ScenarioStats]) -> list[Check]:
+    """Recording on against off, per kind: the mean rps of the on rounds at least
+    :data:`RECORDING_RATIO` of the off rounds', and their mean p50 at most 1 / it times."""
+    checks = []
+    for kind in ("hot", "computed"):
+        off, on = recording_pairs(scenarios, kind)
+        if not off and not on:
+            continue
+        involved = [
+            (name, stats)
+            for name, stats in scenarios.items()
+            if name.startswith(f"{RECORDING}_{kind}_")
+        ]
+        off_rps, on_rps = _mean([s.rps for s in off]), _mean([s.rps for s in on])
+        off_p50, on_p50 = _mean([s.p50_ms for s in off]), _mean([s.p50_ms for s in on])
+        figures = (
+            f"off {off_rps or 0:.1f} rps, p50 {_ms_text(off_p50)} ms; "
+            f"on {on_rps or 0:.1f} rps, p50 {_ms_text(on_p50)} ms "
+            f"({len(off)} + {len(on)} rounds, alternating)"
+        )
+        checks.append(
+            _check(
+                name=f"recording_{kind}_rps",
+                description=f"options_{kind} with checkout analytics on: rps >= "
+                f"{RECORDING_RATIO:g} x off's (on / off)",
+                measured=on_rps / off_rps if on_rps is not None and off_rps else None,
+                target=RECORDING_RATIO,
+                comparison=">=",
+                unit="x",
+                involved=involved if off and on else [*involved, ("the other state", None)],
+                notes=[figures],
+            )
+        )
+        checks.append(
+            _check(
+                name=f"recording_{kind}_p50",
+                description=f"options_{kind} with checkout analytics on: p50 <= "
+                f"{1 / RECORDING_RATIO:.2f} x off's (on / off)",
+                measured=on_p50 / off_p50 if on_p50 is not None and off_p50 else None,
+                target=1 / RECORDING_RATIO,
+                comparison="<=",
+                unit="x",
+                involved=involved if off and on else [*involved, ("the other state", None)],
+                notes=[],
+            )
+        )
+    return checks
+
+
+def recording_table_format(scenarios: Mapping[str, ScenarioStats]) -> str:
+    """Off and on side by side, per kind: mean rps and p50/p99 of the rounds, and on / off."""
+    lines = [
+        f"{'checkout analytics':<20}{'off rps':>9}{'on rps':>9}{'on/off':>8}"
+        f"{'off p50':>9}{'on p50':>9}{'on/off':>8}{'off p99':>9}{'on p99':>9}"
+    ]
+
+    def ratio(a: float | None, b: float | None) -> str:
+        return "-" if a is None or not b else f"{a / b:.3f}"
+
+    for kind in ("hot", "computed"):
+        off, on = recording_pairs(scenarios, kind)
+        if not off and not on:
+            continue
+        values = [
+            _mean([s.rps for s in off]),
+            _mean([s.rps for s in on]),
+            _mean([s.p50_ms for s in off]),
+            _mean([s.p50_ms for s in on]),
+            _mean([s.p99_ms for s in off]),
+            _mean([s.p99_ms for s in on]),
+        ]
+        off_rps, on_rps, off_p50, on_p50, off_p99, on_p99 = values
+        lines.append(
+            f"{'options_' + kind:<20}{_ms_text(off_rps):>9}{_ms_text(on_rps):>9}"
+            f"{ratio(on_rps, off_rps):>8}{_ms_text(off_p50):>9}{_ms_text(on_p50):>9}"
+            f"{ratio(on_p50, off_p50):>8}{_ms_text(off_p99):>9}{_ms_text(on_p99):>9}"
+        )
+    return "\n".join(lines) if len(lines) > 1 else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -677,11 +839,12 @@ def database_ensure() -> None:
         ) from exc
 
 
-def redis_flush() -> None:
-    """Empty the bench's Redis dbs, so nothing of an earlier run is a cache hit."""
+def redis_flush(*urls: str) -> None:
+    """Empty the bench's Redis dbs (or those given), so nothing of an earlier run (or of an
+    earlier scenario) is a cache hit."""
     import redis
 
-    for url in (REDIS_URL, COMPUTED_REDIS_URL):
+    for url in urls or (REDIS_URL, COMPUTED_REDIS_URL):
         try:
             redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5).flushdb()
         except redis.RedisError as exc:
@@ -1015,9 +1178,10 @@ def args_parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--scenarios",
         default="",
         help="comma-separated subset of: floor, auth, options_hot, options_computed, options_cold, "
-        "options_cold_4_clients, options_one_carrier_hangs, soak, portal (default: all; portal "
-        "first, the soak last; portal: the merchant portal with BENCH_PORTAL_BOOKINGS bookings in "
-        "one shop, default 1,000,000, see bench_portal.py)",
+        "options_cold_4_clients, options_one_carrier_hangs, recording, soak, portal (default: "
+        "all; portal first, the soak last; recording: options_hot and options_computed with "
+        "checkout analytics off and on, alternating; portal: the merchant portal with "
+        "BENCH_PORTAL_BOOKINGS bookings in one shop, default 1,000,000, see bench_portal.py)",
     )
     parser.add_argument(
         "--soak-seconds",
@@ -1046,6 +1210,13 @@ def args_parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"requests per second of all soak clients together, 0 for as fast as answered "
         f"(BENCH_SOAK_RATE, default {SOAK_RATE:g})",
     )
+    parser.add_argument(
+        "--recording-rounds",
+        type=int,
+        default=int(_env_number("BENCH_RECORDING_ROUNDS", RECORDING_ROUNDS)),
+        help="rounds of options_hot and options_computed with checkout analytics off and on, "
+        f"alternating (BENCH_RECORDING_ROUNDS, default {RECORDING_ROUNDS}; 0 skips them)",
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT, help="default var/bench.json")
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.warmup < 0 or args.timeout <= 0:
@@ -1058,6 +1229,8 @@ def args_parse(argv: Sequence[str] | None) -> argparse.Namespace:
         )
     if args.soak_concurrency < 1:
         parser.error("--soak-concurrency must be at least 1")
+    if args.recording_rounds < 0:
+        parser.error("--recording-rounds must not be negative")
     return args
 
 
@@ -1083,16 +1256,24 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.soak_concurrency,
         rate=args.soak_rate,
     )
-    plans = plans_build(identifier=identifier, key=key, soak=soak)
+    plans = plans_build(
+        identifier=identifier, key=key, soak=soak, recording_rounds=args.recording_rounds
+    )
     portal = True
     if args.scenarios:
         wanted = [s.strip() for s in args.scenarios.split(",") if s.strip()]
         if "soak" in wanted and soak.seconds <= 0:
             raise BenchError("--scenarios soak with --soak-seconds 0 (BENCH_SOAK_SECONDS): no soak")
-        unknown = sorted(set(wanted) - {p.name for p in plans} - {PORTAL})
+        if RECORDING in wanted and args.recording_rounds <= 0:
+            raise BenchError("--scenarios recording with --recording-rounds 0: no comparison")
+        unknown = sorted(set(wanted) - {p.name for p in plans} - {PORTAL, RECORDING})
         if unknown:
             raise BenchError(f"unknown scenarios: {', '.join(unknown)}")
-        plans = tuple(p for p in plans if p.name in wanted)
+        plans = tuple(
+            p
+            for p in plans
+            if p.name in wanted or (RECORDING in wanted and p.name.startswith(RECORDING + "_"))
+        )
         portal = PORTAL in wanted
 
     load_at_start = os.getloadavg()[0]
@@ -1176,6 +1357,8 @@ def run(args: argparse.Namespace) -> int:
             control.faults_clear()
             own_web = contextlib.ExitStack()
             try:
+                if plan.fresh_cache:
+                    redis_flush(dict(plan.web_env).get("REDIS_URL", REDIS_URL))
                 if plan.web_env:
                     own_port = free_port()
                     own_web.enter_context(
@@ -1238,6 +1421,7 @@ def run(args: argparse.Namespace) -> int:
         if any(p.name != "soak" for p in plans)
         else []
     )
+    checks += recording_checks_evaluate(results)
     if portal_report is not None:
         checks += portal_checks_evaluate(portal_report)
     soak_plan = next((p for p in plans if p.name == "soak"), None)
@@ -1260,6 +1444,7 @@ def run(args: argparse.Namespace) -> int:
             "gunicorn_threads": GUNICORN_THREADS,
             "settings_module": SETTINGS_MODULE,
             "debug": probe.get("debug"),
+            "recording_rounds": args.recording_rounds,
             "carrier_adapters": probe.get("carrier_adapters"),
             "soak": {
                 "seconds": soak_plan.seconds,
@@ -1295,6 +1480,10 @@ def run(args: argparse.Namespace) -> int:
     print()
     if results:
         print(table_format(results, carrier_calls))
+        recording_table = recording_table_format(results)
+        if recording_table:
+            print()
+            print(recording_table)
     if portal_report is not None:
         print(portal_table_format(portal_report))
     if soak_windows_seen:
