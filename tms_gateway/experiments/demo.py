@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -86,7 +87,7 @@ def experiments_demo_seed(
             variant = "A" if n % 2 == 0 else "B"
             ref = _ref(n)
             at = started_at + dt.timedelta(seconds=rng.uniform(0, span - 600))
-            shown = [
+            shown: list[dict[str, Any]] = [
                 {
                     "id": o.code,
                     "carrier": o.carrier,
@@ -98,7 +99,7 @@ def experiments_demo_seed(
                 }
                 for position, o in enumerate(offered)
             ]
-            common = {"merchant": merchant, "session_ref": ref, "country": COUNTRY}
+            common: dict[str, Any] = {"merchant": merchant, "session_ref": ref, "country": COUNTRY}
             events.append(
                 CheckoutEvent(
                     **common,
