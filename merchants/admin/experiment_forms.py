@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from babel.numbers import get_territory_currencies
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
@@ -32,6 +33,13 @@ def variant_count(value: Any, *, default: int = MIN_VARIANTS) -> int:
     except (TypeError, ValueError):
         return default
     return min(max(count, MIN_VARIANTS), MAX_VARIANTS)
+
+
+def _main_currency(merchant: Merchant) -> list[str]:
+    """The one currency row shown first: the shop's home country's, when it prices in it."""
+    currencies = shop_currencies(merchant)
+    home = get_territory_currencies(merchant.sender_country)[:1] if merchant.sender_country else []
+    return [c for c in home if c in currencies] or currencies[:1]
 
 
 class ExperimentForm(forms.Form):
@@ -59,7 +67,7 @@ class ExperimentForm(forms.Form):
         self.options = list(
             DeliveryOption.objects.filter(merchant=merchant).order_by("sort_order", "code")
         )
-        languages, currencies = shop_languages(merchant), shop_currencies(merchant)
+        languages = shop_languages(merchant)
         self.option_names = labels.option_names(self.options)
         choices = [("", gettext_lazy("— as configured —"))] + [
             (o.code, self.option_names[o.code]) for o in self.options
@@ -119,9 +127,7 @@ class ExperimentForm(forms.Form):
                 ):
                     widget: Any = field.widget
                     widget.key_label, widget.value_label = key_label, value_label
-        put_first(
-            self, [n for n in self.fields if n.endswith("_prices")], currencies[:1] or ["SEK"]
-        )
+        put_first(self, [n for n in self.fields if n.endswith("_prices")], _main_currency(merchant))
         put_first(self, [n for n in self.fields if n.endswith("_names")], languages[:1])
         self.variants: list[dict[str, Any]] = []
 

@@ -139,7 +139,9 @@ def experiment_results_context(experiment: Experiment) -> dict[str, Any]:
             }
         )
     raw = results.get("variants", [])
-    chart = bar_chart([(r["name"], round(r["conversion"] * 1000)) for r in raw], width=460)
+    chart = bar_chart(
+        [(r["name"], round(r["conversion"] * 1000)) for r in raw], width=460, label_width=60
+    )
     bars = [
         {"bar": bar, "text": _percent(r["conversion"])}
         for bar, r in zip(chart.bars, raw, strict=True)
