@@ -13,6 +13,7 @@ from merchants.models import AuditLog
 from tests.ksa.conftest import Shop
 from tests.portal.conftest import shop_user
 from tms_gateway.experiments.models import Experiment, ExperimentStatus
+from tms_gateway.experiments.services import experiment_stop
 from tms_gateway.insights.models import CheckoutEvent
 
 from .conftest import experiment_make
@@ -190,9 +191,12 @@ def test_another_shops_experiment_is_404(portal: Client, other_shop: Shop) -> No
 
 
 def test_the_pages_speak_swedish(portal: Client, shop: Shop) -> None:
-    experiment_make(shop)
+    experiment = experiment_stop(experiment=experiment_make(shop, start=True), actor=None)
     portal.cookies["django_language"] = "sv"
 
-    page = portal.get("/portal/experiments/").content.decode()
+    listing = portal.get("/portal/experiments/").content.decode()
+    results = portal.get(f"/portal/experiments/{experiment.pk}/").content.decode()
 
-    assert "Experiment" in page and "Nytt experiment" in page
+    assert "Nytt experiment" in listing and "Stoppat" in listing
+    assert "Ännu för få kassor för att jämföra B med A." in results
+    assert "95 % konfidensintervall" in results and "Fraktintäkt per kassa" in results
