@@ -137,6 +137,11 @@ def test_choices_count_a_sessions_last_reservation_and_only_the_experiments_sess
             event(shop, "answer", "b1", experiment_id=experiment.pk, variant="B"),
             event(shop, "reservation", "b1", 2, option_id="pn-home", price=2900),
             event(shop, "confirm", "b1", 3, option_id="pn-home", price=2900),
+            # s1's shopper became known after its first answer: it counts under its last variant.
+            event(shop, "answer", "s1", experiment_id=experiment.pk, variant="A"),
+            event(shop, "answer", "s1", 1, experiment_id=experiment.pk, variant="B"),
+            event(shop, "reservation", "s1", 2, option_id="pn-home", price=2900),
+            event(shop, "confirm", "s1", 3, option_id="pn-home", price=2900),
             # Not the experiment's: no assignment, another experiment, another shop, before it.
             event(shop, "answer", "x1"),
             event(shop, "confirm", "x1", 1, option_id="pn-home", price=6900),
@@ -152,8 +157,8 @@ def test_choices_count_a_sessions_last_reservation_and_only_the_experiments_sess
     assert (a["checkouts"], a["confirmed"], a["revenue"]) == (2, 1, 4900)
     assert a["choices"] == {"pn-home": 1, "pn-pickup": 1}
     assert a["choice_share"] == {"pn-home": 0.5, "pn-pickup": 0.5}
-    assert (b["checkouts"], b["confirmed"], b["revenue"]) == (1, 1, 2900)
-    assert b["choices"] == {"pn-home": 1}
+    assert (b["checkouts"], b["confirmed"], b["revenue"]) == (2, 2, 5800)
+    assert b["choices"] == {"pn-home": 2}
 
 
 def test_the_results_are_kept_when_it_stops(shop: Shop, experiment: Experiment) -> None:

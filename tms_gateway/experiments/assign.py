@@ -4,7 +4,9 @@ Deterministic: a SHA-256 of (experiment id, unit) picks a bucket out of 10,000, 
 variants' shares (in percent, in order) divide the buckets. The unit is the shopper's identity
 hash when known (the same remembered shopper gets the same variant in every checkout), else
 Klarna's session id (the same session gets the same variant on every call, whichever process
-answers it). No state is written.
+answers it). No state is written. A session whose e-mail or number arrives after its first
+answer is assigned by identity from then on, so it may switch variant once; the reservation is
+checked against, and the results count it under, the variant of its last answer.
 
 Cheap: the shop's running experiment is kept in-process for CHECKOUT_CONFIG_CACHE_SECONDS, like
 the checkout's option configuration (tms_gateway/checkout/services.py); starting or stopping

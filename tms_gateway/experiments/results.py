@@ -4,7 +4,7 @@ A checkout of a variant is a session (``session_ref``) with an options answer re
 experiment and that variant. Its reservation and confirm events (which carry no assignment)
 join it by ``session_ref``. Per variant:
 
-- checkouts: such sessions; choices: per option, the sessions whose last reservation was it;
+- checkouts: such sessions (under their last answer's variant); choices: per option, the sessions whose last reservation was it;
 - confirmed: the sessions with a confirm; conversion = confirmed / checkouts;
 - shipping revenue per checkout: the fees of the confirms (a session's last one) / checkouts.
 
@@ -154,7 +154,9 @@ def experiment_results(
         .values_list("session_ref", "variant")
         .iterator(chunk_size=5000)
     ):
-        variant_of.setdefault(ref, name)  # the first answer's variant (they are all the same)
+        # The last answer's variant: a session whose shopper became known (an e-mail or number
+        # arrived) after its first answer may have switched once; the last is what it chose from.
+        variant_of[ref] = name
 
     tallies = {name: _Tally() for name in names}
     for name in variant_of.values():
