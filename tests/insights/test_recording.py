@@ -16,7 +16,7 @@ from django.core.cache import cache
 from tests.ksa.conftest import FULL_RECIPIENT, Klarna, selection_body, session
 from tms_gateway.insights import recorder
 from tms_gateway.insights.models import CheckoutEvent
-from tms_gateway.insights.services import QUEUE_KEY, events_store, insights_drain
+from tms_gateway.insights.services import PAYLOAD_KEY, QUEUE_KEY, events_store, insights_drain
 
 from .conftest import stored
 
@@ -53,8 +53,14 @@ def test_a_kept_answer_is_recorded_from_its_bytes_with_its_own_session(
     klarna.options(first)
     shown = klarna.options(second)  # the same question: the kept answer
 
-    computed, kept = stored()
+    klarna.options(session())  # once more: its bytes are not sent again
+    recorder.recorder_flush()
+    client = redis.Redis.from_url(settings.INSIGHTS_REDIS_URL)
+    assert len(client.keys(PAYLOAD_KEY + "*")) == 1
 
+    computed, kept, again = stored()
+
+    assert again.options == kept.options
     assert kept.session_ref == ref(second["session_id"]) != computed.session_ref
     assert kept.carriers == []  # no carrier was asked
     assert (kept.country, kept.currency) == ("SE", "SEK")

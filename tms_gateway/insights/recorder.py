@@ -43,6 +43,9 @@ _wake = threading.Event()
 _flusher: threading.Thread | None = None
 _flusher_pid = 0
 _redis_down_until = 0.0
+#: Digests of the kept answers this process pushed lately (monotonic time of the push).
+_sent: dict[str, float] = {}
+_SENT_MAX = 20_000
 
 
 def _enabled() -> bool:
@@ -176,8 +179,15 @@ def _result_options(result: Any) -> list[dict[str, Any]]:
     ]
 
 
-def record_of(item: tuple[Any, ...]) -> dict[str, Any]:
-    """A buffered tuple as the record pushed to Redis (no personal data, JSON-ready)."""
+def payload_digest(payload: bytes) -> str:
+    """The name of a kept answer's bytes: Klarna asks the same question again and again, so
+    the bytes go to Redis once (under this name) and each event only names them."""
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+def record_of(item: tuple[Any, ...], payloads: dict[str, bytes] | None = None) -> dict[str, Any]:
+    """A buffered tuple as the record pushed to Redis (no personal data, JSON-ready); a kept
+    answer's bytes go into ``payloads`` under their digest, which the record names."""
     kind = item[0]
     if kind == BREAKER:
         _, _, at, key, carrier = item
@@ -200,7 +210,10 @@ def record_of(item: tuple[Any, ...]) -> dict[str, Any]:
             if assignment is None:
                 assignment = getattr(result, "experiment", None)
         else:
-            record["p"] = (payload or b"").decode("utf-8", "replace")
+            digest = payload_digest(payload or b"")
+            record["pd"] = digest
+            if payloads is not None:
+                payloads[digest] = payload or b""
         if assignment is not None:
             record["x"] = int(assignment.experiment_id)
             record["v"] = str(assignment.variant)[:50]
@@ -228,24 +241,32 @@ def _take(limit: int) -> list[tuple[Any, ...]]:
     return taken
 
 
-def _push(records: list[bytes]) -> bool:
-    """One pipeline to Redis: RPUSH of the batch, and a cap on the list's length so that a
-    drain that stopped cannot fill Redis. False when Redis could not be reached."""
+def _push(records: list[bytes], payloads: dict[str, bytes]) -> bool:
+    """One pipeline to Redis: the kept answers' bytes not sent lately (SET with an expiry),
+    RPUSH of the batch, and a cap on the list's length so that a drain that stopped cannot
+    fill Redis. False when Redis could not be reached."""
     global _redis_down_until
     import redis
 
     from tms_gateway.common.cache import redis_client
 
-    from .services import QUEUE_KEY
+    from .services import PAYLOAD_KEY, PAYLOAD_SECONDS, QUEUE_KEY
 
-    if time.monotonic() < _redis_down_until:
+    now = time.monotonic()
+    if now < _redis_down_until:
         return False
+    fresh = {d: p for d, p in payloads.items() if now - _sent.get(d, -1e9) > PAYLOAD_SECONDS / 6}
     try:
         client = redis_client(settings.INSIGHTS_REDIS_URL, timeout=1.0)
         pipe = client.pipeline(transaction=False)
+        for digest, payload in fresh.items():
+            pipe.set(PAYLOAD_KEY + digest, payload, ex=PAYLOAD_SECONDS)
         pipe.rpush(QUEUE_KEY, *records)
         pipe.ltrim(QUEUE_KEY, -settings.INSIGHTS_QUEUE_MAX, -1)
         pipe.execute()
+        if len(_sent) > _SENT_MAX:
+            _sent.clear()
+        _sent.update(dict.fromkeys(fresh, now))
         return True
     except (redis.RedisError, OSError) as exc:
         first = _redis_down_until == 0.0 or time.monotonic() >= _redis_down_until
@@ -265,20 +286,21 @@ def recorder_flush(*, limit: int | None = None) -> int:
         if not items:
             break
         records = []
+        payloads: dict[str, bytes] = {}
         for item in items:
             try:
-                records.append(record_of(item))
+                records.append(record_of(item, payloads))
             except Exception:  # one odd event does not stop the others
                 logger.exception("insights: an event could not be recorded")
         if settings.INSIGHTS_REDIS_URL:
-            if not _push([orjson.dumps(r) for r in records]):
+            if not _push([orjson.dumps(r) for r in records], payloads):
                 room = (_buffer.maxlen or 0) - len(_buffer)
                 _buffer.extendleft(reversed(items[: max(0, room)]))
                 break
         else:
             from .services import events_store
 
-            events_store(records=records)
+            events_store(records=records, payloads=payloads)
         moved += len(items)
     return moved
 
@@ -312,5 +334,6 @@ def _flusher_start() -> None:
 
 
 def recorder_reset() -> None:
-    """Forget what is buffered (tests)."""
+    """Forget what is buffered and which answers were sent (tests)."""
     _buffer.clear()
+    _sent.clear()

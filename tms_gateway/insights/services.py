@@ -22,13 +22,16 @@ logger = logging.getLogger(__name__)
 
 #: The Redis list the recorders push to and the drain empties.
 QUEUE_KEY = "insights:events:v1"
+#: A kept answer's bytes, named by their digest, for as long as the drain may take to come.
+PAYLOAD_KEY = "insights:payload:v1:"
+PAYLOAD_SECONDS = 3600
 
 
 def _at(value: Any) -> dt.datetime:
     return dt.datetime.fromtimestamp(float(value), tz=dt.UTC)
 
 
-def _answer_options(payload: str, carriers_of: dict[str, str]) -> list[dict[str, Any]]:
+def _answer_options(payload: bytes, carriers_of: dict[str, str]) -> list[dict[str, Any]]:
     """The options of a kept answer's bytes, as an answer event lists them.
 
     The kept bytes are the answer Klarna got (tms_gateway/ksa renders it): a list of options
@@ -68,14 +71,18 @@ def _option_carriers(merchant_ids: set[int]) -> dict[int, dict[str, str]]:
     return found
 
 
-def events_store(*, records: list[dict[str, Any]]) -> int:
+def events_store(*, records: list[dict[str, Any]], payloads: dict[str, bytes] | None = None) -> int:
     """Store recorded events (the records ``recorder`` pushes) with ``bulk_create``; records of
-    shops that no longer exist, and malformed ones, are dropped. Returns how many were stored."""
+    shops that no longer exist, and malformed ones, are dropped. A kept answer's options are
+    read from its bytes in ``payloads`` (by digest), each distinct answer parsed once; an
+    answer whose bytes are gone is stored without options. Returns how many were stored."""
+    payloads = payloads or {}
+    parsed: dict[tuple[int, str], list[dict[str, Any]]] = {}
     merchant_ids = {
         r["m"] for r in records if r.get("k") != "breaker" and isinstance(r.get("m"), int)
     }
     existing = set(Merchant.objects.filter(pk__in=merchant_ids).values_list("pk", flat=True))
-    carriers_of = _option_carriers(existing) if any("p" in r for r in records) else {}
+    carriers_of = _option_carriers(existing) if any("pd" in r for r in records) else {}
     events: list[CheckoutEvent] = []
     openings: list[BreakerOpening] = []
     for record in records:
@@ -102,8 +109,13 @@ def events_store(*, records: list[dict[str, Any]]) -> int:
                 currency=str(record.get("cu") or "")[:3],
             )
             if kind == "answer":
-                if "p" in record:
-                    event.options = _answer_options(record["p"], carriers_of.get(merchant_id, {}))
+                if "pd" in record:
+                    key = (merchant_id, str(record["pd"]))
+                    if key not in parsed:
+                        parsed[key] = _answer_options(
+                            payloads.get(key[1], b""), carriers_of.get(merchant_id, {})
+                        )
+                    event.options = parsed[key]
                 else:
                     event.options = record.get("o") or []
                 event.carriers = record.get("ca") or []
@@ -151,7 +163,18 @@ def insights_drain(*, max_batches: int = 50) -> int:
                 records.append(orjson.loads(item))
             except orjson.JSONDecodeError:
                 logger.warning("insights: an unreadable event record was dropped")
-        stored += events_store(records=[r for r in records if isinstance(r, dict)])
+        records = [r for r in records if isinstance(r, dict)]
+        digests = sorted({str(r["pd"]) for r in records if r.get("pd")})
+        payloads: dict[str, bytes] = {}
+        if digests:
+            try:
+                found: Any = client.mget([PAYLOAD_KEY + d for d in digests])
+            except (redis.RedisError, OSError) as exc:
+                # The events are out of the list: stored without their options, not lost.
+                logger.warning("insights: the kept answers could not be read: %s", exc)
+                found = []
+            payloads = {d: p for d, p in zip(digests, found, strict=False) if p is not None}
+        stored += events_store(records=records, payloads=payloads)
         if len(raw) < batch:
             break
     return stored
