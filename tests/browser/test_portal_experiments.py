@@ -70,3 +70,14 @@ def test_the_shop_reads_results_and_runs_an_experiment(
     assert draft.results["variants"][0]["name"] == "A"
     screenshot(page, "portal-experiment-stopped")
     assert errors == []
+
+    # At phone width the results and the form stay within the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path, shot in (
+        (f"experiments/{demo.pk}/", "portal-experiment-results-390"),
+        ("experiments/new/", "portal-experiment-form-390"),
+    ):
+        page.goto(f"{live_server.url}/portal/{path}")
+        screenshot(page, shot)
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], f"{path} is {widths[0]} px wide at 390 px"
