@@ -84,6 +84,19 @@ def record_answer(
             session_id = session_id or session.session_id
             country = country or session.recipient.address.country
             currency = currency or session.currency
+        options = carriers = None
+        remembered = False
+        if result is not None:
+            # Plain values only: holding the result (its locations, hours, slots) until the
+            # flush would carry thousands of objects into the garbage collector's older
+            # generations, which costs every request of the process.
+            options = tuple((o.id, o.carrier, o.price, o.preselected) for o in result.options)
+            carriers = tuple((c.carrier, c.ok, c.duration_ms, c.error) for c in result.carriers)
+            remembered = getattr(result, "remembered", None) is not None
+            assignment = assignment or getattr(result, "experiment", None)
+        variant = None
+        if assignment is not None:
+            variant = (assignment.experiment_id, assignment.variant)
         _append(
             (
                 ANSWER,
@@ -92,9 +105,11 @@ def record_answer(
                 session_id,
                 country,
                 currency,
-                result,
+                options,
+                carriers,
+                remembered,
                 payload if result is None else None,
-                assignment,
+                variant,
             )
         )
     except Exception:  # analytics never fail an answer
@@ -154,28 +169,23 @@ def session_ref(session_id: str) -> str:
     return hmac.new(key, session_id.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
-def _carrier_outcomes(result: Any) -> list[dict[str, Any]]:
+def _carrier_outcomes(carriers: tuple[tuple[Any, ...], ...]) -> list[dict[str, Any]]:
     return [
-        {
-            "carrier": c.carrier,
-            "ok": bool(c.ok),
-            "duration_ms": int(c.duration_ms),
-            "error": str(c.error)[:200],
-        }
-        for c in getattr(result, "carriers", ()) or ()
+        {"carrier": carrier, "ok": bool(ok), "duration_ms": int(ms), "error": str(error)[:200]}
+        for carrier, ok, ms, error in carriers
     ]
 
 
-def _result_options(result: Any) -> list[dict[str, Any]]:
+def _result_options(options: tuple[tuple[Any, ...], ...]) -> list[dict[str, Any]]:
     return [
         {
-            "id": o.id,
-            "carrier": o.carrier,
-            "price": int(o.price),
-            "preselected": bool(o.preselected),
+            "id": option_id,
+            "carrier": carrier,
+            "price": int(price),
+            "preselected": bool(preselected),
             "position": position,
         }
-        for position, o in enumerate(result.options)
+        for position, (option_id, carrier, price, preselected) in enumerate(options)
     ]
 
 
@@ -193,7 +203,19 @@ def record_of(item: tuple[Any, ...], payloads: dict[str, bytes] | None = None) -
         _, _, at, key, carrier = item
         return {"k": BREAKER, "at": at, "key": str(key)[:100], "carrier": carrier}
     if kind == ANSWER:
-        _, merchant_id, at, session_id, country, currency, result, payload, assignment = item
+        (
+            _,
+            merchant_id,
+            at,
+            session_id,
+            country,
+            currency,
+            options,
+            carriers,
+            remembered,
+            payload,
+            variant,
+        ) = item
         record: dict[str, Any] = {
             "k": ANSWER,
             "m": merchant_id,
@@ -202,21 +224,18 @@ def record_of(item: tuple[Any, ...], payloads: dict[str, bytes] | None = None) -
             "c": str(country or "")[:2].upper(),
             "cu": str(currency or "")[:3].upper(),
         }
-        if result is not None:
-            record["o"] = _result_options(result)
-            record["ca"] = _carrier_outcomes(result)
-            remembered = getattr(result, "remembered", None)
-            record["r"] = remembered is not None
-            if assignment is None:
-                assignment = getattr(result, "experiment", None)
+        if options is not None:
+            record["o"] = _result_options(options)
+            record["ca"] = _carrier_outcomes(carriers or ())
+            record["r"] = bool(remembered)
         else:
             digest = payload_digest(payload or b"")
             record["pd"] = digest
             if payloads is not None:
                 payloads[digest] = payload or b""
-        if assignment is not None:
-            record["x"] = int(assignment.experiment_id)
-            record["v"] = str(assignment.variant)[:50]
+        if variant is not None:
+            record["x"] = int(variant[0])
+            record["v"] = str(variant[1])[:50]
         return record
     _, merchant_id, at, session_id, country, currency, option_id, price = item
     return {
