@@ -160,6 +160,7 @@ def test_secret_template_names_every_secret_with_placeholders() -> None:
         "DATABASE_URL",
         "REDIS_URL",
         "METRICS_TOKEN",
+        "SHOPPER_HASH_KEYS",
     }
     assert all("REPLACE" in value for value in data.values())
 

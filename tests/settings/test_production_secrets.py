@@ -159,6 +159,17 @@ CASES = [
         f"KSA_SIGNING_KEYS entry 1 (kid 'k2026a') is a placeholder, not a secret: {SECRET_HINT}",
     ),
     (
+        "SHOPPER_HASH_KEYS",
+        ENV_PRODUCTION_EXAMPLE["SHOPPER_HASH_KEYS"],
+        f"SHOPPER_HASH_KEYS entry 1 (kid 's2026a') is a placeholder, not a secret: {SECRET_HINT}",
+    ),
+    (
+        "SHOPPER_HASH_KEYS",
+        SECRET_YAML["SHOPPER_HASH_KEYS"],
+        "SHOPPER_HASH_KEYS entry 1 (kid 'REPLACE-kid') is a placeholder, not a secret: "
+        f"{SECRET_HINT}",
+    ),
+    (
         "KSA_SIGNING_KEYS",
         "t1:test-signing-secret-one-0123456789ab",
         f"KSA_SIGNING_KEYS entry 1 (kid 't1') is a placeholder, not a secret: {SECRET_HINT}",

@@ -244,6 +244,7 @@ def _env_file(directory: Path, password: str) -> Path:
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "FIELD_ENCRYPTION_KEYS": key,
         "KSA_SIGNING_KEYS": f"check:{secrets.token_urlsafe(32)}",
+        "SHOPPER_HASH_KEYS": f"check:{secrets.token_urlsafe(32)}",
         "METRICS_TOKEN": secrets.token_urlsafe(32),
         # The agreements call the sandbox container: production allows it only when told so.
         "CARRIER_ALLOWED_HOSTS": json.dumps({"*": [SANDBOX_HOST]}, separators=(",", ":")),
