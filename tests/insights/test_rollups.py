@@ -192,3 +192,29 @@ def test_retention_deletes_raw_events_past_the_period_and_keeps_rollups(
     assert list(CheckoutEvent.objects.values_list("session_ref", flat=True)) == ["kept"]
     assert BreakerOpening.objects.count() == 0
     assert OptionDay.objects.count() == 1
+
+
+def test_the_beat_runs_the_drain_the_rollup_and_the_retention(settings: Any) -> None:
+    from tms_gateway.insights import tasks
+
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert {
+        "tms_gateway.insights.tasks.insights_drain",
+        "tms_gateway.insights.tasks.insights_rollup",
+        "tms_gateway.insights.tasks.insights_forget",
+    } <= schedule
+    assert tasks.insights_drain.name == "tms_gateway.insights.tasks.insights_drain"
+
+
+def test_the_recent_rollup_covers_the_shops_today_at_any_hour(db: None) -> None:
+    shop = MerchantFactory.create(time_zone="Europe/Helsinki")
+    # 23:30 UTC is already tomorrow in Helsinki: the task rolls that day up too.
+    late = dt.datetime(2026, 3, 10, 23, 30, tzinfo=dt.UTC)
+    answer(shop, "late", at=late)
+
+    services.insights_rollup_recent(now=late)
+
+    assert set(OptionDay.objects.filter(merchant=shop).values_list("day", flat=True)) == {
+        dt.date(2026, 3, 11)
+    }
