@@ -218,3 +218,15 @@ def test_the_recent_rollup_covers_the_shops_today_at_any_hour(db: None) -> None:
     assert set(OptionDay.objects.filter(merchant=shop).values_list("day", flat=True)) == {
         dt.date(2026, 3, 11)
     }
+
+
+def test_retention_never_cuts_into_the_days_the_rollup_rebuilds(db: None, settings: Any) -> None:
+    settings.INSIGHTS_RAW_DAYS = 0
+    shop = MerchantFactory.create()
+    now = dt.datetime(2026, 5, 1, 12, tzinfo=dt.UTC)
+    answer(shop, "yesterday", at=now - dt.timedelta(days=1))
+    answer(shop, "old", at=now - dt.timedelta(days=4))
+
+    insights_forget(now=now)
+
+    assert list(CheckoutEvent.objects.values_list("session_ref", flat=True)) == ["yesterday"]

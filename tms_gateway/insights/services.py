@@ -25,6 +25,8 @@ QUEUE_KEY = "insights:events:v1"
 #: A kept answer's bytes, named by their digest, for as long as the drain may take to come.
 PAYLOAD_KEY = "insights:payload:v1:"
 PAYLOAD_SECONDS = 3600
+#: Raw events are kept at least this many days, whatever INSIGHTS_RAW_DAYS says.
+MIN_RAW_DAYS = 3
 
 
 def _at(value: Any) -> dt.datetime:
@@ -182,9 +184,11 @@ def insights_drain(*, max_batches: int = 50) -> int:
 
 def insights_forget(*, now: dt.datetime | None = None) -> int:
     """Delete raw events (and breaker openings) older than INSIGHTS_RAW_DAYS; the roll-ups
-    stay. In chunks, so a large backlog does not hold one long transaction."""
+    stay. In chunks, so a large backlog does not hold one long transaction. Never fewer than
+    :data:`MIN_RAW_DAYS`: the recurring roll-up rebuilds yesterday from the raw events, and
+    would rebuild it from a part of them."""
     now = now or dt.datetime.now(tz=dt.UTC)
-    cutoff = now - dt.timedelta(days=max(1, int(settings.INSIGHTS_RAW_DAYS)))
+    cutoff = now - dt.timedelta(days=max(MIN_RAW_DAYS, int(settings.INSIGHTS_RAW_DAYS)))
     deleted = 0
     while True:
         ids = list(
