@@ -201,3 +201,25 @@ def test_a_breaker_opening_is_recorded_once_per_opening(db: None, settings: Any)
     stored()
 
     assert list(BreakerOpening.objects.values_list("carrier", "key")) == [("budbee", "budbee:7")]
+
+
+def test_an_answer_carries_its_variant_and_a_remembered_preselection(klarna: Klarna) -> None:
+    from tms_gateway.checkout.types import ExperimentAssignment, OptionsResult
+
+    result = OptionsResult(
+        options=(),
+        experiment=ExperimentAssignment(experiment_id=7, variant="B"),
+        remembered=object(),  # type: ignore[arg-type]
+    )
+    recorder.record_answer(merchant_id=klarna.shop.merchant.pk, session_id="s-1", result=result)
+    recorder.record_answer(
+        merchant_id=klarna.shop.merchant.pk,
+        session_id="s-2",
+        payload=b'{"shipping_options": []}',
+        assignment=ExperimentAssignment(experiment_id=7, variant="A"),
+    )
+
+    computed, kept = stored()
+
+    assert (computed.experiment_id, computed.variant, computed.remembered) == (7, "B", True)
+    assert (kept.experiment_id, kept.variant, kept.remembered) == (7, "A", False)
