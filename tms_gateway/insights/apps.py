@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InsightsConfig(AppConfig):
     name = "tms_gateway.insights"
     label = "insights"
+    verbose_name = _("Checkout analytics")
 
     def ready(self) -> None:
         from carriers.breaker import breaker
