@@ -52,3 +52,12 @@ def test_checkouts_of_each_variant_are_recorded_and_counted(
     assert (a["checkouts"], a["confirmed"], a["revenue"]) == (2, 1, 6900)
     assert (b["checkouts"], b["confirmed"], b["revenue"]) == (1, 1, 2900)
     assert a["choices"] == {"pn-home": 1} and b["choices"] == {"pn-home": 1}
+    # the reservations and confirms carry their session's variant too
+    choices = sorted((e.kind, e.variant) for e in events if e.kind != "answer")
+    assert choices == [
+        ("confirm", "A"),
+        ("confirm", "B"),
+        ("reservation", "A"),
+        ("reservation", "B"),
+    ]
+    assert {e.experiment_id for e in events} == {experiment.pk}

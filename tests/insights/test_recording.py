@@ -223,3 +223,31 @@ def test_an_answer_carries_its_variant_and_a_remembered_preselection(klarna: Kla
 
     assert (computed.experiment_id, computed.variant, computed.remembered) == (7, "B", True)
     assert (kept.experiment_id, kept.variant, kept.remembered) == (7, "A", False)
+
+
+def test_a_choice_takes_the_variant_of_its_sessions_last_answer_before_it(klarna: Klarna) -> None:
+    """Stored in a later drain than its answers, a reservation still says its variant; an
+    answer after it, or another session's, does not count."""
+    m = klarna.shop.merchant.pk
+    answer = {"k": "answer", "m": m, "s": "ref-1", "o": []}
+    events_store(
+        records=[
+            {**answer, "at": 1.7e9, "x": 7, "v": "A"},
+            {**answer, "at": 1.7e9 + 10, "x": 7, "v": "B"},  # the shopper became known
+            {**answer, "s": "ref-2", "at": 1.7e9 + 20, "x": 7, "v": "A"},
+        ]
+    )
+
+    events_store(
+        records=[
+            {"k": "reservation", "m": m, "at": 1.7e9 + 30, "s": "ref-1", "oid": "a", "pr": 100},
+            {**answer, "at": 1.7e9 + 40, "x": 7, "v": "A"},  # after the reservation
+            {"k": "reservation", "m": m, "at": 1.7e9 + 30, "s": "ref-3", "oid": "a", "pr": 100},
+        ]
+    )
+
+    choices = CheckoutEvent.objects.filter(kind="reservation").order_by("session_ref")
+    assert [(e.session_ref, e.experiment_id, e.variant) for e in choices] == [
+        ("ref-1", 7, "B"),
+        ("ref-3", None, ""),
+    ]

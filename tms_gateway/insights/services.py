@@ -132,11 +132,42 @@ def events_store(*, records: list[dict[str, Any]], payloads: dict[str, bytes] | 
             events.append(event)
         except (KeyError, TypeError, ValueError):
             logger.warning("insights: a malformed event record was dropped")
+    _choices_assigned(events)
     batch = max(1, int(settings.INSIGHTS_STORE_BATCH))
     with transaction.atomic():
         CheckoutEvent.objects.bulk_create(events, batch_size=batch)
         BreakerOpening.objects.bulk_create(openings, batch_size=batch)
     return len(events) + len(openings)
+
+
+def _choices_assigned(events: list[CheckoutEvent]) -> None:
+    """A reservation or confirm carries the experiment variant of its session's last answer
+    before it (in this batch or stored), so every event says which variant it belongs to."""
+    choices = [e for e in events if e.kind != "answer" and e.session_ref]
+    if not choices:
+        return
+    wanted = {(e.merchant_id, e.session_ref) for e in choices}
+    stored = CheckoutEvent.objects.filter(
+        merchant_id__in={m for m, _ in wanted},
+        session_ref__in={ref for _, ref in wanted},
+        kind="answer",
+    ).values_list("merchant_id", "session_ref", "at", "experiment_id", "variant")
+    answers: dict[tuple[int, str], list[tuple[dt.datetime, int | None, str]]] = {}
+    for merchant_id, ref, at, experiment_id, variant in stored:
+        answers.setdefault((merchant_id, ref), []).append((at, experiment_id, variant))
+    for e in events:
+        if e.kind == "answer" and (e.merchant_id, e.session_ref) in wanted:
+            answers.setdefault((e.merchant_id, e.session_ref), []).append(
+                (e.at, e.experiment_id, e.variant)
+            )
+    for event in choices:
+        before = [
+            a for a in answers.get((event.merchant_id, event.session_ref), []) if a[0] <= event.at
+        ]
+        if before:
+            _, experiment_id, variant = max(before, key=lambda answer: answer[0])
+            if experiment_id is not None:
+                event.experiment_id, event.variant = experiment_id, variant
 
 
 def insights_drain(*, max_batches: int = 50) -> int:
