@@ -275,6 +275,25 @@ class ExperimentDetailView(ShopView):
         )
 
 
+def experiment_act(request: HttpRequest, experiment: Experiment, action: str) -> bool:
+    """Start, stop or (any other action) delete the experiment as the signed-in user, with
+    the message saying what happened (the portal's and the admin's buttons); False when it is
+    gone. A refusal raises ExperimentRefused, nothing changed."""
+    if action == "start":
+        experiment_start(experiment=experiment, actor=request.user)
+        messages.success(request, _("Started: checkouts now get the variants."))
+    elif action == "stop":
+        experiment_stop(experiment=experiment, actor=request.user)
+        messages.success(
+            request, _("Stopped: checkouts get your options again; the results are kept.")
+        )
+    else:
+        experiment_delete(experiment=experiment, actor=request.user)
+        messages.success(request, _("Deleted."))
+        return False
+    return True
+
+
 class ExperimentActionView(ExperimentDetailView):
     """POST only: start, stop or delete; a refusal is the experiment's page with the reason
     (409), nothing changed."""
@@ -285,17 +304,7 @@ class ExperimentActionView(ExperimentDetailView):
     def post(self, request: HttpRequest, experiment_id: int) -> HttpResponse:
         experiment = _experiment_get(self.merchant, experiment_id)
         try:
-            if self.action == "start":
-                experiment_start(experiment=experiment, actor=request.user)
-                messages.success(request, _("Started: checkouts now get the variants."))
-            elif self.action == "stop":
-                experiment_stop(experiment=experiment, actor=request.user)
-                messages.success(
-                    request, _("Stopped: checkouts get your options again; the results are kept.")
-                )
-            else:
-                experiment_delete(experiment=experiment, actor=request.user)
-                messages.success(request, _("Deleted."))
+            if not experiment_act(request, experiment, self.action):
                 return HttpResponseRedirect(reverse("portal:experiments"))
         except ExperimentRefused as exc:
             experiment.refresh_from_db()

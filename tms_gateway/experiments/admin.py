@@ -22,15 +22,16 @@ from django.utils.translation import gettext_lazy
 
 from merchants.admin.experiment_forms import MAX_VARIANTS, ExperimentForm, variant_count
 from merchants.models import Merchant
-from merchants.portal.experiments import experiment_results_context, experiment_variants
+from merchants.portal.experiments import (
+    experiment_act,
+    experiment_results_context,
+    experiment_variants,
+)
 
 from .models import Experiment, ExperimentStatus
 from .services import (
     ExperimentRefused,
-    experiment_delete,
     experiment_save,
-    experiment_start,
-    experiment_stop,
 )
 
 TEMPLATES = "admin/experiments/experiment"
@@ -208,17 +209,7 @@ class ExperimentAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, experiment):
             raise PermissionDenied
         try:
-            if action == "start":
-                experiment_start(experiment=experiment, actor=request.user)
-                messages.success(request, _("Started: checkouts now get the variants."))
-            elif action == "stop":
-                experiment_stop(experiment=experiment, actor=request.user)
-                messages.success(
-                    request, _("Stopped: checkouts get your options again; the results are kept.")
-                )
-            else:
-                experiment_delete(experiment=experiment, actor=request.user)
-                messages.success(request, _("Deleted."))
+            if not experiment_act(request, experiment, action):
                 return HttpResponseRedirect(reverse("admin:experiments_experiment_changelist"))
         except ExperimentRefused as exc:
             experiment.refresh_from_db()
