@@ -46,6 +46,7 @@ _MARKS_BY_PATH = {
     "browser/": "browser",
     "integration/test_fault_drill.py": "process",
     "integration/test_make_run_sqlite.py": "process",
+    "insights/test_flusher.py": "process",
     "api/test_fuzz.py": "fuzz",
 }
 _WORKER_FIXTURES = frozenset({"live_worker", "live_workers"})
