@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import orjson
 import redis
@@ -33,7 +34,8 @@ def test_the_flusher_threads_push_what_was_recorded_before_and_after_a_fork() ->
     )
 
     assert done.returncode == 0, done.stderr.decode()[-2000:]
-    records = [orjson.loads(raw) for raw in client.lrange(QUEUE_KEY, 0, -1)]
+    queued = cast(list[bytes], client.lrange(QUEUE_KEY, 0, -1))
+    records = [orjson.loads(raw) for raw in queued]
     client.delete(QUEUE_KEY)
     assert sorted(r["s"] for r in records) == sorted(
         [session_ref("before-fork"), session_ref("in-child")]
