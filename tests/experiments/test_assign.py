@@ -103,3 +103,24 @@ def test_the_answer_key_differs_per_variant_and_is_unchanged_without_one() -> No
     assert len({plain, a, b}) == 3
     assert a.startswith(plain)  # under the shop's prefix: answers_forget drops it too
     assert answer_key(merchant_id=1, body={**body, "session_id": "s-2"}, variant="7:A") == a
+
+
+@pytest.mark.django_db
+def test_the_shoppers_identity_is_worked_out_only_while_an_experiment_runs(shop: Shop) -> None:
+    asked: list[str] = []
+
+    def identity() -> str:
+        asked.append("asked")
+        return "shopper-hash-1"
+
+    merchant_id = shop.merchant.pk
+    assert experiment_assign(merchant_id=merchant_id, session_id="s-1", identity=identity) is None
+    assert asked == []  # no experiment: no hashing on the answer's path
+
+    experiment_make(shop, start=True)
+    lazily = experiment_assign(merchant_id=merchant_id, session_id="s-1", identity=identity)
+
+    assert asked == ["asked"]
+    assert lazily == experiment_assign(
+        merchant_id=merchant_id, session_id="s-2", identity="shopper-hash-1"
+    )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,20 +135,22 @@ def shopper_identity(*, merchant: Merchant, email: str, phone: str, country: str
 
 
 def experiment_assign(
-    *, merchant_id: int, session_id: str, identity: str = ""
+    *, merchant_id: int, session_id: str, identity: str | Callable[[], str] = ""
 ) -> ExperimentAssignment | None:
     """The variant this checkout gets, or None (no running experiment, no session id).
 
     ``identity``: the shopper's keyed identity hash where the shop remembers shoppers
-    (tms_gateway/shoppers); it takes precedence over the session id, so a returning shopper
-    keeps the variant across checkouts. Without one, the session id decides.
+    (tms_gateway/shoppers), or a function that works it out, called only while the shop runs
+    an experiment (the hash is not free on every answer); it takes precedence over the session
+    id, so a returning shopper keeps the variant across checkouts. Without one, the session id
+    decides.
     """
-    unit = identity or session_id
-    if not unit:
-        return None
     try:
         config = running_experiment(merchant_id=merchant_id)
         if config is None:
+            return None
+        unit = (identity() if callable(identity) else identity) or session_id
+        if not unit:
             return None
         variant = variant_pick(config=config, unit=unit)
         return ExperimentAssignment(experiment_id=config.id, variant=variant.name)

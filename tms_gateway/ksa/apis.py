@@ -275,7 +275,7 @@ class ShippingOptionsApi(KsaApi):
         assignment = experiment_assign(
             merchant_id=merchant.pk,
             session_id=str(body.get("session_id") or ""),
-            identity=shopper_identity(
+            identity=lambda: shopper_identity(
                 merchant=merchant,
                 email=str(recipient.get("email") or ""),
                 phone=str(recipient.get("phone") or ""),
@@ -306,7 +306,7 @@ class ShippingOptionsApi(KsaApi):
                 session_id=str(body.get("session_id") or ""),
                 payload=payload,
                 assignment=assignment,
-                country=str((body.get("recipient") or {}).get("country") or ""),
+                country=str(recipient.get("country") or ""),
                 currency=str(body.get("currency") or ""),
             )
         return HttpResponse(payload, content_type=self.response_media_type())
