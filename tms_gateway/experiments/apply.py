@@ -20,10 +20,9 @@ from tms_gateway.checkout.types import ExperimentAssignment, Session
 
 from .assign import (
     ExperimentConfig,
-    experiment_assign,
     experiment_config_load,
     running_experiment,
-    shopper_identity,
+    session_assign,
 )
 from .models import Experiment
 
@@ -83,17 +82,7 @@ def experiment_apply(
     """
     try:
         if assignment is None:
-            recipient = session.recipient
-            assignment = experiment_assign(
-                merchant_id=merchant.pk,
-                session_id=session.session_id,
-                identity=shopper_identity(
-                    merchant=merchant,
-                    email=recipient.email,
-                    phone=recipient.phone,
-                    country=recipient.address.country,
-                ),
-            )
+            assignment = session_assign(merchant=merchant, session=session)
         if assignment is None:
             return options, None
         config = _config_for(merchant=merchant, assignment=assignment)

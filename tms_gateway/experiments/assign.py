@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 
 from merchants.models import Merchant
-from tms_gateway.checkout.types import ExperimentAssignment
+from tms_gateway.checkout.types import ExperimentAssignment, Session
 from tms_gateway.common.ttlcache import TtlCache
 from tms_gateway.shoppers.identity import hash_keys, identities, identity_hash
 
@@ -157,3 +157,20 @@ def experiment_assign(
     except Exception:  # the answer goes out without the experiment
         logger.exception("experiment assignment failed", extra={"merchant_id": merchant_id})
         return None
+
+
+def session_assign(*, merchant: Merchant, session: Session) -> ExperimentAssignment | None:
+    """The variant of a parsed checkout session, made as the API view makes it before its
+    answer-cache lookup: from the shopper's identity where the shop remembers shoppers (worked
+    out only while an experiment runs), else from the session id."""
+    recipient = session.recipient
+    return experiment_assign(
+        merchant_id=merchant.pk,
+        session_id=session.session_id,
+        identity=lambda: shopper_identity(
+            merchant=merchant,
+            email=recipient.email,
+            phone=recipient.phone,
+            country=recipient.address.country,
+        ),
+    )

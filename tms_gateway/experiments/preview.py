@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from merchants.models import Merchant
 from tms_gateway.checkout.types import ExperimentAssignment, Session
 
-from .assign import experiment_assign, shopper_identity
+from .assign import session_assign
 from .models import Experiment, ExperimentStatus
 
 
@@ -61,17 +61,7 @@ def experiment_preview(
         return PreviewedVariant(experiment.pk, experiment.name, running, variant, picked=True)
     if not running:
         return None
-    recipient = session.recipient
-    assigned = experiment_assign(
-        merchant_id=merchant.pk,
-        session_id=session.session_id,
-        identity=shopper_identity(
-            merchant=merchant,
-            email=recipient.email,
-            phone=recipient.phone,
-            country=recipient.address.country,
-        ),
-    )
+    assigned = session_assign(merchant=merchant, session=session)
     if assigned is None or assigned.experiment_id != experiment.pk:
         return None
     return PreviewedVariant(experiment.pk, experiment.name, running, assigned.variant, False)
