@@ -143,16 +143,7 @@ class DeliveryOptionAddonForm(AddonFieldsMixin, forms.ModelForm):
 class DeliveryOptionAddonInline(admin.TabularInline):
     model = DeliveryOptionAddon
     form = DeliveryOptionAddonForm
-    fields = (
-        "code",
-        "type",
-        "names",
-        "prices",
-        "preselected",
-        "required",
-        "max_length",
-        "sort_order",
-    )
+    fields = DeliveryOptionAddonForm.Meta.fields
     extra = 0
 
 
